@@ -1,30 +1,20 @@
-# livefire_module(NAME <name> [DEPS <targets>...] [PRIVATE_DEPS <targets>...])
+# Build helpers, one call per module or component (after ns-3's build_lib).
 #
-# Declares the library livefire_<name> from the module folder that calls it:
-# public headers in include/ (include/livefire/...), sources in src/ (found
-# recursively so that adding a file needs no CMake edit). Warnings are on for
-# every module; sanitizers follow LIVEFIRE_SANITIZE.
-function(livefire_module)
-  cmake_parse_arguments(M "" "NAME" "DEPS;PRIVATE_DEPS" ${ARGN})
-  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cc")
-  if(NOT _srcs)
-    # A module with headers only so far.
-    add_library(livefire_${M_NAME} INTERFACE)
-    add_library(livefire::${M_NAME} ALIAS livefire_${M_NAME})
-    target_include_directories(livefire_${M_NAME} INTERFACE "${CMAKE_CURRENT_SOURCE_DIR}/include")
-    target_link_libraries(livefire_${M_NAME} INTERFACE ${M_DEPS})
-    return()
-  endif()
-  add_library(livefire_${M_NAME} STATIC ${_srcs})
-  add_library(livefire::${M_NAME} ALIAS livefire_${M_NAME})
-  target_include_directories(livefire_${M_NAME}
-    PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include" "${PROJECT_BINARY_DIR}/generated"
-    PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/src")
-  target_link_libraries(livefire_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
-  livefire_target_defaults(livefire_${M_NAME})
-endfunction()
+# livefire_component(MODULE <m> NAME <c> [DEPS <targets>...] [PRIVATE_DEPS <targets>...])
+#   Declares the library livefire_<m>_<c> (alias livefire::<m>_<c>) from
+#   <m>/src/<c>/*.cc (found recursively: adding a file needs no CMake edit).
+#   Public headers live apart, in <m>/include/livefire/...
+#   A component with no sources yet is a header-only INTERFACE library.
+#
+# livefire_module(NAME <m> COMPONENTS <c>...)
+#   The module library livefire_<m> (alias livefire::<m>): all its components.
+#
+# livefire_tests(MODULE <m> [COMPONENT <c>] DEPS <targets>...)
+#   tests/<m>/[<c>/]*_test.cc      -> one gtest binary, label "fast"
+#   tests/<m>/[<c>/]*_slowtest.cc  -> one gtest binary, label "slow" (real VMs,
+#                                     long runs; run one at a time)
+#   `ctest -L fast` runs the quick subset.
 
-# livefire_target_defaults(<target>): warnings and sanitizers for any target.
 function(livefire_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
   if(LIVEFIRE_WERROR)
@@ -36,26 +26,55 @@ function(livefire_target_defaults target)
   endif()
 endfunction()
 
-# livefire_tests(MODULE <name> [DEPS <targets>...])
-#
-# Tests for a module live in tests/<name>/: every *_test.cc goes into one
-# fast gtest binary (label "fast"), every *_slowtest.cc into a second binary
-# labelled "slow" (real VMs, long runs). `ctest -L fast` runs the quick subset.
+function(livefire_component)
+  cmake_parse_arguments(C "" "MODULE;NAME" "DEPS;PRIVATE_DEPS" ${ARGN})
+  set(_t livefire_${C_MODULE}_${C_NAME})
+  set(_inc "${PROJECT_SOURCE_DIR}/${C_MODULE}/include")
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/${C_MODULE}/src/${C_NAME}/*.cc")
+  if(NOT _srcs)
+    add_library(${_t} INTERFACE)
+    target_include_directories(${_t} INTERFACE "${_inc}" "${PROJECT_BINARY_DIR}/generated")
+    target_link_libraries(${_t} INTERFACE ${C_DEPS})
+  else()
+    add_library(${_t} STATIC ${_srcs})
+    target_include_directories(${_t}
+      PUBLIC "${_inc}" "${PROJECT_BINARY_DIR}/generated"
+      PRIVATE "${PROJECT_SOURCE_DIR}/${C_MODULE}/src")
+    target_link_libraries(${_t} PUBLIC ${C_DEPS} PRIVATE ${C_PRIVATE_DEPS})
+    livefire_target_defaults(${_t})
+  endif()
+  add_library(livefire::${C_MODULE}_${C_NAME} ALIAS ${_t})
+endfunction()
+
+function(livefire_module)
+  cmake_parse_arguments(M "" "NAME" "COMPONENTS" ${ARGN})
+  add_library(livefire_${M_NAME} INTERFACE)
+  foreach(_c ${M_COMPONENTS})
+    target_link_libraries(livefire_${M_NAME} INTERFACE livefire::${M_NAME}_${_c})
+  endforeach()
+  add_library(livefire::${M_NAME} ALIAS livefire_${M_NAME})
+endfunction()
+
 function(livefire_tests)
-  cmake_parse_arguments(T "" "MODULE" "DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "MODULE;COMPONENT" "DEPS" ${ARGN})
   set(_dir "${CMAKE_CURRENT_SOURCE_DIR}/${T_MODULE}")
+  set(_name ${T_MODULE})
+  if(T_COMPONENT)
+    set(_dir "${_dir}/${T_COMPONENT}")
+    set(_name ${T_MODULE}_${T_COMPONENT})
+  endif()
   foreach(_kind test slowtest)
     file(GLOB _srcs CONFIGURE_DEPENDS "${_dir}/*_${_kind}.cc")
     if(NOT _srcs)
       continue()
     endif()
     if(_kind STREQUAL "test")
-      set(_exe ${T_MODULE}_tests)
+      set(_exe ${_name}_tests)
       set(_label fast)
       set(_timeout 120)
       set(_serial FALSE)
     else()
-      set(_exe ${T_MODULE}_slowtests)
+      set(_exe ${_name}_slowtests)
       set(_label slow)
       set(_timeout 900)
       # Real VMs share the host's two cores: one slow test at a time.
@@ -71,7 +90,7 @@ function(livefire_tests)
     # Pinned environment so that results do not depend on the machine.
     gtest_discover_tests(${_exe}
       DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS "${_label};${T_MODULE}" TIMEOUT ${_timeout} RUN_SERIAL ${_serial}
+      PROPERTIES LABELS "${_label};${_name}" TIMEOUT ${_timeout} RUN_SERIAL ${_serial}
                  ENVIRONMENT "TZ=UTC;LC_ALL=C;LIVEFIRE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endforeach()
 endfunction()
