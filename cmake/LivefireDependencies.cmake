@@ -26,7 +26,10 @@ endif()
 find_package(Threads REQUIRED)
 livefire_require_pkgconfig(LIBVIRT libvirt libvirt-dev)
 livefire_require_pkgconfig(LIBVIRT_QEMU libvirt-qemu libvirt-dev)
-livefire_require_pkgconfig(LUA lua5.4 liblua5.4-dev)
+# The C++ build of Lua raises errors (and coroutine yields from C) as C++
+# exceptions, so they unwind our frames and run destructors instead of
+# longjmp-ing over them.
+livefire_require_pkgconfig(LUA lua5.4-c++ liblua5.4-dev)
 livefire_require_pkgconfig(ZMQ libzmq libzmq3-dev)
 livefire_require_package(cppzmq cppzmq-dev)
 livefire_require_package(SQLite3 libsqlite3-dev)

@@ -227,6 +227,16 @@ struct ScoringParams {
   double revert_penalty = 10.0;
   int free_wrong_flags = 3;
   double wrong_flag_penalty = 1.0;
+  // Added by scoring (docs/scoring.md explains each rule).
+  double round_points = 1.0;        // availability: per service per up round (x node value)
+  double compromise_points = 50.0;  // red impact base for an objective without points
+  double persist_rate = 0.1;        // share of the deduction per check_interval it persists
+  double persist_cap = 1.0;         // accrued persistence at most this share of the deduction
+  double detection_points = 20.0;   // credit for one detected red action (before decay)
+  Duration detection_window = Duration::Hours(2);  // a report must come this soon after the action
+  Duration detection_slack = Duration::Minutes(1); // observed_at may precede the action by this
+  double late_factor = 0.5;         // grade share kept for a response after its due time
+  Duration late_grace = Duration::Minutes(30);     // after due + grace a response is refused
   SourceLoc loc;
 };
 

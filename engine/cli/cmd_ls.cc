@@ -1,0 +1,51 @@
+// livefire ls [--uri U] [--json]: exercises found in libvirt (by the livefire
+// metadata of their domains) and in the state folder.
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "provision_common.h"
+
+namespace livefire::cli {
+
+namespace {
+
+struct LsArgs {
+  std::string uri;
+  bool json = false;
+};
+
+Status RunLs(const LsArgs& a, Context& ctx) {
+  LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, a.uri));
+  LF_ASSIGN_OR_RETURN(auto list, prov->List());
+  if (a.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : list) {
+      j.push_back({{"exercise", e.exercise}, {"domains", e.domains}, {"running", e.running},
+                   {"networks", e.networks}, {"state", e.has_state}});
+    }
+    ctx.out << j.dump(2) << "\n";
+    return Status::Ok();
+  }
+  ctx.out << fmt::format("{:<28} {:>7} {:>7} {:>8}  {}\n", "EXERCISE", "DOMAINS", "RUNNING",
+                         "NETWORKS", "STATE");
+  for (const auto& e : list) {
+    ctx.out << fmt::format("{:<28} {:>7} {:>7} {:>8}  {}\n", e.exercise, e.domains, e.running,
+                           e.networks, e.has_state ? "yes" : "no");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterLs(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<LsArgs>();
+  auto* cmd = app.add_subcommand("ls", "List exercises that have a range in libvirt");
+  AddUriOption(cmd, a->uri);
+  cmd->add_flag("--json", a->json, "machine-readable output");
+  cmd->callback([a, &ctx] { ctx.status = RunLs(*a, ctx); });
+}
+
+}  // namespace livefire::cli

@@ -1,0 +1,21 @@
+#pragma once
+// Shared by the range commands (up, down, exec, revert, snapshot, ls): the
+// --uri option and opening the libvirt provisioner on the CLI's state dir.
+
+#include <memory>
+#include <string>
+
+#include "cli.h"
+#include "livefire/provision/libvirt.h"
+
+namespace livefire::cli {
+
+// $LIVEFIRE_LIBVIRT_URI, else qemu:///system.
+std::string DefaultLibvirtUri();
+void AddUriOption(CLI::App* cmd, std::string& uri);
+
+// build_script: vm-templates/build.sh, run for missing templates ("" = never).
+Result<std::unique_ptr<provision::LibvirtProvisioner>> OpenProvisioner(
+    const Context& ctx, const std::string& uri, const std::string& build_script = "");
+
+}  // namespace livefire::cli

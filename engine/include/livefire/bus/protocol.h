@@ -1,0 +1,96 @@
+#pragma once
+// The control protocol spoken on the ControlServer's ROUTER socket (see
+// docs/protocol.md). Requests and replies are single JSON objects:
+//   {"v":1, "type":"pause", "id":"c1-7", "team":"white", ...type fields}
+//   {"v":1, "id":"c1-7", "ok":true, ...result fields}
+//   {"v":1, "id":"c1-7", "ok":false, "error":{"code":"bad_request","message":"..."}}
+// Pure functions: no sockets here, so the decoder is unit-tested and fuzzed
+// on its own.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "livefire/status.h"
+
+namespace livefire::bus {
+
+inline constexpr int kProtocolVersion = 1;
+// Largest accepted request (bytes of JSON). Larger ones get "too_large".
+inline constexpr size_t kMaxMessageBytes = 64 * 1024;
+// Deepest accepted JSON nesting (guards the parser's stack).
+inline constexpr int kMaxJsonDepth = 16;
+
+enum class RequestType {
+  kPause,
+  kResume,
+  kSpeed,
+  kFireInject,
+  kStatus,
+  kSubmitReport,
+  kSubmitFinding,
+  kSubmitFlag,
+  kGrade,
+};
+
+std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
+
+struct Request {
+  RequestType type = RequestType::kStatus;
+  std::string id;      // client-chosen, echoed in the reply (1..64 bytes)
+  std::string team;    // who sends it / whose submission; "" when absent
+  std::string client;  // free-text client name for the log; "" when absent
+  // The type's fields, validated (see docs/protocol.md). Unknown fields are
+  // dropped. submit_report's observed_at is normalised to exercise ns
+  // ("observed_at_ns"); the original text is kept as "observed_at".
+  nlohmann::json args = nlohmann::json::object();
+};
+
+// Error codes in replies (the "code" of {"ok":false,"error":{...}}).
+namespace errors {
+inline constexpr std::string_view kTooLarge = "too_large";
+inline constexpr std::string_view kBadJson = "bad_json";
+inline constexpr std::string_view kBadRequest = "bad_request";
+inline constexpr std::string_view kUnsupportedVersion = "unsupported_version";
+inline constexpr std::string_view kUnknownType = "unknown_type";
+inline constexpr std::string_view kBusy = "busy";            // server queue full, retry
+inline constexpr std::string_view kRejected = "rejected";    // engine refused (state, role)
+inline constexpr std::string_view kNotFound = "not_found";   // e.g. no such inject
+inline constexpr std::string_view kInternal = "internal";
+}  // namespace errors
+
+// Parses and validates one request. Never throws. Errors carry a message
+// naming the field; ProtocolErrorCode() maps them to the reply code.
+Result<Request> DecodeRequest(std::string_view bytes);
+
+// The error code for a DecodeRequest failure (too_large, bad_json, ...).
+std::string_view ProtocolErrorCode(const Status& decode_error);
+
+// The request's "id" if bytes is a JSON object with a string id of a sane
+// length, else "": lets the server echo the id even on a bad request.
+std::string BestEffortId(std::string_view bytes);
+
+// Canonical request encoding (what ControlClient sends).
+std::string EncodeRequest(const Request& r);
+
+// {"v":1,"id":id,"ok":true, ...result}; result must be an object (other
+// values are put under "result"); its v/id/ok keys are overwritten.
+std::string EncodeOkReply(std::string_view id, nlohmann::json result = nlohmann::json::object());
+std::string EncodeErrorReply(std::string_view id, std::string_view code, std::string_view message);
+
+struct Reply {
+  std::string id;
+  bool ok = false;
+  nlohmann::json body = nlohmann::json::object();  // the whole reply object
+  std::string error_code;                          // when !ok
+  std::string error_message;
+};
+Result<Reply> DecodeReply(std::string_view bytes);
+
+// Event topic: "<exercise>/<team or *>/<kind>". Subscribers filter by prefix,
+// e.g. "lf-2026.../blue1/" or "lf-2026.../*/exercise.".
+std::string Topic(std::string_view exercise, std::string_view team, std::string_view kind);
+
+}  // namespace livefire::bus

@@ -1,0 +1,122 @@
+#pragma once
+// Asynchronous guest operations for injects. The engine loop submits a
+// request and goes on; a worker thread does the slow part (the guest agent, a
+// TCP connection) and the reply comes back through a queue that the loop
+// drains (Zeek's OnLoop). The loop never blocks on a guest.
+//
+// Backends: ProvisionerGuestIo acts on a live range through the provisioner;
+// ScriptedGuestIo is the test double at the agent boundary (golden tests,
+// simulation), answering from a function.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "livefire/ids.h"
+#include "livefire/status.h"
+#include "livefire/time.h"
+#include "livefire/topology/plan.h"
+
+namespace livefire::provision {
+class Provisioner;
+}
+
+namespace livefire::runtime {
+
+struct GuestRequest {
+  enum class Op { kExec, kHttp, kPut, kGet };
+  uint64_t id = 0;  // set by the runtime; echoed in the reply
+  Op op = Op::kExec;
+  std::string team;  // blue team whose copy ("" or "shared" for shared nodes)
+  std::string node;
+  std::string command;  // kExec: run with /bin/sh -c
+  std::string path;     // kHttp: request path; kPut/kGet: guest file path
+  std::string content;  // kPut
+  int mode = 0644;      // kPut
+  Duration timeout = Duration::Seconds(30);
+};
+std::string_view ToString(GuestRequest::Op op);
+
+struct GuestReply {
+  uint64_t id = 0;
+  Status status;         // transport/agent error; a command that ran is ok whatever its code
+  int exit_code = 0;     // kExec
+  std::string out;       // kExec: stdout; kHttp: body; kGet: content
+  std::string err;       // kExec: stderr
+  int http_status = 0;   // kHttp
+};
+
+class GuestIo {
+ public:
+  virtual ~GuestIo() = default;
+  // Never blocks on the guest.
+  virtual void Submit(GuestRequest request) = 0;
+  // Replies that arrived, in arrival order (non-blocking).
+  std::vector<GuestReply> Drain();
+  // Blocks until a reply is available or `wall_timeout` passes.
+  bool WaitForReply(std::chrono::milliseconds wall_timeout);
+  size_t in_flight() const;
+
+ protected:
+  void Deliver(GuestReply reply);  // from any thread
+  void Started();                  // a request is accepted
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<GuestReply> replies_;
+  size_t in_flight_ = 0;
+};
+
+// Answers every request with `answer`, synchronously at Submit time but
+// delivered through the queue like a real backend.
+class ScriptedGuestIo : public GuestIo {
+ public:
+  using Answer = std::function<GuestReply(const GuestRequest&)>;
+  explicit ScriptedGuestIo(Answer answer) : answer_(std::move(answer)) {}
+  void Submit(GuestRequest request) override;
+
+ private:
+  Answer answer_;
+};
+
+// Runs requests on a live range: exec and files through the guest agent
+// (provision::Provisioner), HTTP from the host to the node's address in the
+// team's copy. A bounded pool of worker threads; Submit queues.
+class ProvisionerGuestIo : public GuestIo {
+ public:
+  ProvisionerGuestIo(provision::Provisioner& provisioner, ExerciseId exercise,
+                     const topology::RangePlan& plan, int workers = 4);
+  ~ProvisionerGuestIo() override;
+  void Submit(GuestRequest request) override;
+
+ private:
+  void Work();
+  GuestReply Handle(const GuestRequest& r);
+
+  provision::Provisioner& prov_;
+  ExerciseId exercise_;
+  const topology::RangePlan& plan_;
+  std::mutex qmu_;
+  std::condition_variable qcv_;
+  std::deque<GuestRequest> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// A minimal HTTP/1.0 GET from the host (used by ctx.http and by deface
+// verification). Bounded by `timeout`; the body is capped at 1 MiB.
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+Result<HttpResponse> HttpGet(const std::string& address, int port, const std::string& path,
+                             Duration timeout);
+
+}  // namespace livefire::runtime

@@ -1,0 +1,458 @@
+#include "livefire/bus/bus.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+namespace livefire::bus {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// sun_path is 108 bytes including the terminating NUL.
+constexpr size_t kMaxIpcPath = 107;
+
+Status ZmqError(const zmq::error_t& e, std::string_view what, std::string_view endpoint) {
+  return Status::Unavailable(fmt::format("{} {}: {}", what, endpoint, e.what()));
+}
+
+std::chrono::milliseconds ToMillis(Duration d) {
+  return std::chrono::milliseconds(std::max<int64_t>(0, (d.nanos() + 999'999) / 1'000'000));
+}
+
+// Waits until socket is readable or the deadline passes.
+bool WaitReadable(zmq::socket_t& s, Clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() < 0) left = std::chrono::milliseconds(0);
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    int n = zmq::poll(&item, 1, left);
+    if (n > 0) return true;
+    if (Clock::now() >= deadline) return false;
+  }
+}
+
+}  // namespace
+
+// ---- Context ------------------------------------------------------------------
+
+struct Context::Impl {
+  zmq::context_t zmq;
+};
+Context::Context() : impl_(std::make_unique<Impl>()) {}
+Context::~Context() = default;
+
+Result<Endpoints> DefaultEndpoints(const std::string& state_dir, const ExerciseId& id) {
+  LF_RETURN_IF_ERROR(CheckName("exercise id", id.str(), 40));
+  fs::path dir = fs::path(state_dir) / "exercises" / id.str();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Unavailable(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  Endpoints e;
+  for (auto [out, name] : {std::pair{&e.events, "events.sock"}, std::pair{&e.control, "control.sock"}}) {
+    std::string path = (dir / name).string();
+    if (path.size() > kMaxIpcPath) {
+      return Status::InvalidArgument(fmt::format(
+          "socket path {} is {} bytes, over the {}-byte limit of ipc:// sockets; use a shorter "
+          "--state-dir or a tcp://127.0.0.1:PORT endpoint",
+          path, path.size(), kMaxIpcPath));
+    }
+    *out = "ipc://" + path;
+  }
+  return e;
+}
+
+// ---- EventPublisher -------------------------------------------------------------
+
+struct EventPublisher::Impl {
+  std::mutex mu;
+  zmq::socket_t pub;
+  std::string endpoint;
+  std::string exercise;
+  std::atomic<uint64_t> published{0};
+};
+
+EventPublisher::EventPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventPublisher::~EventPublisher() = default;
+
+Result<std::unique_ptr<EventPublisher>> EventPublisher::Bind(Context& ctx,
+                                                             const std::string& endpoint,
+                                                             const ExerciseId& exercise) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->pub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::pub);
+    impl->pub.set(zmq::sockopt::linger, 0);
+    impl->pub.bind(endpoint);
+    impl->endpoint = impl->pub.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot bind the event publisher to", endpoint);
+  }
+  impl->exercise = exercise.str();
+  return std::unique_ptr<EventPublisher>(new EventPublisher(std::move(impl)));
+}
+
+const std::string& EventPublisher::endpoint() const { return impl_->endpoint; }
+uint64_t EventPublisher::published() const { return impl_->published.load(); }
+
+Status EventPublisher::Publish(const Event& e) {
+  std::string topic = Topic(impl_->exercise, e.team, e.kind);
+  std::string body = CanonicalJson(e);
+  std::lock_guard lk(impl_->mu);
+  try {
+    impl_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    impl_->pub.send(zmq::buffer(body), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& err) {
+    return ZmqError(err, "cannot publish on", impl_->endpoint);
+  }
+  impl_->published.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+// ---- Subscriber ------------------------------------------------------------------
+
+struct Subscriber::Impl {
+  zmq::socket_t sub;
+  std::string endpoint;
+};
+
+Subscriber::Subscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Subscriber::~Subscriber() = default;
+
+Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std::string& endpoint) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->sub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::sub);
+    impl->sub.set(zmq::sockopt::linger, 0);
+    impl->sub.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot connect a subscriber to", endpoint);
+  }
+  impl->endpoint = endpoint;
+  return std::unique_ptr<Subscriber>(new Subscriber(std::move(impl)));
+}
+
+Status Subscriber::Subscribe(const std::string& prefix) {
+  try {
+    impl_->sub.set(zmq::sockopt::subscribe, prefix);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot subscribe on", impl_->endpoint);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<BusMessage>> Subscriber::Receive(Duration timeout) {
+  try {
+    if (!WaitReadable(impl_->sub, Clock::now() + ToMillis(timeout))) {
+      return std::optional<BusMessage>();
+    }
+    std::vector<zmq::message_t> parts;
+    if (!zmq::recv_multipart(impl_->sub, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+      return std::optional<BusMessage>();
+    }
+    if (parts.size() != 2) {
+      return Status::InvalidArgument(
+          fmt::format("event message has {} frames, expected 2", parts.size()));
+    }
+    LF_ASSIGN_OR_RETURN(Event e, EventFromJson(parts[1].to_string_view()));
+    return std::optional<BusMessage>(BusMessage{parts[0].to_string(), std::move(e)});
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot receive from", impl_->endpoint);
+  }
+}
+
+// ---- ControlServer -----------------------------------------------------------------
+
+nlohmann::json ControlCounters::ToJson() const {
+  return {{"received", received}, {"accepted", accepted}, {"malformed", malformed},
+          {"oversized", oversized}, {"busy", busy}, {"replies", replies}};
+}
+
+namespace {
+struct Outgoing {
+  std::string route;
+  bool delimited = false;
+  std::string payload;
+};
+}  // namespace
+
+struct ControlServer::Impl {
+  ControlServerOptions opts;
+  std::string endpoint;
+  zmq::socket_t router;   // I/O thread only once started
+  zmq::socket_t wake_rx;  // I/O thread only
+  std::mutex wake_mu;     // guards wake_tx (sockets are not thread-safe)
+  zmq::socket_t wake_tx;
+
+  std::mutex mu;
+  std::deque<PendingRequest> inbox;
+  std::deque<Outgoing> outbox;
+
+  std::atomic<uint64_t> received{0}, accepted{0}, malformed{0}, oversized{0}, busy{0},
+      replies{0};
+  std::atomic<bool> stop{false};
+  std::thread io;
+
+  void Wake() {
+    std::lock_guard lk(wake_mu);
+    try {
+      // A full pipe means a wake-up is already pending.
+      (void)wake_tx.send(zmq::message_t(), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t&) {
+      // The context is shutting down.
+    }
+  }
+
+  void Send(const Outgoing& o) {
+    try {
+      bool sent = router.send(zmq::buffer(o.route), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+                      .has_value();
+      if (sent && o.delimited) {
+        (void)router.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      }
+      if (sent) (void)router.send(zmq::buffer(o.payload), zmq::send_flags::dontwait);
+      if (sent) replies.fetch_add(1, std::memory_order_relaxed);
+      else spdlog::warn("control: reply dropped, client queue full");
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("control: cannot send a reply: {}", e.what());
+    }
+  }
+
+  void HandleMessage(std::vector<zmq::message_t>& parts) {
+    received.fetch_add(1, std::memory_order_relaxed);
+    Outgoing err;
+    err.route = parts[0].to_string();
+    std::string_view payload;
+    if (parts.size() == 2) {
+      payload = parts[1].to_string_view();
+    } else if (parts.size() == 3 && parts[1].size() == 0) {
+      err.delimited = true;
+      payload = parts[2].to_string_view();
+    } else {
+      malformed.fetch_add(1, std::memory_order_relaxed);
+      err.delimited = parts.size() > 2 && parts[1].size() == 0;
+      err.payload = EncodeErrorReply("", errors::kBadRequest,
+                                     fmt::format("expected one JSON frame, got {} frames",
+                                                 parts.size() - 1 - (err.delimited ? 1 : 0)));
+      Send(err);
+      return;
+    }
+    auto req = DecodeRequest(payload);
+    if (!req.ok()) {
+      bool too_big = payload.size() > kMaxMessageBytes;
+      (too_big ? oversized : malformed).fetch_add(1, std::memory_order_relaxed);
+      err.payload = EncodeErrorReply(too_big ? "" : BestEffortId(payload),
+                                     ProtocolErrorCode(req.status()), req.status().message());
+      Send(err);
+      return;
+    }
+    {
+      std::lock_guard lk(mu);
+      if (inbox.size() < opts.max_pending) {
+        inbox.push_back({std::move(req).value(), err.route, err.delimited});
+        accepted.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+    busy.fetch_add(1, std::memory_order_relaxed);
+    err.payload = EncodeErrorReply(req->id, errors::kBusy,
+                                   "the engine has too many requests waiting; retry shortly");
+    Send(err);
+  }
+
+  void Loop() {
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                               {wake_rx.handle(), 0, ZMQ_POLLIN, 0}};
+    while (!stop.load()) {
+      try {
+        zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        if (items[1].revents & ZMQ_POLLIN) {
+          zmq::message_t m;
+          while (wake_rx.recv(m, zmq::recv_flags::dontwait)) {
+          }
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+          // Bounded so replies are not starved by a flood of requests.
+          for (int i = 0; i < 256; ++i) {
+            std::vector<zmq::message_t> parts;
+            if (!zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+              break;
+            }
+            if (!parts.empty()) HandleMessage(parts);
+          }
+        }
+        std::deque<Outgoing> out;
+        {
+          std::lock_guard lk(mu);
+          out.swap(outbox);
+        }
+        for (const Outgoing& o : out) Send(o);
+      } catch (const zmq::error_t& e) {
+        if (e.num() == ETERM) return;
+        spdlog::warn("control: {}", e.what());
+      }
+    }
+  }
+};
+
+ControlServer::ControlServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ControlServer::~ControlServer() {
+  impl_->stop.store(true);
+  impl_->Wake();
+  if (impl_->io.joinable()) impl_->io.join();
+}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx, const std::string& endpoint,
+                                                           ControlServerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->opts = options;
+  if (impl->opts.max_pending == 0) return Status::InvalidArgument("max_pending must be positive");
+  auto& z = ctx.impl().zmq;
+  std::string wake = fmt::format("inproc://lf-control-wake-{}", static_cast<void*>(impl.get()));
+  try {
+    impl->router = zmq::socket_t(z, zmq::socket_type::router);
+    impl->router.set(zmq::sockopt::linger, 0);
+    // Far above the protocol limit: such peers are cut off by ZeroMQ instead
+    // of being buffered; anything up to this size gets a too_large reply.
+    impl->router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(16 * kMaxMessageBytes));
+    impl->router.bind(endpoint);
+    impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
+    impl->wake_rx = zmq::socket_t(z, zmq::socket_type::pair);
+    impl->wake_rx.bind(wake);
+    impl->wake_tx = zmq::socket_t(z, zmq::socket_type::pair);
+    impl->wake_tx.set(zmq::sockopt::linger, 0);
+    impl->wake_tx.connect(wake);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot bind the control server to", endpoint);
+  }
+  Impl* raw = impl.get();
+  impl->io = std::thread([raw] { raw->Loop(); });
+  return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
+}
+
+const std::string& ControlServer::endpoint() const { return impl_->endpoint; }
+
+std::vector<PendingRequest> ControlServer::Poll(size_t max) {
+  std::vector<PendingRequest> out;
+  std::lock_guard lk(impl_->mu);
+  while (!impl_->inbox.empty() && out.size() < max) {
+    out.push_back(std::move(impl_->inbox.front()));
+    impl_->inbox.pop_front();
+  }
+  return out;
+}
+
+void ControlServer::Reply(const PendingRequest& to, nlohmann::json result) {
+  if (to.request.type == RequestType::kStatus) {
+    if (!result.is_object()) result = {{"result", std::move(result)}};
+    result["bus"] = counters().ToJson();
+  }
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->outbox.push_back({to.route, to.delimited, EncodeOkReply(to.request.id, std::move(result))});
+  }
+  impl_->Wake();
+}
+
+void ControlServer::ReplyError(const PendingRequest& to, std::string_view code,
+                               std::string_view message) {
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->outbox.push_back({to.route, to.delimited, EncodeErrorReply(to.request.id, code, message)});
+  }
+  impl_->Wake();
+}
+
+ControlCounters ControlServer::counters() const {
+  ControlCounters c;
+  c.received = impl_->received.load();
+  c.accepted = impl_->accepted.load();
+  c.malformed = impl_->malformed.load();
+  c.oversized = impl_->oversized.load();
+  c.busy = impl_->busy.load();
+  c.replies = impl_->replies.load();
+  return c;
+}
+
+// ---- ControlClient ----------------------------------------------------------------
+
+struct ControlClient::Impl {
+  std::mutex mu;
+  zmq::socket_t dealer;
+  std::string endpoint;
+  std::string name;
+  uint64_t next_id = 1;
+
+  Result<bus::Reply> Exchange(std::string_view bytes, const std::string& id, Duration timeout) {
+    auto deadline = Clock::now() + ToMillis(timeout);
+    try {
+      (void)dealer.send(zmq::message_t(), zmq::send_flags::sndmore);
+      if (!dealer.send(zmq::buffer(bytes.data(), bytes.size()), zmq::send_flags::dontwait)) {
+        return Status::Unavailable(fmt::format("cannot send to {}: queue full", endpoint));
+      }
+      for (;;) {
+        if (!WaitReadable(dealer, deadline)) {
+          return Status::DeadlineExceeded(fmt::format(
+              "no reply from {} within {} (is the exercise running?)", endpoint,
+              FormatDuration(timeout)));
+        }
+        std::vector<zmq::message_t> parts;
+        if (!zmq::recv_multipart(dealer, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+          continue;
+        }
+        if (parts.empty()) continue;
+        auto reply = DecodeReply(parts.back().to_string_view());
+        if (!reply.ok()) {
+          return Status::Internal(fmt::format("bad reply from {}: {}", endpoint,
+                                              reply.status().message()));
+        }
+        // Replies to earlier calls that timed out are skipped.
+        if (reply->id == id) return reply;
+      }
+    } catch (const zmq::error_t& e) {
+      return ZmqError(e, "control request to", endpoint);
+    }
+  }
+};
+
+ControlClient::ControlClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ControlClient::~ControlClient() = default;
+
+Result<std::unique_ptr<ControlClient>> ControlClient::Connect(Context& ctx,
+                                                              const std::string& endpoint,
+                                                              std::string client_name) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);
+    impl->dealer.set(zmq::sockopt::linger, 0);
+    impl->dealer.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot connect to", endpoint);
+  }
+  impl->endpoint = endpoint;
+  impl->name = std::move(client_name);
+  return std::unique_ptr<ControlClient>(new ControlClient(std::move(impl)));
+}
+
+Result<bus::Reply> ControlClient::Call(Request request, Duration timeout) {
+  std::lock_guard lk(impl_->mu);
+  if (request.id.empty()) request.id = fmt::format("{}-{}", impl_->name, impl_->next_id++);
+  if (request.client.empty()) request.client = impl_->name;
+  return impl_->Exchange(EncodeRequest(request), request.id, timeout);
+}
+
+Result<bus::Reply> ControlClient::CallRaw(std::string_view bytes, Duration timeout) {
+  std::lock_guard lk(impl_->mu);
+  return impl_->Exchange(bytes, BestEffortId(bytes), timeout);
+}
+
+}  // namespace livefire::bus

