@@ -52,7 +52,7 @@ inputs=$(
 stamp=$(sha256sum <<<"$inputs" | cut -d' ' -f1)
 
 out=$STATE_DIR/templates/$name
-mkdir -p "$STATE_DIR/templates"
+mkdir -p "$STATE_DIR/templates" || die "cannot create $STATE_DIR/templates (run as root or set LIVEFIRE_STATE_DIR)"
 exec 9>"$STATE_DIR/templates/.$name.lock"
 flock 9 || die "cannot lock $STATE_DIR/templates/.$name.lock"
 

@@ -34,6 +34,28 @@ Outcome RunArgs(std::vector<std::string> args) {
   return {code, out.str(), err.str()};
 }
 
+// Two per-team networks, a shared red zone, three nodes (and one router per team).
+constexpr const char* kScenario = R"(
+scenario { name = "cli-up", title = "CLI up test", duration = "1h", seed = 1,
+           address_pool = "10.96.0.0/12", default_policy = "deny" }
+team "white" { role = "white" }
+team "red1" { role = "red" }
+team "blue1" { role = "blue" }
+network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
+network "lan" { cidr = "10.10.2.0/24", zone = "per_team" }
+network "red" { cidr = "172.30.0.0/24", zone = "shared" }
+allow { from = "red", to = "dmz", protocol = "tcp", ports = {80} }
+allow { from = "dmz", to = "lan", protocol = "tcp", ports = {23} }
+node "web" { template = "micro",
+  iface { network = "dmz", address = "10.10.1.10" },
+  service "http" { port = 80, reachable_from = {"red"} },
+  file { path = "/etc/motd", content = "welcome" } }
+node "db" { template = "micro",
+  iface { network = "lan", address = "10.10.2.10" },
+  service "telnet" { port = 23, reachable_from = {"dmz"} } }
+node "attacker" { template = "micro", iface { network = "red", address = "172.30.0.10" } }
+)";
+
 std::string LastLine(const std::string& s) {
   std::string t = s;
   while (!t.empty() && t.back() == '\n') t.pop_back();
@@ -53,6 +75,8 @@ class ProvisionCli : public ::testing::Test {
                   state_ + "/templates/micro/manifest.json");
     std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
     std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
+    fs::create_directories(state_ + "/scenario");
+    std::ofstream(state_ + "/scenario/scenario.lua") << kScenario;
     // The test driver keeps its objects while one connection stays open.
     conn_ = virConnectOpen("test:///default");
     ASSERT_NE(conn_, nullptr);
@@ -72,7 +96,7 @@ class ProvisionCli : public ::testing::Test {
 };
 
 TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
-  Outcome up = Cli({"up", std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal",
+  Outcome up = Cli({"up", state_ + "/scenario",
                     "--teams", "2", "--uri", uri_, "--no-wait"});
   ASSERT_EQ(up.code, 0) << up.out << up.err;
   const std::string id = LastLine(up.out);
@@ -85,11 +109,12 @@ TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
   auto j = nlohmann::json::parse(ls.out);
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["exercise"], id);
-  EXPECT_GT(j[0]["domains"].get<int>(), 2);
+  EXPECT_EQ(j[0]["domains"], 7);  // 2 x (router, web, db) + the shared attacker
+  EXPECT_EQ(j[0]["networks"], 5);
   EXPECT_EQ(j[0]["running"], j[0]["domains"]);
 
   // Resuming a complete exercise keeps everything.
-  Outcome again = Cli({"up", std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal",
+  Outcome again = Cli({"up", state_ + "/scenario",
                        "--teams", "2", "--uri", uri_, "--no-wait", "--resume", id});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(LastLine(again.out), id);

@@ -35,8 +35,11 @@ say() { echo "micro: $*" >&2; }
 pkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null; }
 pkg_installed() { [ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 
-# Echo "PACKAGE VERSION" of the kernel image the metapackage points at.
-kernel_package() {
+# The resolvers below set globals instead of echoing, so that their die()
+# runs in the main shell (a die inside $(...) would only end a subshell).
+
+# KPKG/KPKG_VER: the kernel image package the metapackage points at.
+resolve_kernel_package() {
   local dep ver
   if pkg_installed "$KERNEL_META"; then
     dep=$(dpkg-query -W -f '${Depends}' "$KERNEL_META" | tr ',' '\n' | grep -o 'linux-image-[^ ]*' | head -n1)
@@ -50,21 +53,25 @@ kernel_package() {
     ver=$(apt-cache policy "$dep" | awk '$1=="Candidate:" {print $2}')
   fi
   if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then die "no version of $dep is available"; fi
-  echo "$dep $ver"
+  KPKG=$dep KPKG_VER=$ver
 }
 
-busybox_source_version() {
-  local v
-  v=$(dpkg-query -W -f '${source:Version}' busybox-static 2>/dev/null) || true
-  [ -n "$v" ] || die "busybox-static is not installed (apt-get install -y busybox-static); its version pins the busybox source"
-  echo "$v"
+# BB_VER: source version of the installed busybox-static.
+resolve_busybox_version() {
+  BB_VER=$(dpkg-query -W -f '${source:Version}' busybox-static 2>/dev/null) || true
+  [ -n "$BB_VER" ] || die "busybox-static is not installed (apt-get install -y busybox-static); its version pins the busybox source"
 }
 
-qemu_ga_path() {
-  local p
-  p=$(dpkg -L qemu-guest-agent 2>/dev/null | grep -E '/sbin/qemu-ga$' | head -n1) || true
-  if [ -z "$p" ] || [ ! -x "$p" ]; then die "qemu-ga not found (apt-get install -y qemu-guest-agent)"; fi
-  echo "$p"
+# QGA: path of qemu-ga.
+resolve_qemu_ga() {
+  QGA=$(dpkg -L qemu-guest-agent 2>/dev/null | grep -E '/sbin/qemu-ga$' | head -n1) || true
+  if [ -z "$QGA" ] || [ ! -x "$QGA" ]; then die "qemu-ga not found (apt-get install -y qemu-guest-agent)"; fi
+}
+
+resolve_all() {
+  resolve_kernel_package
+  resolve_busybox_version
+  resolve_qemu_ga
 }
 
 # Shared objects (and the ELF interpreter) a binary needs, as ldd names them.
@@ -83,14 +90,18 @@ owner_of() {
 cmd_deps() { printf '%s\n' "${DEPS[@]}"; }
 
 cmd_inputs() {
-  local qga lib pkgs
-  echo "kernel $(kernel_package)"
-  echo "busybox-source $(busybox_source_version)"
+  local lib pkgs owner
+  resolve_all
+  echo "kernel $KPKG $KPKG_VER"
+  echo "busybox-source $BB_VER"
   echo "modules ${MODULES[*]}"
   echo "epoch $EPOCH"
-  qga=$(qemu_ga_path)
-  pkgs=$(owner_of "$qga")
-  for lib in $(elf_libs "$qga"); do pkgs+=$'\n'$(owner_of "$lib"); done
+  pkgs=$(owner_of "$QGA")
+  for lib in $(elf_libs "$QGA"); do
+    owner=$(owner_of "$lib")
+    # A library no package owns is tracked by content instead.
+    if [ -n "$owner" ]; then pkgs+=$'\n'$owner; else echo "lib $lib $(sha256sum <"$lib" | cut -d' ' -f1)"; fi
+  done
   # gcc + libc6-dev are linked into busybox; the rest shape the archive.
   pkgs+=$'\n'"libc6-dev"$'\n'"gcc"$'\n'"cpio"$'\n'"zstd"
   while read -r p; do
@@ -104,8 +115,7 @@ cmd_inputs() {
 
 # Sets KROOT (a tree with boot/vmlinuz-KVER and lib/modules/KVER) and KVER.
 get_kernel() {
-  local work=$1 pkg ver mode=$KERNEL_SOURCE deb
-  read -r pkg ver < <(kernel_package)
+  local work=$1 pkg=$KPKG ver=$KPKG_VER mode=$KERNEL_SOURCE deb
   KVER=${pkg#linux-image-}
   if [ "$mode" = auto ]; then
     if pkg_installed "$pkg" && [ "$(pkg_version "$pkg")" = "$ver" ]; then mode=host; else mode=deb; fi
@@ -197,6 +207,7 @@ fetch_busybox_source() {
     (cd "$dl" && apt-get "${o[@]}" -qq source --download-only "busybox=$ver" >&2) ||
       die "busybox source $ver not on the mirror (apt-get update && apt-get install -y busybox-static to move to the served version)"
     touch "$dl/.complete"
+    rm -rf "$apt" # the source lists (~20 MB) are only needed for this fetch
   fi
   f=$(find "$dl" -maxdepth 1 -name 'busybox_*.dsc' | head -n1)
   [ -n "$f" ] || die "no .dsc in $dl"
@@ -205,8 +216,7 @@ fetch_busybox_source() {
 }
 
 build_busybox() {
-  local src=$1 out=$2 ver line key bkey
-  ver=$(busybox_source_version)
+  local src=$1 out=$2 ver=$BB_VER line key bkey
   # The binary depends only on source, config fragment and toolchain: reuse
   # it across rootfs-only changes.
   bkey=$( { echo "$ver"; cat "$HERE/busybox.config"; gcc -dumpfullversion; pkg_version libc6-dev; echo "$EPOCH"; } |
@@ -254,10 +264,9 @@ install_busybox() {
 }
 
 install_qemu_ga() {
-  local root=$1 qga lib
-  qga=$(qemu_ga_path)
-  install -D -m 0755 "$qga" "$root/usr/sbin/qemu-ga"
-  for lib in $(elf_libs "$qga"); do
+  local root=$1 lib
+  install -D -m 0755 "$QGA" "$root/usr/sbin/qemu-ga"
+  for lib in $(elf_libs "$QGA"); do
     install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
   done
 }
@@ -271,6 +280,7 @@ cmd_build() {
   root=$work/root
   mkdir -p "$root"
 
+  resolve_all
   get_kernel "$work"
   build_busybox "$work/busybox-src" "$work/busybox"
 
@@ -293,7 +303,7 @@ cmd_build() {
   cat >"$root/etc/lf/build-info" <<EOF
 template=micro
 kernel=$KVER
-busybox=$(busybox_source_version)
+busybox=$BB_VER
 qemu_ga=$(pkg_version qemu-guest-agent)
 EOF
 
@@ -305,15 +315,13 @@ EOF
     zstd -q -19 -T1 >"$out/initrd.img"
   install -m 0644 "$KROOT/boot/vmlinuz-$KVER" "$out/vmlinuz"
 
-  local kpkg kver
-  read -r kpkg kver < <(kernel_package)
   cat >"$out/build-info.json" <<EOF
 {
   "template": "micro",
-  "kernel_package": "$kpkg",
-  "kernel_package_version": "$kver",
+  "kernel_package": "$KPKG",
+  "kernel_package_version": "$KPKG_VER",
   "kernel_release": "$KVER",
-  "busybox_source_version": "$(busybox_source_version)",
+  "busybox_source_version": "$BB_VER",
   "qemu_guest_agent_version": "$(pkg_version qemu-guest-agent)",
   "modules": [$(printf '"%s",' "${ORDER[@]}" | sed 's/,$//')],
   "initrd_bytes": $(stat -c %s "$out/initrd.img"),

@@ -254,7 +254,9 @@ if grep -q "^http.log:.* $HOST_IP:[0-9]*: url:/cgi-bin/ping.cgi" <<<"$out" &&
   grep -q "^smtp.log:.* $HOST_IP:[0-9]* < VRFY nosuchuser" <<<"$out" &&
   grep -q "^telnet.log:.*tcpsvd: start .*-$HOST_IP:" <<<"$out" && grep -q "^messages:.*login" <<<"$out"; then
   ok "attacks visible with source address in /var/log/{http,cgi,ftp,smtp,telnet}.log, logins in messages"
-  [ -z "${SMOKE_VERBOSE:-}" ] || sed 's/^/  guest log: /' <<<"$out"
+  if [ "${SMOKE_VERBOSE:-0}" != 0 ]; then
+    while IFS= read -r l; do echo "  guest log: $l"; done <<<"$out"
+  fi
 else
   bad "service logs" "$out"
 fi
@@ -265,12 +267,19 @@ rss_mb=$(awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$pid/status" 2>/dev/n
 say "qemu pid $pid RSS ${rss_mb} MiB, boot ${boot_s}s"
 
 # ---- graceful shutdown through the agent (/sbin/shutdown -> busybox init) ---------------------
-"${VIRSH[@]}" shutdown --mode agent "$DOM" >/dev/null 2>&1 || true
-for _ in $(seq 150); do
+t0=$SECONDS
+sd_err=$("${VIRSH[@]}" shutdown --mode agent "$DOM" 2>&1 >/dev/null) || true
+for _ in $(seq 300); do
   [ "$("${VIRSH[@]}" domstate "$DOM" 2>/dev/null)" = running ] || break
   sleep 0.2
 done
-if [ "$("${VIRSH[@]}" domstate "$DOM" 2>/dev/null)" = "shut off" ]; then ok "agent shutdown"; else bad "agent shutdown"; fi
+state=$("${VIRSH[@]}" domstate "$DOM" 2>/dev/null || true)
+if [ "$state" = "shut off" ]; then
+  ok "agent shutdown (powered off after $((SECONDS - t0))s)"
+else
+  bad "agent shutdown" "state '$state' after $((SECONDS - t0))s ${sd_err}"
+  tail -n 5 "$CONSOLE" | sed 's/^/  | /'
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

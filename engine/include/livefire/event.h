@@ -35,7 +35,8 @@ struct Event {
 // be absent. Team-scoped events carry the team in Event::team, not in payload.
 namespace kinds {
 // Exercise lifecycle (team "").
-// {scenario, title, organisation, year, security_level, seed}
+// {scenario, title, organisation, year, security_level, seed, scoring (opt):
+//  the scoring config, scoring::ConfigToJson, so replays need only the log}
 inline constexpr std::string_view kExerciseCreated = "exercise.created";
 // {speed}
 inline constexpr std::string_view kExerciseStarted = "exercise.started";
@@ -77,9 +78,10 @@ inline constexpr std::string_view kInjectSkipped = "inject.skipped";
 // Ground truth of what red did, for scoring blue's detections.
 // {node, technique (ATT&CK id), inject, detail}
 inline constexpr std::string_view kRedAction = "red.action";
-// Service health check. {service, node, status: "up"|"down", latency_ms, detail}
+// Service health check. {service, node, status: "up"|"down", latency_ms, detail,
+//  check (opt): the check kind}
 inline constexpr std::string_view kCheckResult = "check.result";
-// {node, objective, kind}
+// {node, objective, kind, red_team (opt), severity (opt): low|medium|high|critical}
 inline constexpr std::string_view kObjectiveReached = "objective.reached";
 
 // Team submissions (acknowledged to the team only once durable).
@@ -90,7 +92,8 @@ inline constexpr std::string_view kSubmissionFinding = "submission.finding";
 // {flag, correct}
 inline constexpr std::string_view kSubmissionFlag = "submission.flag";
 
-// White-cell rubric grade. {target_seq (opt), rubric, points, grader, comment}
+// White-cell rubric grade. {target_seq (opt), rubric: 0|50|100, points, grader, comment,
+//  inject (opt): the inject graded (its points and due time apply)}
 inline constexpr std::string_view kGradeGiven = "grade.given";
 // {kind: "revert"|"roe"|"wrong_flag", points, reason}
 inline constexpr std::string_view kPenalty = "penalty";

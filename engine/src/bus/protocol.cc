@@ -14,7 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 9> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 10> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 9> kTypes = {{
     {RequestType::kSubmitFinding, "submit_finding"},
     {RequestType::kSubmitFlag, "submit_flag"},
     {RequestType::kGrade, "grade"},
+    {RequestType::kStop, "stop"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -92,6 +93,7 @@ Status DecodeArgs(const json& j, Request& r) {
   json& a = r.args;
   switch (r.type) {
     case RequestType::kPause:
+    case RequestType::kStop:
       return TakeString(j, a, type, "reason", 1024, false);
     case RequestType::kResume:
     case RequestType::kStatus:
@@ -132,8 +134,11 @@ Status DecodeArgs(const json& j, Request& r) {
     case RequestType::kSubmitFinding:
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "vulnerability", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "against", kMaxNameBytes, false));
       return TakeString(j, a, type, "evidence", kMaxTextBytes, true);
     case RequestType::kSubmitFlag:
+      // against: the blue team whose copy of the range the flag was taken from.
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "against", kMaxNameBytes, false));
       return TakeString(j, a, type, "flag", 256, true);
     case RequestType::kGrade: {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "rubric", kMaxNameBytes, true));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -106,7 +107,10 @@ Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const scenario::
       }
       if (micro && g.flag.empty() && (o.path.empty() || o.path == "/root/flag.txt")) {
         g.flag = o.flag;
-      } else if (!o.path.empty()) {
+      } else if (!o.path.empty() &&
+                 std::none_of(n->files.begin(), n->files.end(),
+                              [&](const scenario::PlantedFile& f) { return f.path == o.path; })) {
+        // The scenario plants the file itself when it declares one there.
         g.files.push_back({o.path, o.flag + "\n", 0600});
       }
     }

@@ -69,6 +69,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   SimTime resume_time;
   uint64_t next_guest_id = 1;
   bool recorded_since_tick = false;
+  std::string stop_reason = "stop requested";
+  std::string stop_by = "white cell";
 
   std::mutex ack_mu;
   std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
@@ -114,6 +116,16 @@ struct Exercise::Impl : public InjectRunner::Host {
     if (!inject.target.empty()) p["node"] = inject.target;
     (void)Record(team, k::kInjectOutcome, std::move(p));
     Status s = triggers->OnOutcome(inject.name, team, outcome);
+    if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
+  }
+
+  void ConditionResult(const Inject& inject, const std::string& team,
+                       const Result<bool>& met) override {
+    if (!met.ok()) {
+      (void)Record(team, k::kInjectSkipped,
+                   {{"inject", inject.name}, {"reason", "condition error: " + met.status().message()}});
+    }
+    Status s = triggers->OnConditionResult(inject.name, team, met.ok() && *met);
     if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
   }
 
@@ -251,8 +263,9 @@ void Exercise::Impl::WireTriggers() {
     }
     runner->Start(inj, team);
   };
-  hooks.poll = [this](const Inject& inj, const std::string& team, SimTime) {
-    Result<bool> r = runner->Poll(inj, team);
+  hooks.poll = [this](const Inject& inj, const std::string& team,
+                      SimTime) -> std::optional<bool> {
+    Result<std::optional<bool>> r = runner->Poll(inj, team);
     if (!r.ok()) {
       (void)Record(team, k::kInjectSkipped,
                    {{"inject", inj.name}, {"reason", "condition error: " + r.status().message()}});
@@ -374,7 +387,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
     }
     case bus::RequestType::kFireInject: {
       std::string name = a.value("inject", "");
-      std::string team = a.value("team", "");
+      std::string team = r.team;  // "" = every blue team
       Status s = triggers->FireManual(name, team);
       if (!s.ok()) {
         return reject(s.code() == StatusCode::kNotFound ? bus::errors::kNotFound
@@ -396,7 +409,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
       }
       json p = {{"node", node},
                 {"technique", a.value("technique", "")},
-                {"observed_at", a.value("observed_at", sched->Now().nanos())},
+                {"observed_at", a.value("observed_at_ns", sched->Now().nanos())},
                 {"description", a.value("description", "")},
                 {"by", r.client.empty() ? r.team : r.client}};
       SubmitDurable(pr, r.team, k::kSubmissionReport, std::move(p));
@@ -440,27 +453,32 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
       return;
     }
     case bus::RequestType::kGrade: {
+      // team = the graded team; the grader is the client (the white cell's
+      // console). Authentication of clients is a later step.
       auto role = team_role(r.team);
-      if (role != scenario::TeamRole::kWhite) {
-        return reject(bus::errors::kRejected, "only the white cell grades");
+      if (role != scenario::TeamRole::kBlue && role != scenario::TeamRole::kRed) {
+        return reject(bus::errors::kBadRequest,
+                      fmt::format("grade needs the graded team; '{}' is not a red or blue team", r.team));
       }
-      std::string team = a.value("team", "");
-      if (team_role(team) != scenario::TeamRole::kBlue && team_role(team) != scenario::TeamRole::kRed) {
-        return reject(bus::errors::kBadRequest, fmt::format("grade needs the graded team; '{}' is not one", team));
+      std::string rubric = a.value("rubric", "");
+      if (rubric != "0" && rubric != "50" && rubric != "100") {
+        return reject(bus::errors::kBadRequest,
+                      "rubric must be \"0\", \"50\" or \"100\" (percent of the points)");
       }
-      int rubric = a.value("rubric", -1);
-      if (rubric != 0 && rubric != 50 && rubric != 100) {
-        return reject(bus::errors::kBadRequest, "rubric must be 0, 50 or 100 (percent of the points)");
-      }
-      json p = {{"rubric", rubric},
-                {"grader", r.client.empty() ? r.team : r.client},
+      json p = {{"rubric", std::stoi(rubric)},
+                {"points", a.value("points", 0.0)},
+                {"grader", r.client.empty() ? std::string("white cell") : r.client},
                 {"comment", a.value("comment", "")}};
       if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
-      if (a.contains("inject")) p["inject"] = a["inject"];
-      if (a.contains("points")) p["points"] = a["points"];
-      SubmitDurable(pr, team, k::kGradeGiven, std::move(p));
+      SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
       return;
     }
+    case bus::RequestType::kStop:
+      stop_reason = a.value("reason", "stopped by the white cell");
+      stop_by = ByWhom(r);
+      self->Stop();
+      control->Reply(pr, {{"stopping", true}, {"time_ns", sched->Now().nanos()}});
+      return;
   }
   reject(bus::errors::kBadRequest, "unhandled request type");
 }
@@ -564,6 +582,14 @@ Status Exercise::Run() {
       end_reason = "stopped";
       break;
     }
+    if (shutdown_requested_.load()) {
+      // Not an end: record where the clock is so that a restart resumes here.
+      (void)m.Record("", k::kClockCheckpoint,
+                     {{"speed", m.pacer.speed()}, {"paused", m.paused}, {"shutdown", true}});
+      LF_RETURN_IF_ERROR(m.store->Flush());
+      m.AnswerAcks();
+      return m.store->SetExerciseStatus("interrupted", WallNowNs());
+    }
     if (m.sched->Now() >= end) break;
 
     size_t outstanding = m.guest.in_flight();
@@ -595,7 +621,7 @@ Status Exercise::Run() {
   }
 
   if (end_reason == "stopped") {
-    (void)m.Record("", k::kExerciseStopped, {{"by", "white cell"}, {"reason", "stop requested"}});
+    (void)m.Record("", k::kExerciseStopped, {{"by", m.stop_by}, {"reason", m.stop_reason}});
   }
   for (Extension* x : m.extensions) x->OnEnd(*this);
   (void)m.Record("", k::kExerciseEnded, {{"reason", end_reason}});
@@ -631,6 +657,7 @@ void Exercise::Wake() {}
 const TriggerEngine& Exercise::triggers() const { return *impl_->triggers; }
 store::EventStore& Exercise::store() { return *impl_->store; }
 bool Exercise::recovered() const { return impl_->recovered; }
+bool Exercise::ended() const { return impl_->ended; }
 
 // ---- why, offline ----------------------------------------------------------------
 

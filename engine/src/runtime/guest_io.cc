@@ -32,6 +32,8 @@ std::vector<GuestReply> GuestIo::Drain() {
   std::vector<GuestReply> out(std::make_move_iterator(replies_.begin()),
                               std::make_move_iterator(replies_.end()));
   replies_.clear();
+  // A request counts as in flight until the loop has taken its reply.
+  in_flight_ -= std::min(in_flight_, out.size());
   return out;
 }
 
@@ -53,7 +55,6 @@ void GuestIo::Started() {
 void GuestIo::Deliver(GuestReply reply) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (in_flight_ > 0) --in_flight_;
     replies_.push_back(std::move(reply));
   }
   cv_.notify_all();

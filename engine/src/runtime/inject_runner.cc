@@ -27,7 +27,8 @@ struct Run {
   uint64_t id = 0;
   const Inject* inject = nullptr;
   std::string team;
-  bool callback = false;  // a ctx.after callback: no outcome of its own
+  bool callback = false;   // a ctx.after callback: no outcome of its own
+  bool condition = false;  // a `when` predicate: its result decides a trigger
   lua::Ref thread;        // keeps the coroutine alive
   lua_State* co = nullptr;
   Wait wait = Wait::kNone;
@@ -64,28 +65,24 @@ class LuaInjectRunner : public InjectRunner {
       host_.Finished(inject, team, Outcome::kSuccess, "delivered (no script)");
       return;
     }
-    StartCoroutine(inject, team, *body, /*callback=*/false);
+    StartCoroutine(inject, team, *body, Kind::kBody);
   }
 
-  Result<bool> Poll(const Inject& inject, const std::string& team) override {
+  Result<std::optional<bool>> Poll(const Inject& inject, const std::string& team) override {
     const lua::Ref* when = script_->InjectCondition(inject.name);
     if (!when) {
       return Status::FailedPrecondition(fmt::format(
           "{}: inject '{}' has no when function", inject.loc.ToString(), inject.name));
     }
-    lua_State* L = sandbox_->L();
-    Run probe;
-    probe.inject = &inject;
-    probe.team = team;
-    current_ = &probe;
-    when->Push(L);
-    PushCtx(L, probe);
-    Status s = sandbox_->Call(1, 1);
-    current_ = nullptr;
-    if (!s.ok()) return s;
-    bool v = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
+    sync_condition_.reset();
+    in_poll_ = true;
+    StartCoroutine(inject, team, *when, Kind::kCondition);
+    in_poll_ = false;
+    if (!sync_condition_) return std::optional<bool>();  // waits on a guest
+    Result<bool> r = std::move(*sync_condition_);
+    sync_condition_.reset();
+    if (!r.ok()) return r.status();
+    return std::optional<bool>(*r);
   }
 
   void OnGuestReply(const GuestReply& reply) override {
@@ -111,15 +108,18 @@ class LuaInjectRunner : public InjectRunner {
 
  private:
   // ---- coroutine plumbing ----
+  enum class Kind { kBody, kCallback, kCondition };
+
   void StartCoroutine(const Inject& inject, const std::string& team, const lua::Ref& fn,
-                      bool callback) {
+                      Kind kind) {
     lua_State* L = sandbox_->L();
     lua_State* co = lua_newthread(L);
     Run run;
     run.id = next_run_++;
     run.inject = &inject;
     run.team = team;
-    run.callback = callback;
+    run.callback = kind == Kind::kCallback;
+    run.condition = kind == Kind::kCondition;
     run.thread = lua::Ref(L, -1);
     lua_pop(L, 1);
     run.co = co;
@@ -148,6 +148,12 @@ class LuaInjectRunner : public InjectRunner {
       Finish(run, Outcome::kError, s.message());
       return;
     }
+    if (run.condition) {
+      bool met = nres >= 1 && lua_toboolean(run.co, lua_gettop(run.co) - nres + 1);
+      lua_pop(run.co, nres);
+      Finish(run, met ? Outcome::kSuccess : Outcome::kFailure, "");
+      return;
+    }
     // Returned: true/nil = success, false = failure (second value = reason).
     Outcome o = Outcome::kSuccess;
     std::string reason = "completed";
@@ -169,8 +175,19 @@ class LuaInjectRunner : public InjectRunner {
     const Inject* inject = run.inject;
     std::string team = run.team;
     bool callback = run.callback;
+    bool condition = run.condition;
     if (run.guest_id) waiting_.erase(run.guest_id);
     runs_.erase(run.id);  // `run` is gone from here on
+    if (condition) {
+      Result<bool> met = o == Outcome::kError ? Result<bool>(Status::InvalidArgument(reason))
+                                              : Result<bool>(o == Outcome::kSuccess);
+      if (in_poll_) {
+        sync_condition_.emplace(std::move(met));
+      } else {
+        host_.ConditionResult(*inject, team, met);
+      }
+      return;
+    }
     if (callback) {
       if (o == Outcome::kError) {
         (void)host_.Record(team, k::kInjectSkipped,
@@ -215,8 +232,8 @@ class LuaInjectRunner : public InjectRunner {
     return *current_;
   }
 
-  // Argument 1 may be the ctx table when called with ':' — accept both.
-  static int ArgBase(lua_State* L) { return lua_istable(L, 1) ? 2 : 1; }
+  // ctx functions are plain functions (ctx.exec(...), not ctx:exec(...)).
+  static int ArgBase(lua_State*) { return 1; }
 
   const topology::PlannedDomain* Domain(const std::string& team, const std::string& node) const {
     if (const auto* d = plan_.FindDomain(team, node)) return d;
@@ -290,7 +307,7 @@ class LuaInjectRunner : public InjectRunner {
   int YieldFor(lua_State* L, GuestRequest req, Wait wait) {
     Run& run = Current(L);
     if (!lua_isyieldable(L)) {
-      return luaL_error(L, "ctx.%s cannot be used here (in a condition or inside pcall)",
+      return luaL_error(L, "ctx.%s cannot be used here (inside pcall or a metamethod)",
                         std::string(ToString(req.op)).c_str());
     }
     req.team = run.team;
@@ -582,7 +599,7 @@ class LuaInjectRunner : public InjectRunner {
     const Inject* inject = run.inject;
     std::string team = run.team;
     self->host_.After(d, [self, fn, inject, team] {
-      self->StartCoroutine(*inject, team, *fn, /*callback=*/true);
+      self->StartCoroutine(*inject, team, *fn, Kind::kCallback);
     }, fmt::format("inject {} for {}: ctx.after callback", inject->name, team));
     return 0;
   }
@@ -597,6 +614,9 @@ class LuaInjectRunner : public InjectRunner {
   std::map<uint64_t, uint64_t> waiting_;  // guest request id -> run id
   uint64_t next_run_ = 1;
   Run* current_ = nullptr;
+  // Poll(): a condition that finished without waiting leaves its answer here.
+  bool in_poll_ = false;
+  std::optional<Result<bool>> sync_condition_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,9 @@ class InjectRunner {
     // A run ended: record the outcome and let the triggers move on.
     virtual void Finished(const scenario::Inject& inject, const std::string& team,
                           Outcome outcome, const std::string& reason) = 0;
+    // The late answer of a condition that waited on a guest (see Poll).
+    virtual void ConditionResult(const scenario::Inject& inject, const std::string& team,
+                                 const Result<bool>& met) = 0;
   };
 
   struct Options {
@@ -52,8 +56,11 @@ class InjectRunner {
   // Starts a run of the inject's body for the team. Injects without a body
   // (white-cell tasks) finish at once with success.
   virtual void Start(const scenario::Inject& inject, const std::string& team) = 0;
-  // Evaluates a condition trigger (it may not yield). Errors are returned.
-  virtual Result<bool> Poll(const scenario::Inject& inject, const std::string& team) = 0;
+  // Evaluates a condition trigger's `when` function as a coroutine: the
+  // answer when it finished at once, nullopt when it waits on a guest (the
+  // answer then comes through Host::ConditionResult). Errors are returned.
+  virtual Result<std::optional<bool>> Poll(const scenario::Inject& inject,
+                                           const std::string& team) = 0;
   // Resumes the coroutine that waits for this reply (unknown ids are ignored:
   // a reply for a run the engine already gave up on).
   virtual void OnGuestReply(const GuestReply& reply) = 0;

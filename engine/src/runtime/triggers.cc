@@ -119,7 +119,7 @@ void TriggerEngine::SetTimer(Instance& in, SimTime at, bool poll) {
 }
 
 void TriggerEngine::ArmOne(Instance& in) {
-  if (in.in_flight || Done(in) || in.timer) return;
+  if (in.in_flight || Done(in) || in.timer || in.poll_pending) return;
   const Inject& inj = *in.inject;
   if (in.started) {
     // A repeat: the next run comes repeat_interval after the last outcome.
@@ -148,8 +148,13 @@ void TriggerEngine::OnTimer(Instance& in, bool poll) {
   in.timer.reset();
   if (poll) {
     in.last_poll = sched_.Now();
-    bool ready = hooks_.poll && hooks_.poll(*in.inject, in.team, sched_.Now());
+    std::optional<bool> ready =
+        hooks_.poll ? hooks_.poll(*in.inject, in.team, sched_.Now()) : std::optional<bool>(false);
     if (!ready) {
+      in.poll_pending = true;  // OnConditionResult continues
+      return;
+    }
+    if (!*ready) {
       ArmOne(in);  // poll again after the interval
       return;
     }
@@ -199,6 +204,23 @@ Status TriggerEngine::OnOutcome(const std::string& inject, const std::string& te
   if (outcome == Outcome::kError) in->errors++;
   NotifyDependents(*in, outcome);
   ArmOne(*in);
+  return Status::Ok();
+}
+
+Status TriggerEngine::OnConditionResult(const std::string& inject, const std::string& team,
+                                       bool met) {
+  Instance* in = FindMut(inject, team);
+  if (!in) return Status::NotFound(fmt::format("no inject '{}' for team '{}'", inject, team));
+  if (!in->poll_pending) {
+    return Status::FailedPrecondition(
+        fmt::format("inject '{}' for team '{}' has no condition being evaluated", inject, team));
+  }
+  in->poll_pending = false;
+  if (met && !in->in_flight && !Done(*in) && !in->started) {
+    Fire(*in);
+  } else {
+    ArmOne(*in);
+  }
   return Status::Ok();
 }
 
@@ -291,6 +313,10 @@ Result<std::string> TriggerEngine::Why(const std::string& inject, const std::str
                                     : "");
     }
     case TriggerKind::kCondition:
+      if (in->poll_pending) {
+        return fmt::format("its condition is being evaluated since {} (waiting on a guest)",
+                           FormatClock(in->last_poll));
+      }
       if (in->last_poll > SimTime::Start()) {
         return fmt::format("its condition was false at {}; next check at {} (every {})",
                            FormatClock(in->last_poll), FormatClock(in->timer_at),

@@ -159,6 +159,7 @@ bool IsRecord(lua_State* L, int idx) {
 }
 
 std::string RawString(lua_State* L, int table, const char* key) {
+  table = lua_absindex(L, table);
   lua::StackGuard g(L);
   lua_pushstring(L, key);
   if (lua_rawget(L, table) != LUA_TSTRING) return "";
@@ -166,6 +167,7 @@ std::string RawString(lua_State* L, int table, const char* key) {
 }
 
 int RawInt(lua_State* L, int table, const char* key) {
+  table = lua_absindex(L, table);
   lua::StackGuard g(L);
   lua_pushstring(L, key);
   if (lua_rawget(L, table) != LUA_TNUMBER) return 0;
@@ -949,6 +951,7 @@ struct Walker {
     }
     if (!saw_scenario) {
       sink.Add(1, "scenario { name = \"...\", ... } is missing");
+      s->meta.loc = Loc(1);
     }
     if (!saw_scoring) s->scoring.loc = Loc(0);
     // Sub-declarations written outside a node.

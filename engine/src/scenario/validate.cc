@@ -193,7 +193,7 @@ class Validator {
         Add(n.loc, fmt::format("network '{}': malformed CIDR '{}': {}", n.name, n.cidr, why));
         continue;
       }
-      cidrs_[n.name] = *c;
+      cidrs_.emplace(n.name, *c);  // the first declaration wins, like FindNetwork
       for (const auto& [other, oc] : parsed) {
         if (c->Overlaps(oc)) {
           Add(n.loc, fmt::format("network '{}' ({}) overlaps network '{}' ({}) declared at {}",
@@ -314,6 +314,7 @@ class Validator {
   }
 
   void ServiceRules(const Node& n, const Service& sv, const topology::Topology& topo) {
+    if (sv.port == 0) return;  // missing or ill-typed: reported while reading
     if (sv.port < 1 || sv.port > 65535) {
       Add(sv.loc, fmt::format("node '{}' service '{}': port {} is out of range 1..65535", n.name,
                               sv.name, sv.port));
@@ -369,6 +370,7 @@ class Validator {
                              v.service, DidYouMean(v.service, names)));
       return;
     }
+    if (sv->port < 1 || sv->port > 65535) return;  // reported with the service
     // Exposed: some network the node is not on can reach the service.
     for (const Network& net : s_.networks) {
       bool own = std::any_of(n.interfaces.begin(), n.interfaces.end(),
@@ -376,8 +378,20 @@ class Validator {
       if (own) continue;
       if (topo.CanReach(net.name, n.name, sv->protocol, sv->port).reachable) return;
     }
+    // Or a node elsewhere that a rule lets through by name.
+    for (const Node& other : s_.nodes) {
+      bool shares = std::any_of(other.interfaces.begin(), other.interfaces.end(),
+                                [&](const Interface& of) {
+                                  return std::any_of(n.interfaces.begin(), n.interfaces.end(),
+                                                     [&](const Interface& f) {
+                                                       return f.network == of.network;
+                                                     });
+                                });
+      if (&other == &n || shares) continue;
+      if (topo.CanReach(other.name, n.name, sv->protocol, sv->port).reachable) return;
+    }
     Add(v.loc, fmt::format("node '{}' vulnerability '{}' is on service '{}' ({}/{}), which is "
-                           "not exposed: no other network can reach it",
+                           "not exposed: no other network or node can reach it",
                            n.name, v.id, sv->name, sv->protocol, sv->port));
   }
 
@@ -413,7 +427,7 @@ class Validator {
   }
 
   void Injects() {
-    static const std::regex kTechnique(R"(T\d{4}(\.\d{3})?)");
+    static const std::regex kTechnique(R"([TM]\d{4}(\.\d{3})?)");
     for (const Inject& in : s_.injects) {
       std::string what = fmt::format("inject '{}'", in.name);
       if (!in.target.empty() && !s_.FindNode(in.target)) {
@@ -421,8 +435,8 @@ class Validator {
                                 DidYouMean(in.target, NodeNames())));
       }
       if (!in.technique.empty() && !std::regex_match(in.technique, kTechnique)) {
-        Add(in.loc, fmt::format("{}: technique '{}' is not a MITRE ATT&CK id like T1190 or "
-                                "T1059.004",
+        Add(in.loc, fmt::format("{}: technique '{}' is not a MITRE ATT&CK technique or "
+                                "mitigation id like T1190, T1059.004 or M1050",
                                 what, in.technique));
       }
       if (in.trigger.kind == TriggerKind::kAfter && !in.trigger.after.empty() &&

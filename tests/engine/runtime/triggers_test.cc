@@ -40,6 +40,7 @@ struct Harness {
   std::vector<std::string> log;
   std::map<std::string, std::vector<Outcome>> script;  // per inject, outcomes in order
   std::map<std::string, bool> condition;               // per inject
+  bool async_conditions = false;  // answer later, as a predicate waiting on a guest would
   std::unique_ptr<TriggerEngine> engine;
 
   void Start(std::vector<std::string> teams = {"blue1"}) {
@@ -54,7 +55,8 @@ struct Harness {
         ASSERT_TRUE(engine->OnOutcome(name, team, o).ok());
       });
     };
-    hooks.poll = [this](const Inject& inj, const std::string&, SimTime) {
+    hooks.poll = [this](const Inject& inj, const std::string&, SimTime) -> std::optional<bool> {
+      if (async_conditions) return std::nullopt;
       return condition[inj.name];
     };
     engine = std::make_unique<TriggerEngine>(s, teams, sched, hooks);
@@ -144,6 +146,27 @@ TEST(Triggers, ConditionIsPolledUntilTrue) {
   h.condition["respond"] = true;
   h.RunFor(Duration::Seconds(30));
   EXPECT_EQ(h.log, (std::vector<std::string>{"respond@blue1@120"}));
+}
+
+TEST(Triggers, AsynchronousConditionFiresWhenItsAnswerArrives) {
+  Harness h;
+  Inject i;
+  i.name = "detect";
+  i.trigger.kind = TriggerKind::kCondition;
+  i.trigger.poll_interval = Duration::Seconds(30);
+  h.s.injects.push_back(i);
+  h.async_conditions = true;
+  h.Start();
+  h.RunFor(Duration::Seconds(40));  // first poll at 30 s: pending
+  EXPECT_NE(h.engine->Why("detect", "blue1")->find("being evaluated"), std::string::npos);
+  // No further polls while one is pending.
+  h.RunFor(Duration::Minutes(5));
+  EXPECT_TRUE(h.log.empty());
+  ASSERT_TRUE(h.engine->OnConditionResult("detect", "blue1", false).ok());
+  EXPECT_FALSE(h.engine->OnConditionResult("detect", "blue1", true).ok());  // none pending now
+  h.RunFor(Duration::Seconds(30));  // polled again: pending
+  ASSERT_TRUE(h.engine->OnConditionResult("detect", "blue1", true).ok());
+  EXPECT_EQ(h.log.size(), 1u);
 }
 
 TEST(Triggers, ManualInjectWaitsForTheWhiteCell) {

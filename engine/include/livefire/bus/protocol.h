@@ -33,6 +33,7 @@ enum class RequestType {
   kSubmitFinding,
   kSubmitFlag,
   kGrade,
+  kStop,  // the white cell ends the exercise early
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...

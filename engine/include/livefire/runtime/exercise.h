@@ -123,8 +123,13 @@ class Exercise : public ExerciseContext {
 
   // Runs until the scenario's duration (or stop_after) is reached, or Stop().
   Status Run();
-  // Thread-safe; also safe from a signal handler.
+  // Ends the exercise now (exercise.stopped, exercise.ended). Thread-safe.
   void Stop() { stop_requested_.store(true); }
+  // Leaves the loop without ending the exercise (Ctrl-C of the engine): a
+  // later Open()+Run() resumes it. Thread-safe and async-signal-safe.
+  void Shutdown() { shutdown_requested_.store(true); }
+  // Whether Run() returned because the exercise ended (vs. a Shutdown()).
+  bool ended() const;
 
   // ---- ExerciseContext ----
   SimTime Now() const override;
@@ -150,6 +155,7 @@ class Exercise : public ExerciseContext {
   explicit Exercise(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> shutdown_requested_{false};
 };
 
 // Explains, from the event log alone, why an inject has not fired (yet) for

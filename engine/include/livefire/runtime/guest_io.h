@@ -61,6 +61,7 @@ class GuestIo {
   std::vector<GuestReply> Drain();
   // Blocks until a reply is available or `wall_timeout` passes.
   bool WaitForReply(std::chrono::milliseconds wall_timeout);
+  // Submitted and not yet drained (replies waiting in the queue count).
   size_t in_flight() const;
 
  protected:

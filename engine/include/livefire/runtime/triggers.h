@@ -40,9 +40,13 @@ class TriggerEngine {
   struct Hooks {
     // Start the inject's body; the runtime must later call OnOutcome.
     std::function<void(const scenario::Inject&, const std::string& team, SimTime now)> fire;
-    // Evaluate a condition trigger's predicate. An error is recorded by the
-    // runtime and counts as "not yet".
-    std::function<bool(const scenario::Inject&, const std::string& team, SimTime now)> poll;
+    // Evaluate a condition trigger's predicate: true/false now, or nullopt
+    // when the answer comes later through OnConditionResult (the predicate
+    // waits on a guest). An error is recorded by the runtime and counts as
+    // "not yet".
+    std::function<std::optional<bool>(const scenario::Inject&, const std::string& team,
+                                      SimTime now)>
+        poll;
     // A timer was set for the instance (for inject.armed events; optional).
     std::function<void(const scenario::Inject&, const std::string& team, SimTime at)> armed;
   };
@@ -64,6 +68,9 @@ class TriggerEngine {
   // The outcome of a fired instance. Arms its repeat and the instances that
   // wait for it. FailedPrecondition if the instance was not in flight.
   Status OnOutcome(const std::string& inject, const std::string& team, Outcome outcome);
+
+  // The late answer of a condition whose poll returned nullopt.
+  Status OnConditionResult(const std::string& inject, const std::string& team, bool met);
 
   // The white cell fires an inject now. team "" = every team. Refused (with
   // the reason) when the instance is in flight or has nothing left to run.
@@ -92,6 +99,7 @@ class TriggerEngine {
     std::optional<TimerId> timer;
     SimTime timer_at;
     bool polling = false;
+    bool poll_pending = false;  // an asynchronous condition is being evaluated
     SimTime last_poll;
     // Start time granted by the predecessor's outcome (kAfter).
     std::optional<SimTime> after_ready_at;

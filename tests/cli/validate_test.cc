@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace livefire::cli {
+namespace {
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunArgs(std::vector<std::string> args) {
+  args.insert(args.begin(), "livefire");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kSrc = LIVEFIRE_SOURCE_DIR;
+const std::string kTemplates = kSrc + "/vm-templates";
+
+TEST(Validate, ProvincialPortalIsOk) {
+  std::string dir = kSrc + "/scenarios/provincial-portal";
+  Outcome o = RunArgs({"validate", dir, "--templates", kTemplates});
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.out, dir + ": ok (3 networks, 6 nodes, 12 injects, 4 teams)\n");
+}
+
+TEST(Validate, PrintsEveryErrorAndExitsOne) {
+  std::string dir = kSrc + "/tests/engine/scenario/data/unreachable_service";
+  Outcome o = RunArgs({"validate", dir, "--templates", kTemplates});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find(dir + "/scenario.lua:11: node 'web' service 'http'"), std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find(dir + "/scenario.lua:12: node 'web' vulnerability"), std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find("2 problems found"), std::string::npos) << o.err;
+}
+
+TEST(Validate, MissingFolderIsAUserError) {
+  Outcome o = RunArgs({"validate", "/nonexistent/scenario", "--templates", kTemplates});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find("/nonexistent/scenario/scenario.lua"), std::string::npos) << o.err;
+}
+
+TEST(Validate, DirectoryIsRequired) {
+  Outcome o = RunArgs({"validate"});
+  EXPECT_EQ(o.code, 1);
+}
+
+}  // namespace
+}  // namespace livefire::cli

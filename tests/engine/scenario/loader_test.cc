@@ -1,0 +1,244 @@
+#include "livefire/scenario/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <lua.hpp>
+
+#include "livefire/scenario/script.h"
+#include "livefire/scenario/templates.h"
+
+namespace livefire::scenario {
+namespace {
+
+LoadOptions Opts() {
+  LoadOptions o;
+  o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+  return o;
+}
+
+std::string Portal() { return std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal"; }
+
+TEST(Loader, ProvincialPortalIsValid) {
+  auto r = LoadValidScenario(Portal(), Opts());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Scenario& s = *r;
+  EXPECT_EQ(s.meta.name, "provincial-portal");
+  EXPECT_EQ(s.meta.security_level, 3);
+  EXPECT_EQ(s.meta.duration, Duration::Hours(4));
+  EXPECT_EQ(s.meta.seed, 20261121u);
+  EXPECT_EQ(s.meta.loc.line, 6);
+  EXPECT_EQ(s.networks.size(), 3u);
+  EXPECT_EQ(s.TeamsWithRole(TeamRole::kBlue).size(), 2u);
+  const Node* dvc = s.FindNode("dichvucong");
+  ASSERT_NE(dvc, nullptr);
+  EXPECT_EQ(dvc->interfaces.at(0).address, "10.10.1.11");
+  EXPECT_EQ(dvc->vulnerabilities.at(0).id, "cgi-cmd-injection");
+  EXPECT_EQ(dvc->vulnerabilities.at(0).severity, Severity::kCritical);
+  EXPECT_EQ(dvc->files.at(0).mode, 0600);
+  const Inject* exploit = s.FindInject("exploit-cgi");
+  ASSERT_NE(exploit, nullptr);
+  EXPECT_EQ(exploit->trigger.kind, TriggerKind::kAfter);
+  EXPECT_EQ(exploit->trigger.after, "recon-web");
+  EXPECT_EQ(exploit->trigger.on, AfterOutcome::kSuccess);
+  EXPECT_EQ(exploit->trigger.delay, Duration::Minutes(5));
+  EXPECT_EQ(exploit->repeat_count, 3);
+  EXPECT_EQ(exploit->repeat_interval, Duration::Minutes(2));
+  EXPECT_TRUE(exploit->until_success);
+  EXPECT_TRUE(exploit->has_body);
+  EXPECT_EQ(exploit->points_success, 50);
+  const Inject* watch = s.FindInject("detect-cgi-abuse");
+  ASSERT_NE(watch, nullptr);
+  EXPECT_EQ(watch->trigger.kind, TriggerKind::kCondition);
+  EXPECT_TRUE(watch->has_condition);
+  EXPECT_EQ(watch->trigger.poll_interval, Duration::Seconds(30));
+  const Inject* press = s.FindInject("press-query");
+  ASSERT_NE(press, nullptr);
+  EXPECT_EQ(press->trigger.kind, TriggerKind::kManual);
+  EXPECT_EQ(press->response_due, Duration::Minutes(20));
+  EXPECT_FALSE(press->has_body);
+}
+
+// Writes a scenario into a fresh temporary folder.
+std::string WriteScenario(const std::string& name, const std::string& code) {
+  auto dir = std::filesystem::temp_directory_path() / ("livefire-loader-test-" + name);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "scenario.lua") << code;
+  return dir.string();
+}
+
+constexpr const char* kMinimal = R"(scenario { name = "mini", duration = "1h", seed = 7 }
+team "w" { role = "white" }
+team "r" { role = "red" }
+team "b" { role = "blue", members = 5 }
+network "lan" { cidr = "10.1.0.0/24" }
+network "wan" { cidr = "172.31.0.0/24", zone = "shared" }
+)";
+
+TEST(Loader, RulesExpandPortListsAndKeepOrderAndLines) {
+  std::string dir = WriteScenario("rules", std::string(kMinimal) + R"(
+rule { allow = true, from = "wan", to = "lan", protocol = "tcp", ports = {80, 443} }
+deny { from = "*", to = "lan", ports = "8000-8080" }
+allow { from = "lan", to = "wan" }
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.scenario.has_value()) << out.Report();
+  const auto& rules = out.scenario->rules;
+  ASSERT_EQ(rules.size(), 4u);
+  EXPECT_EQ(rules[0].port_min, 80);
+  EXPECT_EQ(rules[1].port_min, 443);
+  EXPECT_EQ(rules[1].loc.line, 8);
+  EXPECT_EQ(rules[2].action, RuleAction::kDeny);
+  EXPECT_EQ(rules[2].protocol, "tcp");
+  EXPECT_EQ(rules[2].port_min, 8000);
+  EXPECT_EQ(rules[2].port_max, 8080);
+  EXPECT_EQ(rules[3].protocol, "any");
+  EXPECT_EQ(rules[3].port_min, 0);
+  EXPECT_EQ(out.scenario->meta.seed, 7u);
+  EXPECT_EQ(out.scenario->teams[2].members, 5);
+}
+
+TEST(Loader, NodeSubDeclarationsRecordTheirOwnLines) {
+  std::string dir = WriteScenario("node", std::string(kMinimal) + R"(
+node "srv" {
+  template = "micro", resources = { vcpus = 2, memory_mb = 512 },
+  iface { network = "lan", address = "10.1.0.10" },
+  service "dns" { port = 53, protocol = "udp",
+                  check = { kind = "dns", query = "portal.local" } },
+  account { user = "root", password = "toor", admin = true },
+  file { path = "/etc/motd", content = "xin chào" },
+}
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.scenario.has_value()) << out.Report();
+  const Node* n = out.scenario->FindNode("srv");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->loc.line, 8);
+  EXPECT_EQ(n->resources.vcpus, 2);
+  EXPECT_EQ(n->resources.memory_mb, 512);
+  EXPECT_EQ(n->interfaces.at(0).loc.line, 10);
+  EXPECT_EQ(n->services.at(0).loc.line, 11);
+  EXPECT_EQ(n->services.at(0).protocol, "udp");
+  EXPECT_EQ(n->services.at(0).check.query, "portal.local");
+  EXPECT_EQ(n->accounts.at(0).loc.line, 13);
+  EXPECT_TRUE(n->accounts.at(0).admin);
+  EXPECT_EQ(n->files.at(0).content, "xin chào");
+  EXPECT_EQ(n->files.at(0).mode, 0644);
+}
+
+TEST(Loader, CallShapeMistakesAreScriptErrorsWithLines) {
+  std::string dir = WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_EQ(out.diagnostics.size(), 1u);
+  EXPECT_EQ(out.diagnostics[0].loc.line, 8);
+  EXPECT_EQ(out.diagnostics[0].message, "node needs a name: node \"name\" { ... }");
+  EXPECT_FALSE(out.scenario.has_value());
+}
+
+TEST(Loader, NamedDeclarationWithoutBodyIsReported) {
+  std::string dir = WriteScenario("nobody", std::string(kMinimal) + "\nteam \"extra\"\n");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.diagnostics.at(0).ToString(),
+            dir + "/scenario.lua:8: team 'extra' has no body: write team \"extra\" { ... }");
+}
+
+TEST(Loader, MissingScenarioDeclarationIsReported) {
+  std::string dir = WriteScenario("nometa", "team \"w\" { role = \"white\" }\n");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.diagnostics.at(0).loc.line, 1);
+  EXPECT_NE(out.diagnostics.at(0).message.find("scenario { name = \"...\", ... } is missing"),
+            std::string::npos);
+}
+
+TEST(Loader, EndlessTopLevelLoopIsStopped) {
+  std::string dir = WriteScenario("loop", std::string(kMinimal) + "while true do end\n");
+  LoadOptions o = Opts();
+  o.instruction_limit = 100'000;
+  LoadOutcome out = LoadScenario(dir, o);
+  ASSERT_EQ(out.diagnostics.size(), 1u);
+  EXPECT_EQ(out.diagnostics[0].loc.line, 7);
+  EXPECT_EQ(out.diagnostics[0].message, "instruction budget of 100000 instructions exceeded");
+}
+
+TEST(Loader, AcceptsThePathOfScenarioLuaItself) {
+  auto r = LoadValidScenario(Portal() + "/scenario.lua", Opts());
+  EXPECT_TRUE(r.ok()) << r.status().message();
+}
+
+TEST(ScenarioScript, ExposesInjectFunctionsAndLuaChecksByName) {
+  std::string dir = WriteScenario("script", std::string(kMinimal) + R"(
+node "srv" {
+  template = "micro",
+  iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80, check = { kind = "lua", run = function(ctx) return ctx * 3 end } },
+}
+inject "go" { owner = "red", at = "1m", run = function(ctx) return ctx + 1 end,
+              points = 10 }
+inject "watch" { owner = "blue", when = function(ctx) return ctx > 2 end,
+                 run = function(ctx) return "seen" end }
+)");
+  auto sb = lua::Sandbox::Create({});
+  ASSERT_TRUE(sb.ok());
+  auto script = ScenarioScript::Load(*sb, dir + "/scenario.lua");
+  ASSERT_TRUE(script.ok()) << script.status().message();
+  lua_State* L = sb->L();
+  const lua::Ref* run = script->InjectBody("go");
+  ASSERT_NE(run, nullptr);
+  run->Push(L);
+  lua_pushinteger(L, 41);
+  ASSERT_TRUE(sb->Call(1, 1).ok());
+  EXPECT_EQ(lua_tointeger(L, -1), 42);
+  lua_settop(L, 0);
+  const lua::Ref* when = script->InjectCondition("watch");
+  ASSERT_NE(when, nullptr);
+  when->Push(L);
+  lua_pushinteger(L, 3);
+  ASSERT_TRUE(sb->Call(1, 1).ok());
+  EXPECT_TRUE(lua_toboolean(L, -1));
+  lua_settop(L, 0);
+  const lua::Ref* check = script->Check("srv/http");
+  ASSERT_NE(check, nullptr);
+  check->Push(L);
+  lua_pushinteger(L, 5);
+  ASSERT_TRUE(sb->Call(1, 1).ok());
+  EXPECT_EQ(lua_tointeger(L, -1), 15);
+  lua_settop(L, 0);
+  EXPECT_EQ(script->InjectBody("nope"), nullptr);
+  EXPECT_EQ(script->InjectCondition("go"), nullptr);
+}
+
+TEST(Templates, MicroManifestIsRead) {
+  auto c = TemplateCatalog::Load(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const TemplateInfo* micro = c->Find("micro");
+  ASSERT_NE(micro, nullptr);
+  EXPECT_EQ(micro->memory_mb, 256);
+  ASSERT_NE(micro->FindService("http"), nullptr);
+  EXPECT_EQ(micro->FindService("http")->default_port, 80);
+  EXPECT_EQ(micro->FindService("dns")->protocol, "udp");
+  ASSERT_NE(micro->FindVulnerability("cgi-cmd-injection"), nullptr);
+  EXPECT_EQ(micro->FindVulnerability("cgi-cmd-injection")->cwe, "CWE-78");
+  EXPECT_EQ(c->Find("nope"), nullptr);
+}
+
+TEST(Templates, MalformedManifestNamesTheFile) {
+  auto dir = std::filesystem::temp_directory_path() / "livefire-templates-test";
+  std::filesystem::create_directories(dir / "broken");
+  std::ofstream(dir / "broken" / "manifest.json") << "{ \"name\": \"broken\", ";
+  auto c = TemplateCatalog::Load(dir.string());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find((dir / "broken" / "manifest.json").string()),
+            std::string::npos)
+      << c.status().message();
+}
+
+TEST(Templates, UnknownFolderIsNotFound) {
+  auto c = TemplateCatalog::Load("/nonexistent/vm-templates");
+  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace livefire::scenario

@@ -1,0 +1,124 @@
+// One failing fixture per validation rule (tests/engine/scenario/data/<rule>):
+// each must report the expected message at the expected scenario.lua line.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "livefire/scenario/loader.h"
+
+namespace livefire::scenario {
+namespace {
+
+LoadOptions Opts() {
+  LoadOptions o;
+  o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+  return o;
+}
+
+std::string Dir(const std::string& rule) { return std::string(LIVEFIRE_TEST_DATA_DIR) + "/" + rule; }
+
+struct Case {
+  const char* rule;
+  int line;
+  const char* message;  // must appear in the diagnostic at that line
+};
+
+class ValidationRule : public testing::TestWithParam<Case> {};
+
+TEST_P(ValidationRule, ReportsMessageAtLine) {
+  const Case& c = GetParam();
+  LoadOutcome out = LoadScenario(Dir(c.rule), Opts());
+  ASSERT_FALSE(out.ok()) << c.rule << " unexpectedly validated";
+  std::string file = Dir(c.rule) + "/scenario.lua";
+  bool found = false;
+  for (const Diagnostic& d : out.diagnostics) {
+    EXPECT_EQ(d.loc.file, file);
+    if (d.loc.line == c.line && d.message.find(c.message) != std::string::npos) found = true;
+  }
+  EXPECT_TRUE(found) << "expected line " << c.line << ": " << c.message << "\ngot:\n"
+                     << out.Report();
+  // The printed form names file and line.
+  EXPECT_NE(out.Report().find(file + ":" + std::to_string(c.line) + ": "), std::string::npos);
+}
+
+const Case kCases[] = {
+    {"syntax_error", 16, "unexpected symbol near '='"},
+    {"runtime_error", 17, "attempt to index a nil value (local 't')"},
+    {"blocked_function", 16, "os.execute is not allowed in a scenario sandbox"},
+    {"memory_bomb", 17, "memory budget of 67108864 bytes exceeded"},
+    {"unknown_template", 8, "unknown template 'mikro' (did you mean 'micro'?)"},
+    {"duplicate_team", 16, "duplicate team name 'blue1' (first declared at "},
+    {"duplicate_network", 16, "duplicate network name 'dmz'"},
+    {"duplicate_node", 16, "duplicate node name 'web'"},
+    {"duplicate_service", 12, "duplicate service (on node 'web') name 'http'"},
+    {"duplicate_objective", 17, "duplicate objective name 'flag'"},
+    {"duplicate_inject", 16, "duplicate inject name 'probe'"},
+    {"malformed_cidr", 5, "network 'dmz': malformed CIDR '10.10.1.0/33'"},
+    {"address_outside", 10, "address 10.10.2.10 is outside network 'dmz' (10.10.1.0/24)"},
+    {"address_duplicate", 16, "address 10.10.1.10 is already used by node 'web'"},
+    {"overlapping_networks", 16, "network 'internal' (10.10.1.128/25) overlaps network 'dmz'"},
+    {"shared_in_pool", 6, "shared network 'red' (10.64.5.0/24) overlaps the address pool"},
+    {"unreachable_service", 11, "service 'http' (tcp/80) must be reachable from 'red' but is not"},
+    {"objective_missing_node", 16, "objective 'steal': unknown node 'wbe' (did you mean 'web'?)"},
+    {"objective_missing_service", 16, "objective 'deface': node 'web' has no service 'https'"},
+    {"unknown_rule_ref", 7, "rule refers to unknown network or node 'dmzz' (did you mean 'dmz'?)"},
+    {"unknown_iface_network", 10, "unknown network 'dnz' (did you mean 'dmz'?)"},
+    {"unknown_after", 16, "after names unknown inject 'probee' (did you mean 'probe'?)"},
+    {"unknown_target", 15, "unknown target node 'nope'"},
+    {"unknown_reachable_from", 11, "reachable_from names unknown network or node 'internet'"},
+    {"trigger_cycle", 16, "trigger cycle: a -> b -> c -> a"},
+    {"security_level", 1, "security level 7 is out of range 1..5"},
+    {"node_security_level", 8, "field 'security_level' must be an integer, got 0.5"},
+    {"vuln_not_exposed", 14, "is on service 'telnet' (tcp/23), which is not exposed"},
+    {"vuln_unknown_service", 12, "unknown service 'https' (did you mean 'http'?)"},
+    {"vuln_not_in_template", 12, "template 'micro' cannot plant vulnerability 'sql-injection'"},
+    {"no_blue_team", 1, "no blue team"},
+    {"no_red_team", 1, "no red team"},
+    {"no_white_team", 1, "no white team"},
+    {"bad_duration", 15, "field 'at' is not a valid duration: '10 minutes'"},
+    {"wrong_type", 11, "field 'port' must be an integer, got string"},
+    {"unknown_field", 10, "unknown field 'adress' (did you mean 'address'?)"},
+    {"invalid_name", 4, "invalid team name 'blue_1' may contain only a-z, 0-9 and '-'"},
+    {"outside_node", 16, "service 'ssh' is declared outside a node"},
+    {"multiple_triggers", 15, "has more than one trigger (at, manual)"},
+    {"inject_without_run", 16, "a blue inject needs run = function(ctx) ... end"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ValidationRule, testing::ValuesIn(kCases),
+                         [](const testing::TestParamInfo<Case>& i) { return std::string(i.param.rule); });
+
+TEST(Validation, ValidFixturePasses) {
+  LoadOutcome out = LoadScenario(Dir("valid"), Opts());
+  EXPECT_TRUE(out.ok()) << out.Report();
+}
+
+TEST(Validation, ReportsEveryProblemNotJustTheFirst) {
+  LoadOutcome out = LoadScenario(Dir("unreachable_service"), Opts());
+  ASSERT_EQ(out.diagnostics.size(), 2u) << out.Report();
+  EXPECT_EQ(out.diagnostics[0].loc.line, 11);
+  EXPECT_EQ(out.diagnostics[1].loc.line, 12);
+  EXPECT_NE(out.diagnostics[1].message.find("not exposed"), std::string::npos);
+}
+
+TEST(Validation, LoadValidScenarioListsEveryDiagnosticOnePerLine) {
+  auto r = LoadValidScenario(Dir("unreachable_service"), Opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  std::string file = Dir("unreachable_service") + "/scenario.lua";
+  EXPECT_EQ(r.status().message(),
+            file + ":11: node 'web' service 'http' (tcp/80) must be reachable from 'red' but is "
+                   "not: denied by default policy (red -> dmz)\n" +
+                file + ":12: node 'web' vulnerability 'cgi-cmd-injection' is on service 'http' "
+                       "(tcp/80), which is not exposed: no other network or node can reach it");
+}
+
+TEST(Validation, MissingFolderIsNotFound) {
+  auto r = LoadValidScenario(Dir("does-not-exist"), Opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace livefire::scenario
