@@ -58,8 +58,8 @@ int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return 0;
   }
   if (!ctx.status.ok()) {
-    err << "livefire: " << (ctx.status.IsUserError() ? "error" : "internal error") << ": "
-        << ctx.status.message() << "\n";
+    // The exit code tells user errors (1) from environment/internal ones (2).
+    err << "livefire: error: " << ctx.status.message() << "\n";
   }
   return ctx.status.ExitCode();
 }

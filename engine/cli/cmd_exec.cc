@@ -33,8 +33,8 @@ Status RunExec(const ExecArgs& a, Context& ctx) {
   if (r.truncated) ctx.err << "livefire: (output truncated by the guest agent)\n";
   if (r.exit_code != 0) {
     return Status::FailedPrecondition(fmt::format("'{}' on {}/{} exited with status {}{}",
-                                                  a.command.front(), a.team, a.node,
-                                                  r.exit_code, r.signaled ? " (signal)" : ""));
+                                                  a.command.front(), a.team, a.node, r.exit_code,
+                                                  r.signaled ? " (signal)" : ""));
   }
   return Status::Ok();
 }

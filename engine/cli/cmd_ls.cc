@@ -23,8 +23,11 @@ Status RunLs(const LsArgs& a, Context& ctx) {
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : list) {
-      j.push_back({{"exercise", e.exercise}, {"domains", e.domains}, {"running", e.running},
-                   {"networks", e.networks}, {"state", e.has_state}});
+      j.push_back({{"exercise", e.exercise},
+                   {"domains", e.domains},
+                   {"running", e.running},
+                   {"networks", e.networks},
+                   {"state", e.has_state}});
     }
     ctx.out << j.dump(2) << "\n";
     return Status::Ok();

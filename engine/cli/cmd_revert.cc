@@ -37,8 +37,8 @@ Status RunRevert(const RevertArgs& a, Context& ctx) {
     }
   }
   if (failed > 0) {
-    return Status::Unavailable(fmt::format("{} of {} nodes could not be reverted", failed,
-                                           recs.size()));
+    return Status::Unavailable(
+        fmt::format("{} of {} nodes could not be reverted", failed, recs.size()));
   }
   return Status::Ok();
 }

@@ -81,7 +81,8 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   }
   LF_ASSIGN_OR_RETURN(scenario::Scenario s,
                       scenario::LoadValidScenario(a.dir, {.templates_dir = templates}));
-  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog, scenario::TemplateCatalog::Load(templates));
+  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
+                      scenario::TemplateCatalog::Load(templates));
   topology::PlanOptions po;
   if (a.teams < 0) return Status::InvalidArgument("--teams must be 0 (the scenario's) or more");
   po.team_count = a.teams;
@@ -115,9 +116,9 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   auto r = prov->Up(plan, id, o);
   if (!r.ok()) {
     ctx.out << id.str() << "\n";
-    return r.status().WithContext(fmt::format(
-        "exercise {} (resume with --resume {}, or remove it with `livefire down {}`)", id.str(),
-        id.str(), id.str()));
+    return r.status().WithContext(
+        fmt::format("exercise {} (resume with --resume {}, or remove it with `livefire down {}`)",
+                    id.str(), id.str(), id.str()));
   }
   int kept = 0;
   for (const auto& d : r->domains) kept += d.kept;

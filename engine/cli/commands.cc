@@ -18,6 +18,10 @@ void RegisterStatus(CLI::App& app, Context& ctx);
 void RegisterExplain(CLI::App& app, Context& ctx);
 void RegisterReplay(CLI::App& app, Context& ctx);
 
+void RegisterRun(CLI::App& app, Context& ctx);
+void RegisterControl(CLI::App& app, Context& ctx);
+void RegisterEvents(CLI::App& app, Context& ctx);
+
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
   (void)ctx;
@@ -33,6 +37,9 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterStatus(app, ctx);
   RegisterExplain(app, ctx);
   RegisterReplay(app, ctx);
+  RegisterRun(app, ctx);
+  RegisterControl(app, ctx);
+  RegisterEvents(app, ctx);
 }
 
 }  // namespace livefire::cli

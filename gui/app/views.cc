@@ -164,7 +164,8 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
   const Rect view{ui.pan.x, ui.pan.y, size.x / z, size.y / z};
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), true);
-  dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(22, 24, 30, 255));
+  // No canvas fill: the frame is cleared to the background colour, and with
+  // software GL every full-size layer costs milliseconds.
   const bool text = z >= 0.45f;
   ImFont* font = ImGui::GetFont();
   const float fs = ImGui::GetFontSize() * std::min(z, 1.2f);
@@ -181,6 +182,7 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
     for (int ni = b.first_network; ni < b.end_network; ++ni) {
       const NetworkView& n = topo.networks()[ni];
       if (!n.column.Intersects(view)) continue;
+      if (z < 0.15f) continue;  // too small to tell apart: the nodes carry the picture
       dl->AddRect(S(n.column.x - 4, n.column.y - 4), S(n.column.right() + 4, n.column.bottom()),
                   IM_COL32(80, 90, 110, 255), 3 * z);
       dl->AddRectFilled(S(n.header.x, n.header.y), S(n.header.right(), n.header.bottom()),
@@ -193,6 +195,12 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
     }
   }
   topo.Visible(view, &ui.visible);
+  // Zoomed out, thousands of tiny boxes: square corners and no anti-aliased
+  // fringe keep the vertex count at 4 per node.
+  const bool detailed = z >= 0.3f;
+  const ImDrawListFlags saved_flags = dl->Flags;
+  if (!detailed) dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+  const float rounding = detailed ? 3 * z : 0;
   for (int i : ui.visible) {
     const NodeView& n = topo.nodes()[i];
     // Multi-homed nodes (routers): a line to each other network's header.
@@ -205,7 +213,7 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
       }
     }
     const ImVec2 a = S(n.rect.x, n.rect.y), c = S(n.rect.right(), n.rect.bottom());
-    dl->AddRectFilled(a, c, StateColor(n.state), 3 * z);
+    dl->AddRectFilled(a, c, StateColor(n.state), rounding);
     if (i == ui.selected) dl->AddRect(a, c, IM_COL32(255, 240, 120, 255), 3 * z, 0, 3);
     if (text) {
       dl->AddText(font, fs, ImVec2(a.x + 5 * z, a.y + 3 * z), IM_COL32(255, 255, 255, 255),
@@ -216,6 +224,7 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
       }
     }
   }
+  dl->Flags = saved_flags;
   dl->PopClipRect();
   if (hovered) {
     int h = topo.HitTest(ui.pan.x + (io.MousePos.x - origin.x) / ui.zoom,
@@ -449,17 +458,32 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
   double t_max = std::max<double>(1, static_cast<double>(model.header().now.nanos()));
   if (model.header().duration.nanos() > 0) t_max = std::max<double>(t_max, model.header().duration.nanos());
   auto X = [&](int64_t t) { return origin.x + 4 + static_cast<float>(t / t_max) * (w - 8); };
-  int last_px = -1;
-  for (int idx : rows) {
-    const auto& r = tl.rows()[idx];
-    int px = static_cast<int>(X(r.time.nanos()));
-    if (px == last_px) continue;
-    last_px = px;
-    ImU32 c = r.kind.starts_with("inject.") ? IM_COL32(240, 200, 70, 255)
-              : r.kind == kinds::kRedAction ? IM_COL32(230, 80, 70, 255)
-              : r.kind.starts_with("submission.") ? IM_COL32(90, 160, 255, 255)
-                                               : IM_COL32(150, 150, 165, 255);
-    dl->AddLine(ImVec2(static_cast<float>(px), origin.y + 4), ImVec2(static_cast<float>(px), origin.y + 22), c);
+  // One tick per pixel column, the most telling kind winning; recomputed
+  // only when the rows, the width or the time scale change.
+  if (ui.strip_rows != rows.size() || ui.strip_width != w || ui.strip_tmax != t_max ||
+      ui.strip_first != (rows.empty() ? -1 : rows.front())) {
+    ui.strip_rows = rows.size();
+    ui.strip_width = w;
+    ui.strip_tmax = t_max;
+    ui.strip_first = rows.empty() ? -1 : rows.front();
+    ui.strip.assign(static_cast<size_t>(w) + 1, 0);
+    for (int idx : rows) {
+      const auto& r = tl.rows()[idx];
+      const int px = static_cast<int>(X(r.time.nanos()) - origin.x);
+      const int rank = r.kind == kinds::kRedAction ? 4
+                       : r.kind.starts_with("inject.") ? 3
+                       : r.kind.starts_with("submission.") ? 2
+                                                          : 1;
+      auto& cell = ui.strip[std::clamp<size_t>(static_cast<size_t>(std::max(px, 0)), 0, ui.strip.size() - 1)];
+      cell = std::max<uint8_t>(cell, static_cast<uint8_t>(rank));
+    }
+  }
+  for (size_t px = 0; px < ui.strip.size(); ++px) {
+    static constexpr ImU32 kTick[] = {0, IM_COL32(150, 150, 165, 255), IM_COL32(90, 160, 255, 255),
+                                      IM_COL32(240, 200, 70, 255), IM_COL32(230, 80, 70, 255)};
+    if (ui.strip[px] == 0) continue;
+    const float x = origin.x + static_cast<float>(px);
+    dl->AddLine(ImVec2(x, origin.y + 4), ImVec2(x, origin.y + 22), kTick[ui.strip[px]]);
   }
   for (const auto& ir : tl.injects()) {
     if (!ui.filter.team.empty() && ir.team != ui.filter.team && !(ui.filter.team == "*" && ir.team.empty())) continue;
@@ -557,7 +581,7 @@ void DrawInjectTable(ExerciseModel& model, UiState& ui) {
         ImGui::TextUnformatted(r.fired ? Clock(*r.fired).c_str() : "-");
         ImGui::TableNextColumn();
         if (auto d = r.Drift()) {
-          ImGui::TextUnformatted(("+" + FormatDuration(*d)).c_str());
+          ImGui::Text(d->nanos() >= 0 ? "+%s" : "%s", FormatDuration(*d).c_str());
         } else {
           ImGui::TextUnformatted("-");
         }

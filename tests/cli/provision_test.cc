@@ -96,8 +96,7 @@ class ProvisionCli : public ::testing::Test {
 };
 
 TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
-  Outcome up = Cli({"up", state_ + "/scenario",
-                    "--teams", "2", "--uri", uri_, "--no-wait"});
+  Outcome up = Cli({"up", state_ + "/scenario", "--teams", "2", "--uri", uri_, "--no-wait"});
   ASSERT_EQ(up.code, 0) << up.out << up.err;
   const std::string id = LastLine(up.out);
   ASSERT_EQ(id.rfind("lf-", 0), 0u) << up.out;
@@ -114,8 +113,8 @@ TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
   EXPECT_EQ(j[0]["running"], j[0]["domains"]);
 
   // Resuming a complete exercise keeps everything.
-  Outcome again = Cli({"up", state_ + "/scenario",
-                       "--teams", "2", "--uri", uri_, "--no-wait", "--resume", id});
+  Outcome again =
+      Cli({"up", state_ + "/scenario", "--teams", "2", "--uri", uri_, "--no-wait", "--resume", id});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(LastLine(again.out), id);
 
@@ -129,8 +128,8 @@ TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
 }
 
 TEST_F(ProvisionCli, ExecAndRevertErrorsNameWhatIsMissing) {
-  Outcome no_ex = Cli({"exec", "lf-20260101-000000-abcdef", "blue1", "portal", "--uri", uri_,
-                       "--", "cat", "/etc/hostname"});
+  Outcome no_ex = Cli({"exec", "lf-20260101-000000-abcdef", "blue1", "portal", "--uri", uri_, "--",
+                       "cat", "/etc/hostname"});
   EXPECT_EQ(no_ex.code, 1) << no_ex.err;
   EXPECT_NE(no_ex.err.find("no such exercise"), std::string::npos) << no_ex.err;
   Outcome bad_id = Cli({"revert", "Not An Id", "blue1", "--uri", uri_});

@@ -26,7 +26,13 @@ KERNEL_META=linux-image-cloud-amd64
 EPOCH=${SOURCE_DATE_EPOCH:-1704067200}
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
          failover net_failover virtio_net virtio_console virtio_balloon)
-DEPS=(linux-image-cloud-amd64 busybox-static qemu-guest-agent kmod cpio gzip
+# Packet filtering for router nodes: a forward-chain filter with connection
+# tracking, logging (nf_log_syslog is the printk backend nft_log asks for by
+# name, so no depends= pulls it in), rate limits and reject. Shipped in
+# /lib/modules/nft/ and loaded only on routers (lf.router=1 or firewall-apply).
+NFT_MODULES=(nf_tables nfnetlink nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6 nft_ct nft_log
+             nf_log_syslog nft_limit nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6)
+DEPS=(linux-image-cloud-amd64 busybox-static qemu-guest-agent nftables kmod cpio gzip
       xz-utils zstd bzip2 build-essential dpkg-dev apt coreutils findutils)
 
 die() { echo "micro: error: $*" >&2; exit 1; }
@@ -68,10 +74,17 @@ resolve_qemu_ga() {
   if [ -z "$QGA" ] || [ ! -x "$QGA" ]; then die "qemu-ga not found (apt-get install -y qemu-guest-agent)"; fi
 }
 
+# NFT: path of nft (nftables).
+resolve_nft() {
+  NFT=$(dpkg -L nftables 2>/dev/null | grep -E '/sbin/nft$' | head -n1) || true
+  if [ -z "$NFT" ] || [ ! -x "$NFT" ]; then die "nft not found (apt-get install -y nftables)"; fi
+}
+
 resolve_all() {
   resolve_kernel_package
   resolve_busybox_version
   resolve_qemu_ga
+  resolve_nft
 }
 
 # Shared objects (and the ELF interpreter) a binary needs, as ldd names them.
@@ -95,9 +108,10 @@ cmd_inputs() {
   echo "kernel $KPKG $KPKG_VER"
   echo "busybox-source $BB_VER"
   echo "modules ${MODULES[*]}"
+  echo "nft-modules ${NFT_MODULES[*]}"
   echo "epoch $EPOCH"
-  pkgs=$(owner_of "$QGA")
-  for lib in $(elf_libs "$QGA"); do
+  pkgs=$(owner_of "$QGA")$'\n'$(owner_of "$NFT")
+  for lib in $( { elf_libs "$QGA"; elf_libs "$NFT"; } | sort -u); do
     owner=$(owner_of "$lib")
     # A library no package owns is tracked by content instead.
     if [ -n "$owner" ]; then pkgs+=$'\n'$owner; else echo "lib $lib $(sha256sum <"$lib" | cut -d' ' -f1)"; fi
@@ -146,10 +160,12 @@ get_kernel() {
   say "kernel $pkg $ver (from $mode)"
 }
 
-# Copy MODULES and their depends= closure into DEST, decompressed, and write
-# DEST/load.order in dependency order (a module after everything it needs).
+# Copy the named modules and their depends= closure into DEST, decompressed,
+# and write DEST/load.order in dependency order (a module after everything it
+# needs). Sets ORDER.
 install_modules() {
   local dest=$1 mdir=$KROOT/lib/modules/$KVER
+  shift
   declare -A file=() state=()
   local f n
   while IFS= read -r f; do
@@ -166,7 +182,7 @@ install_modules() {
     state[$m]="done"
     ORDER+=("$m")
   }
-  for n in "${MODULES[@]}"; do visit "$n"; done
+  for n in "$@"; do visit "$n"; done
   mkdir -p "$dest"
   : >"$dest/load.order"
   for n in "${ORDER[@]}"; do
@@ -180,7 +196,7 @@ install_modules() {
     esac
     echo "$n" >>"$dest/load.order"
   done
-  say "modules (load order): ${ORDER[*]}"
+  say "modules in ${dest#"$ROOT"} (load order): ${ORDER[*]}"
 }
 
 # apt-get source with a private deb-src list derived from the host's deb
@@ -263,10 +279,11 @@ install_busybox() {
   done
 }
 
-install_qemu_ga() {
-  local root=$1 lib
-  install -D -m 0755 "$QGA" "$root/usr/sbin/qemu-ga"
-  for lib in $(elf_libs "$QGA"); do
+# A dynamic binary at DEST_PATH with every library ldd lists and the loader.
+install_elf() {
+  local root=$1 bin=$2 dest=$3 lib
+  install -D -m 0755 "$bin" "$root$dest"
+  for lib in $(elf_libs "$bin"); do
     install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
   done
 }
@@ -278,6 +295,7 @@ cmd_build() {
   WORK=$work
   trap 'rm -rf "$WORK"' EXIT
   root=$work/root
+  ROOT=$root
   mkdir -p "$root"
 
   resolve_all
@@ -297,14 +315,18 @@ cmd_build() {
   ln -sfn /run "$root/var/run"
 
   install_busybox "$root" "$work/busybox"
-  install_qemu_ga "$root"
-  install_modules "$root/lib/modules"
+  install_elf "$root" "$QGA" /usr/sbin/qemu-ga
+  install_elf "$root" "$NFT" /usr/sbin/nft
+  install_modules "$root/lib/modules/nft" "${NFT_MODULES[@]}"
+  local nft_order=("${ORDER[@]}")
+  install_modules "$root/lib/modules" "${MODULES[@]}"
 
   cat >"$root/etc/lf/build-info" <<EOF
 template=micro
 kernel=$KVER
 busybox=$BB_VER
 qemu_ga=$(pkg_version qemu-guest-agent)
+nftables=$(pkg_version nftables)
 EOF
 
   # Reproducible newc archive: sorted names, fixed owner and mtime. zstd
@@ -323,7 +345,9 @@ EOF
   "kernel_release": "$KVER",
   "busybox_source_version": "$BB_VER",
   "qemu_guest_agent_version": "$(pkg_version qemu-guest-agent)",
+  "nftables_version": "$(pkg_version nftables)",
   "modules": [$(printf '"%s",' "${ORDER[@]}" | sed 's/,$//')],
+  "router_modules": [$(printf '"%s",' "${nft_order[@]}" | sed 's/,$//')],
   "initrd_bytes": $(stat -c %s "$out/initrd.img"),
   "vmlinuz_bytes": $(stat -c %s "$out/vmlinuz")
 }

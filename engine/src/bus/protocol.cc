@@ -109,7 +109,8 @@ Status DecodeArgs(const json& j, Request& r) {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "technique", 64, true));
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "description", kMaxTextBytes, true));
       auto it = j.find("observed_at");
-      if (it == j.end()) return BadRequest("submit_report: missing field 'observed_at'");
+      // Absent: the engine stamps the report with its own clock.
+      if (it == j.end()) return Status::Ok();
       if (it->is_number_integer()) {
         int64_t ns = it->get<int64_t>();
         if (ns < 0 || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {

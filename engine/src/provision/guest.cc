@@ -71,7 +71,7 @@ std::string PercentEncode(std::string_view s) {
 }
 
 Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const scenario::Scenario& s,
-                                                                 const topology::RangePlan& plan) {
+                                                                const topology::RangePlan& plan) {
   std::map<std::string, GuestSpec> out;
   for (const auto& d : plan.domains) {
     GuestSpec g;
@@ -120,8 +120,8 @@ Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const scenario::
         std::string p = f.source.front() == '/' ? f.source : s.dir + "/" + f.source;
         std::ifstream in(p, std::ios::binary);
         if (!in) {
-          return Status::InvalidArgument(fmt::format("{}: file source '{}' cannot be read ({})",
-                                                     Where(f.loc), f.source, p));
+          return Status::InvalidArgument(
+              fmt::format("{}: file source '{}' cannot be read ({})", Where(f.loc), f.source, p));
         }
         std::ostringstream ss;
         ss << in.rdbuf();
@@ -139,8 +139,7 @@ std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const Guest
   args.push_back("lf.host=" + (g.hostname.empty() ? d.node : g.hostname));
   std::vector<std::string> ifs;
   for (size_t i = 0; i < d.interfaces.size(); ++i) {
-    ifs.push_back(
-        fmt::format("eth{}:{}/{}", i, d.interfaces[i].address, d.interfaces[i].prefix));
+    ifs.push_back(fmt::format("eth{}:{}/{}", i, d.interfaces[i].address, d.interfaces[i].prefix));
   }
   if (!ifs.empty()) args.push_back("lf.if=" + Join(ifs, ","));
   // The plan's gateway and routes unless the guest spec overrides them.

@@ -184,9 +184,8 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureNetwork(
       return Status::AlreadyExists(fmt::format(
           "network {} exists and belongs to another exercise with the same short id", name));
     }
-    const bool correct =
-        d.find("address='" + net.host_address + "'") != std::string_view::npos &&
-        d.find("<forward") == std::string_view::npos;
+    const bool correct = d.find("address='" + net.host_address + "'") != std::string_view::npos &&
+                         d.find("<forward") == std::string_view::npos;
     if (correct) {
       if (virNetworkIsActive(n.get()) != 1 && virNetworkCreate(n.get()) < 0) {
         return VirError("starting network " + name);
@@ -243,8 +242,8 @@ namespace {
 Status CreateOverlay(const TemplateInfo& t, const std::string& overlay) {
   std::error_code ec;
   fs::remove(overlay, ec);
-  auto r = RunCommand({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", t.disk,
-                       overlay});
+  auto r =
+      RunCommand({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", t.disk, overlay});
   return r.ok() ? Status::Ok() : r.status().WithContext("creating overlay " + overlay);
 }
 
@@ -277,9 +276,9 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureDomain(const Target& t
                                    VIR_DOMAIN_AFFECT_CONFIG));
     const std::string owner = meta ? ElementText(meta.get(), "exercise") : "";
     if (owner != t.exercise.str()) {
-      return Status::AlreadyExists(fmt::format(
-          "domain {} exists and does not belong to exercise {} (it belongs to '{}')", t.name,
-          t.exercise.str(), owner.empty() ? "nobody known" : owner));
+      return Status::AlreadyExists(
+          fmt::format("domain {} exists and does not belong to exercise {} (it belongs to '{}')",
+                      t.name, t.exercise.str(), owner.empty() ? "nobody known" : owner));
     }
     if (meta && ElementText(meta.get(), "spec") == spec) {
       if (!IsActive(d.get())) return Presence::kKept;
@@ -342,17 +341,17 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
   Status last;
   for (;;) {
     if (!IsActive(d.get())) {
-      return Status::Unavailable(fmt::format("domain {} stopped while booting; console: {}",
-                                             t.name, ConsoleTail(t.paths.console(t.name))));
+      return Status::Unavailable(fmt::format("domain {} stopped while booting; console: {}", t.name,
+                                             ConsoleTail(t.paths.console(t.name))));
     }
-    auto r = impl_->Agent(d.get(), t.name, {{"execute", "guest-ping"}},
-                          std::clamp(remaining(), 1, 5));
+    auto r =
+        impl_->Agent(d.get(), t.name, {{"execute", "guest-ping"}}, std::clamp(remaining(), 1, 5));
     if (r.ok()) break;
     last = r.status();
     if (Clock::now() >= deadline) {
       return Status::DeadlineExceeded(
-          fmt::format("domain {}: the guest agent did not answer in time ({}); console: {}",
-                      t.name, last.message(), ConsoleTail(t.paths.console(t.name))));
+          fmt::format("domain {}: the guest agent did not answer in time ({}); console: {}", t.name,
+                      last.message(), ConsoleTail(t.paths.console(t.name))));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -420,18 +419,26 @@ Result<DownReport> LibvirtProvisioner::DoDown(const ExerciseId& exercise) {
   LF_RETURN_IF_ERROR(NeedConn(impl_->conn.get()));
   DownReport r;
   LF_ASSIGN_OR_RETURN(auto owned, OwnedDomains(impl_->conn.get()));
+  std::vector<virDomainPtr> mine;
   for (auto& [d, ex] : owned) {
-    if (ex != exercise.str()) continue;
-    const char* name = virDomainGetName(d.get());
+    if (ex == exercise.str()) mine.push_back(d.get());
+  }
+  // Stopping a qemu process takes a while: several at once.
+  std::vector<Status> results(mine.size());
+  ParallelFor(mine.size(), 4, [&](size_t i) {
+    virDomainPtr d = mine[i];
+    const char* name = virDomainGetName(d);
     std::string n = name ? name : "?";
-    if (IsActive(d.get()) && virDomainDestroy(d.get()) < 0) {
-      return VirError("stopping domain " + n);
+    if (IsActive(d) && virDomainDestroy(d) < 0) {
+      results[i] = VirError("stopping domain " + n);
+    } else if (virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                             VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0 &&
+               virDomainUndefine(d) < 0) {
+      results[i] = VirError("undefining domain " + n);
     }
-    if (virDomainUndefineFlags(d.get(), VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-                                            VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0 &&
-        virDomainUndefine(d.get()) < 0) {
-      return VirError("undefining domain " + n);
-    }
+  });
+  for (const auto& s : results) {
+    LF_RETURN_IF_ERROR(s);
     ++r.domains;
   }
   // Networks carry no metadata in this libvirt: the name prefix finds them
@@ -471,29 +478,29 @@ Result<Dom> LibvirtProvisioner::Impl::Running(const std::string& name) {
   return d;
 }
 
-Result<ExecResult> LibvirtProvisioner::DoExec(const Target& t,
-                                              const std::vector<std::string>& argv,
+Result<ExecResult> LibvirtProvisioner::DoExec(const Target& t, const std::vector<std::string>& argv,
                                               Duration timeout) {
   LF_ASSIGN_OR_RETURN(Dom d, impl_->Running(t.name));
   const auto deadline = Clock::now() + std::chrono::nanoseconds(timeout.nanos());
   json args = json::array();
   for (size_t i = 1; i < argv.size(); ++i) args.push_back(argv[i]);
-  const int agent_timeout = static_cast<int>(std::clamp<int64_t>(timeout.nanos() / 1'000'000'000, 1, 10));
-  LF_ASSIGN_OR_RETURN(json started,
-                      impl_->Agent(d.get(), t.name,
-                                   {{"execute", "guest-exec"},
-                                    {"arguments",
-                                     {{"path", argv[0]}, {"arg", args}, {"capture-output", true}}}},
-                                   agent_timeout));
+  const int agent_timeout =
+      static_cast<int>(std::clamp<int64_t>(timeout.nanos() / 1'000'000'000, 1, 10));
+  LF_ASSIGN_OR_RETURN(
+      json started,
+      impl_->Agent(d.get(), t.name,
+                   {{"execute", "guest-exec"},
+                    {"arguments", {{"path", argv[0]}, {"arg", args}, {"capture-output", true}}}},
+                   agent_timeout));
   const int64_t pid = started.value("pid", -1);
   if (pid < 0) return Status::DataLoss("domain " + t.name + ": guest-exec returned no pid");
   // Poll quickly at first (short commands finish in milliseconds), then back off.
   auto pause = std::chrono::milliseconds(5);
   for (;;) {
-    LF_ASSIGN_OR_RETURN(json st, impl_->Agent(d.get(), t.name,
-                                              {{"execute", "guest-exec-status"},
-                                               {"arguments", {{"pid", pid}}}},
-                                              agent_timeout));
+    LF_ASSIGN_OR_RETURN(
+        json st, impl_->Agent(d.get(), t.name,
+                              {{"execute", "guest-exec-status"}, {"arguments", {{"pid", pid}}}},
+                              agent_timeout));
     if (st.value("exited", false)) {
       ExecResult r;
       if (st.contains("signal")) {
@@ -509,11 +516,13 @@ Result<ExecResult> LibvirtProvisioner::DoExec(const Target& t,
     }
     if (Clock::now() >= deadline) {
       // Do not leave the command running in the guest.
-      auto k = impl_->Agent(d.get(), t.name,
-                            {{"execute", "guest-exec"},
-                             {"arguments", {{"path", "kill"}, {"arg", {"-9", std::to_string(pid)}}}}},
-                            5);
-      if (!k.ok()) spdlog::warn("cannot kill guest pid {} on {}: {}", pid, t.name, k.status().message());
+      auto k =
+          impl_->Agent(d.get(), t.name,
+                       {{"execute", "guest-exec"},
+                        {"arguments", {{"path", "kill"}, {"arg", {"-9", std::to_string(pid)}}}}},
+                       5);
+      if (!k.ok())
+        spdlog::warn("cannot kill guest pid {} on {}: {}", pid, t.name, k.status().message());
       return Status::DeadlineExceeded(fmt::format("domain {}: '{}' did not finish within {}",
                                                   t.name, argv[0], FormatDuration(timeout)));
     }
@@ -531,8 +540,8 @@ Status LibvirtProvisioner::DoPushFile(const Target& t, const std::string& path,
       LF_ASSIGN_OR_RETURN(ExecResult m,
                           DoExec(t, {"mkdir", "-p", path.substr(0, slash)}, Duration::Seconds(30)));
       if (m.exit_code != 0) {
-        return Status::Unavailable(fmt::format("domain {}: mkdir -p {}: {}", t.name,
-                                               path.substr(0, slash), m.err));
+        return Status::Unavailable(
+            fmt::format("domain {}: mkdir -p {}: {}", t.name, path.substr(0, slash), m.err));
       }
     }
   }
@@ -544,13 +553,13 @@ Status LibvirtProvisioner::DoPushFile(const Target& t, const std::string& path,
   Status s;
   constexpr size_t kChunk = 48 * 1024;
   for (size_t off = 0; off < content.size() && s.ok(); off += kChunk) {
-    auto w = impl_->Agent(
-        d.get(), t.name,
-        {{"execute", "guest-file-write"},
-         {"arguments",
-          {{"handle", handle},
-           {"buf-b64", Base64Encode(std::string_view(content).substr(off, kChunk))}}}},
-        10);
+    auto w =
+        impl_->Agent(d.get(), t.name,
+                     {{"execute", "guest-file-write"},
+                      {"arguments",
+                       {{"handle", handle},
+                        {"buf-b64", Base64Encode(std::string_view(content).substr(off, kChunk))}}}},
+                     10);
     s = w.status();
   }
   auto c = impl_->Agent(d.get(), t.name,
@@ -558,8 +567,8 @@ Status LibvirtProvisioner::DoPushFile(const Target& t, const std::string& path,
   LF_RETURN_IF_ERROR(s.WithContext("writing " + path));
   LF_RETURN_IF_ERROR(c.status().WithContext("closing " + path));
   if (mode >= 0) {
-    LF_ASSIGN_OR_RETURN(ExecResult m, DoExec(t, {"chmod", fmt::format("{:o}", mode), path},
-                                             Duration::Seconds(30)));
+    LF_ASSIGN_OR_RETURN(
+        ExecResult m, DoExec(t, {"chmod", fmt::format("{:o}", mode), path}, Duration::Seconds(30)));
     if (m.exit_code != 0) {
       return Status::Unavailable(fmt::format("domain {}: chmod {}: {}", t.name, path, m.err));
     }
@@ -578,10 +587,10 @@ Result<std::string> LibvirtProvisioner::DoPullFile(const Target& t, const std::s
   Status s;
   constexpr size_t kMax = 64u << 20;  // a pulled file is evidence, not a disk image
   for (;;) {
-    auto r = impl_->Agent(d.get(), t.name,
-                          {{"execute", "guest-file-read"},
-                           {"arguments", {{"handle", handle}, {"count", 48 * 1024}}}},
-                          10);
+    auto r = impl_->Agent(
+        d.get(), t.name,
+        {{"execute", "guest-file-read"}, {"arguments", {{"handle", handle}, {"count", 48 * 1024}}}},
+        10);
     if (!r.ok()) {
       s = r.status();
       break;
@@ -624,7 +633,8 @@ Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   std::error_code ec;
   fs::rename(tmp, file, ec);
   if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
-  if (virDomainRestoreFlags(impl_->conn.get(), file.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) < 0) {
+  if (virDomainRestoreFlags(impl_->conn.get(), file.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
+      0) {
     return VirError("restoring domain " + t.name + " after its snapshot");
   }
   return Status::Ok();
@@ -640,8 +650,8 @@ Result<std::string> LibvirtProvisioner::DoRevert(const Target& t, Clock::time_po
   std::error_code ec;
   const std::string save = t.paths.save(t.name);
   if (b.tmpl->diskless() && fs::exists(save, ec)) {
-    if (virDomainRestoreFlags(impl_->conn.get(), save.c_str(), nullptr,
-                              VIR_DOMAIN_SAVE_RUNNING) < 0) {
+    if (virDomainRestoreFlags(impl_->conn.get(), save.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
+        0) {
       return VirError("restoring domain " + t.name + " from " + save);
     }
     LF_RETURN_IF_ERROR(DoWaitReady(t, deadline));

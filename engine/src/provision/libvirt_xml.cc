@@ -21,9 +21,8 @@ Result<TemplateInfo> LoadTemplate(const std::string& templates_dir, const std::s
   const std::string manifest = t.dir + "/manifest.json";
   std::ifstream in(manifest);
   if (!in) {
-    return Status::NotFound(
-        fmt::format("template '{}' is not built (no {}; run vm-templates/build.sh {})", name,
-                    manifest, name));
+    return Status::NotFound(fmt::format(
+        "template '{}' is not built (no {}; run vm-templates/build.sh {})", name, manifest, name));
   }
   std::string boot = "direct-kernel";
   std::string kernel = "vmlinuz", initrd = "initrd.img", disk = "base.qcow2";

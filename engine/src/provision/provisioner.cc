@@ -7,6 +7,7 @@
 #include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <semaphore>
 #include <set>
 #include <thread>
 
@@ -24,6 +25,9 @@ bool IsHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
+
+// Domains of one layer waiting for readiness at once.
+constexpr int kMaxWaiters = 64;
 
 std::string Sanitize(std::string_view s) {
   std::string out(s);
@@ -59,25 +63,6 @@ bool ValidMac(std::string_view m) {
   return true;
 }
 
-// Runs fn(i) for i in [0, n) on at most `workers` threads.
-template <typename Fn>
-void ParallelFor(size_t n, int workers, Fn fn) {
-  size_t k = std::min<size_t>(n, static_cast<size_t>(std::max(1, workers)));
-  if (k <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  pool.reserve(k);
-  for (size_t w = 0; w < k; ++w) {
-    pool.emplace_back([&] {
-      for (size_t i = next++; i < n; i = next++) fn(i);
-    });
-  }
-  for (auto& t : pool) t.join();
-}
-
 Status ValidatePlan(const topology::RangePlan& plan) {
   if (plan.domains.empty()) return Status::InvalidArgument("the plan has no domains");
   std::set<std::string> nets, doms, names, macs;
@@ -108,8 +93,8 @@ Status ValidatePlan(const topology::RangePlan& plan) {
     }
     for (const auto& i : d.interfaces) {
       if (!nets.count(i.network_key)) {
-        return Status::InvalidArgument(fmt::format(
-            "domain '{}' is attached to unknown network '{}'", d.key, i.network_key));
+        return Status::InvalidArgument(
+            fmt::format("domain '{}' is attached to unknown network '{}'", d.key, i.network_key));
       }
       if (!ValidMac(i.mac)) {
         return Status::InvalidArgument(
@@ -132,14 +117,22 @@ std::string TeamArg(const TeamId& team) {
 
 std::string_view ToString(Progress::Kind k) {
   switch (k) {
-    case Progress::Kind::kNetwork: return "network";
-    case Progress::Kind::kDefined: return "defined";
-    case Progress::Kind::kStarted: return "started";
-    case Progress::Kind::kReady: return "ready";
-    case Progress::Kind::kKept: return "kept";
-    case Progress::Kind::kRetry: return "retry";
-    case Progress::Kind::kFailed: return "failed";
-    case Progress::Kind::kRemoved: return "removed";
+    case Progress::Kind::kNetwork:
+      return "network";
+    case Progress::Kind::kDefined:
+      return "defined";
+    case Progress::Kind::kStarted:
+      return "started";
+    case Progress::Kind::kReady:
+      return "ready";
+    case Progress::Kind::kKept:
+      return "kept";
+    case Progress::Kind::kRetry:
+      return "retry";
+    case Progress::Kind::kFailed:
+      return "failed";
+    case Progress::Kind::kRemoved:
+      return "removed";
   }
   return "?";
 }
@@ -226,8 +219,7 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
   for (const char* sub : {"console", "saves", "disks"}) {
     fs::create_directories(paths.dir + "/" + sub, ec);
     if (ec) {
-      return Status::Internal(
-          fmt::format("cannot create {}/{}: {}", paths.dir, sub, ec.message()));
+      return Status::Internal(fmt::format("cannot create {}/{}: {}", paths.dir, sub, ec.message()));
     }
   }
   ExerciseState state{exercise.str(), plan, options.guests};
@@ -247,6 +239,7 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
   std::set<int> layers;
   for (const auto& d : plan.domains) layers.insert(d.layer);
   std::atomic<int> done{0};
+  std::counting_semaphore<> slots(options.parallelism);
   static const GuestSpec kBare;
 
   for (int layer : layers) {
@@ -254,10 +247,16 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
     for (size_t i = 0; i < plan.domains.size(); ++i) {
       if (plan.domains[i].layer == layer) idx.push_back(i);
     }
-    ParallelFor(idx.size(), options.parallelism, [&](size_t j) {
+    // Readiness waits are only polling: a wide pool runs them side by side,
+    // while the semaphore bounds the libvirt work (define, start, stop).
+    ParallelFor(idx.size(), kMaxWaiters, [&](size_t j) {
       const auto& d = plan.domains[idx[j]];
       auto g = options.guests.find(d.key);
-      Target t{exercise, paths, &plan, &d, g == options.guests.end() ? &kBare : &g->second,
+      Target t{exercise,
+               paths,
+               &plan,
+               &d,
+               g == options.guests.end() ? &kBare : &g->second,
                DomainName(exercise, d)};
       DomainOutcome& out = report.domains[idx[j]];
       out.key = d.key;
@@ -266,7 +265,13 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
       for (int attempt = 1; attempt <= options.retries + 1 && !out.ok; ++attempt) {
         out.attempts = attempt;
         Status s;
+        slots.acquire();
         auto pres = DoEnsureDomain(t, options.wait_ready);
+        if (pres.ok() && *pres != Presence::kRunning) {
+          EmitProgress(options, {Progress::Kind::kDefined, d.key, t.name, done, total});
+          s = DoStartDomain(t);
+        }
+        slots.release();
         if (pres.ok() && *pres == Presence::kRunning) {
           out.ok = out.kept = true;
           EmitProgress(options, {Progress::Kind::kKept, d.key, t.name, ++done, total});
@@ -275,19 +280,19 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
         if (!pres.ok()) {
           s = pres.status();
         } else {
-          EmitProgress(options, {Progress::Kind::kDefined, d.key, t.name, done, total});
-          s = DoStartDomain(t);
           if (s.ok()) {
             EmitProgress(options, {Progress::Kind::kStarted, d.key, t.name, done, total});
             if (options.wait_ready) {
-              s = DoWaitReady(t, Clock::now() + std::chrono::nanoseconds(
-                                                     options.ready_timeout.nanos()));
+              s = DoWaitReady(
+                  t, Clock::now() + std::chrono::nanoseconds(options.ready_timeout.nanos()));
               if (s.ok()) s = DoConfigureGuest(t);
               if (s.ok() && options.snapshot) s = DoSnapshot(t);
             }
           }
           if (!s.ok()) {
+            slots.acquire();
             Status stop = DoStopDomain(t);
+            slots.release();
             if (!stop.ok()) spdlog::warn("stopping {} after a failure: {}", t.name, stop.message());
           }
         }
@@ -304,7 +309,8 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
         }
       }
       if (!out.ok) {
-        EmitProgress(options, {Progress::Kind::kFailed, d.key, out.status.message(), ++done, total});
+        EmitProgress(options,
+                     {Progress::Kind::kFailed, d.key, out.status.message(), ++done, total});
       }
     });
   }
@@ -345,11 +351,11 @@ Result<Provisioner::Target> Provisioner::TargetFor(const Loaded& l, const Exerci
                                                    const TeamId& team, const NodeId& node) const {
   const topology::PlannedDomain* d = FindPlanned(l.state.plan, TeamArg(team), node.str());
   if (d == nullptr) {
-    return Status::NotFound(fmt::format("exercise {} has no node '{}' in team '{}'",
-                                        exercise.str(), node.str(), team.str()));
+    return Status::NotFound(fmt::format("exercise {} has no node '{}' in team '{}'", exercise.str(),
+                                        node.str(), team.str()));
   }
-  return Target{exercise, Paths(exercise), &l.state.plan, d, &GuestOf(l.state, d->key),
-                DomainName(exercise, *d)};
+  return Target{exercise, Paths(exercise),           &l.state.plan,
+                d,        &GuestOf(l.state, d->key), DomainName(exercise, *d)};
 }
 
 Result<ExecResult> Provisioner::Exec(const ExerciseId& exercise, const TeamId& team,
@@ -365,8 +371,7 @@ Result<ExecResult> Provisioner::Exec(const ExerciseId& exercise, const TeamId& t
 }
 
 Status Provisioner::PushFile(const ExerciseId& exercise, const TeamId& team, const NodeId& node,
-                             const std::string& guest_path, const std::string& content,
-                             int mode) {
+                             const std::string& guest_path, const std::string& content, int mode) {
   if (guest_path.empty() || guest_path.front() != '/') {
     return Status::InvalidArgument("guest path must be absolute: '" + guest_path + "'");
   }
@@ -403,11 +408,14 @@ Status Provisioner::Snapshot(const ExerciseId& exercise, const TeamId& team,
   auto sel = Select(loaded.state.plan, TeamArg(team), node);
   if (sel.empty()) {
     return Status::NotFound(fmt::format("exercise {} has no {} in team '{}'", exercise.str(),
-                                        node ? "node '" + node->str() + "'" : "node",
-                                        team.str()));
+                                        node ? "node '" + node->str() + "'" : "node", team.str()));
   }
   for (const auto* d : sel) {
-    Target t{exercise, Paths(exercise), &loaded.state.plan, d, &GuestOf(loaded.state, d->key),
+    Target t{exercise,
+             Paths(exercise),
+             &loaded.state.plan,
+             d,
+             &GuestOf(loaded.state, d->key),
              DomainName(exercise, *d)};
     LF_RETURN_IF_ERROR(DoSnapshot(t));
   }
@@ -417,8 +425,7 @@ Status Provisioner::Snapshot(const ExerciseId& exercise, const TeamId& team,
 Result<std::vector<RevertRecord>> Provisioner::Revert(const ExerciseId& exercise,
                                                       const TeamId& team,
                                                       std::optional<NodeId> node,
-                                                      std::string reason,
-                                                      Duration ready_timeout) {
+                                                      std::string reason, Duration ready_timeout) {
   if (ready_timeout <= Duration::Zero()) {
     return Status::InvalidArgument("the readiness timeout must be positive");
   }
@@ -426,8 +433,7 @@ Result<std::vector<RevertRecord>> Provisioner::Revert(const ExerciseId& exercise
   auto sel = Select(loaded.state.plan, TeamArg(team), node);
   if (sel.empty()) {
     return Status::NotFound(fmt::format("exercise {} has no {} in team '{}'", exercise.str(),
-                                        node ? "node '" + node->str() + "'" : "node",
-                                        team.str()));
+                                        node ? "node '" + node->str() + "'" : "node", team.str()));
   }
   const ExercisePaths paths = Paths(exercise);
   std::vector<RevertRecord> records(sel.size());
@@ -435,7 +441,11 @@ Result<std::vector<RevertRecord>> Provisioner::Revert(const ExerciseId& exercise
   Status log_status;
   ParallelFor(sel.size(), 4, [&](size_t i) {
     const auto* d = sel[i];
-    Target t{exercise, paths, &loaded.state.plan, d, &GuestOf(loaded.state, d->key),
+    Target t{exercise,
+             paths,
+             &loaded.state.plan,
+             d,
+             &GuestOf(loaded.state, d->key),
              DomainName(exercise, *d)};
     RevertRecord& r = records[i];
     r.exercise = exercise.str();

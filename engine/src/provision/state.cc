@@ -36,7 +36,8 @@ json PlanJson(const topology::RangePlan& p) {
                      {"mac", i.mac}});
     }
     json routes = json::array();
-    for (const auto& r : d.routes) routes.push_back({{"destination", r.destination}, {"via", r.via}});
+    for (const auto& r : d.routes)
+      routes.push_back({{"destination", r.destination}, {"via", r.via}});
     doms.push_back({{"key", d.key},
                     {"node", d.node},
                     {"team", d.team},
@@ -52,7 +53,9 @@ json PlanJson(const topology::RangePlan& p) {
                     {"gateway", d.gateway},
                     {"routes", routes}});
   }
-  return {{"scenario", p.scenario}, {"blue_teams", p.blue_teams}, {"networks", nets},
+  return {{"scenario", p.scenario},
+          {"blue_teams", p.blue_teams},
+          {"networks", nets},
           {"domains", doms}};
 }
 
@@ -105,20 +108,21 @@ json GuestJson(const GuestSpec& g) {
   json files = json::array();
   for (const auto& f : g.files) {
     // Contents may be binary: kept as a byte array rather than a string.
-    files.push_back({{"path", f.path},
-                     {"content", json::binary_t(std::vector<uint8_t>(f.content.begin(),
-                                                                     f.content.end()))},
-                     {"mode", f.mode}});
+    files.push_back(
+        {{"path", f.path},
+         {"content", json::binary_t(std::vector<uint8_t>(f.content.begin(), f.content.end()))},
+         {"mode", f.mode}});
   }
-  return {{"hostname", g.hostname},   {"services", svcs}, {"vulnerabilities", g.vulnerabilities},
-          {"accounts", accts},        {"flag", g.flag},   {"files", files},
-          {"gateway", g.gateway},     {"routes", g.routes}, {"ip_forward", g.ip_forward}};
+  return {{"hostname", g.hostname}, {"services", svcs},   {"vulnerabilities", g.vulnerabilities},
+          {"accounts", accts},      {"flag", g.flag},     {"files", files},
+          {"gateway", g.gateway},   {"routes", g.routes}, {"ip_forward", g.ip_forward}};
 }
 
 GuestSpec GuestFromJson(const json& j) {
   GuestSpec g;
   g.hostname = j.at("hostname");
-  for (const auto& s : j.at("services")) g.services.push_back({s.at("kind"), s.at("protocol"), s.at("port")});
+  for (const auto& s : j.at("services"))
+    g.services.push_back({s.at("kind"), s.at("protocol"), s.at("port")});
   g.vulnerabilities = j.at("vulnerabilities").get<std::vector<std::string>>();
   for (const auto& a : j.at("accounts")) g.accounts.push_back({a.at("user"), a.at("password")});
   g.flag = j.at("flag");
@@ -137,8 +141,8 @@ GuestSpec GuestFromJson(const json& j) {
 Status WriteExerciseState(const std::string& path, const ExerciseState& st) {
   json guests = json::object();
   for (const auto& [k, g] : st.guests) guests[k] = GuestJson(g);
-  json j = {{"format", 1}, {"exercise", st.exercise}, {"plan", PlanJson(st.plan)},
-            {"guests", guests}};
+  json j = {
+      {"format", 1}, {"exercise", st.exercise}, {"plan", PlanJson(st.plan)}, {"guests", guests}};
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -147,8 +151,8 @@ Status WriteExerciseState(const std::string& path, const ExerciseState& st) {
     if (!out) return Status::Internal("cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::Internal(fmt::format("cannot rename {} to {}: {}", tmp, path,
-                                        std::strerror(errno)));
+    return Status::Internal(
+        fmt::format("cannot rename {} to {}: {}", tmp, path, std::strerror(errno)));
   }
   return Status::Ok();
 }
@@ -179,14 +183,15 @@ Result<ExerciseState> ReadExerciseState(const std::string& path) {
 }
 
 Status AppendRevert(const std::string& path, const RevertRecord& r) {
-  json j = {{"type", "revert"},  {"wall_time", r.wall_time}, {"exercise", r.exercise},
-            {"team", r.team},    {"node", r.node},           {"domain", r.domain},
-            {"method", r.method}, {"reason", r.reason},      {"seconds", r.seconds},
+  json j = {{"type", "revert"},   {"wall_time", r.wall_time}, {"exercise", r.exercise},
+            {"team", r.team},     {"node", r.node},           {"domain", r.domain},
+            {"method", r.method}, {"reason", r.reason},       {"seconds", r.seconds},
             {"ok", r.ok}};
   if (!r.ok) j["error"] = r.error;
   std::string line = j.dump() + "\n";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::Internal(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (fd < 0)
+    return Status::Internal(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   // One write() with O_APPEND: concurrent appenders never interleave a line.
   ssize_t n = ::write(fd, line.data(), line.size());
   int err = errno;

@@ -32,12 +32,23 @@ std::string XmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -90,12 +101,18 @@ std::string ElementText(std::string_view xml, std::string_view name) {
         if (raw[i] == '&') {
           size_t semi = raw.find(';', i);
           std::string ent = raw.substr(i, semi - i + 1);
-          if (ent == "&amp;") out += '&';
-          else if (ent == "&lt;") out += '<';
-          else if (ent == "&gt;") out += '>';
-          else if (ent == "&apos;") out += '\'';
-          else if (ent == "&quot;") out += '"';
-          else out += ent;
+          if (ent == "&amp;")
+            out += '&';
+          else if (ent == "&lt;")
+            out += '<';
+          else if (ent == "&gt;")
+            out += '>';
+          else if (ent == "&apos;")
+            out += '\'';
+          else if (ent == "&quot;")
+            out += '"';
+          else
+            out += ent;
           i = semi;
         } else {
           out += raw[i];
@@ -155,11 +172,10 @@ Result<std::string> RunCommand(const std::vector<std::string>& argv,
     for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
     // The tail is what explains a failure.
     std::string tail = output.size() > 2000 ? output.substr(output.size() - 2000) : output;
-    return Status::Unavailable(fmt::format("'{}' failed ({}): {}", cmd,
-                                           WIFEXITED(wstatus)
-                                               ? fmt::format("exit {}", WEXITSTATUS(wstatus))
-                                               : std::string("killed"),
-                                           tail));
+    return Status::Unavailable(fmt::format(
+        "'{}' failed ({}): {}", cmd,
+        WIFEXITED(wstatus) ? fmt::format("exit {}", WEXITSTATUS(wstatus)) : std::string("killed"),
+        tail));
   }
   return output;
 }

@@ -193,16 +193,16 @@ Status Exercise::Impl::RecordNewExercise() {
   }
   json teams = json::array();
   for (const auto& t : plan.blue_teams) teams.push_back(t);
-  return Record("", k::kExerciseCreated,
-                {{"scenario", scenario.meta.name},
+  json created = options.created_extra.is_object() ? options.created_extra : json::object();
+  created.update(json{{"scenario", scenario.meta.name},
                  {"title", scenario.meta.title},
                  {"organisation", scenario.meta.organisation},
                  {"year", scenario.meta.year},
                  {"security_level", scenario.meta.security_level},
                  {"seed", scenario.meta.seed},
                  {"duration_ns", scenario.meta.duration.nanos()},
-                 {"blue_teams", teams}})
-      .status();
+                 {"blue_teams", teams}});
+  return Record("", k::kExerciseCreated, std::move(created)).status();
 }
 
 Status Exercise::Impl::LoadHistory() {
@@ -654,6 +654,9 @@ void Exercise::PublishDerived(const std::string& team, std::string_view kind,
   (void)impl_->publisher->Publish(e);
 }
 void Exercise::Wake() {}
+Status Exercise::SaveMetric(const std::string& team, const std::string& metric, double value) {
+  return impl_->store->PutMetric({team, metric, value});
+}
 const TriggerEngine& Exercise::triggers() const { return *impl_->triggers; }
 store::EventStore& Exercise::store() { return *impl_->store; }
 bool Exercise::recovered() const { return impl_->recovered; }

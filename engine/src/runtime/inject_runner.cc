@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <lua.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -34,6 +37,7 @@ struct Run {
   Wait wait = Wait::kNone;
   uint64_t guest_id = 0;
   GuestRequest::Op op = GuestRequest::Op::kExec;
+  bool http_via = false;  // ctx.http(..., {from = node}): wget run on that node
   // kObjective: what to verify once the guest answers.
   const scenario::Objective* objective = nullptr;
   std::string expect;  // text the answer must contain (or must no longer contain for deface)
@@ -97,6 +101,8 @@ class LuaInjectRunner : public InjectRunner {
     int nargs = 0;
     if (run.wait == Wait::kObjective) {
       nargs = PushObjectiveVerdict(co, run, reply);
+    } else if (run.http_via) {
+      nargs = PushWgetResult(co, reply);
     } else {
       nargs = PushGuestResult(co, run.op, reply);
     }
@@ -154,14 +160,17 @@ class LuaInjectRunner : public InjectRunner {
       Finish(run, met ? Outcome::kSuccess : Outcome::kFailure, "");
       return;
     }
-    // Returned: true/nil = success, false = failure (second value = reason).
-    Outcome o = Outcome::kSuccess;
-    std::string reason = "completed";
+    // Returned: a true value = success; false or nothing = failure (a
+    // second string value is the reason).
+    Outcome o = Outcome::kFailure;
+    std::string reason = "returned nothing";
     if (nres >= 1) {
       int first = lua_gettop(run.co) - nres + 1;
-      if (lua_isboolean(run.co, first) && !lua_toboolean(run.co, first)) {
-        o = Outcome::kFailure;
-        reason = "returned false";
+      if (lua_toboolean(run.co, first)) {
+        o = Outcome::kSuccess;
+        reason = "completed";
+      } else {
+        reason = lua_isnil(run.co, first) ? "returned nil" : "returned false";
       }
       if (nres >= 2 && lua_type(run.co, first + 1) == LUA_TSTRING) {
         reason = lua_tostring(run.co, first + 1);
@@ -336,17 +345,87 @@ class LuaInjectRunner : public InjectRunner {
     r.timeout = self->TimeoutArg(L, b + 2);
     return self->YieldFor(L, std::move(r), Wait::kGuest);
   }
+  // ctx.http(node, path [, opts]): GET from the host, or with opts.from =
+  // "attacker" from that node (the request then really crosses the range's
+  // networks and firewall: busybox wget runs there through the guest agent).
   static int LuaHttp(lua_State* L) {
     auto* self = Self(L);
     Run& run = self->Current(L);
     int b = ArgBase(L);
     GuestRequest r;
-    r.op = GuestRequest::Op::kHttp;
     r.node = self->CheckNode(L, b, run.team);
     r.path = luaL_optstring(L, b + 1, "/");
-    r.timeout = self->TimeoutArg(L, b + 2);
-    return self->YieldFor(L, std::move(r), Wait::kGuest);
+    if (r.path.empty() || r.path[0] != '/') r.path = "/" + r.path;
+    r.timeout = self->options_.guest_timeout;
+    std::string from;
+    if (lua_istable(L, b + 2)) {
+      lua_getfield(L, b + 2, "from");
+      if (lua_isstring(L, -1)) from = lua_tostring(L, -1);
+      lua_getfield(L, b + 2, "timeout");
+      if (lua_isnumber(L, -1)) r.timeout = Duration::Millis(static_cast<int64_t>(lua_tonumber(L, -1) * 1000));
+      lua_pop(L, 2);
+    } else if (lua_isnumber(L, b + 2)) {
+      r.timeout = self->TimeoutArg(L, b + 2);
+    }
+    if (from.empty()) {
+      r.op = GuestRequest::Op::kHttp;
+      run.http_via = false;
+      return self->YieldFor(L, std::move(r), Wait::kGuest);
+    }
+    if (!self->Domain(run.team, from)) {
+      return luaL_error(L, "ctx.http: no node '%s' (opts.from) in the range of team '%s'",
+                        from.c_str(), run.team.c_str());
+    }
+    const auto* target = self->Domain(run.team, r.node);
+    std::string url = fmt::format("http://{}:{}{}", target->interfaces.front().address,
+                                  self->HttpPort(r.node), UrlEncodePath(r.path));
+    int secs = std::max<int64_t>(1, r.timeout.nanos() / 1'000'000'000);
+    GuestRequest w;
+    w.op = GuestRequest::Op::kExec;
+    w.node = from;
+    w.command = fmt::format("wget -q -S -T {} -O - {} ", secs, ShellQuote(url));
+    w.timeout = r.timeout + Duration::Seconds(5);
+    run.http_via = true;
+    int rc = self->YieldFor(L, std::move(w), Wait::kGuest);
+    return rc;
   }
+
+  int HttpPort(const std::string& node) const {
+    if (const scenario::Node* n = scenario_.FindNode(node)) {
+      for (const auto& s : n->services) {
+        if (s.check.kind == "http" || s.name == "http") return s.port;
+      }
+    }
+    return 80;
+  }
+
+  // Keeps what a URL allows, percent-encodes the rest (spaces, quotes, ...),
+  // so attack payloads in query strings survive the request line.
+  static std::string UrlEncodePath(const std::string& p) {
+    static const char* kKeep = "-._~/?=&%:@,;+!*()$";
+    std::string out;
+    for (unsigned char c : p) {
+      if (std::isalnum(c) || std::strchr(kKeep, c)) {
+        out += static_cast<char>(c);
+      } else {
+        out += fmt::format("%{:02X}", c);
+      }
+    }
+    return out;
+  }
+
+  static std::string ShellQuote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+      if (c == '\'') {
+        out += "'\\''";
+      } else {
+        out += c;
+      }
+    }
+    return out + "'";
+  }
+
   static int LuaPut(lua_State* L) {
     auto* self = Self(L);
     Run& run = self->Current(L);
@@ -406,6 +485,29 @@ class LuaInjectRunner : public InjectRunner {
     return 0;
   }
 
+  // ctx.http via wget on another node: status from the -S headers (or the
+  // error line), body from stdout. Connection failures give status 0.
+  static int PushWgetResult(lua_State* co, const GuestReply& r) {
+    if (!r.status.ok()) {
+      lua_pushnil(co);
+      lua_pushstring(co, r.status.message().c_str());
+      return 2;
+    }
+    int status = 0;
+    for (size_t at = 0; (at = r.err.find("HTTP/1.", at)) != std::string::npos; at += 7) {
+      if (at + 12 <= r.err.size()) status = std::atoi(r.err.substr(at + 9, 3).c_str());
+    }
+    if (status == 0 && r.exit_code == 0) status = 200;
+    lua_createtable(co, 0, 3);
+    lua_pushinteger(co, status);
+    lua_setfield(co, -2, "status");
+    lua_pushlstring(co, r.out.data(), r.out.size());
+    lua_setfield(co, -2, "body");
+    lua_pushlstring(co, r.err.data(), r.err.size());
+    lua_setfield(co, -2, "err");
+    return 1;
+  }
+
   // Reads a Lua table at idx into JSON (strings, numbers, booleans, nested
   // tables with string keys); other values become their type name.
   static json TableToJson(lua_State* L, int idx, int depth = 0) {
@@ -443,26 +545,35 @@ class LuaInjectRunner : public InjectRunner {
     return 0;
   }
 
-  // ctx.emit("red.action", {node=..., technique=..., detail=...}): extra
-  // ground truth for multi-step attacks. Only kinds that an inject may claim.
+  // ctx.emit{kind = "red.action", node = , technique = , detail = } records
+  // extra ground truth for multi-step attacks; any other kind is recorded as
+  // an inject.emit event (kept, shown, never scored). ctx.emit(kind, t) works too.
   static int LuaEmit(lua_State* L) {
     auto* self = Self(L);
     Run& run = self->Current(L);
     int b = ArgBase(L);
-    std::string kind = luaL_checkstring(L, b);
-    luaL_checktype(L, b + 1, LUA_TTABLE);
-    if (kind != k::kRedAction && kind != "inject.log") {
-      return luaL_error(L, "ctx.emit: kind '%s' cannot be emitted by an inject (use red.action or inject.log)",
-                        kind.c_str());
+    json p;
+    std::string kind;
+    if (lua_istable(L, b)) {
+      p = TableToJson(L, b);
+      kind = p.value("kind", "");
+    } else {
+      kind = luaL_checkstring(L, b);
+      if (lua_istable(L, b + 1)) p = TableToJson(L, b + 1);
     }
-    json p = TableToJson(L, b + 1);
+    if (!p.is_object()) p = json::object();
+    if (kind.empty()) return luaL_error(L, "ctx.emit: the event needs a kind");
     p["inject"] = run.inject->name;
     if (kind == k::kRedAction) {
+      p.erase("kind");
       if (!p.contains("node")) p["node"] = run.inject->target;
       if (!p.contains("technique")) p["technique"] = run.inject->technique;
       if (!p.contains("detail")) p["detail"] = "";
+      (void)self->host_.Record(run.team, k::kRedAction, std::move(p));
+      return 0;
     }
-    (void)self->host_.Record(run.team, kind, std::move(p));
+    p["kind"] = kind;
+    (void)self->host_.Record(run.team, "inject.emit", std::move(p));
     return 0;
   }
 
@@ -481,8 +592,9 @@ class LuaInjectRunner : public InjectRunner {
     json p = {{"node", t.value("node", "")},
               {"technique", t.value("technique", "")},
               {"observed_at", observed},
-              {"description", t.value("description", "")},
+              {"description", t.value("description", t.value("summary", ""))},
               {"by", "inject " + run.inject->name}};
+    if (t.contains("kind")) p["report_kind"] = t["kind"];
     auto e = self->host_.Record(run.team, k::kSubmissionReport, std::move(p));
     lua_pushinteger(L, e.ok() ? e->seq : 0);
     return 1;

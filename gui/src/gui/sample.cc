@@ -131,10 +131,10 @@ std::vector<Event> MakeSampleEvents(const ExercisePlan& ep, const SampleOptions&
     e.payload = std::move(payload);
     ev.push_back(std::move(e));
   };
-  const Duration end = o.round_interval * (o.check_rounds + 1);
+  const Duration planned_end = o.round_interval * (o.check_rounds + 1);
   add(Duration::Zero(), "", kinds::kExerciseCreated,
       {{"scenario", p.scenario}, {"title", o.title}, {"organisation", o.organisation},
-       {"year", 2026}, {"security_level", 3}, {"seed", o.seed}, {"duration_ns", end.nanos()},
+       {"year", 2026}, {"security_level", 3}, {"seed", o.seed}, {"duration_ns", planned_end.nanos()},
        {"blue_teams", p.blue_teams}});
   for (const auto& d : p.domains) {
     add(Duration::Zero(), d.team, kinds::kRangeNodeReady, {{"node", d.node}, {"domain", d.key}});
@@ -232,6 +232,8 @@ std::vector<Event> MakeSampleEvents(const ExercisePlan& ep, const SampleOptions&
       to_grade.emplace_back(e.team, e.seq);
     }
   }
+  // The end comes a minute after the last thing that happened.
+  const Duration end = std::max(planned_end, ev.back().time.SinceStart() + Duration::Minutes(1));
   const int bands[] = {100, 50, 0};
   for (size_t i = 0; i < to_grade.size(); ++i) {
     add(end - Duration::Seconds(30), to_grade[i].first, kinds::kGradeGiven,

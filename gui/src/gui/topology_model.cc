@@ -1,6 +1,7 @@
 #include "livefire/gui/topology_model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace livefire::gui {
@@ -52,8 +53,7 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
     if (seen.insert(d.team).second) teams.push_back(d.team);
   }
 
-  float y = 0;
-  float max_w = 0;
+  // Pass 1: each band laid out at the origin.
   for (const std::string& team : teams) {
     TeamBand band;
     band.team = team;
@@ -88,7 +88,7 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
     }
     if (!has_domains && band.first_network == static_cast<int>(networks_.size())) continue;
 
-    const float top = y + kBandPad;
+    const float top = kBandPad;
     float x = kBandPad;
     float band_h = 0;
     for (const Column& col : cols) {
@@ -113,12 +113,12 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
         nv.is_router = d.is_router;
         for (const auto& itf : d.interfaces) {
           nv.addresses.push_back(itf.address);
-          for (int ni = band.first_network; ni < static_cast<int>(networks_.size()); ++ni) {
-            if (networks_[ni].key == itf.network_key) nv.networks.push_back(ni);
-          }
           // Team routers also have legs on shared networks (earlier bands).
-          for (int ni = 0; ni < band.first_network; ++ni) {
-            if (networks_[ni].key == itf.network_key) nv.networks.push_back(ni);
+          for (int ni = 0; ni < static_cast<int>(networks_.size()); ++ni) {
+            if (networks_[ni].key == itf.network_key) {
+              nv.networks.push_back(ni);
+              break;
+            }
           }
         }
         if (auto s = ep.services.find(d.key); s != ep.services.end()) nv.services = s->second;
@@ -133,14 +133,59 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
     }
     band.end_node = static_cast<int>(nodes_.size());
     band.end_network = static_cast<int>(networks_.size());
-    band.rect = {0, y, x - 2 * kGap + kBandPad, kBandPad + band_h + kGap};
-    max_w = std::max(max_w, band.rect.w);
-    y += band.rect.h + 2 * kGap;
+    band.rect = {0, 0, x - 2 * kGap + kBandPad, kBandPad + band_h + kGap};
     bands_.push_back(std::move(band));
   }
-  // Bands share one width so the canvas reads as a table of teams.
-  for (auto& b : bands_) b.rect.w = max_w;
-  bounds_ = {0, 0, max_w, y};
+
+  // Pass 2: the shared zone on top, team bands in a grid of equal cells
+  // (row-major, so bands stay sorted by y for culling). The column count
+  // aims at a 16:10 canvas.
+  float cell_w = 0, cell_h = 0;
+  size_t team_bands = 0;
+  for (const auto& b : bands_) {
+    if (b.team.empty()) continue;
+    cell_w = std::max(cell_w, b.rect.w);
+    cell_h = std::max(cell_h, b.rect.h);
+    ++team_bands;
+  }
+  int grid_cols = 1;
+  if (team_bands > 0) {
+    grid_cols = static_cast<int>(std::lround(std::sqrt(team_bands * cell_h / cell_w * 1.6)));
+    grid_cols = std::clamp(grid_cols, 1, static_cast<int>(team_bands));
+  }
+  const float step = 2 * kGap;
+  float y = 0, total_w = grid_cols * (cell_w + step) - step;
+  int slot = 0;
+  auto place = [&](TeamBand& b, float bx, float by) {
+    for (int i = b.first_node; i < b.end_node; ++i) {
+      nodes_[i].rect.x += bx;
+      nodes_[i].rect.y += by;
+    }
+    for (int i = b.first_network; i < b.end_network; ++i) {
+      networks_[i].header.x += bx;
+      networks_[i].header.y += by;
+      networks_[i].column.x += bx;
+      networks_[i].column.y += by;
+    }
+    b.rect.x = bx;
+    b.rect.y = by;
+  };
+  for (auto& b : bands_) {
+    if (!b.team.empty()) continue;
+    place(b, 0, y);
+    total_w = std::max(total_w, b.rect.w);
+    y += b.rect.h + step;
+  }
+  for (auto& b : bands_) {
+    if (b.team.empty()) continue;
+    place(b, (slot % grid_cols) * (cell_w + step), y + (slot / grid_cols) * (cell_h + step));
+    b.rect.w = cell_w;
+    b.rect.h = cell_h;
+    ++slot;
+  }
+  const int grid_rows = (slot + grid_cols - 1) / grid_cols;
+  bounds_ = {0, 0, total_w, y + grid_rows * (cell_h + step)};
+  // The shared band comes first in bands_ already (teams[0] == "").
 }
 
 int TopologyModel::Find(std::string_view team, std::string_view node) const {

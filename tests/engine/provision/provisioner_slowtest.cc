@@ -79,13 +79,11 @@ class MicroRange : public ::testing::Test {
     plan_ = new topology::RangePlan;
     plan_->scenario = "slowtest";
     plan_->blue_teams = {"blue1"};
-    plan_->networks = {
-        {"blue1.dmz", "dmz", "blue1", fmt::format("10.231.{}.0/24", o),
-         fmt::format("10.231.{}.1", o), 24, "", ""},
-        {"blue1.lan", "lan", "blue1", fmt::format("10.232.{}.0/24", o),
-         fmt::format("10.232.{}.1", o), 24, "", ""}};
-    auto node = [&](std::string name, int layer,
-                    std::vector<topology::PlannedInterface> ifs) {
+    plan_->networks = {{"blue1.dmz", "dmz", "blue1", fmt::format("10.231.{}.0/24", o),
+                        fmt::format("10.231.{}.1", o), 24, "", ""},
+                       {"blue1.lan", "lan", "blue1", fmt::format("10.232.{}.0/24", o),
+                        fmt::format("10.232.{}.1", o), 24, "", ""}};
+    auto node = [&](std::string name, int layer, std::vector<topology::PlannedInterface> ifs) {
       topology::PlannedDomain d;
       d.key = "blue1." + name;
       d.node = name;
@@ -172,8 +170,9 @@ TEST_F(MicroRange, ExecReturnsOutputErrorsAndExitCode) {
   auto flag = prov_->PullFile(*ex_, TeamId("blue1"), NodeId("web"), "/root/flag.txt");
   ASSERT_TRUE(flag.ok()) << flag.status().ToString();
   EXPECT_EQ(*flag, "FLAG{slow-test}\n");
-  auto mode = prov_->Exec(*ex_, TeamId("blue1"), NodeId("web"),
-                          {"stat", "-c", "%a", "/etc/lf-planted/notice.txt"}, Duration::Seconds(30));
+  auto mode =
+      prov_->Exec(*ex_, TeamId("blue1"), NodeId("web"),
+                  {"stat", "-c", "%a", "/etc/lf-planted/notice.txt"}, Duration::Seconds(30));
   ASSERT_TRUE(mode.ok()) << mode.status().ToString();
   EXPECT_EQ(mode->out, "640\n");
   // The two-legged node reaches the db over the lan.
@@ -189,8 +188,8 @@ TEST_F(MicroRange, ExecTimeoutIsDeadlineExceeded) {
   auto r = prov_->Exec(*ex_, TeamId("blue1"), NodeId("db"), {"sleep", "60"}, Duration::Seconds(2));
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
-  auto ps = prov_->Exec(*ex_, TeamId("blue1"), NodeId("db"), {"pidof", "sleep"},
-                        Duration::Seconds(30));
+  auto ps =
+      prov_->Exec(*ex_, TeamId("blue1"), NodeId("db"), {"pidof", "sleep"}, Duration::Seconds(30));
   ASSERT_TRUE(ps.ok());
   EXPECT_NE(ps->exit_code, 0) << "the timed-out command still runs: " << ps->out;
 }
@@ -198,8 +197,8 @@ TEST_F(MicroRange, ExecTimeoutIsDeadlineExceeded) {
 TEST_F(MicroRange, PushAndPullRoundTripBinaryContent) {
   std::string blob;
   for (int i = 0; i < 200000; ++i) blob += static_cast<char>((i * 7919) & 0xff);
-  ASSERT_TRUE(prov_->PushFile(*ex_, TeamId("blue1"), NodeId("db"), "/tmp/x/blob.bin", blob, 0600)
-                  .ok());
+  ASSERT_TRUE(
+      prov_->PushFile(*ex_, TeamId("blue1"), NodeId("db"), "/tmp/x/blob.bin", blob, 0600).ok());
   auto back = prov_->PullFile(*ex_, TeamId("blue1"), NodeId("db"), "/tmp/x/blob.bin");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back == blob, true) << "sizes " << back->size() << " vs " << blob.size();
@@ -222,8 +221,9 @@ TEST_F(MicroRange, RevertRestoresAModifiedFile) {
   // Cold revert: defaced page and removed planted file come back.
   ASSERT_TRUE(prov_->PushFile(*ex_, team, web, "/www/index.html", "defaced by red\n", 0644).ok());
   ASSERT_NE(page().find("defaced by red"), std::string::npos);
-  ASSERT_TRUE(prov_->Exec(*ex_, team, web, {"rm", "/etc/lf-planted/notice.txt"},
-                          Duration::Seconds(30)).ok());
+  ASSERT_TRUE(
+      prov_->Exec(*ex_, team, web, {"rm", "/etc/lf-planted/notice.txt"}, Duration::Seconds(30))
+          .ok());
   auto recs = prov_->Revert(*ex_, team, web, "slow test", Duration::Seconds(240));
   ASSERT_TRUE(recs.ok()) << recs.status().ToString();
   ASSERT_EQ(recs->size(), 1u);

@@ -2,6 +2,8 @@
 // libvirt objects and XML, no guests. Guest-side behaviour is covered by
 // provisioner_slowtest.cc on qemu:///system.
 
+#include "livefire/provision/provisioner.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
@@ -22,7 +24,6 @@
 
 #include "livefire/provision/guest.h"
 #include "livefire/provision/libvirt.h"
-#include "livefire/provision/provisioner.h"
 
 namespace livefire::provision {
 namespace {
@@ -331,8 +332,7 @@ TEST_F(ProvisionTest, UpDefinesQemuDomainsWithPlanMacsAgentChannelAndMetadata) {
         agent = true;
       }
       if (tag == "serial") {
-        EXPECT_EQ(dev.get<std::string>("source.<xmlattr>.path"),
-                  p->Paths(ex_).console(name));
+        EXPECT_EQ(dev.get<std::string>("source.<xmlattr>.path"), p->Paths(ex_).console(name));
       }
     }
     EXPECT_TRUE(agent) << name;
@@ -564,10 +564,9 @@ TEST_F(ProvisionTest, BadPlansAndArgumentsAreRefusedBeforeAnythingIsCreated) {
   EXPECT_EQ(NetworkNames().size(), 1u);  // only the driver's default
   EXPECT_FALSE(fs::exists(p->Paths(ex_).dir));
 
-  EXPECT_EQ(p->Exec(ex_, TeamId("blue1"), NodeId("web"), {"true"}, Duration::Seconds(5))
-                .status()
-                .code(),
-            StatusCode::kNotFound);  // no such exercise
+  EXPECT_EQ(
+      p->Exec(ex_, TeamId("blue1"), NodeId("web"), {"true"}, Duration::Seconds(5)).status().code(),
+      StatusCode::kNotFound);  // no such exercise
   EXPECT_EQ(p->Down(ExerciseId("Bad Id")).status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -625,9 +624,10 @@ TEST_F(ProvisionTest, DiskTemplatesBootFromAnOverlayThatDownRemoves) {
   fs::create_directories(state_ + "/templates/disky");
   std::ofstream(state_ + "/templates/disky/manifest.json")
       << R"({"name":"disky","boot":"disk","artifacts":{"disk":"base.qcow2"}})";
-  ASSERT_EQ(std::system(("qemu-img create -q -f qcow2 " + state_ + "/templates/disky/base.qcow2 16M")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(
+          ("qemu-img create -q -f qcow2 " + state_ + "/templates/disky/base.qcow2 16M").c_str()),
+      0);
   RangePlan plan = TwoTeamPlan();
   plan.domains[1].template_name = "disky";
   auto p = Open();

@@ -16,7 +16,7 @@
 namespace livefire::provision {
 
 struct GuestService {
-  std::string kind;             // template service: "http", "telnet", "ftp", "smtp", "dns"
+  std::string kind;  // template service: "http", "telnet", "ftp", "smtp", "dns"
   std::string protocol = "tcp";
   int port = 0;
 };
@@ -48,7 +48,7 @@ struct GuestSpec {
 // from. Relative PlantedFile sources are read from scenario.dir; a missing
 // source is an InvalidArgument naming scenario.lua:LINE.
 Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const scenario::Scenario& s,
-                                                                 const topology::RangePlan& plan);
+                                                                const topology::RangePlan& plan);
 
 // The micro template's lf.* kernel arguments for `d` (lf.host, lf.if, lf.gw,
 // lf.routes, lf.svc, lf.vuln, lf.pw, lf.flag), to append to the manifest's

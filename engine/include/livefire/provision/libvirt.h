@@ -35,7 +35,7 @@ struct TemplateInfo {
   std::string dir;
   std::string kernel;  // absolute paths; empty for disk templates
   std::string initrd;
-  std::string disk;    // base qcow2 image; empty for diskless templates
+  std::string disk;            // base qcow2 image; empty for diskless templates
   std::string kernel_cmdline;  // manifest kernel_cmdline; lf.* arguments follow it
   int vcpus = 1;
   int memory_mb = 128;
@@ -53,9 +53,9 @@ struct DomainXmlInput {
   const topology::PlannedDomain* domain = nullptr;
   const GuestSpec* guest = nullptr;
   const TemplateInfo* tmpl = nullptr;
-  std::string name;          // DomainName()
-  std::string console_log;   // serial console file
-  std::string overlay;       // qcow2 overlay (disk templates)
+  std::string name;         // DomainName()
+  std::string console_log;  // serial console file
+  std::string overlay;      // qcow2 overlay (disk templates)
   // Network libvirt name for each PlannedInterface::network_key.
   std::map<std::string, std::string> network_names;
 };
@@ -74,7 +74,6 @@ class LibvirtProvisioner : public Provisioner {
   const LibvirtConfig& config() const { return config_; }
 
  protected:
-
   Status DoPrepare(const topology::RangePlan& plan, const ExerciseId& exercise) override;
   Result<Presence> DoEnsureNetwork(const ExerciseId& exercise,
                                    const topology::PlannedNetwork& net) override;

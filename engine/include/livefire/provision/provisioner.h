@@ -55,7 +55,9 @@ std::string_view ToString(Progress::Kind k);
 using ProgressFn = std::function<void(const Progress&)>;
 
 struct UpOptions {
-  int parallelism = 4;  // concurrent domain operations (bounded worker pool)
+  // Concurrent libvirt operations (define, start, stop). Readiness waits,
+  // which only poll, run side by side for up to 64 domains of a layer.
+  int parallelism = 4;
   int retries = 2;      // extra attempts for a domain that fails to start or get ready
   bool wait_ready = true;
   Duration ready_timeout = Duration::Seconds(300);  // per attempt (TCG boots are slow)
@@ -71,7 +73,7 @@ struct DomainOutcome {
   bool ok = false;
   bool kept = false;  // was already running and correct
   int attempts = 0;
-  Status status;      // the last error when !ok
+  Status status;             // the last error when !ok
   double ready_seconds = 0;  // from first attempt to ready
 };
 

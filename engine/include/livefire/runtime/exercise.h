@@ -64,6 +64,9 @@ class ExerciseContext {
                               const nlohmann::json& payload) = 0;
   // Thread-safe: a worker has results for its extension's OnLoop.
   virtual void Wake() = 0;
+  // Per-team metrics kept with the exercise (maturity assessment input).
+  virtual Status SaveMetric(const std::string& team, const std::string& metric,
+                            double value) = 0;
 };
 
 class Extension {
@@ -104,6 +107,9 @@ struct ExerciseOptions {
   size_t lua_memory_limit = size_t{32} << 20;
   int64_t lua_instruction_limit = 10'000'000;
   Duration guest_timeout = Duration::Seconds(60);  // default for ctx.exec and friends
+  // Merged into the exercise.created payload (e.g. the scoring rules, so that
+  // a replay needs nothing but the log).
+  nlohmann::json created_extra = nlohmann::json::object();
   // Called from the loop after each iteration that recorded events (e.g. the
   // CLI's live scoreboard). Optional.
   std::function<void(ExerciseContext&)> on_tick;
@@ -143,6 +149,7 @@ class Exercise : public ExerciseContext {
   void PublishDerived(const std::string& team, std::string_view kind,
                       const nlohmann::json& payload) override;
   void Wake() override;
+  Status SaveMetric(const std::string& team, const std::string& metric, double value) override;
 
   // For `why` and tests.
   const TriggerEngine& triggers() const;

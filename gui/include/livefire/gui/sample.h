@@ -19,7 +19,7 @@ struct SampleOptions {
   std::string title = "Diễn tập thực chiến: Cổng thông tin điện tử tỉnh";
   std::string organisation = "Sở Thông tin và Truyền thông";
   uint64_t seed = 20261121;
-  int check_rounds = 12;           // check.result rounds over every node
+  int check_rounds = 20;           // check.result rounds over every node
   Duration round_interval = Duration::Minutes(1);
   double compromise_fraction = 0.1;  // of blue teams, per red inject
 };

@@ -4,10 +4,11 @@
 // only draws the rectangles this computes (unit-tested for determinism and
 // for never overlapping).
 //
-// Layout (world units, y down): one horizontal band per team, the shared
-// (red) zone first, then blue teams in plan order. Inside a band, networks
-// are columns in plan order; a node sits in the column of its first
-// interface, in a grid of at most kMaxNodesPerRow per row; the team's router
+// Layout (world units, y down): one band per team: the shared (red) zone
+// on top, then the blue teams in plan order in a grid of equal cells,
+// row-major, with about a 16:10 aspect overall. Inside a band, networks are
+// columns in plan order; a node sits in the column of its first interface,
+// in a grid of at most kMaxNodesPerRow per row; the team's router
 // (multi-homed) gets its own column at the left of its band.
 
 #include <cstdint>

@@ -1,0 +1,142 @@
+// livefire run ID: the exercise itself. Drives the clock (real time with a
+// speed factor, or --fast), the injects, the service checks and the scoring
+// of a provisioned exercise, and shows the live scoreboard on the terminal.
+// Ctrl-C stops the engine without ending the exercise; `livefire run ID`
+// again resumes it from the event log. The white cell ends it early with
+// `livefire stop ID`.
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "cli.h"
+#include "exercise_files.h"
+#include "livefire/runtime/exercise.h"
+#include "livefire/runtime/guest_io.h"
+#include "livefire/scoring/config.h"
+#include "livefire/scoring/live.h"
+#include "livefire/scoring/scoreboard.h"
+#include "provision_common.h"
+
+namespace livefire::cli {
+
+namespace {
+
+// The one piece of process state a signal handler may touch.
+std::atomic<runtime::Exercise*> g_running{nullptr};
+
+extern "C" void OnSignal(int) {
+  if (runtime::Exercise* ex = g_running.load()) ex->Shutdown();
+}
+
+struct RunArgs {
+  std::string id;
+  double speed = 1.0;
+  bool fast = false;
+  std::string uri;
+  std::string stop_after;
+  bool no_checks = false;
+  bool quiet = false;
+};
+
+Status RunRun(const RunArgs& a, Context& ctx) {
+  LF_ASSIGN_OR_RETURN(LoadedExercise ex, LoadExercise(ctx, a.id));
+  std::string uri = a.uri.empty() ? ex.files.uri : a.uri;
+  if (uri.empty()) uri = DefaultLibvirtUri();
+  LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, uri));
+  runtime::ProvisionerGuestIo guest(*prov, ex.files.id, ex.plan);
+
+  runtime::ExerciseOptions o;
+  o.state_dir = ctx.state_dir;
+  o.id = ex.files.id;
+  o.uri = uri;
+  o.speed = a.speed;
+  o.fast = a.fast;
+  if (!a.stop_after.empty()) {
+    LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stop_after));
+    o.stop_after = d;
+  }
+  // The rules travel with the log, so a replay needs nothing else.
+  o.created_extra = {{"scoring", scoring::ConfigToJson(scoring::MakeScoringConfig(ex.scenario))}};
+
+  scoring::LiveScoring live(ex.scenario, ex.plan, {.run_checks = !a.no_checks});
+  const bool tty = &ctx.out == &std::cout && isatty(STDOUT_FILENO);
+  auto last_print = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  SimTime last_line;
+  o.on_tick = [&](runtime::ExerciseContext& c) {
+    if (a.quiet) return;
+    auto now = std::chrono::steady_clock::now();
+    if (tty) {
+      if (now - last_print < std::chrono::seconds(1)) return;
+      last_print = now;
+      ctx.out << "\033[H\033[2J"
+              << fmt::format("livefire {}  {}  exercise time {} / {}{}\n\n", ex.files.id.str(),
+                             ex.scenario.meta.title, FormatClock(c.Now()),
+                             FormatClock(SimTime::Start() + ex.scenario.meta.duration),
+                             c.paused() ? "  [PAUSED]" : "")
+              << scoring::RenderScoreboard(live.Board()) << std::flush;
+    } else if (c.Now() - last_line >= Duration::Minutes(10)) {
+      // Logs and CI: one scoreboard every 10 exercise minutes.
+      last_line = c.Now();
+      ctx.out << fmt::format("--- {} ---\n", FormatClock(c.Now()))
+              << scoring::RenderScoreboard(live.Board()) << std::flush;
+    }
+  };
+
+  LF_ASSIGN_OR_RETURN(auto exercise, runtime::Exercise::Open(ex.scenario, ex.plan, guest, o));
+  exercise->AddExtension(&live);
+  ctx.err << fmt::format("exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"
+                         "speed|inject|stop {}`\n",
+                         ex.files.id.str(), ex.plan.blue_teams.size(),
+                         a.fast ? std::string("fast mode") : fmt::format("speed {}", a.speed),
+                         exercise->recovered() ? ", resumed from its event log" : "",
+                         ex.files.id.str());
+  g_running.store(exercise.get());
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  Status s = exercise->Run();
+  g_running.store(nullptr);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  LF_RETURN_IF_ERROR(s);
+  if (!exercise->ended()) {
+    ctx.out << fmt::format("engine stopped at {}; the exercise is not over: resume it with "
+                           "`livefire run {}`\n",
+                           FormatClock(exercise->Now()), ex.files.id.str());
+    return Status::Ok();
+  }
+  ctx.out << fmt::format("\nexercise {} ended at {}\n\n", ex.files.id.str(),
+                         FormatClock(exercise->Now()))
+          << scoring::RenderScoreboard(live.Board())
+          << fmt::format("\nledger: livefire explain {} TEAM    report: livefire report {} --html "
+                         "FILE\n",
+                         ex.files.id.str(), ex.files.id.str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterRun(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand(
+      "run", "Run (or resume) a provisioned exercise: clock, injects, checks, live scoring");
+  cmd->add_option("ID", a->id, "exercise id (from `livefire up`)")->required();
+  cmd->add_option("--speed", a->speed, "exercise seconds per wall second (60 = an hour a minute)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--fast", a->fast, "as fast as possible while nothing external is awaited");
+  cmd->add_option("--uri", a->uri, "libvirt URI (default: the one the exercise was set up on)");
+  cmd->add_option("--stop-after", a->stop_after, "end after this exercise time (e.g. 30m)");
+  cmd->add_flag("--no-checks", a->no_checks, "do not run service checks");
+  cmd->add_flag("--quiet", a->quiet, "no live scoreboard");
+  cmd->callback([a, &ctx] { ctx.status = RunRun(*a, ctx); });
+}
+
+}  // namespace livefire::cli

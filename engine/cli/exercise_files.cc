@@ -1,0 +1,102 @@
+#include "exercise_files.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "livefire/scenario/loader.h"
+#include "livefire/scenario/templates.h"
+
+namespace livefire::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string ExerciseDir(const Context& ctx, const ExerciseId& id) {
+  return ctx.state_dir + "/exercises/" + id.str();
+}
+}  // namespace
+
+Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::string& scenario_dir,
+                         const std::string& uri, int team_count) {
+  std::string dir = ExerciseDir(ctx, id);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()));
+  fs::path src = fs::path(scenario_dir);
+  if (fs::is_regular_file(src)) src = src.parent_path();  // a path to scenario.lua
+  src = fs::absolute(src, ec);
+  std::string copy = dir + "/scenario";
+  // A resumed `up` keeps the copy the exercise started with.
+  if (!fs::exists(copy)) {
+    std::string tmp = copy + ".tmp";
+    fs::remove_all(tmp, ec);
+    fs::copy(src, tmp, fs::copy_options::recursive, ec);
+    if (ec) {
+      return Status::Internal(fmt::format("cannot copy the scenario {} to {}: {}", src.string(),
+                                          tmp, ec.message()));
+    }
+    fs::rename(tmp, copy, ec);
+    if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  }
+  nlohmann::json j = {{"exercise", id.str()},
+                      {"uri", uri},
+                      {"team_count", team_count},
+                      {"source", src.string()},
+                      {"scenario_dir", copy}};
+  std::string path = dir + "/exercise.json";
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump(2) << "\n";
+    if (!out.good()) return Status::Internal(fmt::format("cannot write {}", tmp));
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  return Status::Ok();
+}
+
+Result<ExerciseFiles> ReadExerciseFiles(const Context& ctx, const std::string& id_text) {
+  LF_ASSIGN_OR_RETURN(ExerciseId id, ParseExerciseId(id_text));
+  ExerciseFiles f;
+  f.id = id;
+  f.dir = ExerciseDir(ctx, id);
+  std::string path = f.dir + "/exercise.json";
+  std::ifstream in(path);
+  if (!in) {
+    return Status::NotFound(fmt::format("no exercise '{}' under {} (no {}; create one with "
+                                        "`livefire up DIR`)",
+                                        id.str(), ctx.state_dir, path));
+  }
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::DataLoss(fmt::format("{} is not valid JSON", path));
+  }
+  f.uri = j.value("uri", "");
+  f.team_count = j.value("team_count", 0);
+  f.source = j.value("source", "");
+  f.scenario_dir = f.dir + "/scenario";
+  return f;
+}
+
+Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_text) {
+  LoadedExercise out;
+  LF_ASSIGN_OR_RETURN(out.files, ReadExerciseFiles(ctx, id_text));
+  LF_ASSIGN_OR_RETURN(std::string templates, scenario::DefaultTemplatesDir());
+  LF_ASSIGN_OR_RETURN(out.scenario, scenario::LoadValidScenario(out.files.scenario_dir,
+                                                                {.templates_dir = templates}));
+  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
+                      scenario::TemplateCatalog::Load(templates));
+  topology::PlanOptions po;
+  po.team_count = out.files.team_count;
+  for (const auto& t : catalog.templates()) {
+    po.template_resources[t.name] = scenario::Resources{t.vcpus, t.memory_mb, 0};
+  }
+  LF_ASSIGN_OR_RETURN(out.plan, topology::MakePlan(out.scenario, po));
+  return out;
+}
+
+}  // namespace livefire::cli

@@ -1,0 +1,240 @@
+#include "livefire/gui/feed.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "livefire/gui/plan_file.h"
+#include "livefire/gui/sample.h"
+#include "livefire/store/event_store.h"
+
+namespace livefire::gui {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const ExerciseId kId("lf-20261121-093000-3fa2c1");
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("lf-gui-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Drains the feed until `want` events arrived or 10 s passed.
+std::vector<Event> DrainUntil(EventFeed& feed, size_t want) {
+  std::vector<Event> out;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
+    if (feed.Drain(&out, 100000) == 0) std::this_thread::sleep_for(5ms);
+  }
+  return out;
+}
+
+TEST(PlanFile, RoundTripsAndNamesTheFileWhenCorrupt) {
+  TempDir dir;
+  ExercisePlan plan = MakeSamplePlan(3, 5);
+  plan.exercise = kId.str();
+  const std::string path = PlanPathFor(dir.str(), kId);
+  ASSERT_TRUE(WritePlanFile(path, plan).ok());
+  auto back = ReadPlanFile(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->exercise, kId.str());
+  EXPECT_EQ(back->plan.blue_teams, plan.plan.blue_teams);
+  ASSERT_EQ(back->plan.domains.size(), plan.plan.domains.size());
+  for (size_t i = 0; i < plan.plan.domains.size(); ++i) {
+    EXPECT_EQ(back->plan.domains[i].key, plan.plan.domains[i].key);
+    EXPECT_EQ(back->plan.domains[i].is_router, plan.plan.domains[i].is_router);
+    ASSERT_EQ(back->plan.domains[i].interfaces.size(), plan.plan.domains[i].interfaces.size());
+    EXPECT_EQ(back->plan.domains[i].interfaces[0].network_key,
+              plan.plan.domains[i].interfaces[0].network_key);
+  }
+  EXPECT_EQ(back->services, plan.services);
+
+  EXPECT_EQ(ReadPlanFile(dir.str() + "/missing.json").status().code(), StatusCode::kNotFound);
+  std::ofstream(path) << R"({"format":1,"plan":{"networks":[]}})";
+  auto bad = ReadPlanFile(path);
+  ASSERT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find(path), std::string::npos);
+}
+
+TEST(ControlRequests, GradeUsesTheRubricBandsOnly) {
+  auto g = MakeGrade("blue1", 42, 50, 100, "đúng kỹ thuật");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->type, bus::RequestType::kGrade);
+  EXPECT_EQ(g->team, "blue1");
+  EXPECT_EQ(g->args["rubric"], "50");
+  EXPECT_EQ(g->args["points"], 100.0);
+  EXPECT_EQ(g->args["target_seq"], 42);
+  // What the GUI sends is a request the engine's decoder accepts.
+  g->id = "t1";
+  auto decoded = bus::DecodeRequest(bus::EncodeRequest(*g));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->args["target_seq"], 42);
+  EXPECT_FALSE(MakeGrade("blue1", 42, 75, 100, "").ok());
+  EXPECT_FALSE(MakeGrade("", 42, 50, 100, "").ok());
+  EXPECT_FALSE(MakeGrade("blue1", 42, 50, 5000, "").ok());
+  for (bus::Request r : {MakePause("họp"), MakeResume(), MakeSpeed(4), MakeFireInject("recon-web", "blue2")}) {
+    r.id = "x";
+    auto d = bus::DecodeRequest(bus::EncodeRequest(r));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->type, r.type);
+  }
+}
+
+TEST(EventFeed, ReplayReadsTheWholeStoreInOrder) {
+  TempDir dir;
+  const ExercisePlan plan = MakeSamplePlan(4, 6);
+  const auto events = MakeSampleEvents(plan, {});
+  ASSERT_TRUE(WriteSampleExercise(dir.str(), kId, plan, events).ok());
+  bus::Context ctx;
+  auto feed = EventFeed::Start(ctx, {.db_path = store::EventStore::PathFor(dir.str(), kId),
+                                     .exercise = kId.str(), .backfill_batch = 100});
+  ASSERT_TRUE(feed.ok());
+  auto got = DrainUntil(**feed, events.size());
+  ASSERT_EQ(got.size(), events.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].seq, events[i].seq);
+    ASSERT_EQ(got[i].kind, events[i].kind);
+  }
+  // The status says it is done only after the last batch.
+  for (int i = 0; i < 200 && !(*feed)->status().done; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE((*feed)->status().done);
+  EXPECT_EQ((*feed)->status().from_store, static_cast<int64_t>(events.size()));
+  EXPECT_FALSE((*feed)->status().live);
+}
+
+TEST(EventFeed, LiveRepairsEventsTheBusDroppedFromTheStore) {
+  TempDir dir;
+  auto db = store::EventStore::OpenExercise(dir.str(), kId);
+  ASSERT_TRUE(db.ok());
+  auto make = [](int i) {
+    Event e;
+    e.time = SimTime::FromNanos(i * 1'000'000'000LL);
+    e.kind = std::string(kinds::kClockCheckpoint);
+    e.payload = {{"speed", 1}, {"paused", false}};
+    return e;
+  };
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE((*db)->Append(make(i)).ok());
+  ASSERT_TRUE((*db)->Flush().ok());
+
+  bus::Context ctx;
+  auto pub = bus::EventPublisher::Bind(ctx, "tcp://127.0.0.1:0", kId);
+  ASSERT_TRUE(pub.ok());
+  auto feed = EventFeed::Start(ctx, {.db_path = (*db)->path(),
+                                     .events_endpoint = (*pub)->endpoint(),
+                                     .exercise = kId.str()});
+  ASSERT_TRUE(feed.ok());
+  auto first = DrainUntil(**feed, 10);
+  ASSERT_EQ(first.size(), 10u);
+  // 11..20 are stored, but only 11, 15 and 20 are published: the feed must
+  // fetch the rest from the store and still deliver 11..20 once each.
+  std::vector<Event> stored;
+  for (int i = 11; i <= 20; ++i) {
+    auto e = (*db)->Append(make(i));
+    ASSERT_TRUE(e.ok());
+    stored.push_back(*e);
+  }
+  ASSERT_TRUE((*db)->Flush().ok());
+  std::vector<Event> got;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    // Re-publishing is harmless (duplicates are dropped by seq); it also
+    // covers ZeroMQ's slow-joiner window.
+    for (int i : {11, 15, 20}) ASSERT_TRUE((*pub)->Publish(stored[i - 11]).ok());
+    std::this_thread::sleep_for(20ms);
+    (*feed)->Drain(&got, 1000);
+  }
+  ASSERT_EQ(got.size(), 10u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].seq, static_cast<int64_t>(11 + i));
+  std::this_thread::sleep_for(50ms);
+  (*feed)->Drain(&got, 1000);
+  EXPECT_EQ(got.size(), 10u);  // nothing twice
+  FeedStatus st = (*feed)->status();
+  EXPECT_TRUE(st.live);
+  EXPECT_GE(st.backfills, 1);
+  EXPECT_GT(st.dropped_dup, 0);
+}
+
+TEST(ControlWorker, SendsRequestsOffThreadAndReportsReplies) {
+  bus::Context ctx;
+  auto server = bus::ControlServer::Bind(ctx, "tcp://127.0.0.1:0");
+  ASSERT_TRUE(server.ok());
+  std::atomic<bool> stop{false};
+  std::vector<bus::Request> seen;
+  std::mutex mu;
+  std::thread engine([&] {
+    while (!stop) {
+      for (auto& pr : (*server)->Poll()) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          seen.push_back(pr.request);
+        }
+        if (pr.request.type == bus::RequestType::kFireInject) {
+          (*server)->ReplyError(pr, bus::errors::kNotFound, "no inject named 'nope'");
+        } else {
+          (*server)->Reply(pr, {{"paused", true}});
+        }
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  {
+    ControlWorker w(ctx, (*server)->endpoint(), "livefire-gui", Duration::Seconds(5));
+    const uint64_t a = w.Submit(MakePause("họp"), "pause");
+    const uint64_t b = w.Submit(MakeFireInject("nope", ""), "fire nope");
+    EXPECT_NE(a, b);
+    std::vector<ControlResult> results;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (results.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+      for (auto& r : w.TakeResults()) results.push_back(std::move(r));
+      std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[0].ticket, a);
+    EXPECT_TRUE(results[0].ok);
+    EXPECT_NE(results[0].message.find("paused"), std::string::npos);
+    EXPECT_FALSE(results[1].ok);
+    EXPECT_NE(results[1].message.find("not_found"), std::string::npos);
+    EXPECT_EQ(w.in_flight(), 0u);
+  }
+  stop = true;
+  engine.join();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].client, "livefire-gui");
+  EXPECT_EQ(seen[0].args["reason"], "họp");
+}
+
+TEST(ControlWorker, NoEngineGivesATimeoutResultNotAHang) {
+  bus::Context ctx;
+  // A bound ROUTER that never answers: the request times out.
+  auto server = bus::ControlServer::Bind(ctx, "tcp://127.0.0.1:0");
+  ASSERT_TRUE(server.ok());
+  ControlWorker w(ctx, (*server)->endpoint(), "livefire-gui", Duration::Millis(200));
+  w.Submit(MakeResume(), "resume");
+  std::vector<ControlResult> results;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (results.empty() && std::chrono::steady_clock::now() < deadline) {
+    results = w.TakeResults();
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].ok);
+}
+
+}  // namespace
+}  // namespace livefire::gui
