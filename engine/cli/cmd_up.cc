@@ -20,6 +20,7 @@
 #include "livefire/scenario/templates.h"
 #include "livefire/time.h"
 #include "livefire/topology/plan.h"
+#include "exercise_files.h"
 #include "provision_common.h"
 
 namespace livefire::cli {
@@ -100,6 +101,9 @@ Status RunUp(const UpArgs& a, Context& ctx) {
     id = MakeExerciseId(std::time(nullptr), std::random_device{}());
   }
   LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, a.uri, templates + "/build.sh"));
+  // The scenario copy and exercise.json let `run`, `why` and `report` work
+  // from the id alone.
+  LF_RETURN_IF_ERROR(SaveExerciseFiles(ctx, id, a.dir, a.uri, a.teams));
 
   const bool bar = &ctx.out == &std::cout && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
   ProgressView view(ctx.err, bar);

@@ -21,6 +21,7 @@ void RegisterReplay(CLI::App& app, Context& ctx);
 void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterControl(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
+void RegisterReport(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -40,6 +41,7 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterRun(app, ctx);
   RegisterControl(app, ctx);
   RegisterEvents(app, ctx);
+  RegisterReport(app, ctx);
 }
 
 }  // namespace livefire::cli

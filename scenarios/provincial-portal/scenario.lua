@@ -264,7 +264,7 @@ inject "detect-lateral" {
 
 inject "patch-cgi" {
   owner = "blue", technique = "M1050", target = "dichvucong",
-  after = { inject = "detect-cgi-abuse", on = "success", delay = "25m" },
+  after = { inject = "detect-cgi-abuse", on = "success", delay = "50m" },
   description = "Disable the vulnerable CGI and remove the credentials backup",
   run = function(ctx)
     local r = ctx.exec("dichvucong",
@@ -276,17 +276,20 @@ inject "patch-cgi" {
 
 inject "restore-portal" {
   owner = "blue", target = "portal", poll = "2m",
-  description = "Put the portal's page back when it is defaced",
+  description = "Report a defaced portal at once, restore its page after the investigation",
   when = function(ctx)
     local r = ctx.http("portal", "/")
-    return r ~= nil and not r.body:find("Cong thong tin", 1, true)
+    return r ~= nil and r.status == 200 and not r.body:find("Cong thong tin", 1, true)
   end,
   run = function(ctx)
-    ctx.put("portal", "/www/index.html",
-            "<html><body><h1>Cong thong tin dien tu tinh Hoa Binh Xanh</h1>"
-            .. "<p>Trang đang được khôi phục.</p></body></html>\n")
     ctx.report { node = "portal", technique = "T1491.002",
-                 description = "Portal front page defaced; restored from the known-good copy" }
+                 description = "Portal front page defaced (HACKED-BY-RED1)" }
+    ctx.after("10m", function(ctx)
+      ctx.put("portal", "/www/index.html",
+              "<html><body><h1>Cong thong tin dien tu tinh Hoa Binh Xanh</h1>"
+              .. "<p>Trang đang được khôi phục.</p></body></html>\n")
+      ctx.log("portal page restored")
+    end)
     return true
   end,
 }

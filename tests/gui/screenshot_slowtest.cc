@@ -42,7 +42,7 @@ ExercisePlan ScenarioPlan() {
 }
 
 TEST(GuiSmoke, ReplayScreenshotUnderXvfbIsNotBlank) {
-  if (!HaveXvfb()) GTEST_SKIP() << "xvfb-run not installed (Debian package xvfb)";
+  ASSERT_TRUE(HaveXvfb()) << "xvfb-run not installed (Debian package xvfb; bash .ci/setup installs it)";
   const fs::path dir = fs::temp_directory_path() / ("lf-gui-smoke-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   ExercisePlan plan = ScenarioPlan();

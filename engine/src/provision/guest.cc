@@ -148,6 +148,8 @@ std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const Guest
   if (routes.empty()) {
     for (const auto& r : d.routes) routes.push_back(r.destination + "@" + r.via);
   }
+  // Routers boot fail-closed (forward nothing) until the engine's ruleset is applied.
+  if (d.is_router) args.push_back("lf.router=1");
   if (!gw.empty()) args.push_back("lf.gw=" + gw);
   if (!routes.empty()) args.push_back("lf.routes=" + Join(routes, ","));
   std::vector<std::string> svcs;

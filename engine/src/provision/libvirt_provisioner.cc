@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "livefire/provision/firewall.h"
 #include "livefire/provision/libvirt.h"
 #include "provision/util.h"
 
@@ -372,7 +373,20 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
 }
 
 Status LibvirtProvisioner::DoConfigureGuest(const Target& t) {
-  if (t.guest->ip_forward) {
+  if (t.domain->is_router) {
+    // The scenario's rules replace the boot-time baseline in one nft
+    // transaction; forwarding is switched on only once they are in force.
+    LF_ASSIGN_OR_RETURN(std::string ruleset, RouterRuleset(*t.domain));
+    const std::string path(kRouterRulesetPath);
+    LF_RETURN_IF_ERROR(DoPushFile(t, path, ruleset, 0600));
+    LF_ASSIGN_OR_RETURN(ExecResult r,
+                        DoExec(t, {std::string(kFirewallApply), path}, Duration::Seconds(60)));
+    if (r.exit_code != 0) {
+      return Status::Unavailable(fmt::format("router {}: firewall-apply {} failed ({}): {}", t.name,
+                                             path, r.exit_code, r.err));
+    }
+  }
+  if (t.guest->ip_forward || t.domain->is_router) {
     LF_RETURN_IF_ERROR(DoPushFile(t, "/proc/sys/net/ipv4/ip_forward", "1\n", -1));
   }
   for (const auto& f : t.guest->files) {

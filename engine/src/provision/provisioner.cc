@@ -321,13 +321,20 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
 Result<DownReport> Provisioner::Down(const ExerciseId& exercise) {
   LF_RETURN_IF_ERROR(CheckName("exercise id", exercise.str(), 40));
   LF_ASSIGN_OR_RETURN(DownReport r, DoDown(exercise));
-  const std::string dir = Paths(exercise).dir;
+  // The range's files go; the exercise's record stays: its event log
+  // (events.db*), the scenario copy, exercise.json, reports and the revert
+  // log are evidence for reports, appeals and the maturity assessment.
+  const ExercisePaths paths = Paths(exercise);
   std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    fs::remove_all(dir, ec);
-    if (ec) return Status::Internal(fmt::format("cannot remove {}: {}", dir, ec.message()));
+  for (const std::string& p : {paths.plan(), paths.dir + "/console", paths.dir + "/saves",
+                               paths.dir + "/disks"}) {
+    if (!fs::exists(p, ec)) continue;
+    fs::remove_all(p, ec);
+    if (ec) return Status::Internal(fmt::format("cannot remove {}: {}", p, ec.message()));
     r.state_removed = true;
   }
+  // Nothing but range files: remove the folder too (an exercise never run).
+  if (fs::exists(paths.dir, ec) && fs::is_empty(paths.dir, ec)) fs::remove(paths.dir, ec);
   return r;
 }
 

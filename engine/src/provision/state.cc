@@ -36,22 +36,38 @@ json PlanJson(const topology::RangePlan& p) {
                      {"mac", i.mac}});
     }
     json routes = json::array();
-    for (const auto& r : d.routes)
+    for (const auto& r : d.routes) {
       routes.push_back({{"destination", r.destination}, {"via", r.via}});
-    doms.push_back({{"key", d.key},
-                    {"node", d.node},
-                    {"team", d.team},
-                    {"template", d.template_name},
-                    {"vcpus", d.resources.vcpus},
-                    {"memory_mb", d.resources.memory_mb},
-                    {"disk_gb", d.resources.disk_gb},
-                    {"interfaces", ifs},
-                    {"layer", d.layer},
-                    {"security_level", d.security_level},
-                    {"value", d.value},
-                    {"is_router", d.is_router},
-                    {"gateway", d.gateway},
-                    {"routes", routes}});
+    }
+    json rules = json::array();
+    for (const auto& r : d.router_rules) {
+      rules.push_back({{"allow", r.action == scenario::RuleAction::kAllow},
+                       {"from", r.from},
+                       {"to", r.to},
+                       {"protocol", r.protocol},
+                       {"port_min", r.port_min},
+                       {"port_max", r.port_max},
+                       {"description", r.description},
+                       {"file", r.loc.file},
+                       {"line", r.loc.line}});
+    }
+    doms.push_back(
+        {{"key", d.key},
+         {"node", d.node},
+         {"team", d.team},
+         {"template", d.template_name},
+         {"vcpus", d.resources.vcpus},
+         {"memory_mb", d.resources.memory_mb},
+         {"disk_gb", d.resources.disk_gb},
+         {"interfaces", ifs},
+         {"layer", d.layer},
+         {"security_level", d.security_level},
+         {"value", d.value},
+         {"is_router", d.is_router},
+         {"gateway", d.gateway},
+         {"routes", routes},
+         {"router_rules", rules},
+         {"router_default_allow", d.router_default_policy == scenario::RuleAction::kAllow}});
   }
   return {{"scenario", p.scenario},
           {"blue_teams", p.blue_teams},
@@ -93,6 +109,24 @@ topology::RangePlan PlanFromJson(const json& j) {
     if (d.contains("routes")) {
       for (const auto& r : d["routes"]) pd.routes.push_back({r.at("destination"), r.at("via")});
     }
+    if (d.contains("router_rules")) {
+      for (const auto& r : d["router_rules"]) {
+        scenario::FirewallRule fr;
+        fr.action =
+            r.at("allow").get<bool>() ? scenario::RuleAction::kAllow : scenario::RuleAction::kDeny;
+        fr.from = r.at("from");
+        fr.to = r.at("to");
+        fr.protocol = r.at("protocol");
+        fr.port_min = r.at("port_min");
+        fr.port_max = r.at("port_max");
+        fr.description = r.at("description");
+        fr.loc.file = r.at("file");
+        fr.loc.line = r.at("line");
+        pd.router_rules.push_back(std::move(fr));
+      }
+    }
+    pd.router_default_policy = d.value("router_default_allow", false) ? scenario::RuleAction::kAllow
+                                                                      : scenario::RuleAction::kDeny;
     p.domains.push_back(std::move(pd));
   }
   return p;

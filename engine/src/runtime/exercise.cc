@@ -8,6 +8,8 @@
 #include <deque>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/runtime/triggers.h"
@@ -61,6 +63,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   std::unique_ptr<TriggerEngine> triggers;
   std::unique_ptr<InjectRunner> runner;
   std::vector<Extension*> extensions;
+  std::vector<std::string> bound_endpoints;
 
   bool recovered = false;
   bool ended = false;
@@ -495,7 +498,15 @@ void Exercise::Impl::DrainGuest() {
 // ---- Exercise -------------------------------------------------------------------
 
 Exercise::Exercise(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->self = this; }
-Exercise::~Exercise() = default;
+Exercise::~Exercise() {
+  // Close the sockets, then remove their ipc files: a stale socket file would
+  // make clients believe an engine is still running.
+  impl_->control.reset();
+  impl_->publisher.reset();
+  for (const std::string& ep : impl_->bound_endpoints) {
+    if (ep.rfind("ipc://", 0) == 0) ::unlink(ep.substr(6).c_str());
+  }
+}
 
 Result<std::unique_ptr<Exercise>> Exercise::Open(const scenario::Scenario& scenario,
                                                  const topology::RangePlan& plan, GuestIo& guest,
@@ -517,7 +528,9 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const scenario::Scenario& scena
     std::string ev = m.options.events_endpoint.empty() ? eps->events : m.options.events_endpoint;
     std::string ct = m.options.control_endpoint.empty() ? eps->control : m.options.control_endpoint;
     LF_ASSIGN_OR_RETURN(m.publisher, bus::EventPublisher::Bind(*m.bus_ctx, ev, m.options.id));
+    m.bound_endpoints.push_back(ev);
     LF_ASSIGN_OR_RETURN(m.control, bus::ControlServer::Bind(*m.bus_ctx, ct));
+    m.bound_endpoints.push_back(ct);
   }
 
   InjectRunner::Options ro;

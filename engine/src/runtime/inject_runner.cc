@@ -319,7 +319,8 @@ class LuaInjectRunner : public InjectRunner {
       return luaL_error(L, "ctx.%s cannot be used here (inside pcall or a metamethod)",
                         std::string(ToString(req.op)).c_str());
     }
-    req.team = run.team;
+    // Shared nodes (the red zone) are addressed as team "shared".
+    req.team = plan_.FindDomain(run.team, req.node) ? run.team : std::string("shared");
     run.op = req.op;
     run.wait = wait;
     run.guest_id = host_.SubmitGuest(std::move(req));
@@ -379,11 +380,16 @@ class LuaInjectRunner : public InjectRunner {
     const auto* target = self->Domain(run.team, r.node);
     std::string url = fmt::format("http://{}:{}{}", target->interfaces.front().address,
                                   self->HttpPort(r.node), UrlEncodePath(r.path));
-    int secs = std::max<int64_t>(1, r.timeout.nanos() / 1'000'000'000);
+    int secs = static_cast<int>(std::max<int64_t>(1, r.timeout.nanos() / 1'000'000'000));
     GuestRequest w;
     w.op = GuestRequest::Op::kExec;
     w.node = from;
-    w.command = fmt::format("wget -q -S -T {} -O - {} ", secs, ShellQuote(url));
+    // Body to a file, headers (-S) to stderr; busybox wget writing to stdout
+    // under the guest agent is unreliable, so the file is printed after.
+    w.command = fmt::format(
+        "f=/tmp/lf-http-$$; timeout {} wget -S -O $f {} 2>$f.h; rc=$?; cat $f 2>/dev/null; "
+        "cat $f.h >&2; rm -f $f $f.h; exit $rc",
+        secs, ShellQuote(url));
     w.timeout = r.timeout + Duration::Seconds(5);
     run.http_via = true;
     int rc = self->YieldFor(L, std::move(w), Wait::kGuest);

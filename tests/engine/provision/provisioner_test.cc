@@ -227,6 +227,44 @@ TEST(ProvisionGuest, MicroCommandLineCarriesAddressesServicesAndEncodedSecrets) 
   EXPECT_EQ(c.find("p@ss"), std::string::npos);
 }
 
+TEST(ProvisionGuest, RoutersBootFailClosedAndNodesGetPlanRoutes) {
+  PlannedDomain r;
+  r.node = "lf-router";
+  r.is_router = true;
+  r.interfaces = {{"blue1.dmz", "10.64.5.254", 24, "52:54:00:00:00:01"}};
+  EXPECT_NE(MicroKernelCommandLine(r, {}).find("lf.router=1"), std::string::npos);
+  PlannedDomain a;
+  a.node = "attacker";
+  a.interfaces = {{"red", "172.16.0.10", 24, "52:54:00:00:00:02"}};
+  a.routes = {{"10.64.4.0/22", "172.16.0.251"}, {"10.64.8.0/22", "172.16.0.252"}};
+  std::string c = MicroKernelCommandLine(a, {});
+  EXPECT_EQ(c.find("lf.router"), std::string::npos) << c;
+  EXPECT_NE(c.find("lf.routes=10.64.4.0/22@172.16.0.251,10.64.8.0/22@172.16.0.252"),
+            std::string::npos)
+      << c;
+}
+
+TEST_F(ProvisionTest, StateKeepsRouterRulesForLaterReverts) {
+  auto p = Open();
+  RangePlan plan = TwoTeamPlan();
+  scenario::FirewallRule rule;
+  rule.action = scenario::RuleAction::kAllow;
+  rule.from = "172.16.0.0/24";
+  rule.to = "10.64.5.0/24";
+  rule.protocol = "tcp";
+  rule.port_min = rule.port_max = 80;
+  rule.loc = {"scenario.lua", 12};
+  plan.domains[0].router_rules = {rule};
+  ASSERT_TRUE(p->Up(plan, ex_, NoWait()).ok());
+  std::ifstream in(p->Paths(ex_).plan());
+  auto j = nlohmann::json::parse(in);
+  const auto& rules = j["plan"]["domains"][0]["router_rules"];
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0]["to"], "10.64.5.0/24");
+  EXPECT_EQ(rules[0]["port_min"], 80);
+  EXPECT_EQ(rules[0]["line"], 12);
+}
+
 TEST(ProvisionGuest, SpecsFromScenarioMapServicesFlagsAndFiles) {
   scenario::Scenario s;
   s.dir = "/nonexistent";

@@ -26,7 +26,7 @@ TEST(Loader, ProvincialPortalIsValid) {
   const Scenario& s = *r;
   EXPECT_EQ(s.meta.name, "provincial-portal");
   EXPECT_EQ(s.meta.security_level, 3);
-  EXPECT_EQ(s.meta.duration, Duration::Hours(4));
+  EXPECT_EQ(s.meta.duration, Duration::Hours(2));
   EXPECT_EQ(s.meta.seed, 20261121u);
   EXPECT_EQ(s.meta.loc.line, 6);
   EXPECT_EQ(s.networks.size(), 3u);
@@ -52,7 +52,7 @@ TEST(Loader, ProvincialPortalIsValid) {
   ASSERT_NE(watch, nullptr);
   EXPECT_EQ(watch->trigger.kind, TriggerKind::kCondition);
   EXPECT_TRUE(watch->has_condition);
-  EXPECT_EQ(watch->trigger.poll_interval, Duration::Seconds(30));
+  EXPECT_EQ(watch->trigger.poll_interval, Duration::Minutes(1));
   const Inject* press = s.FindInject("press-query");
   ASSERT_NE(press, nullptr);
   EXPECT_EQ(press->trigger.kind, TriggerKind::kManual);

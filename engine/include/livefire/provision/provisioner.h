@@ -58,7 +58,7 @@ struct UpOptions {
   // Concurrent libvirt operations (define, start, stop). Readiness waits,
   // which only poll, run side by side for up to 64 domains of a layer.
   int parallelism = 4;
-  int retries = 2;      // extra attempts for a domain that fails to start or get ready
+  int retries = 2;  // extra attempts for a domain that fails to start or get ready
   bool wait_ready = true;
   Duration ready_timeout = Duration::Seconds(300);  // per attempt (TCG boots are slow)
   bool snapshot = false;  // save each guest's state once ready, for fast reverts

@@ -1,0 +1,97 @@
+// livefire report ID [--html FILE] [--json FILE]: the after-action report of
+// an exercise, built from its event log (docs/report.md). Without either
+// option both go next to the log: <state>/exercises/<id>/report.{html,json}.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "cli.h"
+#include "exercise_files.h"
+#include "livefire/scoring/report.h"
+#include "scoring_common.h"
+
+namespace livefire::cli {
+
+namespace {
+
+struct ReportArgs {
+  std::string id;
+  std::string html;
+  std::string json;
+};
+
+// Writes through a temporary file so that a reader never sees half a report.
+Status WriteFile(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::InvalidArgument(fmt::format("cannot write {}", path));
+    out << content;
+    out.close();
+    if (!out) return Status::Internal(fmt::format("cannot write {} (disk full?)", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  return Status::Ok();
+}
+
+Status RunReport(ReportArgs a, Context& ctx) {
+  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(scoring::ReportInput in,
+                      scoring::ReadReportInput(*log.store, log.config, log.config_recorded));
+  in.exercise_id = log.exercise;
+  // The scenario copy adds display names and inject descriptions; the report
+  // stands without it (an exercise recorded elsewhere, a copy removed).
+  auto loaded = LoadExercise(ctx, a.id);
+  if (loaded.ok()) {
+    in.scenario = &loaded->scenario;
+  } else {
+    ctx.err << "note: without the scenario copy (" << loaded.status().message()
+            << "), teams are shown by name only\n";
+  }
+  LF_ASSIGN_OR_RETURN(scoring::ReportData data, scoring::BuildReport(in));
+  if (a.html.empty() && a.json.empty()) {
+    std::string dir = ctx.state_dir + "/exercises/" + log.exercise;
+    a.html = dir + "/report.html";
+    a.json = dir + "/report.json";
+  }
+  if (!a.html.empty()) {
+    LF_RETURN_IF_ERROR(WriteFile(a.html, scoring::RenderReportHtml(data)));
+    ctx.out << a.html << "\n";
+  }
+  if (!a.json.empty()) {
+    LF_RETURN_IF_ERROR(WriteFile(a.json, scoring::ReportToJson(data).dump(2) + "\n"));
+    ctx.out << a.json << "\n";
+  }
+  if (!log.config_recorded) {
+    ctx.err << "note: the log records no scoring config; default parameters were used\n";
+  }
+  if (!data.chain_ok) {
+    ctx.err << "warning: the event log's hash chain is broken (the report says so too): "
+            << data.chain_problem << "\n";
+  }
+  for (const auto& w : data.warnings) ctx.err << "warning: " << w << "\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterReport(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "report",
+      "After-action report of an exercise from its event log: scores with their ledger,\n"
+      "red actions against detections, availability, compromises, ATT&CK coverage and\n"
+      "lessons. Self-contained HTML and/or JSON; without options both are written to\n"
+      "<state>/exercises/<id>/report.{html,json}. Prints the paths written.");
+  cmd->add_option("id", args->id, "exercise id")->required();
+  cmd->add_option("--html", args->html, "write the HTML report to FILE");
+  cmd->add_option("--json", args->json, "write the JSON report to FILE");
+  cmd->callback([args, &ctx] { ctx.status = RunReport(*args, ctx); });
+}
+
+}  // namespace livefire::cli

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The demo exercise end to end (README's first command runs this through
+# ./dev.sh demo): builds the micro VM template, provisions two blue-team
+# copies of scenarios/provincial-portal on qemu (TCG), runs a compressed
+# exercise with the red, blue and white-cell bots while the live scoreboard
+# shows on the terminal, writes the after-action report, tears the range
+# down and prints where the report is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LIVEFIRE=${1:?usage: scenarios/demo.sh PATH_TO_LIVEFIRE}
+SCENARIO=${DEMO_SCENARIO:-scenarios/provincial-portal}
+TEAMS=${DEMO_TEAMS:-2}
+# 2 exercise hours in about 3 wall minutes.
+SPEED=${DEMO_SPEED:-40}
+OUT=${DEMO_OUT:-$PWD/reports}
+
+echo "== livefire demo: $SCENARIO, $TEAMS blue teams, speed $SPEED"
+bash vm-templates/build.sh micro
+
+echo "== validating and planning"
+"$LIVEFIRE" validate "$SCENARIO"
+"$LIVEFIRE" plan "$SCENARIO" --teams "$TEAMS" | sed -n '1,40p'
+
+echo "== provisioning the range (one isolated copy per blue team)"
+up_out=$(mktemp)
+id=""
+cleanup() {
+  local rc=$?
+  if [[ -n $id ]]; then
+    echo "== tearing the range down"
+    "$LIVEFIRE" down "$id" || true
+  fi
+  rm -f "$up_out"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+set +e
+"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" | tee "$up_out"
+up_rc=${PIPESTATUS[0]}
+set -e
+id=$(tail -n 1 "$up_out")
+if [[ $up_rc -ne 0 ]]; then
+  echo "demo: provisioning failed (exit $up_rc); see the messages above" >&2
+  exit "$up_rc"
+fi
+
+echo "== running the exercise $id (Ctrl-C stops the engine; the range is torn down)"
+"$LIVEFIRE" run "$id" --speed "$SPEED"
+
+echo "== after-action report"
+mkdir -p "$OUT"
+"$LIVEFIRE" report "$id" --html "$OUT/$id.html" --json "$OUT/$id.json"
+"$LIVEFIRE" verify "$id"
+
+echo
+echo "demo finished. After-action report: $OUT/$id.html (data: $OUT/$id.json)"
+echo "event log: ${LIVEFIRE_STATE_DIR:-/var/lib/livefire}/exercises/$id/events.db (kept after down)"
