@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "run_cli.h"
 
 #include <gtest/gtest.h>
 
@@ -11,20 +12,8 @@
 namespace livefire::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunArgs(std::vector<std::string> args) {
-  args.insert(args.begin(), "livefire");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::Outcome;
+using testing::RunArgs;
 
 TEST(Cli, VersionPrintsVersionAndExitsZero) {
   Outcome o = RunArgs({"--version"});

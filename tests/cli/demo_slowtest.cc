@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "run_cli.h"
 #include "livefire/store/event_store.h"
 
 namespace livefire::cli {
@@ -24,20 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunArgs(std::vector<std::string> args) {
-  args.insert(args.begin(), "livefire");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::Outcome;
+using testing::RunArgs;
 
 std::string Sh(const std::string& cmd) {
   std::string out;

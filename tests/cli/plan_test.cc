@@ -13,24 +13,13 @@
 #include <vector>
 
 #include "cli.h"
+#include "run_cli.h"
 
 namespace livefire::cli {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunArgs(std::vector<std::string> args) {
-  args.insert(args.begin(), "livefire");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::Outcome;
+using testing::RunArgs;
 
 const std::string kSource = LIVEFIRE_SOURCE_DIR;
 const std::string kScenario = kSource + "/scenarios/provincial-portal";

@@ -13,26 +13,15 @@
 #include <vector>
 
 #include "cli.h"
+#include "run_cli.h"
 
 namespace livefire::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome RunArgs(std::vector<std::string> args) {
-  args.insert(args.begin(), "livefire");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using testing::Outcome;
+using testing::RunArgs;
 
 // Two per-team networks, a shared red zone, three nodes (and one router per team).
 constexpr const char* kScenario = R"(
@@ -121,7 +110,10 @@ TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
   Outcome down = Cli({"down", id, "--uri", uri_});
   ASSERT_EQ(down.code, 0) << down.err;
   EXPECT_NE(down.out.find("removed " + id), std::string::npos) << down.out;
-  EXPECT_FALSE(fs::exists(state_ + "/exercises/" + id));
+  // The range's files are gone; the exercise's record (scenario copy,
+  // exercise.json, the event log once it runs) stays.
+  EXPECT_FALSE(fs::exists(state_ + "/exercises/" + id + "/plan.json"));
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/exercise.json"));
   Outcome twice = Cli({"down", id, "--uri", uri_});
   EXPECT_EQ(twice.code, 0);
   EXPECT_NE(twice.out.find("nothing to remove"), std::string::npos) << twice.out;

@@ -4,11 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "../scoring/report_fixture.h"
 #include "cli.h"
@@ -69,8 +68,7 @@ TEST_F(ReportCommand, WithoutOptionsWritesBothNextToTheLog) {
   EXPECT_TRUE(doc["log"]["chain_ok"].get<bool>());
   // The head hash ties the report to the log that `verify` checks.
   Outcome v = Run({"verify", kId.str()});
-  EXPECT_NE(v.out.find(doc["log"]["head_hash"].get<std::string>().substr(0, 16)),
-            std::string::npos)
+  EXPECT_NE(v.out.find(doc["log"]["head_hash"].get<std::string>().substr(0, 16)), std::string::npos)
       << v.out << v.err;
   // Same numbers as `status`.
   Outcome st = Run({"status", kId.str(), "--json"});
@@ -117,8 +115,8 @@ TEST_F(ReportCommand, ScenarioCopyAddsDisplayNames) {
   std::ostringstream out, err;
   Context ctx{out, err};
   ctx.state_dir = State();
-  ASSERT_TRUE(SaveExerciseFiles(ctx, kId, testing_report::PortalScenarioDir(), "qemu:///session", 0)
-                  .ok());
+  ASSERT_TRUE(
+      SaveExerciseFiles(ctx, kId, testing_report::PortalScenarioDir(), "qemu:///session", 0).ok());
   Outcome full = Run({"report", kId.str(), "--html", State() + "/full.html"});
   ASSERT_EQ(full.code, 0) << full.err;
   EXPECT_EQ(full.err.find("note: without the scenario copy"), std::string::npos) << full.err;

@@ -68,8 +68,8 @@ struct PortalRange {
     const std::string& c = r.command;
     if (r.op == Op::kHttp) {  // the portal's front page, from the host
       out.http_status = 200;
-      out.out = defaced.count(r.team) ? "HACKED-BY-RED1\n"
-                                      : "<h1>Cong thong tin dien tu tinh</h1>\n";
+      out.out =
+          defaced.count(r.team) ? "HACKED-BY-RED1\n" : "<h1>Cong thong tin dien tu tinh</h1>\n";
       return out;
     }
     if (r.op == Op::kPut) {
@@ -141,8 +141,8 @@ class ScriptedChecks : public runtime::Extension {
   void OnStart(runtime::ExerciseContext& ctx) override {
     Duration end = ctx.scenario().meta.duration;
     for (Duration t = Duration::Minutes(1); t <= end; t += Duration::Minutes(1)) {
-      ctx.scheduler().At(SimTime::Start() + t, [this, &ctx, t](SimTime) { Round(ctx, t); },
-                         "scripted checks");
+      ctx.scheduler().At(
+          SimTime::Start() + t, [this, &ctx, t](SimTime) { Round(ctx, t); }, "scripted checks");
     }
     ctx.scheduler().At(SimTime::Start() + Duration::Minutes(42), [&ctx](SimTime now) {
       (void)ctx.Record("blue2", kinds::kSubmissionReport,
@@ -203,9 +203,8 @@ inline Status RecordPortalExercise(const std::string& state_dir, const ExerciseI
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s));
   PortalRange range;
   range.plan = &plan;
-  runtime::ScriptedGuestIo guest([&range](const runtime::GuestRequest& r) {
-    return range.Answer(r);
-  });
+  runtime::ScriptedGuestIo guest(
+      [&range](const runtime::GuestRequest& r) { return range.Answer(r); });
   runtime::ExerciseOptions o;
   o.state_dir = state_dir;
   o.id = id;

@@ -8,7 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
+#include <set>
 
 #include "livefire/scoring/scoreboard.h"
 #include "report_fixture.h"
@@ -168,12 +168,17 @@ TEST_F(Report, UndetectedTechniquesAreLessons) {
   bool slow = false;
   for (const auto& l : Blue("blue1").lessons) slow |= l.kind == "slow_detection";
   EXPECT_TRUE(slow);
-  int sla = 0, false_reports = 0;
+  // blue2's scripted outages: dichvucong down 10 rounds, mail 4; both reach
+  // the SLA threshold of 3 (the portal's outage depends on when the
+  // scenario's restore-portal puts the page back, so it is not pinned here).
+  std::set<std::string> sla;
+  int false_reports = 0;
   for (const auto& l : Blue("blue2").lessons) {
-    sla += l.kind == "sla_breach";
+    if (l.kind == "sla_breach") sla.insert(l.text.substr(0, l.text.find(' ')));
     false_reports += l.kind == "false_report";
   }
-  EXPECT_EQ(sla, 2);  // dichvucong down 10 rounds, mail 4: both reach the threshold of 3
+  EXPECT_TRUE(sla.count("dichvucong/http")) << ::testing::PrintToString(sla);
+  EXPECT_TRUE(sla.count("mail/smtp")) << ::testing::PrintToString(sla);
   EXPECT_EQ(false_reports, 1);
 }
 

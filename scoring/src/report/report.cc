@@ -96,13 +96,13 @@ std::vector<Lesson> Lessons(const TeamReport& t, const scenario::ScoringParams& 
   }
   for (const auto& s : t.availability) {
     if (s.sla_charges == 0) continue;
-    Lesson l{"sla_breach",
-             fmt::format("{}/{} breached its SLA: {} charged round{} ({:g} points); longest "
-                         "outage {} from {}",
-                         s.node, s.service, s.sla_charges, s.sla_charges == 1 ? "" : "s",
-                         s.sla_points, FormatDuration(s.longest_outage),
-                         FormatClock(s.longest_outage_from)),
-             {}};
+    Lesson l{
+        "sla_breach",
+        fmt::format("{}/{} breached its SLA: {} charged round{} ({:g} points); longest "
+                    "outage {} from {}",
+                    s.node, s.service, s.sla_charges, s.sla_charges == 1 ? "" : "s", s.sla_points,
+                    FormatDuration(s.longest_outage), FormatClock(s.longest_outage_from)),
+        {}};
     for (const auto& pt : s.points) {
       if (!pt.up && pt.time >= s.longest_outage_from &&
           pt.time < s.longest_outage_from + s.longest_outage) {
@@ -130,12 +130,23 @@ std::string HtmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -374,14 +385,10 @@ nlohmann::json ReportToJson(const ReportData& r) {
     for (const auto& e : t.ledger) ledger.push_back(ToJson(e));
     json actions = json::array();
     for (const auto& a : t.actions) {
-      json j = {{"seq", a.seq},
-                {"time", ClockJson(a.time)},
-                {"node", a.node},
-                {"technique", a.technique},
-                {"inject", a.inject},
-                {"inject_description", a.inject_description},
-                {"detail", a.detail},
-                {"detected", a.detected}};
+      json j = {{"seq", a.seq},       {"time", ClockJson(a.time)},
+                {"node", a.node},     {"technique", a.technique},
+                {"inject", a.inject}, {"inject_description", a.inject_description},
+                {"detail", a.detail}, {"detected", a.detected}};
       if (a.detected) {
         j["report_seq"] = a.report_seq;
         j["reported"] = ClockJson(a.reported);
@@ -406,8 +413,8 @@ nlohmann::json ReportToJson(const ReportData& r) {
     for (const auto& s : t.availability) {
       json points = json::array();
       for (const auto& p : s.points) {
-        points.push_back({{"seq", p.seq}, {"time_ns", p.time.nanos()}, {"up", p.up},
-                          {"detail", p.detail}});
+        points.push_back(
+            {{"seq", p.seq}, {"time_ns", p.time.nanos()}, {"up", p.up}, {"detail", p.detail}});
       }
       availability.push_back(
           {{"node", s.node},

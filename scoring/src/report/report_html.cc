@@ -104,9 +104,9 @@ struct Axis {
   }
   Duration Step() const {
     Duration span = to - from;
-    for (Duration d : {Duration::Minutes(1), Duration::Minutes(5), Duration::Minutes(10),
-                       Duration::Minutes(15), Duration::Minutes(30), Duration::Hours(1),
-                       Duration::Hours(2), Duration::Hours(6)}) {
+    for (Duration d :
+         {Duration::Minutes(1), Duration::Minutes(5), Duration::Minutes(10), Duration::Minutes(15),
+          Duration::Minutes(30), Duration::Hours(1), Duration::Hours(2), Duration::Hours(6)}) {
       if (span.nanos() / d.nanos() <= 10) return d;
     }
     return Duration::Hours(12);
@@ -149,8 +149,9 @@ std::string ScoreChart(const ReportData& r, const Axis& ax) {
         "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>",
         ax.x0, Y(v), ax.x1, ax.x0 - 6, Y(v) + 4, Num(v, 0));
   }
-  svg += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#9aa5b1\"/>",
-                     ax.x0, Y(0), ax.x1);
+  svg +=
+      fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#9aa5b1\"/>",
+                  ax.x0, Y(0), ax.x1);
   size_t i = 0;
   for (const auto& t : r.blue) {
     const char* colour = kTeamColours[i++ % std::size(kTeamColours)];
@@ -199,9 +200,10 @@ std::string TimelineChart(const TeamReport& t, const Axis& ax) {
       "<text x=\"8\" y=\"{}\" style=\"fill:#c0392b;font-weight:600\">Đỏ / red actions</text>"
       "<text x=\"8\" y=\"{}\" style=\"fill:#1f5fa8;font-weight:600\">Xanh / detections</text>",
       red_y + 4, blue_y + 4);
-  svg += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#f1c6c1\"/>"
-                     "<line x1=\"{0}\" y1=\"{3}\" x2=\"{2}\" y2=\"{3}\" stroke=\"#c5d6ea\"/>",
-                     ax.x0, red_y, ax.x1, blue_y);
+  svg += fmt::format(
+      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#f1c6c1\"/>"
+      "<line x1=\"{0}\" y1=\"{3}\" x2=\"{2}\" y2=\"{3}\" stroke=\"#c5d6ea\"/>",
+      ax.x0, red_y, ax.x1, blue_y);
   for (size_t i = 0; i < t.actions.size(); ++i) {
     const ActionLine& a = t.actions[i];
     double x = ax.X(a.time);
@@ -214,9 +216,10 @@ std::string TimelineChart(const TeamReport& t, const Axis& ax) {
           "<title>{} reported {} (TTD {}, TTR {})</title></circle>",
           x, red_y, bx, blue_y, bx, blue_y, E(a.technique), FormatClock(a.reported),
           FormatDuration(a.ttd), FormatDuration(a.ttr));
-      svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#c0392b\"><title>{} {} "
-                         "on {}</title></circle>",
-                         x, red_y, FormatClock(a.time), E(a.technique), E(a.node));
+      svg += fmt::format(
+          "<circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#c0392b\"><title>{} {} "
+          "on {}</title></circle>",
+          x, red_y, FormatClock(a.time), E(a.technique), E(a.node));
     } else {
       svg += fmt::format(
           "<circle cx=\"{0:.1f}\" cy=\"{1}\" r=\"6\" fill=\"#fff\" stroke=\"#c0392b\" "
@@ -235,9 +238,10 @@ std::string TimelineChart(const TeamReport& t, const Axis& ax) {
 // Up (green) and down (red) rounds as a step band: each round holds until the next.
 std::string AvailabilityChart(const ServiceSeries& s, const Axis& ax) {
   const double h = 34;
-  std::string svg = fmt::format("<svg viewBox=\"{} 0 {} {}\" preserveAspectRatio=\"none\" "
-                                "style=\"height:{}px\" role=\"img\">",
-                                ax.x0, ax.x1 - ax.x0, h, h);
+  std::string svg = fmt::format(
+      "<svg viewBox=\"{} 0 {} {}\" preserveAspectRatio=\"none\" "
+      "style=\"height:{}px\" shape-rendering=\"crispEdges\" role=\"img\">",
+      ax.x0, ax.x1 - ax.x0, h, h);
   svg += fmt::format("<rect x=\"{}\" y=\"4\" width=\"{}\" height=\"{}\" fill=\"#eef1f4\"/>", ax.x0,
                      ax.x1 - ax.x0, h - 8);
   for (size_t i = 0; i < s.points.size(); ++i) {
@@ -248,8 +252,8 @@ std::string AvailabilityChart(const ServiceSeries& s, const Axis& ax) {
     svg += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{} {}{}"
         "</title></rect>",
-        x, y, w, h - 4 - y, p.up ? "#2e9e57" : "#c0392b", FormatClock(p.time),
-        p.up ? "up" : "down", p.up || p.detail.empty() ? "" : ": " + E(p.detail));
+        x, y, w, h - 4 - y, p.up ? "#2e9e57" : "#c0392b", FormatClock(p.time), p.up ? "up" : "down",
+        p.up || p.detail.empty() ? "" : ": " + E(p.detail));
   }
   svg += "</svg>";
   return svg;
@@ -267,18 +271,24 @@ std::string DeltaCell(double d) {
 
 const char* CategoryLabel(Category c) {
   switch (c) {
-    case Category::kAvailability: return "Tính sẵn sàng / availability";
-    case Category::kRedImpact: return "Tác động tấn công / red impact";
-    case Category::kDetection: return "Phát hiện / detection";
-    case Category::kReports: return "Báo cáo / reports";
-    case Category::kPenalties: return "Phạt / penalties";
+    case Category::kAvailability:
+      return "Tính sẵn sàng / availability";
+    case Category::kRedImpact:
+      return "Tác động tấn công / red impact";
+    case Category::kDetection:
+      return "Phát hiện / detection";
+    case Category::kReports:
+      return "Báo cáo / reports";
+    case Category::kPenalties:
+      return "Phạt / penalties";
   }
   return "";
 }
 
 std::string TeamTitle(const ReportTeam& t) {
-  return t.display_name.empty() ? E(t.name)
-                                : fmt::format("{} <small>({})</small>", E(t.display_name), E(t.name));
+  return t.display_name.empty()
+             ? E(t.name)
+             : fmt::format("{} <small>({})</small>", E(t.display_name), E(t.name));
 }
 
 std::string LedgerHtml(const TeamReport& t, const scenario::ScoringWeights& w) {
@@ -293,8 +303,9 @@ std::string LedgerHtml(const TeamReport& t, const scenario::ScoringWeights& w) {
       out += "<p>No entries.</p></details>";
       continue;
     }
-    out += "<table><tr><th class=\"n\">#</th><th>Time</th><th class=\"n\">Δ</th><th>Reason</th>"
-           "<th>Events</th></tr>";
+    out +=
+        "<table><tr><th class=\"n\">#</th><th>Time</th><th class=\"n\">Δ</th><th>Reason</th>"
+        "<th>Events</th></tr>";
     for (const auto& e : t.ledger) {
       if (e.category != c) continue;
       out += fmt::format("<tr{}><td class=\"n\">{}</td><td>{}</td>{}<td>{}</td><td>{}</td></tr>",
@@ -319,29 +330,31 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
     }
   }
   auto card = [](std::string_view k, std::string v, std::string s) {
-    return fmt::format("<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>"
-                       "<div class=\"s\">{}</div></div>",
-                       k, v, s);
+    return fmt::format(
+        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>"
+        "<div class=\"s\">{}</div></div>",
+        k, v, s);
   };
   out += "<div class=\"cards\">";
   out += card("Tổng điểm / total", Num(t.score.total, 2), "weighted");
   out += card("MTTD", Secs(m.mean_ttd_s), "median " + Secs(m.median_ttd_s));
   out += card("MTTR", Secs(m.mean_ttr_s), "median " + Secs(m.median_ttr_s));
-  out += card("Sẵn sàng / availability",
-              m.availability_pct ? Num(*m.availability_pct, 1) + " %" : "—",
-              fmt::format("{} / {} rounds up", m.up_rounds, m.check_rounds));
+  out +=
+      card("Sẵn sàng / availability", m.availability_pct ? Num(*m.availability_pct, 1) + " %" : "—",
+           fmt::format("{} / {} rounds up", m.up_rounds, m.check_rounds));
   out += card("Bị xâm phạm / compromises", std::to_string(m.compromises), sev);
-  out += card("Báo cáo / reports", std::to_string(m.reports_accepted),
-              fmt::format("accepted; {} false, {} duplicate", m.reports_false,
-                          m.reports_duplicate));
-  out += card("ATT&amp;CK", fmt::format("{}/{}", m.techniques_detected.size(),
-                                        m.techniques_executed.size()),
+  out +=
+      card("Báo cáo / reports", std::to_string(m.reports_accepted),
+           fmt::format("accepted; {} false, {} duplicate", m.reports_false, m.reports_duplicate));
+  out += card("ATT&amp;CK",
+              fmt::format("{}/{}", m.techniques_detected.size(), m.techniques_executed.size()),
               "techniques detected");
   out += "</div>";
 
   out += "<h3>Bài học / lessons</h3>";
   if (t.lessons.empty()) {
-    out += "<p>Nothing to flag: every technique detected in time, no SLA breach, no false report.</p>";
+    out +=
+        "<p>Nothing to flag: every technique detected in time, no SLA breach, no false report.</p>";
   } else {
     out += "<ul class=\"lessons\">";
     for (const auto& l : t.lessons) {
@@ -352,16 +365,18 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
   }
 
   out += "<h3>Dòng thời gian / red actions and detections</h3>";
-  out += "<div class=\"legend\"><span><i style=\"background:#c0392b\"></i>red action</span>"
-         "<span><i style=\"background:#1f5fa8\"></i>credited report</span>"
-         "<span><i style=\"background:#fff;border:2px solid #c0392b\"></i>not detected</span></div>";
+  out +=
+      "<div class=\"legend\"><span><i style=\"background:#c0392b\"></i>red action</span>"
+      "<span><i style=\"background:#1f5fa8\"></i>credited report</span>"
+      "<span><i style=\"background:#fff;border:2px solid #c0392b\"></i>not detected</span></div>";
   out += TimelineChart(t, ax);
   if (t.actions.empty()) {
     out += "<p>No red actions against this team.</p>";
   } else {
-    out += "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Inject</th><th>Detected"
-           "</th><th class=\"n\">TTD</th><th class=\"n\">TTR</th><th class=\"n\">Credit</th>"
-           "<th>Events</th></tr>";
+    out +=
+        "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Inject</th><th>Detected"
+        "</th><th class=\"n\">TTD</th><th class=\"n\">TTR</th><th class=\"n\">Credit</th>"
+        "<th>Events</th></tr>";
     for (const auto& a : t.actions) {
       std::string inject = E(a.inject);
       if (!a.inject_description.empty()) {
@@ -389,27 +404,26 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
   if (t.availability.empty()) out += "<p>No service checks recorded.</p>";
   for (const auto& s : t.availability) {
     double pct = s.rounds > 0 ? 100.0 * static_cast<double>(s.up_rounds) / s.rounds : 0;
-    std::string sla = s.sla_charges > 0
-                          ? fmt::format(", SLA {} x, −{:g}", s.sla_charges, s.sla_points)
-                          : "";
+    std::string sla =
+        s.sla_charges > 0 ? fmt::format(", SLA {} x, −{:g}", s.sla_charges, s.sla_points) : "";
     out += fmt::format(
         "<div class=\"svc\"><div class=\"lbl\">{}/{}<small>{} % ({}/{}){}</small></div>{}</div>",
-        E(s.node), E(s.service), Num(pct, 1), s.up_rounds, s.rounds, sla,
-        AvailabilityChart(s, ax));
+        E(s.node), E(s.service), Num(pct, 1), s.up_rounds, s.rounds, sla, AvailabilityChart(s, ax));
   }
 
   out += "<h3>Xâm phạm / compromises</h3>";
   if (t.compromises.empty()) {
     out += "<p>None.</p>";
   } else {
-    out += "<table><tr><th>Time</th><th>Node</th><th>Objective</th><th>Severity</th><th>By</th>"
-           "<th class=\"n\">Deduction</th><th>Event</th></tr>";
+    out +=
+        "<table><tr><th>Time</th><th>Node</th><th>Objective</th><th>Severity</th><th>By</th>"
+        "<th class=\"n\">Deduction</th><th>Event</th></tr>";
     for (const auto& c : t.compromises) {
       out += fmt::format(
           "<tr><td>{}</td><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{}</td>"
           "<td class=\"n neg\">−{}</td><td>#{}</td></tr>",
-          FormatClock(c.time), E(c.node), E(c.objective), E(c.kind), Sev(c.severity),
-          E(c.red_team), Num(c.deduction, 2), c.seq);
+          FormatClock(c.time), E(c.node), E(c.objective), E(c.kind), Sev(c.severity), E(c.red_team),
+          Num(c.deduction, 2), c.seq);
     }
     out += "</table>";
   }
@@ -418,11 +432,12 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
   if (t.reports.empty()) {
     out += "<p>None filed.</p>";
   } else {
-    out += "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Outcome</th>"
-           "<th class=\"n\">Points</th><th>Description</th><th>Event</th></tr>";
+    out +=
+        "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Outcome</th>"
+        "<th class=\"n\">Points</th><th>Description</th><th>Event</th></tr>";
     for (const auto& l : t.reports) {
-      const char* cls = l.outcome == "accepted"  ? "ok"
-                        : l.outcome == "false"   ? "miss"
+      const char* cls = l.outcome == "accepted"    ? "ok"
+                        : l.outcome == "false"     ? "miss"
                         : l.outcome == "duplicate" ? "dup"
                                                    : "sit";
       out += fmt::format(
@@ -531,7 +546,8 @@ std::string RenderReportHtml(const ReportData& r) {
       {"revert_penalty", fmt::format("{:g}", p.revert_penalty)},
       {"wrong flags free / penalty",
        fmt::format("{} / {:g}", p.free_wrong_flags, p.wrong_flag_penalty)},
-      {"late_factor / grace", fmt::format("{:g} / {}", p.late_factor, FormatDuration(p.late_grace))},
+      {"late_factor / grace",
+       fmt::format("{:g} / {}", p.late_factor, FormatDuration(p.late_grace))},
   };
   for (size_t i = 0; i < params.size(); i += 2) {
     o += fmt::format("<tr><td>{}</td><td>{}</td>", E(params[i].first), E(params[i].second));
@@ -585,8 +601,8 @@ std::string RenderReportHtml(const ReportData& r) {
 
   for (const auto& t : r.blue) o += BlueTeamHtml(r, t, ax);
   for (const auto& t : r.red) {
-    o += fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>",
-                     E(t.team.name), t.rank, TeamTitle(t.team));
+    o += fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>", E(t.team.name),
+                     t.rank, TeamTitle(t.team));
     o += fmt::format("<p>Weighted total <b>{}</b>; red impact {}, reports {}, penalties {}.</p>",
                      Num(t.score.total, 2), Num(t.score.category[1], 2),
                      Num(t.score.category[3], 2), Num(t.score.category[4], 2));

@@ -544,6 +544,18 @@ TEST_F(ProvisionTest, DownRemovesEverythingAndASecondDownIsANoOp) {
   EXPECT_TRUE(again->nothing());
 }
 
+TEST_F(ProvisionTest, DownKeepsTheExercisesEventLog) {
+  RangePlan plan = TwoTeamPlan();
+  auto p = Open();
+  ASSERT_TRUE(p->Up(plan, ex_, NoWait()).ok());
+  const std::string dir = p->Paths(ex_).dir;
+  std::ofstream(dir + "/events.db") << "log";
+  ASSERT_TRUE(p->Down(ex_).ok());
+  EXPECT_FALSE(fs::exists(p->Paths(ex_).plan()));
+  EXPECT_TRUE(fs::exists(dir + "/events.db"));  // evidence outlives the range
+  fs::remove_all(dir);
+}
+
 TEST_F(ProvisionTest, DownLeavesOtherExercisesAlone) {
   auto p = Open();
   RangePlan plan = TwoTeamPlan();

@@ -9,11 +9,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "livefire/event.h"
 #include "livefire/scenario/model.h"
@@ -31,9 +30,9 @@ struct ReportInput {
   store::ExerciseRecord exercise;
   std::vector<store::TeamRecord> teams;
   std::vector<store::NodeRecord> nodes;
-  std::vector<Event> events;  // the whole log, seq order
-  store::VerifyReport verify;  // the chain check of that log (head hash)
-  ScoringConfig config;        // what the log was scored with
+  std::vector<Event> events;    // the whole log, seq order
+  store::VerifyReport verify;   // the chain check of that log (head hash)
+  ScoringConfig config;         // what the log was scored with
   bool config_recorded = true;  // false: rebuilt, default parameters
   // Optional (the exercise's scenario copy): team display names, node roles,
   // inject descriptions. Must outlive BuildReport().
@@ -56,12 +55,12 @@ struct ActionLine {
   int64_t seq = 0;  // the red.action event
   SimTime time;
   std::string node, technique, inject, inject_description, detail;
-  bool detected = false;     // a report was credited for it
-  int64_t report_seq = 0;    // the credited submission.report
-  SimTime reported;          // its event time
-  Duration ttd;              // observed_at - action (>= 0)
-  Duration ttr;              // report - action
-  double credit = 0;         // detection points earned (before weighting)
+  bool detected = false;   // a report was credited for it
+  int64_t report_seq = 0;  // the credited submission.report
+  SimTime reported;        // its event time
+  Duration ttd;            // observed_at - action (>= 0)
+  Duration ttr;            // report - action
+  double credit = 0;       // detection points earned (before weighting)
 };
 
 // One incident report a team filed and what the scorer made of it.
@@ -124,11 +123,11 @@ struct ReportData {
   int year = 0;
   int security_level = 0;
   uint64_t seed = 0;
-  Duration planned;   // the scenario's duration (exercise.created duration_ns)
-  SimTime started;    // exercise.started (or the first event)
-  SimTime ended;      // exercise.ended (or the last event)
-  std::string end_reason;  // "duration", "stopped", or "" while still running
-  std::string status;      // the exercise record's status
+  Duration planned;               // the scenario's duration (exercise.created duration_ns)
+  SimTime started;                // exercise.started (or the first event)
+  SimTime ended;                  // exercise.ended (or the last event)
+  std::string end_reason;         // "duration", "stopped", or "" while still running
+  std::string status;             // the exercise record's status
   std::vector<ReportTeam> teams;  // every team, scenario order where known
   ScoringConfig config;
   bool config_recorded = true;
@@ -136,8 +135,8 @@ struct ReportData {
   std::string head_hash;  // hash of the last event (Verify)
   bool chain_ok = true;
   std::string chain_problem;
-  std::vector<TeamReport> blue;  // ranked
-  std::vector<TeamReport> red;   // ranked
+  std::vector<TeamReport> blue;         // ranked
+  std::vector<TeamReport> red;          // ranked
   std::vector<std::string> techniques;  // every technique red executed, sorted
   std::vector<std::string> warnings;    // malformed scoring events (skipped)
 };
