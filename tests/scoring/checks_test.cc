@@ -9,11 +9,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <chrono>
 #include <functional>
 #include <thread>
 
 #include "livefire/scoring/check_pool.h"
+#include "livefire/scoring/live.h"
 #include "livefire/scoring/schedule.h"
 
 namespace livefire::scoring {
@@ -499,6 +503,62 @@ TEST(Schedule, DrivesTheRuntimeScheduler) {
   cs.Stop();
   sched.RunUntil(SimTime::Start() + Duration::Hours(1));
   EXPECT_EQ(due.size(), 10u);
+}
+
+}  // namespace
+}  // namespace livefire::scoring
+
+namespace livefire::scoring {
+namespace {
+
+// A scenario's Lua check runs on a check worker in a sandbox of its own and
+// reaches the service through ctx.http.
+TEST(LuaCheck, RunsTheScenarioFunctionAgainstTheService) {
+  TcpServer web([](int fd, const std::atomic<bool>&) {
+    char buf[1024];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    const char* resp = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nportal ok\n";
+    (void)::send(fd, resp, std::strlen(resp), MSG_NOSIGNAL);
+  });
+  const std::string dir = ::testing::TempDir() + "lf-luacheck-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/scenario.lua") << R"(
+scenario { name = "luacheck", duration = "1h" }
+team "white" { role = "white" }
+team "red1" { role = "red" }
+team "blue1" { role = "blue" }
+network "dmz" { cidr = "10.10.1.0/24" }
+node "web" {
+  template = "micro",
+  iface { network = "dmz", address = "10.10.1.10" },
+  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+    local r, err = ctx.http("/")
+    if not r then return false, err end
+    return r.body:find("portal ok", 1, true) ~= nil, "status " .. r.status
+  end } },
+}
+)";
+  scenario::Scenario s;
+  s.file = dir + "/scenario.lua";
+  s.meta.seed = 3;
+  LuaCheckFn fn = MakeLuaCheckFn(s);
+  CheckTarget t;
+  t.team = "blue1";
+  t.node = "web";
+  t.service = "http";
+  t.address = "127.0.0.1";
+  t.port = web.port();
+  t.check.kind = "lua";
+  t.check.lua_check = "web/http";
+  CheckOutcome up = RunCheck(t, Duration::Seconds(2), fn);
+  EXPECT_TRUE(up.up) << up.detail;
+  EXPECT_EQ(up.detail, "status 200");
+  // A dead service: the function runs and reports why.
+  t.port = 1;
+  CheckOutcome down = RunCheck(t, Duration::Seconds(2), fn);
+  EXPECT_FALSE(down.up);
+  EXPECT_NE(down.detail.find("127.0.0.1"), std::string::npos) << down.detail;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -378,16 +378,10 @@ class Validator {
       if (own) continue;
       if (topo.CanReach(net.name, n.name, sv->protocol, sv->port).reachable) return;
     }
-    // Or a node elsewhere that a rule lets through by name.
+    // Or any other node: a neighbour on the same network is how lateral
+    // movement reaches it; a node elsewhere may be let through by name.
     for (const Node& other : s_.nodes) {
-      bool shares = std::any_of(other.interfaces.begin(), other.interfaces.end(),
-                                [&](const Interface& of) {
-                                  return std::any_of(n.interfaces.begin(), n.interfaces.end(),
-                                                     [&](const Interface& f) {
-                                                       return f.network == of.network;
-                                                     });
-                                });
-      if (&other == &n || shares) continue;
+      if (&other == &n) continue;
       if (topo.CanReach(other.name, n.name, sv->protocol, sv->port).reachable) return;
     }
     Add(v.loc, fmt::format("node '{}' vulnerability '{}' is on service '{}' ({}/{}), which is "

@@ -4,10 +4,109 @@
 
 #include <chrono>
 
+#include <lua.hpp>
+
+#include "livefire/lua/sandbox.h"
+#include "livefire/runtime/guest_io.h"
+#include "livefire/scenario/script.h"
 #include "livefire/scoring/checks.h"
 #include "livefire/scoring/config.h"
 
 namespace livefire::scoring {
+
+namespace {
+
+// What a Lua check's ctx.http needs: the target and the time left.
+struct LuaCheckCall {
+  const CheckTarget* target;
+  Duration timeout;
+};
+
+// ctx.http(path) -> {status=, body=} or nil, message: a GET from the host to
+// the checked service (the same vantage point as the built-in checks).
+int LuaCheckHttp(lua_State* L) {
+  auto* call = static_cast<LuaCheckCall*>(lua_touserdata(L, lua_upvalueindex(1)));
+  std::string path = luaL_optstring(L, 1, "/");
+  auto r = runtime::HttpGet(call->target->address, call->target->port, path, call->timeout);
+  if (!r.ok()) {
+    lua_pushnil(L);
+    lua_pushstring(L, r.status().message().c_str());
+    return 2;
+  }
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, r->status);
+  lua_setfield(L, -2, "status");
+  lua_pushlstring(L, r->body.data(), r->body.size());
+  lua_setfield(L, -2, "body");
+  return 1;
+}
+
+// Runs a `check = { kind = "lua", run = function(ctx) ... end }` on a check
+// worker. Lua states are single-threaded, so every worker thread keeps its
+// own sandbox with the scenario loaded; budgets bound each call.
+CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed, const CheckTarget& t,
+                         Duration timeout) {
+  thread_local std::unique_ptr<lua::Sandbox> sandbox;
+  thread_local std::optional<scenario::ScenarioScript> script;
+  thread_local std::string loaded;
+  CheckOutcome out;
+  if (loaded != scenario_file) {
+    script.reset();
+    lua::SandboxOptions o;
+    o.name = "check";
+    o.memory_limit = size_t{16} << 20;
+    o.instruction_limit = 5'000'000;
+    o.seed = seed;
+    auto sb = lua::Sandbox::Create(o);
+    if (!sb.ok()) return {false, 0, "lua check: " + sb.status().message()};
+    sandbox = std::make_unique<lua::Sandbox>(std::move(*sb));
+    auto sc = scenario::ScenarioScript::Load(*sandbox, scenario_file);
+    if (!sc.ok()) return {false, 0, "lua check: " + sc.status().message()};
+    script.emplace(std::move(*sc));
+    loaded = scenario_file;
+  }
+  const lua::Ref* fn = script->Check(t.check.lua_check);
+  if (!fn) return {false, 0, "lua check: no function for " + t.check.lua_check};
+  lua_State* L = sandbox->L();
+  LuaCheckCall call{&t, timeout};
+  auto t0 = std::chrono::steady_clock::now();
+  fn->Push(L);
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, t.team.c_str());
+  lua_setfield(L, -2, "team");
+  lua_pushstring(L, t.node.c_str());
+  lua_setfield(L, -2, "node");
+  lua_pushstring(L, t.service.c_str());
+  lua_setfield(L, -2, "service");
+  lua_pushstring(L, t.address.c_str());
+  lua_setfield(L, -2, "address");
+  lua_pushinteger(L, t.port);
+  lua_setfield(L, -2, "port");
+  lua_pushlightuserdata(L, &call);
+  lua_pushcclosure(L, LuaCheckHttp, 1);
+  lua_setfield(L, -2, "http");
+  Status s = sandbox->Call(1, 2);
+  out.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count();
+  if (!s.ok()) {
+    out.detail = "lua check error: " + s.message();
+    return out;
+  }
+  out.up = lua_toboolean(L, -2);
+  if (lua_type(L, -1) == LUA_TSTRING) out.detail = lua_tostring(L, -1);
+  if (out.detail.empty()) out.detail = out.up ? "lua check passed" : "lua check failed";
+  lua_pop(L, 2);
+  return out;
+}
+
+}  // namespace
+
+LuaCheckFn MakeLuaCheckFn(const scenario::Scenario& scenario) {
+  return [file = scenario.file, seed = scenario.meta.seed](const CheckTarget& t, Duration timeout) {
+    return RunLuaCheck(file, seed, t, timeout);
+  };
+}
 
 LiveScoring::LiveScoring(const scenario::Scenario& scenario, const topology::RangePlan& plan,
                          LiveScoringOptions options)
@@ -46,6 +145,7 @@ void LiveScoring::OnStart(runtime::ExerciseContext& ctx) {
   if (!options_.run_checks) return;
   CheckPoolOptions po;
   po.workers = options_.check_workers;
+  po.lua = MakeLuaCheckFn(scenario_);
   pool_ = std::make_unique<CheckPool>(po);
   const scenario::ScoringParams& p = scenario_.scoring;
   checks_ = std::make_unique<CheckScheduler>(

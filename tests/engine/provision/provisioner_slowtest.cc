@@ -136,7 +136,7 @@ class MicroRange : public ::testing::Test {
   }
 
   void SetUp() override {
-    if (up_ == nullptr) GTEST_SKIP() << "the range did not come up (see SetUpTestSuite)";
+    if (up_ == nullptr) GTEST_FAIL() << "the range did not come up (see SetUpTestSuite)";
   }
 
   static inline LibvirtProvisioner* prov_ = nullptr;

@@ -242,3 +242,25 @@ TEST(Templates, UnknownFolderIsNotFound) {
 
 }  // namespace
 }  // namespace livefire::scenario
+
+namespace livefire::scenario {
+namespace {
+
+// Every scenario shipped under scenarios/ loads and validates without a
+// single diagnostic (the demo and organisers start from these).
+TEST(Loader, EveryShippedScenarioIsValid) {
+  int seen = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LIVEFIRE_SOURCE_DIR) +
+                                                           "/scenarios")) {
+    if (!std::filesystem::exists(e.path() / "scenario.lua")) continue;
+    ++seen;
+    LoadOptions o;
+    o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+    auto r = LoadValidScenario(e.path().string(), o);
+    EXPECT_TRUE(r.ok()) << e.path() << ":\n" << r.status().message();
+  }
+  EXPECT_GE(seen, 2);
+}
+
+}  // namespace
+}  // namespace livefire::scenario

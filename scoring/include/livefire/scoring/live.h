@@ -18,6 +18,12 @@
 
 namespace livefire::scoring {
 
+// Runs the scenario's `check = { kind = "lua", run = function(ctx) ... end }`
+// checks on the check workers: each worker thread loads the scenario into a
+// sandbox of its own (budgets per call). ctx has team, node, service,
+// address, port and http(path) -> {status, body}; run returns ok, detail.
+LuaCheckFn MakeLuaCheckFn(const scenario::Scenario& scenario);
+
 struct LiveScoringOptions {
   bool run_checks = true;  // false: no service checks (dry runs, tests without a range)
   int check_workers = 4;
