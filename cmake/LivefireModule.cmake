@@ -87,10 +87,11 @@ function(livefire_tests)
       LIVEFIRE_TEST_DATA_DIR="${_dir}/data"
       LIVEFIRE_BINARY_DIR="${PROJECT_BINARY_DIR}")
     livefire_target_defaults(${_exe})
-    # Pinned environment so that results do not depend on the machine.
+    # One value per property: gtest_discover_tests splits list values into
+    # separate arguments, which would shift every property after them. TZ and
+    # LC_ALL are pinned by the test presets and by dev.sh; paths are compiled in.
     gtest_discover_tests(${_exe}
       DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS "${_label};${_name}" TIMEOUT ${_timeout} RUN_SERIAL ${_serial}
-                 ENVIRONMENT "TZ=UTC;LC_ALL=C;LIVEFIRE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+      PROPERTIES LABELS ${_label} TIMEOUT ${_timeout} RUN_SERIAL ${_serial})
   endforeach()
 endfunction()
