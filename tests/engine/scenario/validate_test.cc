@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ struct Case {
   int line;
   const char* message;  // must appear in the diagnostic at that line
 };
+
+// Test names and failure messages show the rule, not the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.rule; }
 
 class ValidationRule : public testing::TestWithParam<Case> {};
 
