@@ -34,6 +34,20 @@ int64_t WallNowNs() {
 
 std::string_view OwnerName(InjectOwner o) { return scenario::ToString(o); }
 
+// The trigger history an inject.fired / inject.outcome event stands for.
+std::optional<InjectHistory> HistoryFromEvent(const Event& e) {
+  if (e.kind != k::kInjectFired && e.kind != k::kInjectOutcome) return std::nullopt;
+  InjectHistory h;
+  h.inject = e.payload.value("inject", "");
+  h.team = e.team;
+  h.fired = e.kind == k::kInjectFired;
+  h.time = e.time;
+  if (!h.fired) {
+    h.outcome = ParseOutcome(e.payload.value("outcome", "error")).value_or(Outcome::kError);
+  }
+  return h;
+}
+
 // A submission waiting for its transaction to commit before it is acknowledged.
 struct PendingAck {
   bus::PendingRequest request;
@@ -223,15 +237,7 @@ Status Exercise::Impl::LoadHistory() {
     if (e.kind == k::kExerciseSpeed && e.payload.contains("speed")) {
       speed = e.payload["speed"].get<double>();
     }
-    if (e.kind == k::kInjectFired || e.kind == k::kInjectOutcome) {
-      InjectHistory h;
-      h.inject = e.payload.value("inject", "");
-      h.team = e.team;
-      h.fired = e.kind == k::kInjectFired;
-      h.time = e.time;
-      if (!h.fired) h.outcome = ParseOutcome(e.payload.value("outcome", "error")).value_or(Outcome::kError);
-      history.push_back(std::move(h));
-    }
+    if (auto h = HistoryFromEvent(e)) history.push_back(std::move(*h));
     return true;
   });
   LF_RETURN_IF_ERROR(scan);
@@ -688,14 +694,7 @@ Result<std::string> ExplainInject(const scenario::Scenario& scenario,
     if (e.kind == k::kExerciseCreated && e.payload.contains("blue_teams")) {
       for (const auto& t : e.payload["blue_teams"]) teams.push_back(t.get<std::string>());
     }
-    if (e.kind != k::kInjectFired && e.kind != k::kInjectOutcome) continue;
-    InjectHistory h;
-    h.inject = e.payload.value("inject", "");
-    h.team = e.team;
-    h.fired = e.kind == k::kInjectFired;
-    h.time = e.time;
-    if (!h.fired) h.outcome = ParseOutcome(e.payload.value("outcome", "error")).value_or(Outcome::kError);
-    hist.push_back(std::move(h));
+    if (auto h = HistoryFromEvent(e)) hist.push_back(std::move(*h));
   }
   if (teams.empty()) {
     for (const auto* t : scenario.TeamsWithRole(scenario::TeamRole::kBlue)) teams.push_back(t->name);

@@ -1,5 +1,7 @@
 #include "livefire/scoring/report.h"
 
+#include "livefire/escape.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -125,32 +127,7 @@ json ClockJson(SimTime t) { return json{{"ns", t.nanos()}, {"clock", FormatClock
 
 }  // namespace
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string HtmlEscape(std::string_view s) { return EscapeMarkup(s); }
 
 Result<ReportInput> ReadReportInput(const store::EventStore& store, ScoringConfig config,
                                     bool config_recorded) {
