@@ -67,7 +67,7 @@ Result<TemplateInfo> LoadTemplate(const std::string& templates_dir, const std::s
 
 std::string NetworkXml(const ExerciseId& exercise, const topology::PlannedNetwork& net) {
   const std::string name = NetworkName(exercise, net);
-  // No <forward>: isolated. No DHCP and no DNS, so libvirt starts no dnsmasq;
+  // No forward element: isolated. No DHCP and no DNS, so libvirt starts no dnsmasq;
   // the host keeps host_address to reach the guests' services.
   return fmt::format(
       "<network>\n"

@@ -1,7 +1,7 @@
 #pragma once
 // The libvirt backend of Provisioner. libvirt's headers stay in the .cc files.
 //
-// Networks are isolated (no <forward>; the host keeps an address on each
+// Networks are isolated (no forward element; the host keeps an address on each
 // bridge so that it can check the guests' services). Domains are type='qemu'
 // (TCG), booted direct-kernel for diskless templates (micro) or from a qcow2
 // overlay of the template's disk, with virtio NICs carrying the plan's MACs,
