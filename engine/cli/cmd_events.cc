@@ -110,6 +110,11 @@ Status RunWhy(const WhyArgs& a, Context& ctx) {
   }
   std::vector<std::string> teams = a.team.empty() ? ex.plan.blue_teams : std::vector{a.team};
   if (log.empty()) ctx.out << "the exercise has not started (no events yet)\n";
+  for (const Event& e : log) {
+    if (e.kind == kinds::kExerciseEnded) {
+      ctx.out << fmt::format("the exercise ended at {}; as of its end:\n", FormatClock(e.time));
+    }
+  }
   for (const std::string& t : teams) {
     LF_ASSIGN_OR_RETURN(std::string why, runtime::ExplainInject(ex.scenario, log, a.inject, t));
     ctx.out << fmt::format("{} for {}: {}\n", a.inject, t, why);
