@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <unistd.h>
+#include <sstream>
 #include <fstream>
 #include <lua.hpp>
 
@@ -260,6 +262,36 @@ TEST(Loader, EveryShippedScenarioIsValid) {
     EXPECT_TRUE(r.ok()) << e.path() << ":\n" << r.status().message();
   }
   EXPECT_GE(seen, 2);
+}
+
+}  // namespace
+}  // namespace livefire::scenario
+
+namespace livefire::scenario {
+namespace {
+
+// The complete example in docs/scenario-language.md is a valid scenario.
+TEST(Loader, LanguageDocExampleIsValid) {
+  std::ifstream in(std::string(LIVEFIRE_SOURCE_DIR) + "/docs/scenario-language.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string doc = ss.str();
+  size_t at = doc.find("## Example");
+  ASSERT_NE(at, std::string::npos);
+  size_t begin = doc.find("```lua\n", at);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 7;
+  size_t end = doc.find("```", begin);
+  ASSERT_NE(end, std::string::npos);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("lf-doc-example-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "scenario.lua") << doc.substr(begin, end - begin);
+  LoadOptions o;
+  o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+  auto r = LoadValidScenario(dir.string(), o);
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(r.ok()) << r.status().message();
 }
 
 }  // namespace
