@@ -37,6 +37,7 @@ extern "C" void OnSignal(int) {
 struct RunArgs {
   std::string id;
   double speed = 1.0;
+  bool speed_given = false;
   bool fast = false;
   std::string uri;
   std::string stop_after;
@@ -56,6 +57,7 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   o.id = ex.files.id;
   o.uri = uri;
   o.speed = a.speed;
+  o.keep_recorded_speed = !a.speed_given;
   o.fast = a.fast;
   if (!a.stop_after.empty()) {
     LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stop_after));
@@ -136,7 +138,10 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_option("--stop-after", a->stop_after, "end after this exercise time (e.g. 30m)");
   cmd->add_flag("--no-checks", a->no_checks, "do not run service checks");
   cmd->add_flag("--quiet", a->quiet, "no live scoreboard");
-  cmd->callback([a, &ctx] { ctx.status = RunRun(*a, ctx); });
+  cmd->callback([a, cmd, &ctx] {
+    a->speed_given = cmd->count("--speed") > 0;
+    ctx.status = RunRun(*a, ctx);
+  });
 }
 
 }  // namespace livefire::cli

@@ -234,7 +234,9 @@ Status Exercise::Impl::LoadHistory() {
     if (e.kind == k::kExercisePaused) was_paused = true;
     if (e.kind == k::kExerciseResumed) was_paused = false;
     if (e.kind == k::kClockCheckpoint) was_paused = e.payload.value("paused", was_paused);
-    if (e.kind == k::kExerciseSpeed && e.payload.contains("speed")) {
+    const bool carries_speed = e.kind == k::kExerciseSpeed || e.kind == k::kExerciseStarted ||
+                               e.kind == k::kClockCheckpoint;
+    if (carries_speed && e.payload.contains("speed") && e.payload["speed"].is_number()) {
       speed = e.payload["speed"].get<double>();
     }
     if (auto h = HistoryFromEvent(e)) history.push_back(std::move(*h));
@@ -249,10 +251,9 @@ Status Exercise::Impl::LoadHistory() {
   }
   recovered = true;
   resume_time = last;
-  // The speed given on the command line wins over the recorded one only when
-  // the operator asked for one explicitly; the caller passes the recorded
-  // default otherwise.
-  (void)speed;
+  // A restart keeps the speed the white cell last set, unless the operator
+  // gives one again.
+  if (options.keep_recorded_speed) options.speed = speed;
   paused = was_paused;
   return Status::Ok();
 }

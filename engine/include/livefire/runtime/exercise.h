@@ -96,6 +96,8 @@ struct ExerciseOptions {
   ExerciseId id;
   std::string uri;        // libvirt URI the range runs on (recorded)
   double speed = 1.0;     // exercise seconds per wall second
+  // On recovery, use the last speed recorded in the log instead of `speed`.
+  bool keep_recorded_speed = false;
   bool fast = false;      // as fast as possible when nothing external is awaited
   bool bind_bus = true;   // false: no ZeroMQ sockets (tests)
   std::string events_endpoint;   // "" = ipc under the exercise folder
