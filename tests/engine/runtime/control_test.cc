@@ -1,0 +1,130 @@
+// The engine's control endpoint end to end: a running exercise (real time,
+// ZeroMQ sockets on ipc) driven by a ControlClient as the CLI and the GUI
+// drive it. Submissions are acknowledged only once durable; refusals name the
+// reason; a malformed message gets an error reply and the engine goes on.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "livefire/bus/bus.h"
+#include "livefire/runtime/exercise.h"
+#include "livefire/scenario/loader.h"
+#include "livefire/store/event_store.h"
+#include "livefire/topology/plan.h"
+
+namespace livefire::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("lf-control-{}", getpid());
+  fs::remove_all(dir);
+  scenario::LoadOptions lo;
+  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  auto plan = topology::MakePlan(*s);
+  ASSERT_TRUE(plan.ok());
+  ScriptedGuestIo guest([](const GuestRequest&) { return GuestReply{}; });
+  ExerciseId id("lf-test-control");
+  ExerciseOptions o;
+  o.state_dir = dir.string();
+  o.id = id;
+  o.speed = 1.0;  // real time: the exercise outlives the test's requests
+  auto ex = Exercise::Open(*s, *plan, guest, o);
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  Status run_status;
+  std::thread engine([&] { run_status = (*ex)->Run(); });
+
+  bus::Context zctx;
+  auto eps = bus::DefaultEndpoints(dir.string(), id);
+  ASSERT_TRUE(eps.ok());
+  auto client = bus::ControlClient::Connect(zctx, eps->control, "test-white-cell");
+  ASSERT_TRUE(client.ok());
+  auto call = [&](bus::RequestType type, std::string team, nlohmann::json args) {
+    bus::Request r;
+    r.type = type;
+    r.team = std::move(team);
+    r.args = std::move(args);
+    auto rep = (*client)->Call(r, Duration::Seconds(10));
+    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+    return rep.value_or(bus::Reply{});
+  };
+
+  bus::Reply st = call(bus::RequestType::kStatus, "", {});
+  EXPECT_TRUE(st.ok);
+  EXPECT_EQ(st.body["exercise"], "lf-test-control");
+
+  bus::Reply p = call(bus::RequestType::kPause, "", {{"reason", "hot wash-up"}});
+  EXPECT_TRUE(p.ok);
+  EXPECT_TRUE(call(bus::RequestType::kStatus, "", {}).body["paused"].get<bool>());
+  EXPECT_TRUE(call(bus::RequestType::kResume, "", {}).ok);
+
+  // A blue report: acknowledged with its seq once durable.
+  bus::Reply rep = call(bus::RequestType::kSubmitReport, "blue1",
+                        {{"node", "web"}, {"technique", "T1190"}, {"description", "seen it"},
+                         {"observed_at", "00:00:01"}});
+  ASSERT_TRUE(rep.ok) << rep.error_message;
+  EXPECT_TRUE(rep.body["durable"].get<bool>());
+  int64_t report_seq = rep.body["seq"];
+  EXPECT_GT(report_seq, 0);
+  // A report from the red team is refused with the reason.
+  bus::Reply wrong = call(bus::RequestType::kSubmitReport, "red1",
+                          {{"node", "web"}, {"technique", "T1190"}, {"description", "x"}});
+  EXPECT_FALSE(wrong.ok);
+  EXPECT_EQ(wrong.error_code, "rejected");
+  // The white cell grades it, and fires the press inject for blue2 only.
+  bus::Reply g = call(bus::RequestType::kGrade, "blue1",
+                      {{"rubric", "50"}, {"points", 40}, {"target_seq", report_seq}});
+  EXPECT_TRUE(g.ok) << g.error_message;
+  bus::Reply f = call(bus::RequestType::kFireInject, "blue2", {{"inject", "press"}});
+  EXPECT_TRUE(f.ok) << f.error_message;
+  bus::Reply again = call(bus::RequestType::kFireInject, "blue2", {{"inject", "nope"}});
+  EXPECT_EQ(again.error_code, "not_found");
+  // Garbage gets an error reply; the engine still answers.
+  auto bad = (*client)->CallRaw("{not json", Duration::Seconds(10));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->ok);
+  EXPECT_EQ(bad->error_code, "bad_json");
+  EXPECT_TRUE(call(bus::RequestType::kStatus, "", {}).ok);
+
+  EXPECT_TRUE(call(bus::RequestType::kStop, "", {{"reason", "end of test"}}).ok);
+  engine.join();
+  EXPECT_TRUE(run_status.ok()) << run_status.ToString();
+  EXPECT_TRUE((*ex)->ended());
+  ex->reset();
+  EXPECT_FALSE(fs::exists(eps->control.substr(6))) << "stale control socket left behind";
+
+  auto store = store::EventStore::OpenExercise(dir.string(), id, {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto log = (*store)->Read({});
+  ASSERT_TRUE(log.ok());
+  auto find = [&](std::string_view kind, std::string_view team) {
+    std::vector<const Event*> out;
+    for (const Event& e : *log) {
+      if (e.kind == kind && (team.empty() || e.team == team)) out.push_back(&e);
+    }
+    return out;
+  };
+  auto reports = find(kinds::kSubmissionReport, "blue1");
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0]->seq, report_seq);
+  EXPECT_EQ(reports[0]->payload["observed_at"], Duration::Seconds(1).nanos());
+  auto grades = find(kinds::kGradeGiven, "blue1");
+  ASSERT_EQ(grades.size(), 1u);
+  EXPECT_EQ(grades[0]->payload["rubric"], 50);
+  EXPECT_EQ(grades[0]->payload["target_seq"], report_seq);
+  EXPECT_EQ(find(kinds::kInjectFired, "blue2").size(), 1u);
+  EXPECT_TRUE(find(kinds::kInjectFired, "blue1").empty());
+  EXPECT_EQ(find(kinds::kExercisePaused, "").size(), 1u);
+  EXPECT_EQ(find(kinds::kExerciseStopped, "").size(), 1u);
+  EXPECT_EQ(log->back().kind, kinds::kExerciseEnded);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace livefire::runtime
