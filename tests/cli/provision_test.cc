@@ -144,3 +144,33 @@ TEST_F(ProvisionCli, UpRefusesAnInvalidScenarioWithItsPlace) {
 
 }  // namespace
 }  // namespace livefire::cli
+
+namespace livefire::cli {
+namespace {
+
+// What `up` leaves beside the range lets the exercise commands work from the
+// id alone, and each says clearly what is missing before the engine runs.
+TEST_F(ProvisionCli, ExerciseCommandsExplainWhatIsMissingBeforeTheRun) {
+  Outcome up = Cli({"up", state_ + "/scenario", "--uri", uri_, "--no-wait"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  const std::string id = LastLine(up.out);
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/scenario/scenario.lua"));
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/exercise.json"));
+
+  Outcome events = Cli({"events", id});
+  EXPECT_EQ(events.code, 1);
+  EXPECT_NE(events.err.find("no event log yet"), std::string::npos) << events.err;
+  Outcome pause = Cli({"pause", id});
+  EXPECT_EQ(pause.code, 1);
+  EXPECT_NE(pause.err.find("no engine is running"), std::string::npos) << pause.err;
+  Outcome why = Cli({"why", id, "nope"});
+  EXPECT_EQ(why.code, 1);
+  EXPECT_NE(why.err.find("no inject 'nope'"), std::string::npos) << why.err;
+  Outcome run = Cli({"run", "lf-20200101-000000-000000", "--fast"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_NE(run.err.find("no exercise"), std::string::npos) << run.err;
+  EXPECT_EQ(Cli({"down", id, "--uri", uri_}).code, 0);
+}
+
+}  // namespace
+}  // namespace livefire::cli
