@@ -161,6 +161,11 @@ struct EventStore::Impl {
   Status WriteBatch(std::vector<Pending>& batch);
   void WriterLoop();
   Status Shutdown();
+  // Validates e, assigns its seq and chained hash and queues it for the
+  // writer (with `done`, which then runs after the commit). On success e
+  // holds the stored event; keep_event = false lets the queue take it over.
+  // On failure nothing is queued and e and done are left as they were.
+  Status Enqueue(Event& e, DurableCallback& done, bool keep_event);
 };
 
 Status EventStore::Impl::WriteBatch(std::vector<Pending>& batch) {
@@ -540,9 +545,8 @@ Result<std::vector<MetricRecord>> EventStore::Metrics() const {
 
 // ---- events -------------------------------------------------------------------
 
-Result<Event> EventStore::Append(Event e) {
-  Impl& m = *impl_;
-  if (m.opts.read_only) return ReadOnlyError(m.path);
+Status EventStore::Impl::Enqueue(Event& e, DurableCallback& done, bool keep_event) {
+  if (opts.read_only) return ReadOnlyError(path);
   if (e.kind.empty()) return Status::InvalidArgument("event kind is empty");
   if (!e.payload.is_object()) {
     return Status::InvalidArgument(fmt::format("event '{}': payload is not a JSON object", e.kind));
@@ -550,55 +554,39 @@ Result<Event> EventStore::Append(Event e) {
   if (e.wall_ns == 0) e.wall_ns = WallNowNs();
   // Encode outside the lock; only seq and the chain step must be serial.
   std::string payload_text = CanonicalPayload(e.payload);
-  std::unique_lock lk(m.mu);
-  m.cv_space.wait(lk, [&] {
-    return m.queue.size() < static_cast<size_t>(m.opts.max_queued_rows) || !m.failed.ok() ||
-           m.stop;
+  std::unique_lock lk(mu);
+  cv_space.wait(lk, [&] {
+    return queue.size() < static_cast<size_t>(opts.max_queued_rows) || !failed.ok() || stop;
   });
-  if (!m.failed.ok()) return m.failed;
-  if (m.stop) return Status::FailedPrecondition(fmt::format("{}: store is closing", m.path));
-  e.seq = m.assigned.seq + 1;
-  e.hash = m.sha.Hex(m.assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
-  if (e.hash.empty()) return Status::Internal("SHA-256 failed");
-  m.assigned = {e.seq, e.time, e.hash};
-  bool wake = m.queue.empty() || m.queue.size() + 1 >= static_cast<size_t>(m.opts.max_batch_rows);
-  m.queue.push_back({e, std::move(payload_text), nullptr, Clock::now()});
+  if (!failed.ok()) return failed;
+  if (stop) return Status::FailedPrecondition(fmt::format("{}: store is closing", path));
+  e.seq = assigned.seq + 1;
+  e.hash = sha.Hex(assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
+  if (e.hash.empty()) {
+    e.seq = 0;
+    return Status::Internal("SHA-256 failed");
+  }
+  assigned = {e.seq, e.time, e.hash};
+  bool wake = queue.empty() || queue.size() + 1 >= static_cast<size_t>(opts.max_batch_rows);
+  if (keep_event) {
+    queue.push_back({e, std::move(payload_text), std::move(done), Clock::now()});
+  } else {
+    queue.push_back({std::move(e), std::move(payload_text), std::move(done), Clock::now()});
+  }
   lk.unlock();
-  if (wake) m.cv_writer.notify_one();
+  if (wake) cv_writer.notify_one();
+  return Status::Ok();
+}
+
+Result<Event> EventStore::Append(Event e) {
+  DurableCallback none;
+  LF_RETURN_IF_ERROR(impl_->Enqueue(e, none, /*keep_event=*/true));
   return e;
 }
 
 void EventStore::AppendDurable(Event e, DurableCallback done) {
-  Impl& m = *impl_;
-  Status bad;
-  if (m.opts.read_only) bad = ReadOnlyError(m.path);
-  else if (e.kind.empty()) bad = Status::InvalidArgument("event kind is empty");
-  else if (!e.payload.is_object())
-    bad = Status::InvalidArgument(fmt::format("event '{}': payload is not a JSON object", e.kind));
-  if (!bad.ok()) {
-    if (done) done(bad, e);
-    return;
-  }
-  if (e.wall_ns == 0) e.wall_ns = WallNowNs();
-  std::string payload_text = CanonicalPayload(e.payload);
-  std::unique_lock lk(m.mu);
-  m.cv_space.wait(lk, [&] {
-    return m.queue.size() < static_cast<size_t>(m.opts.max_queued_rows) || !m.failed.ok() ||
-           m.stop;
-  });
-  if (!m.failed.ok() || m.stop) {
-    Status s = m.failed.ok() ? Status::FailedPrecondition(m.path + ": store is closing") : m.failed;
-    lk.unlock();
-    if (done) done(s, e);
-    return;
-  }
-  e.seq = m.assigned.seq + 1;
-  e.hash = m.sha.Hex(m.assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
-  m.assigned = {e.seq, e.time, e.hash};
-  bool wake = m.queue.empty() || m.queue.size() + 1 >= static_cast<size_t>(m.opts.max_batch_rows);
-  m.queue.push_back({std::move(e), std::move(payload_text), std::move(done), Clock::now()});
-  lk.unlock();
-  if (wake) m.cv_writer.notify_one();
+  Status s = impl_->Enqueue(e, done, /*keep_event=*/false);
+  if (!s.ok() && done) done(s, e);
 }
 
 Result<Event> EventStore::AppendAndWait(Event e) {
