@@ -2,8 +2,10 @@
 #
 # livefire_component(MODULE <m> NAME <c> [DEPS <targets>...] [PRIVATE_DEPS <targets>...])
 #   Declares the library livefire_<m>_<c> (alias livefire::<m>_<c>) from
-#   <m>/src/<c>/*.cc (found recursively: adding a file needs no CMake edit).
-#   Public headers live apart, in <m>/include/livefire/...
+#   <m>/<c>/src/*.cc (found recursively: adding a file needs no CMake edit).
+#   Public headers live apart, in <m>/<c>/include/livefire/<c>/ (a module's
+#   `core` component: <m>/core/include/livefire/[<m>/]); private headers sit
+#   beside the sources. Namespace livefire::<c> (core: livefire[::<m>]).
 #   A component with no sources yet is a header-only INTERFACE library.
 #
 # livefire_module(NAME <m> COMPONENTS <c>...)
@@ -29,17 +31,17 @@ endfunction()
 function(livefire_component)
   cmake_parse_arguments(C "" "MODULE;NAME" "DEPS;PRIVATE_DEPS" ${ARGN})
   set(_t livefire_${C_MODULE}_${C_NAME})
-  set(_inc "${PROJECT_SOURCE_DIR}/${C_MODULE}/include")
-  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/${C_MODULE}/src/${C_NAME}/*.cc")
+  # Each component has its own include root, so a component sees only the
+  # headers of the components it links: the build enforces the graph.
+  set(_dir "${PROJECT_SOURCE_DIR}/${C_MODULE}/${C_NAME}")
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS "${_dir}/src/*.cc")
   if(NOT _srcs)
     add_library(${_t} INTERFACE)
-    target_include_directories(${_t} INTERFACE "${_inc}" "${PROJECT_BINARY_DIR}/generated")
+    target_include_directories(${_t} INTERFACE "${_dir}/include")
     target_link_libraries(${_t} INTERFACE ${C_DEPS})
   else()
     add_library(${_t} STATIC ${_srcs})
-    target_include_directories(${_t}
-      PUBLIC "${_inc}" "${PROJECT_BINARY_DIR}/generated"
-      PRIVATE "${PROJECT_SOURCE_DIR}/${C_MODULE}/src")
+    target_include_directories(${_t} PUBLIC "${_dir}/include" PRIVATE "${_dir}/src")
     target_link_libraries(${_t} PUBLIC ${C_DEPS} PRIVATE ${C_PRIVATE_DEPS})
     livefire_target_defaults(${_t})
   endif()

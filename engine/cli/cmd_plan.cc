@@ -23,7 +23,7 @@ struct PlanArgs {
 Status RunPlan(const PlanArgs& a, Context& ctx) {
   scenario::LoadOptions lo;
   lo.templates_dir = a.templates;
-  LF_ASSIGN_OR_RETURN(scenario::Scenario s, scenario::LoadValidScenario(a.dir, lo));
+  LF_ASSIGN_OR_RETURN(model::Scenario s, scenario::LoadValidScenario(a.dir, lo));
 
   topology::PlanOptions po;
   po.team_count = a.teams;

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "exercise_files.h"
-#include "livefire/scoring/report.h"
+#include "livefire/report/report.h"
 #include "scoring_common.h"
 
 namespace livefire::cli {
@@ -41,8 +41,8 @@ Status WriteFile(const std::string& path, const std::string& content) {
 
 Status RunReport(ReportArgs a, Context& ctx) {
   LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
-  LF_ASSIGN_OR_RETURN(scoring::ReportInput in,
-                      scoring::ReadReportInput(*log.store, log.config, log.config_recorded));
+  LF_ASSIGN_OR_RETURN(report::ReportInput in,
+                      report::ReadReportInput(*log.store, log.config, log.config_recorded));
   in.exercise_id = log.exercise;
   // The scenario copy adds display names and inject descriptions; the report
   // stands without it (an exercise recorded elsewhere, a copy removed).
@@ -53,18 +53,18 @@ Status RunReport(ReportArgs a, Context& ctx) {
     ctx.err << "note: without the scenario copy (" << loaded.status().message()
             << "), teams are shown by name only\n";
   }
-  LF_ASSIGN_OR_RETURN(scoring::ReportData data, scoring::BuildReport(in));
+  LF_ASSIGN_OR_RETURN(report::ReportData data, report::BuildReport(in));
   if (a.html.empty() && a.json.empty()) {
     std::string dir = ctx.state_dir + "/exercises/" + log.exercise;
     a.html = dir + "/report.html";
     a.json = dir + "/report.json";
   }
   if (!a.html.empty()) {
-    LF_RETURN_IF_ERROR(WriteFile(a.html, scoring::RenderReportHtml(data)));
+    LF_RETURN_IF_ERROR(WriteFile(a.html, report::RenderReportHtml(data)));
     ctx.out << a.html << "\n";
   }
   if (!a.json.empty()) {
-    LF_RETURN_IF_ERROR(WriteFile(a.json, scoring::ReportToJson(data).dump(2) + "\n"));
+    LF_RETURN_IF_ERROR(WriteFile(a.json, report::ReportToJson(data).dump(2) + "\n"));
     ctx.out << a.json << "\n";
   }
   if (!log.config_recorded) {

@@ -17,9 +17,9 @@
 #include "cli.h"
 #include "exercise_files.h"
 #include "livefire/runtime/exercise.h"
-#include "livefire/runtime/guest_io.h"
+#include "livefire/provision/guest_io.h"
 #include "livefire/scoring/config.h"
-#include "livefire/scoring/live.h"
+#include "livefire/live/live.h"
 #include "livefire/scoring/scoreboard.h"
 #include "provision_common.h"
 
@@ -50,7 +50,7 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   std::string uri = a.uri.empty() ? ex.files.uri : a.uri;
   if (uri.empty()) uri = DefaultLibvirtUri();
   LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, uri));
-  runtime::ProvisionerGuestIo guest(*prov, ex.files.id, ex.plan);
+  provision::ProvisionerGuestIo guest(*prov, ex.files.id, ex.plan);
 
   runtime::ExerciseOptions o;
   o.state_dir = ctx.state_dir;
@@ -66,7 +66,7 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   // The rules travel with the log, so a replay needs nothing else.
   o.created_extra = {{"scoring", scoring::ConfigToJson(scoring::MakeScoringConfig(ex.scenario))}};
 
-  scoring::LiveScoring live(ex.scenario, ex.plan, {.run_checks = !a.no_checks});
+  live::LiveScoring live(ex.scenario, ex.plan, {.run_checks = !a.no_checks});
   const bool tty = &ctx.out == &std::cout && isatty(STDOUT_FILENO);
   auto last_print = std::chrono::steady_clock::now() - std::chrono::hours(1);
   SimTime last_line;

@@ -80,7 +80,7 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   if (templates.empty()) {
     LF_ASSIGN_OR_RETURN(templates, scenario::DefaultTemplatesDir());
   }
-  LF_ASSIGN_OR_RETURN(scenario::Scenario s,
+  LF_ASSIGN_OR_RETURN(model::Scenario s,
                       scenario::LoadValidScenario(a.dir, {.templates_dir = templates}));
   LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
                       scenario::TemplateCatalog::Load(templates));
@@ -88,7 +88,7 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   if (a.teams < 0) return Status::InvalidArgument("--teams must be 0 (the scenario's) or more");
   po.team_count = a.teams;
   for (const auto& t : catalog.templates()) {
-    po.template_resources[t.name] = scenario::Resources{t.vcpus, t.memory_mb, 0};
+    po.template_resources[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
   }
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s, po));
   LF_ASSIGN_OR_RETURN(auto guests, provision::GuestSpecsFromScenario(s, plan));

@@ -23,7 +23,7 @@ Status RunValidate(const ValidateArgs& a, Context& ctx) {
   opts.templates_dir = a.templates;
   scenario::LoadOutcome out = scenario::LoadScenario(a.dir, opts);
   if (out.ok()) {
-    const scenario::Scenario& s = *out.scenario;
+    const model::Scenario& s = *out.scenario;
     ctx.out << fmt::format("{}: ok ({} networks, {} nodes, {} injects, {} teams)\n", a.dir,
                            s.networks.size(), s.nodes.size(), s.injects.size(), s.teams.size());
     return Status::Ok();

@@ -93,7 +93,7 @@ Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_te
   topology::PlanOptions po;
   po.team_count = out.files.team_count;
   for (const auto& t : catalog.templates()) {
-    po.template_resources[t.name] = scenario::Resources{t.vcpus, t.memory_mb, 0};
+    po.template_resources[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
   }
   LF_ASSIGN_OR_RETURN(out.plan, topology::MakePlan(out.scenario, po));
   return out;

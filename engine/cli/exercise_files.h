@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "livefire/ids.h"
-#include "livefire/scenario/model.h"
+#include "livefire/model/model.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::cli {
@@ -33,7 +33,7 @@ Result<ExerciseFiles> ReadExerciseFiles(const Context& ctx, const std::string& i
 
 struct LoadedExercise {
   ExerciseFiles files;
-  scenario::Scenario scenario;
+  model::Scenario scenario;
   topology::RangePlan plan;  // the same plan `up` provisioned (plans are deterministic)
 };
 Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_text);

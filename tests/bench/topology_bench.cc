@@ -11,7 +11,7 @@
 
 #include "../engine/topology/generated_scenario.h"
 #include "livefire/scenario/loader.h"
-#include "livefire/topology/graph.h"
+#include "livefire/graph/topology.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::topology {
@@ -27,29 +27,29 @@ double PeakRssMb() {
 // tiers (network i reaches i+1 on SSH, and a few seeded random shortcuts on
 // HTTP); every node runs HTTP and SSH, most carry a vulnerability of random
 // cost. Objectives sit in the last networks, so Dijkstra crosses the range.
-scenario::Scenario TenThousandNodes() {
+model::Scenario TenThousandNodes() {
   constexpr int kNetworks = 200;
   constexpr int kPerNetwork = 50;
   std::mt19937 rng(20261121);  // pinned: the same graph every run
   std::uniform_real_distribution<double> cost(0.5, 10.0);
   std::uniform_int_distribution<int> coin(0, 9);
   std::uniform_int_distribution<int> pick(0, kNetworks - 1);
-  scenario::Scenario s;
+  model::Scenario s;
   s.file = "bench.lua";
   s.meta.name = "bench";
-  s.meta.default_policy = scenario::RuleAction::kDeny;
-  s.networks.push_back({"red", "198.18.0.0/24", scenario::NetworkZone::kShared, "", {}});
+  s.meta.default_policy = model::RuleAction::kDeny;
+  s.networks.push_back({"red", "198.18.0.0/24", model::NetworkZone::kShared, "", {}});
   for (int n = 0; n < kNetworks; ++n) {
     s.networks.push_back({"net" + std::to_string(n),
                           "10.0." + std::to_string(n) + ".0/24",
-                          scenario::NetworkZone::kPerTeam,
+                          model::NetworkZone::kPerTeam,
                           "",
                           {}});
   }
   s.nodes.reserve(kNetworks * kPerNetwork);
   for (int n = 0; n < kNetworks; ++n) {
     for (int k = 0; k < kPerNetwork; ++k) {
-      scenario::Node node;
+      model::Node node;
       node.name = "n" + std::to_string(n) + "-" + std::to_string(k);
       node.template_name = "micro";
       node.interfaces.push_back({"net" + std::to_string(n),
@@ -58,14 +58,14 @@ scenario::Scenario TenThousandNodes() {
       node.services.push_back({"http", "tcp", 80, {}, {}, {}});
       node.services.push_back({"ssh", "tcp", 22, {}, {}, {}});
       if (coin(rng) < 7) {
-        scenario::Vulnerability v;
+        model::Vulnerability v;
         v.id = "weak-password";
         v.service = "ssh";
         v.exploit_cost = cost(rng);
         node.vulnerabilities.push_back(v);
       }
       if (coin(rng) < 3) {
-        scenario::Vulnerability v;
+        model::Vulnerability v;
         v.id = "cgi-cmd-injection";
         v.service = "http";
         v.exploit_cost = cost(rng);
@@ -75,8 +75,8 @@ scenario::Scenario TenThousandNodes() {
     }
   }
   auto rule = [&](std::string from, std::string to, int port) {
-    scenario::FirewallRule r;
-    r.action = scenario::RuleAction::kAllow;
+    model::FirewallRule r;
+    r.action = model::RuleAction::kAllow;
     r.from = std::move(from);
     r.to = std::move(to);
     r.protocol = "tcp";
@@ -91,7 +91,7 @@ scenario::Scenario TenThousandNodes() {
     rule("net" + std::to_string(pick(rng)), "net" + std::to_string(pick(rng)), 80);
   }
   for (int i = 0; i < 10; ++i) {
-    scenario::Objective o;
+    model::Objective o;
     o.name = "flag" + std::to_string(i);
     o.node = "n" + std::to_string(kNetworks - 1 - i) + "-" + std::to_string(i);
     s.objectives.push_back(o);
@@ -100,9 +100,9 @@ scenario::Scenario TenThousandNodes() {
 }
 
 void BM_TopologyBuild10k(benchmark::State& state) {
-  scenario::Scenario s = TenThousandNodes();
+  model::Scenario s = TenThousandNodes();
   for (auto _ : state) {
-    Topology t = Topology::Build(s);
+    graph::Topology t = graph::Topology::Build(s);
     benchmark::DoNotOptimize(t.num_edges());
   }
   state.counters["nodes"] = static_cast<double>(s.nodes.size());
@@ -113,13 +113,13 @@ BENCHMARK(BM_TopologyBuild10k)->Unit(benchmark::kMillisecond);
 // Target: <= 200 ms. Includes building the attack graph (it is built per
 // call from the topology) and Dijkstra.
 void BM_CheapestAttackPaths10k(benchmark::State& state) {
-  scenario::Scenario s = TenThousandNodes();
-  Topology t = Topology::Build(s);
+  model::Scenario s = TenThousandNodes();
+  graph::Topology t = graph::Topology::Build(s);
   size_t reachable = 0, steps = 0;
   for (auto _ : state) {
-    std::vector<AttackPath> paths = t.CheapestAttackPaths();
+    std::vector<graph::AttackPath> paths = t.CheapestAttackPaths();
     reachable = steps = 0;
-    for (const AttackPath& p : paths) {
+    for (const graph::AttackPath& p : paths) {
       reachable += p.reachable;
       steps += p.steps.size();
     }
@@ -134,30 +134,30 @@ void BM_CheapestAttackPaths10k(benchmark::State& state) {
 BENCHMARK(BM_CheapestAttackPaths10k)->Unit(benchmark::kMillisecond);
 
 // 50 nodes per team over five networks, a red zone, a realistic rule set.
-scenario::Scenario FiftyNodesPerTeam() {
-  scenario::Scenario s;
+model::Scenario FiftyNodesPerTeam() {
+  model::Scenario s;
   s.file = "bench.lua";
   s.meta.name = "bench-plan";
-  s.networks.push_back({"red", "198.18.0.0/24", scenario::NetworkZone::kShared, "", {}});
+  s.networks.push_back({"red", "198.18.0.0/24", model::NetworkZone::kShared, "", {}});
   const char* nets[] = {"dmz", "internal", "servers", "users", "mgmt"};
   for (int n = 0; n < 5; ++n) {
     s.networks.push_back(
-        {nets[n], "10.10." + std::to_string(n) + ".0/24", scenario::NetworkZone::kPerTeam, "", {}});
+        {nets[n], "10.10." + std::to_string(n) + ".0/24", model::NetworkZone::kPerTeam, "", {}});
   }
-  scenario::Node attacker;
+  model::Node attacker;
   attacker.name = "attacker";
   attacker.template_name = "micro";
   attacker.interfaces.push_back({"red", "198.18.0.10", {}});
   s.nodes.push_back(attacker);
   for (int k = 0; k < 50; ++k) {
-    scenario::Node node;
+    model::Node node;
     node.name = "host" + std::to_string(k);
     node.template_name = "micro";
     int n = k % 5;
     node.interfaces.push_back(
         {nets[n], "10.10." + std::to_string(n) + "." + std::to_string(10 + k), {}});
     node.services.push_back({"http", "tcp", 80, {nets[(n + 1) % 5]}, {}, {}});
-    scenario::Vulnerability v;
+    model::Vulnerability v;
     v.id = "cgi-cmd-injection";
     v.service = "http";
     v.exploit_cost = 1 + k % 7;
@@ -165,14 +165,14 @@ scenario::Scenario FiftyNodesPerTeam() {
     s.nodes.push_back(std::move(node));
   }
   for (int n = 0; n < 5; ++n) {
-    scenario::FirewallRule r;
+    model::FirewallRule r;
     r.from = n == 0 ? "red" : nets[n - 1];
     r.to = nets[n];
     r.protocol = "tcp";
     r.port_min = r.port_max = 80;
     s.rules.push_back(r);
   }
-  scenario::Objective o;
+  model::Objective o;
   o.name = "mgmt-flag";
   o.node = "host49";
   s.objectives.push_back(o);
@@ -181,7 +181,7 @@ scenario::Scenario FiftyNodesPerTeam() {
 
 // The planning half of benchmark (a), on a scenario built in C++.
 void BM_MakePlan100Teams50Nodes(benchmark::State& state) {
-  scenario::Scenario s = FiftyNodesPerTeam();
+  model::Scenario s = FiftyNodesPerTeam();
   PlanOptions o;
   o.team_count = 100;
   size_t domains = 0;
@@ -210,7 +210,7 @@ void BM_LoadValidatePlan100Teams50Nodes(benchmark::State& state) {
   lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
   size_t domains = 0;
   for (auto _ : state) {
-    Result<scenario::Scenario> s = scenario::LoadValidScenario(dir.string(), lo);
+    Result<model::Scenario> s = scenario::LoadValidScenario(dir.string(), lo);
     if (!s.ok()) {
       state.SkipWithError(s.status().message().c_str());
       break;

@@ -34,7 +34,7 @@ ExercisePlan ScenarioPlan() {
   ExercisePlan ep;
   ep.plan = *plan;
   for (const auto& d : plan->domains) {
-    const scenario::Node* n = s->FindNode(d.node);
+    const model::Node* n = s->FindNode(d.node);
     if (!n || d.is_router) continue;
     for (const auto& svc : n->services) ep.services[d.key].push_back({svc.name, svc.protocol, svc.port});
   }

@@ -1,4 +1,4 @@
-#include "livefire/scoring/checks.h"
+#include "livefire/checks/checks.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,11 +16,11 @@
 #include <functional>
 #include <thread>
 
-#include "livefire/scoring/check_pool.h"
-#include "livefire/scoring/live.h"
-#include "livefire/scoring/schedule.h"
+#include "livefire/checks/check_pool.h"
+#include "livefire/live/live.h"
+#include "livefire/checks/schedule.h"
 
-namespace livefire::scoring {
+namespace livefire::checks {
 namespace {
 
 using namespace std::chrono_literals;
@@ -461,7 +461,7 @@ TEST(CheckPool, ShutsDownWhileChecksHang) {
 }
 
 TEST(Schedule, DeterministicJitteredRounds) {
-  scenario::ScoringParams p;  // 60 s +- 5 s
+  model::ScoringParams p;  // 60 s +- 5 s
   std::vector<SimTime> a, b, other;
   for (int k = 0; k < 50; ++k) {
     a.push_back(CheckTime(42, "blue1", "portal", "http", k, p));
@@ -486,7 +486,7 @@ TEST(Schedule, DeterministicJitteredRounds) {
 }
 
 TEST(Schedule, DrivesTheRuntimeScheduler) {
-  scenario::ScoringParams p;
+  model::ScoringParams p;
   Scheduler sched;
   std::vector<std::tuple<std::string, int64_t, SimTime>> due;
   CheckScheduler cs(sched, 7, p, {Target("http", 80), Target("ssh", 22)},
@@ -506,9 +506,9 @@ TEST(Schedule, DrivesTheRuntimeScheduler) {
 }
 
 }  // namespace
-}  // namespace livefire::scoring
+}  // namespace livefire::checks
 
-namespace livefire::scoring {
+namespace livefire::checks {
 namespace {
 
 // A scenario's Lua check runs on a check worker in a sandbox of its own and
@@ -538,10 +538,10 @@ node "web" {
   end } },
 }
 )";
-  scenario::Scenario s;
+  model::Scenario s;
   s.file = dir + "/scenario.lua";
   s.meta.seed = 3;
-  LuaCheckFn fn = MakeLuaCheckFn(s);
+  LuaCheckFn fn = live::MakeLuaCheckFn(s);
   CheckTarget t;
   t.team = "blue1";
   t.node = "web";
@@ -562,4 +562,4 @@ node "web" {
 }
 
 }  // namespace
-}  // namespace livefire::scoring
+}  // namespace livefire::checks

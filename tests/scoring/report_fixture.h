@@ -21,10 +21,10 @@
 
 #include "livefire/ids.h"
 #include "livefire/runtime/exercise.h"
-#include "livefire/runtime/guest_io.h"
+#include "livefire/guest/guest_io.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scoring/config.h"
-#include "livefire/scoring/live.h"
+#include "livefire/live/live.h"
 #include "livefire/status.h"
 #include "livefire/topology/plan.h"
 
@@ -62,9 +62,9 @@ struct PortalRange {
     return "";
   }
 
-  runtime::GuestReply Answer(const runtime::GuestRequest& r) {
-    using Op = runtime::GuestRequest::Op;
-    runtime::GuestReply out;
+  guest::GuestReply Answer(const guest::GuestRequest& r) {
+    using Op = guest::GuestRequest::Op;
+    guest::GuestReply out;
     const std::string& c = r.command;
     if (r.op == Op::kHttp) {  // the portal's front page, from the host
       out.http_status = 200;
@@ -199,12 +199,12 @@ class ScriptedChecks : public runtime::Extension {
 inline Status RecordPortalExercise(const std::string& state_dir, const ExerciseId& id) {
   scenario::LoadOptions lo;
   lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  LF_ASSIGN_OR_RETURN(scenario::Scenario s, scenario::LoadValidScenario(PortalScenarioDir(), lo));
+  LF_ASSIGN_OR_RETURN(model::Scenario s, scenario::LoadValidScenario(PortalScenarioDir(), lo));
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s));
   PortalRange range;
   range.plan = &plan;
-  runtime::ScriptedGuestIo guest(
-      [&range](const runtime::GuestRequest& r) { return range.Answer(r); });
+  guest::ScriptedGuestIo guest(
+      [&range](const guest::GuestRequest& r) { return range.Answer(r); });
   runtime::ExerciseOptions o;
   o.state_dir = state_dir;
   o.id = id;
@@ -212,7 +212,7 @@ inline Status RecordPortalExercise(const std::string& state_dir, const ExerciseI
   o.bind_bus = false;
   o.created_extra = {{"scoring", scoring::ConfigToJson(scoring::MakeScoringConfig(s))}};
   LF_ASSIGN_OR_RETURN(auto ex, runtime::Exercise::Open(s, plan, guest, o));
-  scoring::LiveScoring live(s, plan, {.run_checks = false});
+  live::LiveScoring live(s, plan, {.run_checks = false});
   ScriptedChecks checks(range);
   ex->AddExtension(&checks);
   ex->AddExtension(&live);

@@ -14,10 +14,10 @@
 #include <fstream>
 #include <set>
 
-#include "livefire/scoring/report.h"
+#include "livefire/report/report.h"
 #include "report_fixture.h"
 
-namespace livefire::scoring {
+namespace livefire::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -36,7 +36,7 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   auto created = (*st)->Read({.kind = std::string(kinds::kExerciseCreated), .limit = 1});
   ASSERT_TRUE(created.ok());
-  auto config = ConfigFromEvents(*created);
+  auto config = scoring::ConfigFromEvents(*created);
   ASSERT_TRUE(config.ok());
   auto in = ReadReportInput(**st, *config);
   ASSERT_TRUE(in.ok()) << in.status().ToString();
@@ -99,4 +99,4 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
 }
 
 }  // namespace
-}  // namespace livefire::scoring
+}  // namespace livefire::report

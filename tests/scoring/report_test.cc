@@ -2,7 +2,7 @@
 // provincial-portal scenario (report_fixture.h): the numbers it shows are
 // the ones the scenario's timing implies, its ledger adds up to the
 // scoreboard, and the HTML is self-contained and escapes what teams wrote.
-#include "livefire/scoring/report.h"
+#include "livefire/report/report.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include "livefire/scoring/scoreboard.h"
 #include "report_fixture.h"
 
-namespace livefire::scoring {
+namespace livefire::report {
 namespace {
 
 using testing_report::TempDir;
@@ -31,7 +31,7 @@ class Report : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     auto created = (*st)->Read({.kind = std::string(kinds::kExerciseCreated), .limit = 1});
     ASSERT_TRUE(created.ok());
-    auto config = ConfigFromEvents(*created);
+    auto config = scoring::ConfigFromEvents(*created);
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     auto in = ReadReportInput(**st, *config);
     ASSERT_TRUE(in.ok()) << in.status().ToString();
@@ -42,7 +42,7 @@ class Report : public ::testing::Test {
         testing_report::PortalScenarioDir(),
         {.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates"});
     ASSERT_TRUE(sc.ok()) << sc.status().ToString();
-    scenario_ = new scenario::Scenario(std::move(sc).value());
+    scenario_ = new model::Scenario(std::move(sc).value());
     input_->scenario = scenario_;
     auto r = BuildReport(*input_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -81,7 +81,7 @@ class Report : public ::testing::Test {
   }
 
   static inline TempDir* dir_ = nullptr;
-  static inline scenario::Scenario* scenario_ = nullptr;
+  static inline model::Scenario* scenario_ = nullptr;
   static inline ReportInput* input_ = nullptr;
   static inline ReportData* report_ = nullptr;
 };
@@ -185,15 +185,15 @@ TEST_F(Report, UndetectedTechniquesAreLessons) {
 TEST_F(Report, LedgerSumsToTheScoreboard) {
   auto scores = Replay(input_->config, input_->events);
   ASSERT_TRUE(scores.ok());
-  Scoreboard board = MakeScoreboard(*scores, input_->config.params.weights);
+  scoring::Scoreboard board = scoring::MakeScoreboard(*scores, input_->config.params.weights);
   for (const auto* list : {&report_->blue, &report_->red}) {
     for (const auto& t : *list) {
       SCOPED_TRACE(t.team.name);
-      const TeamScore& expected = scores->teams.at(t.team.name);
-      std::array<double, kCategoryCount> sums{};
+      const scoring::TeamScore& expected = scores->teams.at(t.team.name);
+      std::array<double, scoring::kCategoryCount> sums{};
       for (const auto& e : t.ledger) sums[static_cast<int>(e.category)] += e.delta;
       double total = 0;
-      for (Category c : kCategories) {
+      for (scoring::Category c : scoring::kCategories) {
         int i = static_cast<int>(c);
         EXPECT_NEAR(sums[i], expected.category[i], 1e-9) << CategoryName(c);
         total += Weight(input_->config.params.weights, c) * sums[i];
@@ -301,4 +301,4 @@ TEST(ReportBuild, OutOfOrderLogIsAnError) {
 }
 
 }  // namespace
-}  // namespace livefire::scoring
+}  // namespace livefire::report

@@ -199,14 +199,14 @@ TEST(Scorer, DetectionDecaysLinearlyAndCreditsEachActionOnce) {
 }
 
 TEST(Scorer, DecayShapes) {
-  scenario::ScoringParams p;  // full 5m, zero 60m, floor 0.1
+  model::ScoringParams p;  // full 5m, zero 60m, floor 0.1
   EXPECT_DOUBLE_EQ(DecayFactor(p, Duration::Minutes(5)), 1.0);
   EXPECT_DOUBLE_EQ(DecayFactor(p, Duration::Minutes(60)), 0.1);
   EXPECT_DOUBLE_EQ(DecayFactor(p, Duration::Hours(3)), 0.1);
   // Half way (32.5 min): linear 1 - 0.9 x 0.5 = 0.55; quadratic 1 - 0.9 x 0.25 = 0.775.
   Duration half = Duration::Seconds(1950);
   EXPECT_DOUBLE_EQ(DecayFactor(p, half), 0.55);
-  p.ttd_decay = scenario::DecayShape::kQuadratic;
+  p.ttd_decay = model::DecayShape::kQuadratic;
   EXPECT_DOUBLE_EQ(DecayFactor(p, half), 0.775);
 }
 
@@ -475,7 +475,7 @@ TEST(Replay, EqualsLiveScoresAndMatchesRecordedChanges) {
 TEST(Replay, ConfigTravelsInTheLog) {
   ScoringConfig c = BaseConfig();
   c.params.sla_penalty = 7.5;
-  c.params.ttd_decay = scenario::DecayShape::kQuadratic;
+  c.params.ttd_decay = model::DecayShape::kQuadratic;
   c.params.late_grace = Duration::Minutes(45);
   Event created;
   created.seq = 1;
@@ -490,7 +490,7 @@ TEST(Replay, ConfigTravelsInTheLog) {
 }
 
 TEST(Config, ValidationNamesTheParameterAndPlace) {
-  scenario::ScoringParams p;
+  model::ScoringParams p;
   p.loc = {"scenarios/x/scenario.lua", 42};
   p.ttd_zero_credit = Duration::Minutes(1);
   Status st = ValidateParams(p);
@@ -500,7 +500,7 @@ TEST(Config, ValidationNamesTheParameterAndPlace) {
   p = {};
   p.sla_penalty = -1;
   EXPECT_EQ(ValidateParams(p).message(), "scoring: scoring.sla_penalty must be >= 0 (is -1)");
-  EXPECT_TRUE(ValidateParams(scenario::ScoringParams{}).ok());
+  EXPECT_TRUE(ValidateParams(model::ScoringParams{}).ok());
   json bad = {{"params", {{"check_interval", 60}}}};
   EXPECT_EQ(ConfigFromJson(bad).status().message(),
             "scoring params: 'check_interval' is not a duration string");

@@ -4,13 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "livefire/topology/graph.h"
+#include "livefire/graph/topology.h"
 
-namespace livefire::topology {
+namespace livefire::graph {
 namespace {
 
-using scenario::NetworkZone;
-using scenario::RuleAction;
+using model::NetworkZone;
+using model::RuleAction;
 
 // A small scenario built in C++: a shared red network, a per-team DMZ and an
 // internal network, default deny.
@@ -22,15 +22,15 @@ class Builder {
     s_.meta.default_policy = RuleAction::kDeny;
   }
   Builder& Net(std::string name, std::string cidr, NetworkZone z = NetworkZone::kPerTeam) {
-    scenario::Network n;
+    model::Network n;
     n.name = std::move(name);
     n.cidr = std::move(cidr);
     n.zone = z;
     s_.networks.push_back(n);
     return *this;
   }
-  scenario::Node& Node(std::string name, std::vector<std::pair<std::string, std::string>> ifs) {
-    scenario::Node n;
+  model::Node& Node(std::string name, std::vector<std::pair<std::string, std::string>> ifs) {
+    model::Node n;
     n.name = std::move(name);
     n.template_name = "micro";
     for (auto& [net, addr] : ifs) n.interfaces.push_back({net, addr, {}});
@@ -39,7 +39,7 @@ class Builder {
   }
   Builder& Rule(RuleAction a, std::string from, std::string to, std::string proto, int pmin = 0,
                 int pmax = 0) {
-    scenario::FirewallRule r;
+    model::FirewallRule r;
     r.action = a;
     r.from = std::move(from);
     r.to = std::move(to);
@@ -51,30 +51,30 @@ class Builder {
     return *this;
   }
   Builder& Objective(std::string name, std::string node,
-                     scenario::ObjectiveKind k = scenario::ObjectiveKind::kReadFlag) {
-    scenario::Objective o;
+                     model::ObjectiveKind k = model::ObjectiveKind::kReadFlag) {
+    model::Objective o;
     o.name = std::move(name);
     o.node = std::move(node);
     o.kind = k;
     s_.objectives.push_back(o);
     return *this;
   }
-  scenario::Scenario& s() { return s_; }
+  model::Scenario& s() { return s_; }
 
  private:
-  scenario::Scenario s_;
+  model::Scenario s_;
 };
 
-void AddService(scenario::Node& n, std::string name, std::string proto, int port) {
-  scenario::Service sv;
+void AddService(model::Node& n, std::string name, std::string proto, int port) {
+  model::Service sv;
   sv.name = std::move(name);
   sv.protocol = std::move(proto);
   sv.port = port;
   n.services.push_back(sv);
 }
 
-void AddVuln(scenario::Node& n, std::string id, std::string service, double cost) {
-  scenario::Vulnerability v;
+void AddVuln(model::Node& n, std::string id, std::string service, double cost) {
+  model::Vulnerability v;
   v.id = std::move(id);
   v.service = std::move(service);
   v.exploit_cost = cost;
@@ -226,7 +226,7 @@ Builder Chains() {
   b.Rule(RuleAction::kAllow, "red", "dmz", "tcp", 1, 1024)
       .Rule(RuleAction::kAllow, "dmz", "internal", "tcp", 3306, 3306);
   b.Objective("db-flag", "db")
-      .Objective("portal-up", "portal", scenario::ObjectiveKind::kKeepAvailable);
+      .Objective("portal-up", "portal", model::ObjectiveKind::kKeepAvailable);
   return b;
 }
 
@@ -303,7 +303,7 @@ TEST(AttackPaths, AllSimplePathsBoundedAndSorted) {
   auto& s = b.s();
   b.Net("core", "10.10.3.0/24");
   s.nodes[3].interfaces = {{"core", "10.10.3.20", {}}};
-  scenario::Node& app = b.Node("app", {{"internal", "10.10.2.30"}});
+  model::Node& app = b.Node("app", {{"internal", "10.10.2.30"}});
   AddService(app, "ssh", "tcp", 22);
   AddVuln(app, "weak-password", "ssh", 1);
   s.rules.pop_back();
@@ -348,4 +348,4 @@ TEST(AttackPaths, Deterministic) {
 }
 
 }  // namespace
-}  // namespace livefire::topology
+}  // namespace livefire::graph

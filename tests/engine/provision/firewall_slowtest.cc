@@ -402,10 +402,10 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
   router.template_name = "micro";
   router.is_router = true;
   router.interfaces = {{"blue1.lan", router_lan, 24, ""}, {"red", router_red, 24, ""}};
-  router.router_default_policy = scenario::RuleAction::kDeny;
-  auto rule = [](scenario::RuleAction a, std::string from, std::string to, std::string proto,
+  router.router_default_policy = model::RuleAction::kDeny;
+  auto rule = [](model::RuleAction a, std::string from, std::string to, std::string proto,
                  int port, int line, std::string what) {
-    scenario::FirewallRule r;
+    model::FirewallRule r;
     r.action = a;
     r.from = std::move(from);
     r.to = std::move(to);
@@ -416,9 +416,9 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
     return r;
   };
   router.router_rules = {
-      rule(scenario::RuleAction::kAllow, red_ + ".0/24", lan_ + ".0/24", "tcp", 80, 1, "web"),
-      rule(scenario::RuleAction::kDeny, "*", server + "/32", "tcp", 23, 2, "no telnet"),
-      rule(scenario::RuleAction::kAllow, red_ + ".0/24", "*", "icmp", 0, 3, "ping in")};
+      rule(model::RuleAction::kAllow, red_ + ".0/24", lan_ + ".0/24", "tcp", 80, 1, "web"),
+      rule(model::RuleAction::kDeny, "*", server + "/32", "tcp", 23, 2, "no telnet"),
+      rule(model::RuleAction::kAllow, red_ + ".0/24", "*", "icmp", 0, 3, "ping in")};
   Result<std::string> ruleset = RouterRuleset(router);
   ASSERT_TRUE(ruleset.ok()) << ruleset.status().ToString();
   ASSERT_TRUE(PushFile("fwrouter", std::string(kRouterRulesetPath), *ruleset).ok());

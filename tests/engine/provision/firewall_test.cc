@@ -23,8 +23,8 @@ namespace livefire::provision {
 namespace {
 
 namespace fs = std::filesystem;
-using scenario::FirewallRule;
-using scenario::RuleAction;
+using model::FirewallRule;
+using model::RuleAction;
 using topology::PlannedDomain;
 
 FirewallRule Rule(RuleAction action, std::string from, std::string to, std::string proto,
@@ -367,7 +367,7 @@ TEST_F(NftCheck, AcceptsEveryHandBuiltRuleset) {
 }
 
 TEST_F(NftCheck, AcceptsTheProvincialPortalRouters) {
-  Result<scenario::Scenario> s = scenario::LoadValidScenario(std::string(LIVEFIRE_SOURCE_DIR) +
+  Result<model::Scenario> s = scenario::LoadValidScenario(std::string(LIVEFIRE_SOURCE_DIR) +
                                                              "/scenarios/provincial-portal");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   topology::PlanOptions opt;

@@ -247,8 +247,8 @@ TEST(ProvisionGuest, RoutersBootFailClosedAndNodesGetPlanRoutes) {
 TEST_F(ProvisionTest, StateKeepsRouterRulesForLaterReverts) {
   auto p = Open();
   RangePlan plan = TwoTeamPlan();
-  scenario::FirewallRule rule;
-  rule.action = scenario::RuleAction::kAllow;
+  model::FirewallRule rule;
+  rule.action = model::RuleAction::kAllow;
   rule.from = "172.16.0.0/24";
   rule.to = "10.64.5.0/24";
   rule.protocol = "tcp";
@@ -266,12 +266,12 @@ TEST_F(ProvisionTest, StateKeepsRouterRulesForLaterReverts) {
 }
 
 TEST(ProvisionGuest, SpecsFromScenarioMapServicesFlagsAndFiles) {
-  scenario::Scenario s;
+  model::Scenario s;
   s.dir = "/nonexistent";
-  scenario::Node n;
+  model::Node n;
   n.name = "web";
   n.template_name = "micro";
-  scenario::Service http;
+  model::Service http;
   http.name = "portal";
   http.protocol = "tcp";
   http.port = 8080;
@@ -280,9 +280,9 @@ TEST(ProvisionGuest, SpecsFromScenarioMapServicesFlagsAndFiles) {
   n.vulnerabilities.push_back({"cgi-cmd-injection"});
   n.files.push_back({"/etc/motd", "hello", "", 0644, {}});
   s.nodes.push_back(n);
-  scenario::Objective o;
+  model::Objective o;
   o.node = "web";
-  o.kind = scenario::ObjectiveKind::kReadFlag;
+  o.kind = model::ObjectiveKind::kReadFlag;
   o.flag = "FLAG{1}";
   s.objectives.push_back(o);
   o.path = "/var/secret.txt";

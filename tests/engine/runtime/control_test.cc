@@ -29,7 +29,7 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   ASSERT_TRUE(s.ok()) << s.status().message();
   auto plan = topology::MakePlan(*s);
   ASSERT_TRUE(plan.ok());
-  ScriptedGuestIo guest([](const GuestRequest&) { return GuestReply{}; });
+  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
   ExerciseId id("lf-test-control");
   ExerciseOptions o;
   o.state_dir = dir.string();

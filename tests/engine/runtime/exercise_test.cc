@@ -38,7 +38,7 @@ struct TempDir {
   static inline int counter = 0;
 };
 
-scenario::Scenario LoadMini() {
+model::Scenario LoadMini() {
   scenario::LoadOptions lo;
   lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
   auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
@@ -53,16 +53,16 @@ struct FakeRange {
   std::set<std::string> defaced;
   std::vector<std::string> calls;
 
-  GuestReply Answer(const GuestRequest& r) {
+  guest::GuestReply Answer(const guest::GuestRequest& r) {
     calls.push_back(fmt::format("{} {} {} {}", r.team, ToString(r.op), r.node,
-                                r.op == GuestRequest::Op::kExec ? r.command : r.path));
-    GuestReply out;
-    if (r.op == GuestRequest::Op::kHttp) {
+                                r.op == guest::GuestRequest::Op::kExec ? r.command : r.path));
+    guest::GuestReply out;
+    if (r.op == guest::GuestRequest::Op::kHttp) {
       out.http_status = 200;
       out.out = defaced.count(r.team) ? "HACKED" : "<h1>Welcome</h1>";
       return out;
     }
-    if (r.op != GuestRequest::Op::kExec) return out;
+    if (r.op != guest::GuestRequest::Op::kExec) return out;
     if (r.command.rfind("wget", 0) == 0) {
       out.out = "<h1>Welcome</h1>";
     } else if (r.command == "cat /root/flag.txt") {
@@ -120,10 +120,10 @@ std::vector<const Event*> Find(const std::vector<Event>& log, std::string_view k
 
 struct Fixture {
   TempDir dir;
-  scenario::Scenario scenario = LoadMini();
+  model::Scenario scenario = LoadMini();
   topology::RangePlan plan = *topology::MakePlan(scenario);
   FakeRange range;
-  ScriptedGuestIo guest{[this](const GuestRequest& r) { return range.Answer(r); }};
+  guest::ScriptedGuestIo guest{[this](const guest::GuestRequest& r) { return range.Answer(r); }};
   ExerciseId id{"lf-test-mini"};
 
   ExerciseOptions Options() {

@@ -9,14 +9,14 @@
 namespace livefire::runtime {
 namespace {
 
-using scenario::AfterOutcome;
-using scenario::Inject;
-using scenario::TriggerKind;
+using model::AfterOutcome;
+using model::Inject;
+using model::TriggerKind;
 
 Inject At(std::string name, Duration at) {
   Inject i;
   i.name = std::move(name);
-  i.owner = scenario::InjectOwner::kRed;
+  i.owner = model::InjectOwner::kRed;
   i.trigger.kind = TriggerKind::kAt;
   i.trigger.at = at;
   return i;
@@ -35,7 +35,7 @@ Inject After(std::string name, std::string pre, AfterOutcome on, Duration delay)
 // Records fires as "name@team@seconds" and answers each fire through a
 // scripted outcome, as the runtime does when a body finishes.
 struct Harness {
-  scenario::Scenario s;
+  model::Scenario s;
   Scheduler sched;
   std::vector<std::string> log;
   std::map<std::string, std::vector<Outcome>> script;  // per inject, outcomes in order
@@ -204,7 +204,7 @@ TEST(Triggers, ChainsAcrossTeamsStayIndependent) {
 }
 
 TEST(Triggers, RestoreFromHistoryReArmsWhatWasPending) {
-  scenario::Scenario s;
+  model::Scenario s;
   s.injects.push_back(At("exploit", Duration::Seconds(10)));
   s.injects.push_back(After("lateral", "exploit", AfterOutcome::kSuccess, Duration::Minutes(5)));
   Inject late = At("late", Duration::Minutes(30));
@@ -229,7 +229,7 @@ TEST(Triggers, RestoreFromHistoryReArmsWhatWasPending) {
 }
 
 TEST(Triggers, RestoreLeavesAnInterruptedRunInFlight) {
-  scenario::Scenario s;
+  model::Scenario s;
   s.injects.push_back(At("exploit", Duration::Seconds(10)));
   Scheduler sched(SimTime::Start() + Duration::Minutes(1));
   TriggerEngine e(s, {"blue1"}, sched, {});

@@ -18,7 +18,7 @@ TEST(LoadedPlan, GeneratedScenarioLoadsValidatesAndPlans) {
   testing::WriteGeneratedScenario(dir, 3, 10);
   scenario::LoadOptions lo;
   lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  Result<scenario::Scenario> s = scenario::LoadValidScenario(dir.string(), lo);
+  Result<model::Scenario> s = scenario::LoadValidScenario(dir.string(), lo);
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(s.ok()) << s.status().message();
   Result<RangePlan> p = MakePlan(*s);

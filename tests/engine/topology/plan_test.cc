@@ -14,30 +14,30 @@
 namespace livefire::topology {
 namespace {
 
-using scenario::NetworkZone;
-using scenario::RuleAction;
+using model::NetworkZone;
+using model::RuleAction;
 using ::testing::HasSubstr;
 
 // A provincial portal range built in C++: a shared red zone, a DMZ, an
 // internal network and a management network per blue team.
-scenario::Scenario Provincial() {
-  scenario::Scenario s;
+model::Scenario Provincial() {
+  model::Scenario s;
   s.file = "scenario.lua";
   s.meta.name = "provincial";
   s.meta.loc = {"scenario.lua", 2};
   s.meta.default_policy = RuleAction::kDeny;
-  auto team = [&](std::string name, scenario::TeamRole role) {
-    scenario::Team t;
+  auto team = [&](std::string name, model::TeamRole role) {
+    model::Team t;
     t.name = std::move(name);
     t.role = role;
     s.teams.push_back(t);
   };
-  team("white", scenario::TeamRole::kWhite);
-  team("red1", scenario::TeamRole::kRed);
-  team("hanoi", scenario::TeamRole::kBlue);
-  team("hue", scenario::TeamRole::kBlue);
+  team("white", model::TeamRole::kWhite);
+  team("red1", model::TeamRole::kRed);
+  team("hanoi", model::TeamRole::kBlue);
+  team("hue", model::TeamRole::kBlue);
   auto net = [&](std::string name, std::string cidr, NetworkZone z, int line) {
-    scenario::Network n;
+    model::Network n;
     n.name = std::move(name);
     n.cidr = std::move(cidr);
     n.zone = z;
@@ -50,8 +50,8 @@ scenario::Scenario Provincial() {
   net("mgmt", "10.10.3.0/26", NetworkZone::kPerTeam, 13);
   int line = 20;
   auto node = [&](std::string name,
-                  std::vector<std::pair<std::string, std::string>> ifs) -> scenario::Node& {
-    scenario::Node n;
+                  std::vector<std::pair<std::string, std::string>> ifs) -> model::Node& {
+    model::Node n;
     n.name = std::move(name);
     n.template_name = "micro";
     n.loc = {"scenario.lua", line++};
@@ -59,17 +59,17 @@ scenario::Scenario Provincial() {
     s.nodes.push_back(std::move(n));
     return s.nodes.back();
   };
-  auto service = [](scenario::Node& n, std::string name, std::string proto, int port,
+  auto service = [](model::Node& n, std::string name, std::string proto, int port,
                     std::vector<std::string> from) {
-    scenario::Service sv;
+    model::Service sv;
     sv.name = std::move(name);
     sv.protocol = std::move(proto);
     sv.port = port;
     sv.reachable_from = std::move(from);
     n.services.push_back(sv);
   };
-  auto vuln = [](scenario::Node& n, std::string id, std::string svc, double cost) {
-    scenario::Vulnerability v;
+  auto vuln = [](model::Node& n, std::string id, std::string svc, double cost) {
+    model::Vulnerability v;
     v.id = std::move(id);
     v.service = std::move(svc);
     v.exploit_cost = cost;
@@ -94,7 +94,7 @@ scenario::Scenario Provincial() {
   vuln(admin, "weak-password", "telnet", 3);
   auto rule = [&](RuleAction a, std::string from, std::string to, std::string proto, int pmin,
                   int pmax) {
-    scenario::FirewallRule r;
+    model::FirewallRule r;
     r.action = a;
     r.from = std::move(from);
     r.to = std::move(to);
@@ -108,10 +108,10 @@ scenario::Scenario Provincial() {
   rule(RuleAction::kAllow, "dmz", "internal", "tcp", 21, 21);
   rule(RuleAction::kAllow, "internal", "dmz", "any", 0, 0);
   rule(RuleAction::kDeny, "*", "mgmt", "any", 0, 0);
-  scenario::Objective o;
+  model::Objective o;
   o.name = "docs-flag";
   o.node = "docs";
-  o.kind = scenario::ObjectiveKind::kReadFlag;
+  o.kind = model::ObjectiveKind::kReadFlag;
   s.objectives.push_back(o);
   o.name = "admin-flag";
   o.node = "admin";
@@ -164,7 +164,7 @@ std::string CheckPlan(const RangePlan& p) {
 }
 
 TEST(Plan, CollisionFreeForEveryTeamCount) {
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   for (int n = 1; n <= 200; ++n) {
     PlanOptions o;
     o.team_count = n;
@@ -187,7 +187,7 @@ TEST(Plan, TeamsComeFromTheScenarioUnlessOverridden) {
   EXPECT_EQ(p->FindDomain("", "attacker")->key, "attacker");
   EXPECT_EQ(p->FindDomain("blue1", "portal"), nullptr);
 
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.teams.erase(s.teams.begin() + 2, s.teams.end());
   Result<RangePlan> none = MakePlan(s);
   ASSERT_FALSE(none.ok());
@@ -255,7 +255,7 @@ TEST(Plan, RoutersJoinEachTeamToTheSharedZone) {
   // Rules are translated to the copy: networks to CIDRs, nodes to /32s,
   // wildcards kept, order kept.
   std::vector<std::string> rules;
-  for (const scenario::FirewallRule& r : r2->router_rules) {
+  for (const model::FirewallRule& r : r2->router_rules) {
     rules.push_back(r.from + ">" + r.to + ":" + r.protocol + "/" + std::to_string(r.port_min) +
                     "-" + std::to_string(r.port_max) + "@" + std::to_string(r.loc.line));
   }
@@ -269,11 +269,11 @@ TEST(Plan, RoutersJoinEachTeamToTheSharedZone) {
 }
 
 TEST(Plan, NoRouterForASingleNetworkTeam) {
-  scenario::Scenario s;
+  model::Scenario s;
   s.file = "scenario.lua";
   s.meta.name = "lab";
   s.networks.push_back({"lab", "10.0.0.0/24", NetworkZone::kPerTeam, "", {}});
-  scenario::Node n;
+  model::Node n;
   n.name = "box";
   n.template_name = "micro";
   n.interfaces.push_back({"lab", "10.0.0.10", {}});
@@ -304,7 +304,7 @@ TEST(Plan, LayersFollowServiceDependencies) {
   EXPECT_EQ(p->FindDomain("", "attacker")->layer, 3);  // attackers last
 
   // Without the cycle the chain shows: dns -> portal -> docs -> admin.
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.nodes[2].services[0].reachable_from = {"dmz"};       // dns serves portal
   s.nodes[1].services[0].reachable_from = {"internal"};  // portal serves docs, ws, admin
   s.nodes[3].services[0].reachable_from = {"mgmt"};      // docs serves admin
@@ -350,7 +350,7 @@ TEST(Plan, AttackPathsComeFromTheTopology) {
   ASSERT_TRUE(p->attack_paths[1].reachable);
   EXPECT_EQ(p->attack_paths[1].steps.size(), 3u);
   EXPECT_DOUBLE_EQ(p->attack_paths[1].cost, 6);
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.nodes[5].interfaces.pop_back();  // admin on mgmt only
   Result<RangePlan> walled = MakePlan(s);
   ASSERT_TRUE(walled.ok());
@@ -358,7 +358,7 @@ TEST(Plan, AttackPathsComeFromTheTopology) {
 }
 
 TEST(Plan, PoolTooSmallIsAClearError) {
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.meta.address_pool = "10.64.0.0/24";
   Result<RangePlan> p = MakePlan(s);
   ASSERT_FALSE(p.ok());
@@ -394,7 +394,7 @@ TEST(Plan, PoolTooSmallIsAClearError) {
 }
 
 TEST(Plan, SharedNetworkTooSmallForRouters) {
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.networks[0].cidr = "198.18.0.0/29";  // 6 usable: host, attacker, 4 legs
   s.nodes[0].interfaces[0].address = "198.18.0.2";
   PlanOptions o;
@@ -409,7 +409,7 @@ TEST(Plan, SharedNetworkTooSmallForRouters) {
 }
 
 TEST(Plan, BadNodeAddressesNameTheLine) {
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.nodes[1].interfaces[0].address = "10.10.9.10";  // portal, line 21
   EXPECT_THAT(MakePlan(s).status().message(),
               HasSubstr("scenario.lua:21: node portal: address 10.10.9.10 on dmz (10.10.1.0/24) is "
@@ -446,7 +446,7 @@ TEST(Plan, DeterministicJsonAndStableMacs) {
 }
 
 TEST(Plan, TeamNodeWithASharedLegGetsAnAddressPerCopy) {
-  scenario::Scenario s = Provincial();
+  model::Scenario s = Provincial();
   s.nodes[1].interfaces.push_back({"red", "198.18.0.20", {}});  // portal also on red
   PlanOptions o;
   o.team_count = 3;

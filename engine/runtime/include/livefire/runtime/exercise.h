@@ -1,0 +1,176 @@
+#pragma once
+// One exercise's engine loop (`livefire run ID`). Single-threaded by design:
+// the loop owns the clock, the injects' Lua state and the event log; network
+// and libvirt I/O happen on worker threads (the control server, GuestIo,
+// extensions such as service checks) and come back through queues the loop
+// drains (Zeek's OnLoop). Every state change is an event: appended to the
+// SQLite store, published on the ZeroMQ bus, and shown to extensions.
+//
+// Time: exercise time only (Scheduler). Real-time mode paces it against the
+// wall clock with a speed factor (Pacer); fast mode jumps from event to event
+// but waits while guest operations are outstanding, so injects see the same
+// exercise times they would at any speed.
+//
+// Recovery: Open() on an exercise that already has events rebuilds the clock,
+// the speed, the pause state and every inject's state from the log, records
+// an error outcome for runs the crash interrupted, and re-arms the rest.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "livefire/event.h"
+#include "livefire/ids.h"
+#include "livefire/lua/sandbox.h"
+#include "livefire/guest/guest_io.h"
+#include "livefire/model/model.h"
+#include "livefire/scheduler.h"
+#include "livefire/status.h"
+#include "livefire/topology/plan.h"
+
+namespace livefire::bus {
+struct Request;
+}
+namespace livefire::store {
+class EventStore;
+}
+
+namespace livefire::runtime {
+
+class TriggerEngine;
+
+// What extensions (scoring, checks) may do with the running exercise. Only
+// from the engine thread, except Wake().
+class ExerciseContext {
+ public:
+  virtual ~ExerciseContext() = default;
+  virtual SimTime Now() const = 0;
+  virtual Scheduler& scheduler() = 0;
+  virtual const model::Scenario& scenario() const = 0;
+  virtual const topology::RangePlan& plan() const = 0;
+  virtual const ExerciseId& id() const = 0;
+  virtual bool paused() const = 0;
+  // Appends an event at Now() (store, bus, extensions) and returns it.
+  virtual Result<Event> Record(const std::string& team, std::string_view kind,
+                               nlohmann::json payload) = 0;
+  // Publishes a message on the bus without storing it (e.g. the scoreboard,
+  // which is derived from stored events and can be recomputed).
+  virtual void PublishDerived(const std::string& team, std::string_view kind,
+                              const nlohmann::json& payload) = 0;
+  // Thread-safe: a worker has results for its extension's OnLoop.
+  virtual void Wake() = 0;
+  // Per-team metrics kept with the exercise (maturity assessment input).
+  virtual Status SaveMetric(const std::string& team, const std::string& metric,
+                            double value) = 0;
+};
+
+class Extension {
+ public:
+  virtual ~Extension() = default;
+  virtual std::string_view name() const = 0;
+  // Every event in seq order: on recovery first the stored ones (replaying =
+  // true), then each new one as it is recorded.
+  virtual void OnEvent(ExerciseContext& ctx, const Event& e, bool replaying) = 0;
+  // The exercise (re)starts at ctx.Now(): schedule periodic work here.
+  virtual void OnStart(ExerciseContext& ctx) { (void)ctx; }
+  // Each loop iteration: drain your own queues without blocking.
+  virtual void OnLoop(ExerciseContext& ctx) { (void)ctx; }
+  // Work handed to threads and not yet back: fast mode does not advance the
+  // clock while any is outstanding, so results keep their exercise time.
+  virtual size_t Outstanding() const { return 0; }
+  // Extra fields for the status reply (e.g. the scoreboard).
+  virtual std::optional<nlohmann::json> OnStatus(ExerciseContext& ctx) {
+    (void)ctx;
+    return std::nullopt;
+  }
+  virtual void OnEnd(ExerciseContext& ctx) { (void)ctx; }
+};
+
+struct ExerciseOptions {
+  std::string state_dir;  // exercises live in <state_dir>/exercises/<id>/
+  ExerciseId id;
+  std::string uri;        // libvirt URI the range runs on (recorded)
+  double speed = 1.0;     // exercise seconds per wall second
+  // On recovery, use the last speed recorded in the log instead of `speed`.
+  bool keep_recorded_speed = false;
+  bool fast = false;      // as fast as possible when nothing external is awaited
+  bool bind_bus = true;   // false: no ZeroMQ sockets (tests)
+  std::string events_endpoint;   // "" = ipc under the exercise folder
+  std::string control_endpoint;  // "" = ipc under the exercise folder
+  Duration checkpoint_interval = Duration::Seconds(30);
+  // End earlier than the scenario's duration (tests, dry runs).
+  std::optional<Duration> stop_after;
+  // Budgets for every inject body, condition and callback (per resume).
+  size_t lua_memory_limit = size_t{32} << 20;
+  int64_t lua_instruction_limit = 10'000'000;
+  Duration guest_timeout = Duration::Seconds(60);  // default for ctx.exec and friends
+  // Merged into the exercise.created payload (e.g. the scoring rules, so that
+  // a replay needs nothing but the log).
+  nlohmann::json created_extra = nlohmann::json::object();
+  // Called from the loop after each iteration that recorded events (e.g. the
+  // CLI's live scoreboard). Optional.
+  std::function<void(ExerciseContext&)> on_tick;
+};
+
+class Exercise : public ExerciseContext {
+ public:
+  // Opens (or resumes) the exercise. `scenario` and `plan` must outlive it;
+  // `guest` is the agent boundary (live range or test double).
+  static Result<std::unique_ptr<Exercise>> Open(const model::Scenario& scenario,
+                                                const topology::RangePlan& plan, guest::GuestIo& guest,
+                                                ExerciseOptions options);
+  ~Exercise() override;
+
+  // Extensions must be added before Run() and outlive it.
+  void AddExtension(Extension* ext);
+
+  // Runs until the scenario's duration (or stop_after) is reached, or Stop().
+  Status Run();
+  // Ends the exercise now (exercise.stopped, exercise.ended). Thread-safe.
+  void Stop() { stop_requested_.store(true); }
+  // Leaves the loop without ending the exercise (Ctrl-C of the engine): a
+  // later Open()+Run() resumes it. Thread-safe and async-signal-safe.
+  void Shutdown() { shutdown_requested_.store(true); }
+  // Whether Run() returned because the exercise ended (vs. a Shutdown()).
+  bool ended() const;
+
+  // ---- ExerciseContext ----
+  SimTime Now() const override;
+  Scheduler& scheduler() override;
+  const model::Scenario& scenario() const override;
+  const topology::RangePlan& plan() const override;
+  const ExerciseId& id() const override;
+  bool paused() const override;
+  Result<Event> Record(const std::string& team, std::string_view kind,
+                       nlohmann::json payload) override;
+  void PublishDerived(const std::string& team, std::string_view kind,
+                      const nlohmann::json& payload) override;
+  void Wake() override;
+  Status SaveMetric(const std::string& team, const std::string& metric, double value) override;
+
+  // For `why` and tests.
+  const TriggerEngine& triggers() const;
+  store::EventStore& store();
+  bool recovered() const;
+
+  struct Impl;
+
+ private:
+  explicit Exercise(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> shutdown_requested_{false};
+};
+
+// Explains, from the event log alone, why an inject has not fired (yet) for
+// a team: the same trigger logic as the live engine, rebuilt from history.
+Result<std::string> ExplainInject(const model::Scenario& scenario,
+                                  const std::vector<Event>& log, const std::string& inject,
+                                  const std::string& team);
+
+}  // namespace livefire::runtime

@@ -1,0 +1,714 @@
+#include "livefire/runtime/exercise.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <mutex>
+
+#include <unistd.h>
+
+#include "livefire/bus/bus.h"
+#include "livefire/bus/protocol.h"
+#include "livefire/runtime/triggers.h"
+#include "livefire/store/event_store.h"
+#include "inject_runner.h"
+
+namespace livefire::runtime {
+
+namespace k = livefire::kinds;
+using nlohmann::json;
+using model::Inject;
+using model::InjectOwner;
+using WallClock = std::chrono::steady_clock;
+
+namespace {
+
+int64_t WallNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view OwnerName(InjectOwner o) { return model::ToString(o); }
+
+// The trigger history an inject.fired / inject.outcome event stands for.
+std::optional<InjectHistory> HistoryFromEvent(const Event& e) {
+  if (e.kind != k::kInjectFired && e.kind != k::kInjectOutcome) return std::nullopt;
+  InjectHistory h;
+  h.inject = e.payload.value("inject", "");
+  h.team = e.team;
+  h.fired = e.kind == k::kInjectFired;
+  h.time = e.time;
+  if (!h.fired) {
+    h.outcome = ParseOutcome(e.payload.value("outcome", "error")).value_or(Outcome::kError);
+  }
+  return h;
+}
+
+// A submission waiting for its transaction to commit before it is acknowledged.
+struct PendingAck {
+  bus::PendingRequest request;
+  Status status;
+  int64_t seq = 0;
+};
+
+}  // namespace
+
+struct Exercise::Impl : public InjectRunner::Host {
+  Impl(const model::Scenario& s, const topology::RangePlan& p, guest::GuestIo& g, ExerciseOptions o)
+      : scenario(s), plan(p), guest(g), options(std::move(o)),
+        pacer(SimTime::Start(), options.speed, WallClock::now()) {}
+
+  const model::Scenario& scenario;
+  const topology::RangePlan& plan;
+  guest::GuestIo& guest;
+  ExerciseOptions options;
+  Exercise* self = nullptr;
+
+  std::unique_ptr<Scheduler> sched;
+  Pacer pacer;
+  std::unique_ptr<store::EventStore> store;
+  std::unique_ptr<bus::Context> bus_ctx;
+  std::unique_ptr<bus::EventPublisher> publisher;
+  std::unique_ptr<bus::ControlServer> control;
+  std::unique_ptr<TriggerEngine> triggers;
+  std::unique_ptr<InjectRunner> runner;
+  std::vector<Extension*> extensions;
+  std::vector<std::string> bound_endpoints;
+
+  bool recovered = false;
+  bool ended = false;
+  bool paused = false;
+  std::vector<InjectHistory> history;  // from the log, for Restore()
+  SimTime resume_time;
+  uint64_t next_guest_id = 1;
+  bool recorded_since_tick = false;
+  std::string stop_reason = "stop requested";
+  std::string stop_by = "white cell";
+
+  std::mutex ack_mu;
+  std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
+
+  SimTime End() const {
+    Duration d = options.stop_after ? *options.stop_after : scenario.meta.duration;
+    return SimTime::Start() + d;
+  }
+
+  // ---- InjectRunner::Host ----
+  SimTime Now() const override { return sched->Now(); }
+  Result<Event> Record(const std::string& team, std::string_view kind, json payload) override {
+    Event e;
+    e.time = sched->Now();
+    e.wall_ns = WallNowNs();
+    e.team = team;
+    e.kind = std::string(kind);
+    e.payload = std::move(payload);
+    LF_ASSIGN_OR_RETURN(Event stored, store->Append(std::move(e)));
+    Dispatch(stored);
+    return stored;
+  }
+  uint64_t SubmitGuest(guest::GuestRequest request) override {
+    request.id = next_guest_id++;
+    uint64_t id = request.id;
+    guest.Submit(std::move(request));
+    return id;
+  }
+  void After(Duration d, std::function<void()> fn, std::string label) override {
+    sched->After(d, [fn = std::move(fn)](SimTime) { fn(); }, std::move(label));
+  }
+  void Finished(const Inject& inject, const std::string& team, Outcome outcome,
+                const std::string& reason) override {
+    double points = outcome == Outcome::kSuccess   ? inject.points_success
+                    : outcome == Outcome::kFailure ? inject.points_failure
+                                                   : 0.0;
+    json p = {{"inject", inject.name},
+              {"side", OwnerName(inject.owner)},
+              {"outcome", ToString(outcome)},
+              {"reason", reason},
+              {"points", points}};
+    if (!inject.technique.empty()) p["technique"] = inject.technique;
+    if (!inject.target.empty()) p["node"] = inject.target;
+    (void)Record(team, k::kInjectOutcome, std::move(p));
+    Status s = triggers->OnOutcome(inject.name, team, outcome);
+    if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
+  }
+
+  void ConditionResult(const Inject& inject, const std::string& team,
+                       const Result<bool>& met) override {
+    if (!met.ok()) {
+      (void)Record(team, k::kInjectSkipped,
+                   {{"inject", inject.name}, {"reason", "condition error: " + met.status().message()}});
+    }
+    Status s = triggers->OnConditionResult(inject.name, team, met.ok() && *met);
+    if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
+  }
+
+  // Publishes and shows a stored event to the extensions.
+  void Dispatch(const Event& e) {
+    recorded_since_tick = true;
+    if (publisher) {
+      Status s = publisher->Publish(e);
+      if (!s.ok()) spdlog::warn("publish event {}: {}", e.seq, s.message());
+    }
+    for (Extension* x : extensions) x->OnEvent(*self, e, false);
+  }
+
+  // ---- set-up and recovery ----
+  Status OpenStore();
+  Status LoadHistory();
+  Status RecordNewExercise();
+  void WireTriggers();
+
+  // ---- the loop ----
+  void HandleControl();
+  void HandleRequest(const bus::PendingRequest& pr);
+  void SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
+                     std::string_view kind, json payload);
+  void AnswerAcks();
+  void DrainGuest();
+  json StatusJson();
+  std::string ByWhom(const bus::Request& r) const {
+    if (!r.team.empty()) return r.team;
+    return r.client.empty() ? "control" : r.client;
+  }
+};
+
+// ---- set-up -------------------------------------------------------------------
+
+Status Exercise::Impl::OpenStore() {
+  LF_ASSIGN_OR_RETURN(store, store::EventStore::OpenExercise(options.state_dir, options.id));
+  return Status::Ok();
+}
+
+Status Exercise::Impl::RecordNewExercise() {
+  store::ExerciseRecord rec;
+  rec.id = options.id.str();
+  rec.scenario = scenario.meta.name;
+  rec.title = scenario.meta.title;
+  rec.organisation = scenario.meta.organisation;
+  rec.year = scenario.meta.year;
+  rec.security_level = scenario.meta.security_level;
+  rec.seed = scenario.meta.seed;
+  rec.created_wall = WallNowNs();
+  rec.uri = options.uri;
+  rec.status = "created";
+  LF_RETURN_IF_ERROR(store->PutExercise(rec));
+  for (const auto& t : scenario.teams) {
+    LF_RETURN_IF_ERROR(store->PutTeam({t.name, std::string(model::ToString(t.role)),
+                                       t.organisation, t.members}));
+  }
+  // Blue teams generated by --teams N are not in the scenario's list.
+  for (const auto& t : plan.blue_teams) {
+    if (!scenario.FindTeam(t)) LF_RETURN_IF_ERROR(store->PutTeam({t, "blue", "", 0}));
+  }
+  for (const auto& d : plan.domains) {
+    if (d.is_router) continue;
+    LF_RETURN_IF_ERROR(store->PutNode({d.team, d.node, d.security_level, d.value}));
+  }
+  json teams = json::array();
+  for (const auto& t : plan.blue_teams) teams.push_back(t);
+  json created = options.created_extra.is_object() ? options.created_extra : json::object();
+  created.update(json{{"scenario", scenario.meta.name},
+                 {"title", scenario.meta.title},
+                 {"organisation", scenario.meta.organisation},
+                 {"year", scenario.meta.year},
+                 {"security_level", scenario.meta.security_level},
+                 {"seed", scenario.meta.seed},
+                 {"duration_ns", scenario.meta.duration.nanos()},
+                 {"blue_teams", teams}});
+  return Record("", k::kExerciseCreated, std::move(created)).status();
+}
+
+Status Exercise::Impl::LoadHistory() {
+  double speed = options.speed;
+  bool was_paused = false;
+  SimTime last;
+  int64_t count = 0;
+  Status scan = store->Scan({}, [&](const Event& e) {
+    ++count;
+    last = std::max(last, e.time);
+    if (e.kind == k::kExerciseEnded) ended = true;
+    if (e.kind == k::kExercisePaused) was_paused = true;
+    if (e.kind == k::kExerciseResumed) was_paused = false;
+    if (e.kind == k::kClockCheckpoint) was_paused = e.payload.value("paused", was_paused);
+    const bool carries_speed = e.kind == k::kExerciseSpeed || e.kind == k::kExerciseStarted ||
+                               e.kind == k::kClockCheckpoint;
+    if (carries_speed && e.payload.contains("speed") && e.payload["speed"].is_number()) {
+      speed = e.payload["speed"].get<double>();
+    }
+    if (auto h = HistoryFromEvent(e)) history.push_back(std::move(*h));
+    return true;
+  });
+  LF_RETURN_IF_ERROR(scan);
+  if (count == 0) return Status::Ok();
+  if (ended) {
+    return Status::FailedPrecondition(fmt::format(
+        "exercise {} already ended at {}; its log is kept for reports and replay",
+        options.id.str(), FormatClock(last)));
+  }
+  recovered = true;
+  resume_time = last;
+  // A restart keeps the speed the white cell last set, unless the operator
+  // gives one again.
+  if (options.keep_recorded_speed) options.speed = speed;
+  paused = was_paused;
+  return Status::Ok();
+}
+
+void Exercise::Impl::WireTriggers() {
+  TriggerEngine::Hooks hooks;
+  hooks.fire = [this](const Inject& inj, const std::string& team, SimTime) {
+    json p = {{"inject", inj.name}, {"side", OwnerName(inj.owner)}};
+    if (!inj.technique.empty()) p["technique"] = inj.technique;
+    if (!inj.target.empty()) p["node"] = inj.target;
+    (void)Record(team, k::kInjectFired, p);
+    // Ground truth for scoring detections: every red attempt with a technique.
+    if (inj.owner == InjectOwner::kRed && !inj.technique.empty()) {
+      (void)Record(team, k::kRedAction,
+                   {{"node", inj.target}, {"technique", inj.technique}, {"inject", inj.name},
+                    {"detail", inj.description}});
+    }
+    runner->Start(inj, team);
+  };
+  hooks.poll = [this](const Inject& inj, const std::string& team,
+                      SimTime) -> std::optional<bool> {
+    Result<std::optional<bool>> r = runner->Poll(inj, team);
+    if (!r.ok()) {
+      (void)Record(team, k::kInjectSkipped,
+                   {{"inject", inj.name}, {"reason", "condition error: " + r.status().message()}});
+      return false;
+    }
+    return *r;
+  };
+  hooks.armed = [this](const Inject& inj, const std::string& team, SimTime at) {
+    (void)Record(team, k::kInjectArmed,
+                 {{"inject", inj.name}, {"side", OwnerName(inj.owner)}, {"at_ns", at.nanos()}});
+  };
+  triggers = std::make_unique<TriggerEngine>(scenario, plan.blue_teams, *sched, std::move(hooks));
+}
+
+// ---- control ------------------------------------------------------------------
+
+json Exercise::Impl::StatusJson() {
+  json running = json::array();
+  for (const auto& [inj, team] : triggers->InFlight()) running.push_back({{"inject", inj}, {"team", team}});
+  json j = {{"exercise", options.id.str()},
+            {"scenario", scenario.meta.name},
+            {"time_ns", sched->Now().nanos()},
+            {"clock", FormatClock(sched->Now())},
+            {"end_ns", End().nanos()},
+            {"speed", pacer.speed()},
+            {"fast", options.fast},
+            {"paused", paused},
+            {"running", running},
+            {"guest_in_flight", guest.in_flight()},
+            {"events", store->head().seq}};
+  if (control) j["control"] = control->counters().ToJson();
+  for (Extension* x : extensions) {
+    if (auto extra = x->OnStatus(*self)) j[std::string(x->name())] = *extra;
+  }
+  return j;
+}
+
+void Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
+                                   std::string_view kind, json payload) {
+  Event e;
+  e.time = sched->Now();
+  e.wall_ns = WallNowNs();
+  e.team = team;
+  e.kind = std::string(kind);
+  e.payload = std::move(payload);
+  Event shown = e;
+  const int64_t before = store->head().seq;
+  store->AppendDurable(std::move(e), [this, pr](const Status& s, const Event& ev) {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    acks.push_back({pr, s, ev.seq});
+  });
+  // A failed append does not advance the head (its callback already queued the error).
+  if (store->head().seq == before) return;
+  // The store assigned seq and hash on this thread; show the event now so that
+  // scoring and the bus see events in seq order.
+  store::Head h = store->head();
+  shown.seq = h.seq;
+  shown.hash = h.hash;
+  Dispatch(shown);
+}
+
+void Exercise::Impl::AnswerAcks() {
+  std::deque<PendingAck> ready;
+  {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    ready.swap(acks);
+  }
+  for (const PendingAck& a : ready) {
+    if (!control) continue;
+    if (a.status.ok()) {
+      control->Reply(a.request, {{"seq", a.seq}, {"durable", true}});
+    } else {
+      control->ReplyError(a.request, bus::errors::kInternal,
+                          "not stored: " + a.status.message());
+    }
+  }
+}
+
+void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  auto reject = [&](std::string_view code, const std::string& msg) {
+    control->ReplyError(pr, code, msg);
+  };
+  auto team_role = [&](const std::string& name) -> std::optional<model::TeamRole> {
+    if (const model::Team* t = scenario.FindTeam(name)) return t->role;
+    if (std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) != plan.blue_teams.end()) {
+      return model::TeamRole::kBlue;
+    }
+    return std::nullopt;
+  };
+  const json& a = r.args;
+  switch (r.type) {
+    case bus::RequestType::kStatus:
+      control->Reply(pr, StatusJson());
+      return;
+    case bus::RequestType::kPause:
+      if (!paused) {
+        pacer.Pause(WallClock::now());
+        paused = true;
+        (void)Record("", k::kExercisePaused, {{"by", ByWhom(r)}, {"reason", a.value("reason", "")}});
+      }
+      control->Reply(pr, {{"paused", true}, {"time_ns", sched->Now().nanos()}});
+      return;
+    case bus::RequestType::kResume:
+      if (paused) {
+        pacer.Resume(WallClock::now());
+        paused = false;
+        (void)Record("", k::kExerciseResumed, {{"by", ByWhom(r)}});
+      }
+      control->Reply(pr, {{"paused", false}, {"time_ns", sched->Now().nanos()}});
+      return;
+    case bus::RequestType::kSpeed: {
+      double speed = a.contains("speed") && a["speed"].is_number() ? a["speed"].get<double>() : 0;
+      Status s = pacer.SetSpeed(speed, WallClock::now());
+      if (!s.ok()) return reject(bus::errors::kBadRequest, s.message());
+      (void)Record("", k::kExerciseSpeed, {{"speed", speed}, {"by", ByWhom(r)}});
+      control->Reply(pr, {{"speed", speed}});
+      return;
+    }
+    case bus::RequestType::kFireInject: {
+      std::string name = a.value("inject", "");
+      std::string team = r.team;  // "" = every blue team
+      Status s = triggers->FireManual(name, team);
+      if (!s.ok()) {
+        return reject(s.code() == StatusCode::kNotFound ? bus::errors::kNotFound
+                                                        : bus::errors::kRejected,
+                      s.message());
+      }
+      control->Reply(pr, {{"fired", name}, {"team", team}, {"time_ns", sched->Now().nanos()}});
+      return;
+    }
+    case bus::RequestType::kSubmitReport: {
+      auto role = team_role(r.team);
+      if (role != model::TeamRole::kBlue) {
+        return reject(bus::errors::kRejected,
+                      fmt::format("incident reports come from blue teams; '{}' is not one", r.team));
+      }
+      std::string node = a.value("node", "");
+      if (!node.empty() && !scenario.FindNode(node)) {
+        return reject(bus::errors::kNotFound, fmt::format("no node named '{}'", node));
+      }
+      json p = {{"node", node},
+                {"technique", a.value("technique", "")},
+                {"observed_at", a.value("observed_at_ns", sched->Now().nanos())},
+                {"description", a.value("description", "")},
+                {"by", r.client.empty() ? r.team : r.client}};
+      SubmitDurable(pr, r.team, k::kSubmissionReport, std::move(p));
+      return;
+    }
+    case bus::RequestType::kSubmitFinding: {
+      auto role = team_role(r.team);
+      if (role != model::TeamRole::kRed) {
+        return reject(bus::errors::kRejected,
+                      fmt::format("findings come from red teams; '{}' is not one", r.team));
+      }
+      json p = {{"node", a.value("node", "")},
+                {"vulnerability", a.value("vulnerability", "")},
+                {"evidence", a.value("evidence", "")},
+                {"against", a.value("against", "")},
+                {"by", r.team}};
+      SubmitDurable(pr, a.value("against", r.team), k::kSubmissionFinding, std::move(p));
+      return;
+    }
+    case bus::RequestType::kSubmitFlag: {
+      auto role = team_role(r.team);
+      if (!role) return reject(bus::errors::kRejected, fmt::format("unknown team '{}'", r.team));
+      std::string flag = a.value("flag", "");
+      const model::Objective* hit = nullptr;
+      for (const auto& o : scenario.objectives) {
+        if (!o.flag.empty() && o.flag == flag) hit = &o;
+      }
+      std::string against = a.value("against", "");
+      json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
+      if (hit) p["objective"] = hit->name;
+      // The event belongs to the copy the flag was taken from (when given).
+      SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
+      if (hit && !against.empty()) {
+        (void)Record(against, k::kObjectiveReached,
+                     {{"node", hit->node},
+                      {"objective", hit->name},
+                      {"kind", model::ToString(hit->kind)},
+                      {"by", r.team},
+                      {"via", "flag"}});
+      }
+      return;
+    }
+    case bus::RequestType::kGrade: {
+      // team = the graded team; the grader is the client (the white cell's
+      // console). Authentication of clients is a later step.
+      auto role = team_role(r.team);
+      if (role != model::TeamRole::kBlue && role != model::TeamRole::kRed) {
+        return reject(bus::errors::kBadRequest,
+                      fmt::format("grade needs the graded team; '{}' is not a red or blue team", r.team));
+      }
+      std::string rubric = a.value("rubric", "");
+      if (rubric != "0" && rubric != "50" && rubric != "100") {
+        return reject(bus::errors::kBadRequest,
+                      "rubric must be \"0\", \"50\" or \"100\" (percent of the points)");
+      }
+      json p = {{"rubric", std::stoi(rubric)},
+                {"points", a.value("points", 0.0)},
+                {"grader", r.client.empty() ? std::string("white cell") : r.client},
+                {"comment", a.value("comment", "")}};
+      if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
+      SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
+      return;
+    }
+    case bus::RequestType::kStop:
+      stop_reason = a.value("reason", "stopped by the white cell");
+      stop_by = ByWhom(r);
+      self->Stop();
+      control->Reply(pr, {{"stopping", true}, {"time_ns", sched->Now().nanos()}});
+      return;
+  }
+  reject(bus::errors::kBadRequest, "unhandled request type");
+}
+
+void Exercise::Impl::HandleControl() {
+  if (!control) return;
+  for (const bus::PendingRequest& pr : control->Poll(256)) HandleRequest(pr);
+}
+
+void Exercise::Impl::DrainGuest() {
+  for (const guest::GuestReply& r : guest.Drain()) runner->OnGuestReply(r);
+}
+
+// ---- Exercise -------------------------------------------------------------------
+
+Exercise::Exercise(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->self = this; }
+Exercise::~Exercise() {
+  // Close the sockets, then remove their ipc files: a stale socket file would
+  // make clients believe an engine is still running.
+  impl_->control.reset();
+  impl_->publisher.reset();
+  for (const std::string& ep : impl_->bound_endpoints) {
+    if (ep.rfind("ipc://", 0) == 0) ::unlink(ep.substr(6).c_str());
+  }
+}
+
+Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario,
+                                                 const topology::RangePlan& plan, guest::GuestIo& guest,
+                                                 ExerciseOptions options) {
+  if (options.id.empty()) return Status::InvalidArgument("exercise id is empty");
+  if (plan.blue_teams.empty()) return Status::InvalidArgument("the plan has no blue team");
+  auto impl = std::make_unique<Impl>(scenario, plan, guest, std::move(options));
+  Impl& m = *impl;
+  LF_RETURN_IF_ERROR(m.OpenStore());
+  LF_RETURN_IF_ERROR(m.LoadHistory());
+  m.sched = std::make_unique<Scheduler>(m.recovered ? m.resume_time : SimTime::Start());
+  m.pacer = Pacer(m.sched->Now(), m.options.speed, WallClock::now());
+  if (m.paused) m.pacer.Pause(WallClock::now());
+
+  if (m.options.bind_bus) {
+    m.bus_ctx = std::make_unique<bus::Context>();
+    auto eps = bus::DefaultEndpoints(m.options.state_dir, m.options.id);
+    if (!eps.ok()) return eps.status();
+    std::string ev = m.options.events_endpoint.empty() ? eps->events : m.options.events_endpoint;
+    std::string ct = m.options.control_endpoint.empty() ? eps->control : m.options.control_endpoint;
+    LF_ASSIGN_OR_RETURN(m.publisher, bus::EventPublisher::Bind(*m.bus_ctx, ev, m.options.id));
+    m.bound_endpoints.push_back(ev);
+    LF_ASSIGN_OR_RETURN(m.control, bus::ControlServer::Bind(*m.bus_ctx, ct));
+    m.bound_endpoints.push_back(ct);
+  }
+
+  InjectRunner::Options ro;
+  ro.memory_limit = m.options.lua_memory_limit;
+  ro.instruction_limit = m.options.lua_instruction_limit;
+  ro.guest_timeout = m.options.guest_timeout;
+  ro.seed = scenario.meta.seed;
+  LF_ASSIGN_OR_RETURN(m.runner, InjectRunner::Load(scenario, plan, m, ro));
+  m.WireTriggers();
+  return std::unique_ptr<Exercise>(new Exercise(std::move(impl)));
+}
+
+void Exercise::AddExtension(Extension* ext) { impl_->extensions.push_back(ext); }
+
+Status Exercise::Run() {
+  Impl& m = *impl_;
+  // Extensions rebuild their state from the log first (scores, check rounds).
+  if (m.recovered) {
+    LF_RETURN_IF_ERROR(m.store->Scan({}, [&](const Event& e) {
+      for (Extension* x : m.extensions) x->OnEvent(*this, e, true);
+      return true;
+    }));
+  } else {
+    LF_RETURN_IF_ERROR(m.RecordNewExercise());
+  }
+  LF_RETURN_IF_ERROR(m.store->SetExerciseStatus("running", WallNowNs()));
+
+  m.triggers->Restore(m.history);
+  if (m.recovered) {
+    (void)m.Record("", k::kExerciseResumed,
+                   {{"by", "engine"}, {"reason", "recovery after an engine restart"}});
+    // Runs the crash interrupted: their coroutines are gone.
+    for (const auto& [inj, team] : m.triggers->InFlight()) {
+      const Inject* i = m.scenario.FindInject(inj);
+      if (i) m.Finished(*i, team, Outcome::kError, "interrupted: the engine restarted during the run");
+    }
+  } else {
+    (void)m.Record("", k::kExerciseStarted, {{"speed", m.pacer.speed()}, {"fast", m.options.fast}});
+  }
+  m.triggers->Arm();
+  for (Extension* x : m.extensions) x->OnStart(*this);
+
+  // Periodic checkpoints let recovery resume the clock close to where it was.
+  std::function<void(SimTime)> checkpoint = [&](SimTime) {
+    (void)m.Record("", k::kClockCheckpoint, {{"speed", m.pacer.speed()}, {"paused", m.paused}});
+    m.sched->After(m.options.checkpoint_interval, checkpoint, "clock checkpoint");
+  };
+  m.sched->After(m.options.checkpoint_interval, checkpoint, "clock checkpoint");
+
+  const SimTime end = m.End();
+  std::string end_reason = "duration";
+  while (true) {
+    m.HandleControl();
+    m.DrainGuest();
+    for (Extension* x : m.extensions) x->OnLoop(*this);
+    m.AnswerAcks();
+    if (m.options.on_tick && m.recorded_since_tick) {
+      m.recorded_since_tick = false;
+      m.options.on_tick(*this);
+    }
+    if (stop_requested_.load()) {
+      end_reason = "stopped";
+      break;
+    }
+    if (shutdown_requested_.load()) {
+      // Not an end: record where the clock is so that a restart resumes here.
+      (void)m.Record("", k::kClockCheckpoint,
+                     {{"speed", m.pacer.speed()}, {"paused", m.paused}, {"shutdown", true}});
+      LF_RETURN_IF_ERROR(m.store->Flush());
+      m.AnswerAcks();
+      return m.store->SetExerciseStatus("interrupted", WallNowNs());
+    }
+    if (m.sched->Now() >= end) break;
+
+    size_t outstanding = m.guest.in_flight();
+    for (Extension* x : m.extensions) outstanding += x->Outstanding();
+    if (m.paused) {
+      m.guest.WaitForReply(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (m.options.fast) {
+      if (outstanding > 0) {
+        m.guest.WaitForReply(std::chrono::milliseconds(5));
+        continue;
+      }
+      auto next = m.sched->NextTime();
+      SimTime target = next && *next < end ? *next : end;
+      m.sched->RunUntil(target);
+      continue;
+    }
+    // Real time: run what is due, then sleep until the next event is due
+    // (at most 10 ms, to stay responsive to control requests).
+    SimTime due = std::min(m.pacer.SimAt(WallClock::now()), end);
+    if (due > m.sched->Now()) m.sched->RunUntil(due);
+    auto next = m.sched->NextTime();
+    auto wake = WallClock::now() + std::chrono::milliseconds(10);
+    if (next) wake = std::min(wake, m.pacer.WallAt(*next));
+    if (m.pacer.WallAt(end) < wake) wake = m.pacer.WallAt(end);
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - WallClock::now());
+    if (wait.count() > 0) m.guest.WaitForReply(wait);
+  }
+
+  if (end_reason == "stopped") {
+    (void)m.Record("", k::kExerciseStopped, {{"by", m.stop_by}, {"reason", m.stop_reason}});
+  }
+  for (Extension* x : m.extensions) x->OnEnd(*this);
+  (void)m.Record("", k::kExerciseEnded, {{"reason", end_reason}});
+  m.ended = true;
+  LF_RETURN_IF_ERROR(m.store->Flush());
+  m.AnswerAcks();
+  LF_RETURN_IF_ERROR(m.store->SetExerciseStatus("ended", WallNowNs()));
+  return Status::Ok();
+}
+
+SimTime Exercise::Now() const { return impl_->sched->Now(); }
+Scheduler& Exercise::scheduler() { return *impl_->sched; }
+const model::Scenario& Exercise::scenario() const { return impl_->scenario; }
+const topology::RangePlan& Exercise::plan() const { return impl_->plan; }
+const ExerciseId& Exercise::id() const { return impl_->options.id; }
+bool Exercise::paused() const { return impl_->paused; }
+Result<Event> Exercise::Record(const std::string& team, std::string_view kind, json payload) {
+  return impl_->Record(team, kind, std::move(payload));
+}
+void Exercise::PublishDerived(const std::string& team, std::string_view kind,
+                              const json& payload) {
+  if (!impl_->publisher) return;
+  Event e;
+  e.seq = 0;  // derived: not in the log
+  e.time = impl_->sched->Now();
+  e.wall_ns = WallNowNs();
+  e.team = team;
+  e.kind = std::string(kind);
+  e.payload = payload;
+  (void)impl_->publisher->Publish(e);
+}
+void Exercise::Wake() {}
+Status Exercise::SaveMetric(const std::string& team, const std::string& metric, double value) {
+  return impl_->store->PutMetric({team, metric, value});
+}
+const TriggerEngine& Exercise::triggers() const { return *impl_->triggers; }
+store::EventStore& Exercise::store() { return *impl_->store; }
+bool Exercise::recovered() const { return impl_->recovered; }
+bool Exercise::ended() const { return impl_->ended; }
+
+// ---- why, offline ----------------------------------------------------------------
+
+Result<std::string> ExplainInject(const model::Scenario& scenario,
+                                  const std::vector<Event>& log, const std::string& inject,
+                                  const std::string& team) {
+  std::vector<InjectHistory> hist;
+  std::vector<std::string> teams;
+  SimTime last;
+  for (const Event& e : log) {
+    last = std::max(last, e.time);
+    if (e.kind == k::kExerciseCreated && e.payload.contains("blue_teams")) {
+      for (const auto& t : e.payload["blue_teams"]) teams.push_back(t.get<std::string>());
+    }
+    if (auto h = HistoryFromEvent(e)) hist.push_back(std::move(*h));
+  }
+  if (teams.empty()) {
+    for (const auto* t : scenario.TeamsWithRole(model::TeamRole::kBlue)) teams.push_back(t->name);
+  }
+  if (std::find(teams.begin(), teams.end(), team) == teams.end()) {
+    return Status::NotFound(fmt::format("no blue team '{}' in this exercise (teams: {})", team,
+                                        fmt::join(teams, ", ")));
+  }
+  Scheduler sched(last);
+  TriggerEngine t(scenario, teams, sched, {});
+  t.Restore(hist);
+  t.Arm();
+  return t.Why(inject, team);
+}
+
+}  // namespace livefire::runtime
