@@ -57,8 +57,7 @@ using LuaCheckFn = std::function<CheckOutcome(const CheckTarget&, Duration timeo
 
 // Runs one check, blocking the calling thread for at most about `timeout`.
 // Never throws; every failure is a down outcome with a clear detail.
-CheckOutcome RunCheck(const CheckTarget& target, Duration timeout,
-                      const LuaCheckFn& lua = nullptr);
+CheckOutcome RunCheck(const CheckTarget& target, Duration timeout, const LuaCheckFn& lua = nullptr);
 
 // The check.result event for an outcome (seq/hash are the store's business).
 Event MakeCheckEvent(const CheckTarget& target, const CheckOutcome& outcome, SimTime time);
@@ -67,21 +66,5 @@ Event MakeCheckEvent(const CheckTarget& target, const CheckOutcome& outcome, Sim
 // check kind, at the node's first interface address in that team's copy.
 // Sorted by (team, node, service) so that scheduling is deterministic.
 std::vector<CheckTarget> CheckTargets(const model::Scenario& s, const topology::RangePlan& plan);
-
-// ---- DNS wire format (RFC 1035), the minimum an A check needs -------------
-// A standard query with recursion desired. InvalidArgument for a name that
-// is not a valid DNS name (empty label, label > 63, name > 253 bytes).
-Result<std::string> EncodeDnsQuery(uint16_t id, std::string_view name);
-
-struct DnsResponse {
-  uint16_t id = 0;
-  int rcode = 0;          // 0 NOERROR, 3 NXDOMAIN, ...
-  bool truncated = false;
-  std::vector<std::string> a_records;  // dotted quads, in answer order
-};
-// Parses a response; InvalidArgument naming what is malformed (short header,
-// not a response, a label running past the end, ...).
-Result<DnsResponse> DecodeDnsResponse(std::string_view bytes);
-std::string_view DnsRcodeName(int rcode);
 
 }  // namespace livefire::checks
