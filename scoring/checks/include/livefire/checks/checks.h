@@ -1,14 +1,15 @@
 #pragma once
 // Service checks: what the engine runs against every blue team's copy of the
-// range to score availability. Each check is a small protocol client on
-// non-blocking POSIX sockets with one deadline for the whole exchange, so a
-// hung service costs at most its timeout and never blocks the caller longer.
+// range to score availability. Each check is a small protocol client over
+// engine/net (net::TcpConn, net::HttpGet on libcurl, net::DnsQueryA on
+// c-ares) with one deadline for the whole exchange, so a hung service costs
+// at most its timeout and never blocks the caller longer.
 //
 // Kinds (scenario HealthCheck.kind):
-//   http    GET path over HTTP/1.0; status expect_status (0 = any 2xx/3xx);
+//   http    GET path (libcurl); status expect_status (0 = any 2xx/3xx);
 //           the body must contain `expect` when set
 //   tcp     connect; when `expect` is set, the banner must contain it
-//   dns     A query for `query` over UDP; `expect` (an IPv4 address) must be
+//   dns     A query for `query` over UDP (c-ares); `expect` (an IPv4 address) must be
 //           among the answers, else any A answer will do
 //   smtp    220 greeting, then EHLO answered with 250
 //   ftp     220 greeting
