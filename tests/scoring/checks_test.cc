@@ -565,5 +565,45 @@ node "web" {
   std::filesystem::remove_all(dir);
 }
 
+// ctx.http(path, {host=, headers=}) sends them: a name-based virtual host
+// answers only for its own Host.
+TEST(LuaCheck, HttpSendsHostAndHeaders) {
+  TcpServer web([](int fd, const std::atomic<bool>&) {
+    std::string req = ReadUntil(fd, "\r\n\r\n");
+    bool vhost = req.find("\r\nHost: portal.tinh.gov.vn\r\n") != std::string::npos &&
+                 req.find("\r\nX-Check: 1\r\n") != std::string::npos;
+    Send(fd, vhost ? "HTTP/1.0 200 OK\r\n\r\nportal" : "HTTP/1.0 404 Not Found\r\n\r\n");
+  });
+  const std::string dir = ::testing::TempDir() + "lf-luahdr-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/scenario.lua") << R"(
+scenario { name = "luahdr", duration = "1h" }
+team "white" { role = "white" }
+team "red1" { role = "red" }
+team "blue1" { role = "blue" }
+network "dmz" { cidr = "10.10.1.0/24" }
+node "web" {
+  template = "micro",
+  iface { network = "dmz", address = "10.10.1.10" },
+  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+    local r, err = ctx.http("/", { host = "portal.tinh.gov.vn", headers = { ["X-Check"] = "1" } })
+    if not r then return false, err end
+    return r.status == 200, "status " .. r.status
+  end } },
+}
+)";
+  model::Scenario s;
+  s.file = dir + "/scenario.lua";
+  LuaCheckFn fn = live::MakeLuaCheckFn(s);
+  CheckTarget t = Target("lua", web.port());
+  t.node = "web";
+  t.service = "http";
+  t.check.lua_check = "web/http";
+  CheckOutcome o = RunCheck(t, Duration::Seconds(10), fn);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "status 200");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace livefire::checks
