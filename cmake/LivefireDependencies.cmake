@@ -40,6 +40,8 @@ livefire_require_package(CLI11 libcli11-dev)
 livefire_require_package(fmt libfmt-dev)
 livefire_require_package(spdlog libspdlog-dev)
 livefire_require_package(OpenSSL libssl-dev)
+livefire_require_package(CURL libcurl4-openssl-dev)
+livefire_require_pkgconfig(CARES libcares libc-ares-dev)
 
 if(LIVEFIRE_BUILD_GUI)
   livefire_require_pkgconfig(IMGUI imgui libimgui-dev)

@@ -195,7 +195,7 @@ TEST(HttpCheck, GarbageIsDownWithClearDetail) {
   TcpServer s(HttpReply(std::string("\x16\x03\x01garbage\r\n", 12)));
   CheckOutcome o = RunCheck(Target("http", s.port()), kTimeout);
   EXPECT_FALSE(o.up);
-  EXPECT_EQ(o.detail, "malformed HTTP status line \"\\x16\\x03\\x01garbage\"");
+  EXPECT_EQ(o.detail.rfind("not an HTTP response", 0), 0u) << o.detail;
   TcpServer empty([](int fd, const std::atomic<bool>&) { ReadUntil(fd, "\r\n\r\n"); });
   EXPECT_EQ(RunCheck(Target("http", empty.port()), kTimeout).detail, "empty HTTP response");
 }
@@ -206,16 +206,18 @@ TEST(HttpCheck, DeadServiceIsDown) {
   EXPECT_EQ(o.detail, "connect: Connection refused");
 }
 
-TEST(HttpCheck, HungServiceTimesOutWithinTimeoutPlusMargin) {
+TEST(HttpCheck, HungServiceTimesOutAtTheDeadline) {
   TcpServer s(Hang);
   auto t0 = Clock::now();
   CheckOutcome o = RunCheck(Target("http", s.port()), kTimeout);
   auto took = Clock::now() - t0;
   EXPECT_FALSE(o.up);
   EXPECT_EQ(o.detail, "timed out after 300ms waiting for the end of the HTTP response (no data)");
-  EXPECT_GE(took, 290ms);
-  EXPECT_LT(took, 300ms + 200ms);
-  EXPECT_GE(o.latency_ms, 290);
+  // It waited for (about) the whole timeout and did not hang; how long past
+  // the deadline depends on the machine's load, so only a generous bound.
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 10s);
+  EXPECT_GE(o.latency_ms, 250);
 }
 
 TEST(HttpCheck, BadTargetsAreDownNotCrashes) {
@@ -349,15 +351,24 @@ TEST(DnsCheck, NxdomainGarbageSilenceAndDead) {
   CheckTarget t = Target("dns", nx.port());
   t.check.query = "portal.tinh.gov.vn";
   EXPECT_EQ(RunCheck(t, kTimeout).detail, "DNS NXDOMAIN for portal.tinh.gov.vn");
+  // An answer to the query whose A record runs past the end.
+  UdpServer cut([](const std::string& q) {
+    std::string r = DnsAnswer(q, {{1, 2, 3, 4}});
+    r.resize(r.size() - 2);
+    return r;
+  });
+  t.port = cut.port();
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "malformed DNS response");
+  // Datagrams that do not answer the query are ignored (c-ares drops them
+  // as possible spoofing): the server is as good as silent.
   UdpServer junk([](const std::string&) { return std::string("\x01\x02\x03", 3); });
   t.port = junk.port();
-  EXPECT_EQ(RunCheck(t, kTimeout).detail,
-            "malformed DNS response: 3 bytes, shorter than a DNS header");
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "no DNS answer within 300ms");
   UdpServer silent([](const std::string&) { return std::string(); });
   t.port = silent.port();
   auto t0 = Clock::now();
   EXPECT_EQ(RunCheck(t, kTimeout).detail, "no DNS answer within 300ms");
-  EXPECT_LT(Clock::now() - t0, 500ms);
+  EXPECT_LT(Clock::now() - t0, 10s);
   int port = 0;
   ::close(BindLoopback(SOCK_DGRAM, port));
   t.port = port;
@@ -366,28 +377,15 @@ TEST(DnsCheck, NxdomainGarbageSilenceAndDead) {
   EXPECT_EQ(dead.detail, "DNS: Connection refused");
 }
 
-TEST(DnsCodec, EncodesQueryAndRejectsBadNames) {
-  auto q = EncodeDnsQuery(0x1234, "www.gov.vn.");
-  ASSERT_TRUE(q.ok());
-  EXPECT_EQ(*q, std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
-                            "\x03www\x03gov\x02vn\x00\x00\x01\x00\x01",
-                            12 + 12 + 4));
-  EXPECT_EQ(EncodeDnsQuery(1, "a..b").status().message(),
-            "DNS name 'a..b' has a label of 0 bytes (1..63 allowed)");
-  EXPECT_FALSE(EncodeDnsQuery(1, std::string(64, 'a')).ok());
-  EXPECT_FALSE(EncodeDnsQuery(1, "").ok());
-}
-
-TEST(DnsCodec, DecodesCompressedAnswersAndRejectsTruncation) {
-  std::string query = *EncodeDnsQuery(7, "x.vn");
-  auto r = DecodeDnsResponse(DnsAnswer(query, {{1, 2, 3, 4}}));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->id, 7);
-  EXPECT_EQ(r->a_records, std::vector<std::string>{"1.2.3.4"});
-  std::string cut = DnsAnswer(query, {{1, 2, 3, 4}});
-  cut.resize(cut.size() - 2);
-  EXPECT_EQ(DecodeDnsResponse(cut).status().message(), "answer 1 data runs past the end");
-  EXPECT_EQ(DecodeDnsResponse(query).status().message(), "not a response (QR bit clear)");
+TEST(DnsCheck, BadQueryNamesAreDown) {
+  UdpServer s([](const std::string& q) { return DnsAnswer(q, {{1, 2, 3, 4}}); });
+  CheckTarget t = Target("dns", s.port());
+  t.check.query = "a..b";
+  CheckOutcome o = RunCheck(t, kTimeout);
+  EXPECT_FALSE(o.up);
+  EXPECT_NE(o.detail.find("a label of 0 bytes (1..63 allowed)"), std::string::npos) << o.detail;
+  t.check.query = "";
+  EXPECT_EQ(RunCheck(t, kTimeout).detail, "dns check has no query name");
 }
 
 TEST(LuaCheck, UsesTheRuntimesCallback) {
@@ -417,24 +415,31 @@ TEST(CheckEvent, IsAValidCheckResult) {
 }
 
 TEST(CheckPool, NeverBlocksTheLoopAndBoundsItsQueues) {
-  TcpServer hung(Hang);
+  // The hung service holds its connections until released, and the hung
+  // checks have a long timeout: while they are stuck, what the pool does is
+  // decided by events, not by how fast this machine is.
+  std::atomic<bool> release{false};
+  TcpServer hung([&](int, const std::atomic<bool>& stop) {
+    while (!stop && !release) std::this_thread::sleep_for(5ms);
+  });
   TcpServer up(HttpReply("HTTP/1.0 200 OK\r\n\r\nok"));
   CheckPool pool({.workers = 2, .max_pending = 3, .max_results = 16, .lua = nullptr});
-  auto job = [](const TcpServer& s, int round) {
-    return CheckJob{Target("http", s.port()), SimTime::FromNanos(round), round, kTimeout};
+  auto job = [](const TcpServer& s, int round, Duration timeout) {
+    return CheckJob{Target("http", s.port()), SimTime::FromNanos(round), round, timeout};
   };
-  auto t0 = Clock::now();
-  ASSERT_TRUE(pool.Submit(job(hung, 1)).ok());
-  ASSERT_TRUE(pool.Submit(job(hung, 2)).ok());
-  // Both workers are now stuck on the hung service (for at most the timeout).
+  ASSERT_TRUE(pool.Submit(job(hung, 1, Duration::Seconds(60))).ok());
+  ASSERT_TRUE(pool.Submit(job(hung, 2, Duration::Seconds(60))).ok());
+  // Both workers are now stuck on the hung service.
   while (pool.in_flight() < 2) std::this_thread::sleep_for(1ms);
-  for (int r = 3; r <= 5; ++r) ASSERT_TRUE(pool.Submit(job(up, r)).ok());
-  Status full = pool.Submit(job(up, 6));
+  for (int r = 3; r <= 5; ++r) ASSERT_TRUE(pool.Submit(job(up, r, kTimeout)).ok());
+  Status full = pool.Submit(job(up, 6, kTimeout));
   EXPECT_EQ(full.code(), StatusCode::kResourceExhausted);
-  EXPECT_LT(Clock::now() - t0, 100ms);  // submitting never waited for a check
+  // Submitting returned while both checks are still running: it never waited.
+  EXPECT_EQ(pool.in_flight(), 2u);
   std::vector<CheckResult> got;
   EXPECT_EQ(pool.Drain(got), 0u);  // nothing ready yet, and no wait
-  auto until = Clock::now() + 3s;
+  release = true;
+  auto until = Clock::now() + 20s;
   while (got.size() < 5 && Clock::now() < until) {
     pool.WaitForResult(50ms);
     pool.Drain(got);
@@ -443,7 +448,6 @@ TEST(CheckPool, NeverBlocksTheLoopAndBoundsItsQueues) {
   int ups = 0;
   for (const auto& r : got) ups += r.outcome.up;
   EXPECT_EQ(ups, 3);
-  EXPECT_LT(Clock::now() - t0, 300ms + 300ms + 300ms);
 }
 
 TEST(CheckPool, ShutsDownWhileChecksHang) {
@@ -452,12 +456,12 @@ TEST(CheckPool, ShutsDownWhileChecksHang) {
   {
     CheckPool pool({.workers = 1, .max_pending = 8, .max_results = 8, .lua = nullptr});
     for (int i = 0; i < 5; ++i) {
-      ASSERT_TRUE(pool.Submit({Target("tcp", hung.port()), {}, i, kTimeout}).ok());
+      ASSERT_TRUE(pool.Submit({Target("tcp", hung.port()), {}, i, Duration::Seconds(2)}).ok());
     }
   }
-  // One check runs to its timeout; queued ones are dropped.
-  CheckTarget t = Target("tcp", hung.port());
-  EXPECT_LT(Clock::now() - t0, 300ms + 200ms);
+  // One check runs to its timeout; queued ones are dropped (five would take
+  // 10 s, one takes 2 s: the bound tells them apart with a wide margin).
+  EXPECT_LT(Clock::now() - t0, 8s);
 }
 
 TEST(Schedule, DeterministicJitteredRounds) {
@@ -558,6 +562,46 @@ node "web" {
   CheckOutcome down = RunCheck(t, Duration::Seconds(2), fn);
   EXPECT_FALSE(down.up);
   EXPECT_NE(down.detail.find("127.0.0.1"), std::string::npos) << down.detail;
+  std::filesystem::remove_all(dir);
+}
+
+// ctx.http(path, {host=, headers=}) sends them: a name-based virtual host
+// answers only for its own Host.
+TEST(LuaCheck, HttpSendsHostAndHeaders) {
+  TcpServer web([](int fd, const std::atomic<bool>&) {
+    std::string req = ReadUntil(fd, "\r\n\r\n");
+    bool vhost = req.find("\r\nHost: portal.tinh.gov.vn\r\n") != std::string::npos &&
+                 req.find("\r\nX-Check: 1\r\n") != std::string::npos;
+    Send(fd, vhost ? "HTTP/1.0 200 OK\r\n\r\nportal" : "HTTP/1.0 404 Not Found\r\n\r\n");
+  });
+  const std::string dir = ::testing::TempDir() + "lf-luahdr-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/scenario.lua") << R"(
+scenario { name = "luahdr", duration = "1h" }
+team "white" { role = "white" }
+team "red1" { role = "red" }
+team "blue1" { role = "blue" }
+network "dmz" { cidr = "10.10.1.0/24" }
+node "web" {
+  template = "micro",
+  iface { network = "dmz", address = "10.10.1.10" },
+  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+    local r, err = ctx.http("/", { host = "portal.tinh.gov.vn", headers = { ["X-Check"] = "1" } })
+    if not r then return false, err end
+    return r.status == 200, "status " .. r.status
+  end } },
+}
+)";
+  model::Scenario s;
+  s.file = dir + "/scenario.lua";
+  LuaCheckFn fn = live::MakeLuaCheckFn(s);
+  CheckTarget t = Target("lua", web.port());
+  t.node = "web";
+  t.service = "http";
+  t.check.lua_check = "web/http";
+  CheckOutcome o = RunCheck(t, Duration::Seconds(10), fn);
+  EXPECT_TRUE(o.up) << o.detail;
+  EXPECT_EQ(o.detail, "status 200");
   std::filesystem::remove_all(dir);
 }
 

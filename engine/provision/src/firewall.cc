@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "livefire/net/address.h"
 
 namespace livefire::provision {
 namespace {
@@ -16,40 +17,23 @@ struct Cidr {
   int prefix = 32;
 };
 
-uint32_t Mask(int prefix) { return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix); }
-
 std::optional<uint32_t> ParseAddress(std::string_view s) {
-  uint32_t out = 0;
-  for (int i = 0; i < 4; ++i) {
-    if (i > 0) {
-      if (s.empty() || s.front() != '.') return std::nullopt;
-      s.remove_prefix(1);
-    }
-    unsigned octet = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), octet);
-    size_t len = static_cast<size_t>(p - s.data());
-    if (ec != std::errc() || len == 0 || len > 3 || octet > 255) return std::nullopt;
-    out = (out << 8) | octet;
-    s.remove_prefix(len);
-  }
-  if (!s.empty()) return std::nullopt;
-  return out;
+  auto a = net::ParseIpv4(s);
+  if (!a.ok()) return std::nullopt;
+  return a->value;
 }
 
-// "a.b.c.d/n" or a bare address (= /32); host bits are cleared.
-std::optional<Cidr> ParseCidr(std::string_view s) {
-  int prefix = 32;
-  if (size_t slash = s.find('/'); slash != std::string_view::npos) {
-    std::string_view p = s.substr(slash + 1);
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-    if (ec != std::errc() || end != p.data() + p.size() || p.empty() || prefix < 0 || prefix > 32) {
-      return std::nullopt;
-    }
-    s = s.substr(0, slash);
+// "a.b.c.d/n" or a bare address (= /32), by net's rules: a rule endpoint
+// with host bits set is refused rather than silently widened.
+Result<Cidr> ParseCidr(std::string_view s) {
+  if (s.find('/') == std::string_view::npos) {
+    auto a = net::ParseIpv4(s);
+    if (!a.ok()) return a.status();
+    return Cidr{a->value, 32};
   }
-  std::optional<uint32_t> a = ParseAddress(s);
-  if (!a) return std::nullopt;
-  return Cidr{*a & Mask(prefix), prefix};
+  auto c = net::ParseCidr(s);
+  if (!c.ok()) return c.status();
+  return Cidr{c->base, c->prefix};
 }
 
 std::string FormatCidr(const Cidr& c) {
@@ -151,10 +135,10 @@ Result<std::string> PortMatch(const model::FirewallRule& r, const std::string& w
 Result<std::string> AddressMatch(std::string_view field, const std::string& endpoint,
                                  const std::string& where) {
   if (endpoint == "*") return std::string();
-  std::optional<Cidr> c = ParseCidr(endpoint);
-  if (!c) {
-    return Status::InvalidArgument(
-        fmt::format("{}: '{}' is not a CIDR (a.b.c.d/n) or '*'", where, endpoint));
+  Result<Cidr> c = ParseCidr(endpoint);
+  if (!c.ok()) {
+    return Status::InvalidArgument(fmt::format("{}: '{}' is not a CIDR (a.b.c.d/n) or '*': {}",
+                                               where, endpoint, c.status().message()));
   }
   if (c->prefix == 0) return std::string("meta nfproto ipv4");
   return fmt::format("ip {} {}", field, FormatCidr(*c));
@@ -196,7 +180,7 @@ Result<std::string> RouterRuleset(const topology::PlannedDomain& router) {
     leg.name = fmt::format("eth{}", i);
     leg.network_key = f.network_key;
     leg.address = f.address;
-    leg.net = Cidr{*a & Mask(f.prefix), f.prefix};
+    leg.net = Cidr{net::NetworkOf(net::Ipv4{*a}, f.prefix)->base, f.prefix};
     leg.shared = router.team.empty() || f.network_key.rfind(team_prefix, 0) != 0;
     if (leg.shared) shared_names.push_back(leg.name);
     legs.push_back(std::move(leg));

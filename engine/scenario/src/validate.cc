@@ -1,7 +1,6 @@
 // Validation of a built scenario model: every rule of
 // docs/scenario-language.md ("Validation"), every violation reported.
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -15,6 +14,7 @@
 #include "livefire/ids.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/graph/topology.h"
+#include "livefire/net/address.h"
 #include "dsl.h"
 
 namespace livefire::scenario {
@@ -32,42 +32,26 @@ struct Cidr {
 };
 
 std::optional<uint32_t> ParseIp(const std::string& text) {
-  in_addr a{};
-  if (inet_pton(AF_INET, text.c_str(), &a) != 1) return std::nullopt;
-  return ntohl(a.s_addr);
+  auto a = net::ParseIpv4(text);
+  if (!a.ok()) return std::nullopt;
+  return a->value;
 }
 
-std::string FormatIp(uint32_t a) {
-  return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-}
-
-// Parses "a.b.c.d/p"; *why says what is wrong.
+// Parses "a.b.c.d/p" by net's rules (host bits refused, naming the
+// network); *why says what is wrong. A scenario network must be /8../30:
+// /31 and /32 leave no room for the host bridge, the router and a node, and
+// anything larger than /8 cannot be copied per team inside an address pool.
 std::optional<Cidr> ParseCidr(const std::string& text, std::string* why) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos) {
-    *why = "missing /prefix";
+  auto c = net::ParseCidr(text);
+  if (!c.ok()) {
+    *why = c.status().message();
     return std::nullopt;
   }
-  auto ip = ParseIp(text.substr(0, slash));
-  if (!ip) {
-    *why = "not an IPv4 address";
-    return std::nullopt;
-  }
-  std::string p = text.substr(slash + 1);
-  if (p.empty() || p.size() > 2 || p.find_first_not_of("0123456789") != std::string::npos) {
-    *why = "the prefix must be a number 8..30";
-    return std::nullopt;
-  }
-  Cidr c{*ip, std::stoi(p)};
-  if (c.prefix < 8 || c.prefix > 30) {
+  if (c->prefix < 8 || c->prefix > 30) {
     *why = "the prefix must be 8..30";
     return std::nullopt;
   }
-  if (c.base != c.first()) {
-    *why = fmt::format("host bits are set (did you mean {}/{}?)", FormatIp(c.first()), c.prefix);
-    return std::nullopt;
-  }
-  return c;
+  return Cidr{c->base, c->prefix};
 }
 
 class Validator {

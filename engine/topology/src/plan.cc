@@ -1,6 +1,5 @@
 #include "livefire/topology/plan.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "livefire/graph/topology.h"
+#include "livefire/net/address.h"
 
 namespace livefire::topology {
 
@@ -38,45 +38,25 @@ struct Cidr {
 };
 
 std::optional<uint32_t> ParseAddress(std::string_view text) {
-  std::string s(text);
-  in_addr a{};
-  if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
-  return ntohl(a.s_addr);
+  auto a = net::ParseIpv4(text);
+  if (!a.ok()) return std::nullopt;
+  return a->value;
 }
 
-std::string FormatAddress(uint32_t a) {
-  in_addr n{};
-  n.s_addr = htonl(a);
-  char buf[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &n, buf, sizeof buf);
-  return buf;
-}
+std::string FormatAddress(uint32_t a) { return net::Ipv4{a}.ToString(); }
 
 std::string FormatCidr(const Cidr& c) {
   return FormatAddress(c.base) + "/" + std::to_string(c.prefix);
 }
 
+// By net's rules: prefix 0..32, host bits refused (the message names the
+// network). The size policy (/29 or larger) is checked where it is needed.
 Result<Cidr> ParseCidr(std::string_view text) {
-  size_t slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    return Status::InvalidArgument("'" + std::string(text) + "' is not a CIDR (a.b.c.d/n)");
+  auto c = net::ParseCidr(text);
+  if (!c.ok()) {
+    return Status::InvalidArgument("'" + std::string(text) + "': " + c.status().message());
   }
-  auto base = ParseAddress(text.substr(0, slash));
-  std::string p(text.substr(slash + 1));
-  int prefix = -1;
-  if (!p.empty() && p.size() <= 2 && std::all_of(p.begin(), p.end(), ::isdigit)) {
-    prefix = std::stoi(p);
-  }
-  if (!base || prefix < 0 || prefix > 32) {
-    return Status::InvalidArgument("'" + std::string(text) + "' is not a CIDR (a.b.c.d/n)");
-  }
-  Cidr c{*base, prefix};
-  if ((c.base & static_cast<uint32_t>(c.size() - 1)) != 0) {
-    return Status::InvalidArgument(
-        "'" + std::string(text) + "' has host bits set (network is " +
-        FormatCidr({*base & ~static_cast<uint32_t>(c.size() - 1), prefix}) + ")");
-  }
-  return c;
+  return Cidr{c->base, c->prefix};
 }
 
 std::string Loc(const model::SourceLoc& loc) {

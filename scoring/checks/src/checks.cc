@@ -1,20 +1,18 @@
 #include "livefire/checks/checks.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <exception>
+#include <optional>
 
+#include "livefire/net/address.h"
+#include "livefire/net/conn.h"
+#include "livefire/net/dns.h"
+#include "livefire/net/http.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::checks {
@@ -27,31 +25,10 @@ using Clock = std::chrono::steady_clock;
 // a service streaming garbage cannot grow memory.
 constexpr size_t kMaxRead = 256 * 1024;
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // A failed step: `detail` goes into the check.result event as is.
 struct Failure {
   std::string detail;
 };
-
-int RemainingMs(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
-}
-
-std::string Errno(int err) { return std::strerror(err); }
 
 // Printable excerpt of what a service sent, for details.
 std::string Excerpt(std::string_view s, size_t max = 60) {
@@ -74,93 +51,52 @@ std::string Excerpt(std::string_view s, size_t max = 60) {
 
 std::string TimeoutText(Duration timeout) { return FormatDuration(timeout); }
 
-struct Sockaddr {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-};
-
-bool ParseAddress(const std::string& address, int port, Sockaddr& out) {
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out.ss);
-  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(port));
-    out.len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.ss);
-  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(port));
-    out.len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
+// Where a check's message from engine/net starts after "http://...: ".
+std::string AfterWhere(const std::string& message) {
+  size_t sep = message.find(": ");
+  return sep == std::string::npos ? message : message.substr(sep + 2);
 }
 
+// The target's port and address, checked before any I/O so that every check
+// kind reports them the same way.
+bool ValidTarget(const CheckTarget& t, Failure& f) {
+  if (t.port <= 0 || t.port > 65535) {
+    f.detail = fmt::format("invalid port {}", t.port);
+    return false;
+  }
+  unsigned char buf[16];
+  if (!net::ParseIpv4(t.address).ok() && inet_pton(AF_INET6, t.address.c_str(), buf) != 1) {
+    f.detail = fmt::format("'{}' is not a numeric IP address", t.address);
+    return false;
+  }
+  return true;
+}
+
+// A net::TcpConn that turns its errors into check details ("timed out after
+// 3s waiting for the SMTP greeting; got ...").
 class Conn {
  public:
-  Conn(Clock::time_point deadline, Duration timeout) : deadline_(deadline), timeout_(timeout) {}
+  Conn(net::Deadline deadline, Duration timeout) : deadline_(deadline), timeout_(timeout) {}
 
-  // Non-blocking connect bounded by the deadline.
-  bool Connect(const CheckTarget& t, int type, Failure& f) {
-    Sockaddr addr;
-    if (t.port <= 0 || t.port > 65535) {
-      f.detail = fmt::format("invalid port {}", t.port);
+  bool Connect(const CheckTarget& t, Failure& f) {
+    auto c = net::TcpConn::Connect(t.address, t.port, deadline_);
+    if (!c.ok()) {
+      f.detail = c.status().code() == StatusCode::kDeadlineExceeded
+                     ? fmt::format("connect timed out after {}", TimeoutText(timeout_))
+                     : c.status().message();
       return false;
     }
-    if (!ParseAddress(t.address, t.port, addr)) {
-      f.detail = fmt::format("'{}' is not a numeric IP address", t.address);
-      return false;
-    }
-    int fd = ::socket(addr.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      f.detail = "socket: " + Errno(errno);
-      return false;
-    }
-    fd_ = std::make_unique<Fd>(fd);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr.ss), addr.len) == 0) return true;
-    if (errno != EINPROGRESS) {
-      f.detail = "connect: " + Errno(errno);
-      return false;
-    }
-    pollfd p{fd, POLLOUT, 0};
-    int n = ::poll(&p, 1, RemainingMs(deadline_));
-    if (n == 0) {
-      f.detail = fmt::format("connect timed out after {}", TimeoutText(timeout_));
-      return false;
-    }
-    if (n < 0) {
-      f.detail = "poll: " + Errno(errno);
-      return false;
-    }
-    int err = 0;
-    socklen_t len = sizeof(err);
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      f.detail = "connect: " + Errno(err);
-      return false;
-    }
+    conn_.emplace(std::move(c).value());
     return true;
   }
 
   bool Write(std::string_view data, Failure& f) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_->get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        f.detail = "send: " + Errno(errno);
-        return false;
-      }
-      pollfd p{fd_->get(), POLLOUT, 0};
-      if (::poll(&p, 1, RemainingMs(deadline_)) <= 0) {
-        f.detail = fmt::format("send timed out after {}", TimeoutText(timeout_));
-        return false;
-      }
-    }
-    return true;
+    Status s = conn_->Write(data, deadline_);
+    if (s.ok()) return true;
+    f.detail = s.code() == StatusCode::kDeadlineExceeded
+                   ? fmt::format("send timed out after {}", TimeoutText(timeout_))
+                   : s.message();
+    return false;
   }
 
   // Reads into buf until done(buf) holds, the peer closes (eof = true) or
@@ -168,98 +104,69 @@ class Conn {
   template <typename Done>
   bool ReadUntil(std::string& buf, Done done, std::string_view waiting_for, Failure& f,
                  bool* eof = nullptr) {
-    if (eof) *eof = false;
-    char chunk[4096];
-    while (!done(buf)) {
-      if (buf.size() >= kMaxRead) {
+    Status s = conn_->ReadUntil(&buf, done, deadline_, kMaxRead, eof);
+    if (s.ok()) return true;
+    switch (s.code()) {
+      case StatusCode::kResourceExhausted:
         f.detail = fmt::format("more than {} bytes without {}", kMaxRead, waiting_for);
-        return false;
-      }
-      pollfd p{fd_->get(), POLLIN, 0};
-      int n = ::poll(&p, 1, RemainingMs(deadline_));
-      if (n == 0) {
-        f.detail = buf.empty()
-                       ? fmt::format("timed out after {} waiting for {} (no data)",
-                                     TimeoutText(timeout_), waiting_for)
-                       : fmt::format("timed out after {} waiting for {}; got {}",
-                                     TimeoutText(timeout_), waiting_for, Excerpt(buf));
-        return false;
-      }
-      if (n < 0 && errno != EINTR) {
-        f.detail = "poll: " + Errno(errno);
-        return false;
-      }
-      ssize_t r = ::recv(fd_->get(), chunk, sizeof(chunk), 0);
-      if (r > 0) {
-        buf.append(chunk, static_cast<size_t>(r));
-        continue;
-      }
-      if (r == 0) {
-        if (eof) {
-          *eof = true;
-          return true;
+        break;
+      case StatusCode::kDeadlineExceeded:
+        f.detail = buf.empty() ? fmt::format("timed out after {} waiting for {} (no data)",
+                                             TimeoutText(timeout_), waiting_for)
+                               : fmt::format("timed out after {} waiting for {}; got {}",
+                                             TimeoutText(timeout_), waiting_for, Excerpt(buf));
+        break;
+      case StatusCode::kUnavailable:
+        if (s.message() == "connection closed") {
+          f.detail = buf.empty() ? fmt::format("connection closed before {}", waiting_for)
+                                 : fmt::format("connection closed before {}; got {}", waiting_for,
+                                               Excerpt(buf));
+          break;
         }
-        f.detail = buf.empty() ? fmt::format("connection closed before {}", waiting_for)
-                               : fmt::format("connection closed before {}; got {}", waiting_for,
-                                             Excerpt(buf));
-        return false;
-      }
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-      f.detail = "recv: " + Errno(errno);
-      return false;
+        [[fallthrough]];
+      default:
+        f.detail = s.message();
     }
-    return true;
+    return false;
   }
 
-  int fd() const { return fd_->get(); }
-
  private:
-  Clock::time_point deadline_;
+  net::Deadline deadline_;
   Duration timeout_;
-  std::unique_ptr<Fd> fd_;
+  std::optional<net::TcpConn> conn_;
 };
 
 // ---- protocol clients ----------------------------------------------------------
 // Each returns true (up) or false with f.detail; `seen` describes an up result.
 
-bool CheckHttp(const CheckTarget& t, Conn& c, std::string& seen, Failure& f) {
+bool CheckHttp(const CheckTarget& t, Duration timeout, std::string& seen, Failure& f) {
   std::string path = t.check.path.empty() ? "/" : t.check.path;
   if (path.front() != '/' || path.find_first_of(" \r\n") != std::string::npos) {
     f.detail = fmt::format("invalid HTTP path {}", Excerpt(path));
     return false;
   }
-  std::string req = fmt::format(
-      "GET {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: livefire-check\r\nConnection: close\r\n\r\n",
-      path, t.address);
-  if (!c.Write(req, f)) return false;
-  std::string buf;
-  bool eof = false;
-  // HTTP/1.0 with Connection: close: the body ends when the server closes.
-  // A response that never ends is down even if its start looked fine: a
-  // service that hangs mid-page is not serving users.
-  if (!c.ReadUntil(buf, [](const std::string&) { return false; }, "the end of the HTTP response",
-                   f, &eof)) {
+  net::HttpRequest req;
+  req.address = t.address;
+  req.port = t.port;
+  req.path = path;
+  req.timeout = timeout;
+  req.headers = {{"User-Agent", "livefire-check"}};
+  // A response that never completes is down even if its start looked fine:
+  // a service that hangs mid-page is not serving users.
+  auto res = net::HttpGet(req);
+  if (!res.ok()) {
+    std::string why = AfterWhere(res.status().message());
+    f.detail =
+        res.status().code() == StatusCode::kDeadlineExceeded
+            ? fmt::format("timed out after {} waiting for the end of the HTTP response{}",
+                          TimeoutText(timeout), why.ends_with("(no data)") ? " (no data)" : "")
+            : why;
     return false;
   }
-  size_t eol = buf.find("\r\n");
-  std::string_view line = std::string_view(buf).substr(0, eol == std::string::npos ? buf.size() : eol);
-  if (!line.starts_with("HTTP/1.") || line.size() < 12 || line[8] != ' ' ||
-      !std::isdigit(static_cast<unsigned char>(line[9])) ||
-      !std::isdigit(static_cast<unsigned char>(line[10])) ||
-      !std::isdigit(static_cast<unsigned char>(line[11]))) {
-    f.detail = buf.empty() ? std::string("empty HTTP response")
-                           : fmt::format("malformed HTTP status line {}", Excerpt(line));
-    return false;
-  }
-  int status = std::stoi(std::string(line.substr(9, 3)));
-  size_t header_end = buf.find("\r\n\r\n");
-  if (header_end == std::string::npos) {
-    f.detail = fmt::format("HTTP {} response without the end of its headers", status);
-    return false;
-  }
-  std::string_view body = std::string_view(buf).substr(header_end + 4);
-  bool status_ok = t.check.expect_status > 0 ? status == t.check.expect_status
-                                             : status >= 200 && status < 400;
+  int status = res->status;
+  std::string_view body = res->body;
+  bool status_ok =
+      t.check.expect_status > 0 ? status == t.check.expect_status : status >= 200 && status < 400;
   if (!status_ok) {
     f.detail = t.check.expect_status > 0
                    ? fmt::format("HTTP status {} (expected {})", status, t.check.expect_status)
@@ -304,10 +211,11 @@ bool ReadReply(Conn& c, std::string& buf, std::string_view what, int& code, std:
     std::string_view line = std::string_view(buf).substr(start, eol - start);
     start = eol + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    bool final_line = line.size() >= 3 &&
-                      std::all_of(line.begin(), line.begin() + 3,
-                                  [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
-                      (line.size() == 3 || line[3] == ' ');
+    bool final_line =
+        line.size() >= 3 &&
+        std::all_of(line.begin(), line.begin() + 3,
+                    [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }) &&
+        (line.size() == 3 || line[3] == ' ');
     if (!final_line && !continuation(line)) {
       f.detail = fmt::format("malformed {} line {}", what, Excerpt(line));
       return false;
@@ -384,7 +292,8 @@ bool CheckSsh(const CheckTarget& t, Conn& c, std::string& seen, Failure& f) {
     return false;
   }
   if (!t.check.expect.empty() && line.find(t.check.expect) == std::string::npos) {
-    f.detail = fmt::format("SSH identification {} lacks {}", Excerpt(line), Excerpt(t.check.expect));
+    f.detail =
+        fmt::format("SSH identification {} lacks {}", Excerpt(line), Excerpt(t.check.expect));
     return false;
   }
   seen = Excerpt(line);
@@ -425,11 +334,14 @@ bool CheckTelnet(const CheckTarget& t, Conn& c, std::string& seen, Failure& f) {
       parsed += 2;
     }
   };
-  auto done = [&] { return expect.empty() ? !raw.empty() : text.find(expect) != std::string::npos; };
+  auto done = [&] {
+    return expect.empty() ? !raw.empty() : text.find(expect) != std::string::npos;
+  };
   std::string waiting = expect.empty() ? "the telnet banner" : "telnet text " + Excerpt(expect);
   while (!done()) {
     size_t before = raw.size();
-    if (!c.ReadUntil(raw, [&](const std::string& b) { return b.size() > before; }, waiting, f)) {
+    if (!c.ReadUntil(
+            raw, [&](const std::string& b) { return b.size() > before; }, waiting, f)) {
       if (!expect.empty() && !raw.empty()) {
         f.detail = fmt::format("telnet text {} lacks {} ({})", Excerpt(text), Excerpt(expect),
                                f.detail.substr(0, f.detail.find(';')));
@@ -454,75 +366,53 @@ bool CheckTcp(const CheckTarget& t, Conn& c, std::string& seen, Failure& f) {
   }
   std::string buf;
   const std::string& expect = t.check.expect;
-  if (!c.ReadUntil(buf, [&](const std::string& b) { return b.find(expect) != std::string::npos; },
-                   "banner " + Excerpt(expect), f)) {
+  if (!c.ReadUntil(
+          buf, [&](const std::string& b) { return b.find(expect) != std::string::npos; },
+          "banner " + Excerpt(expect), f)) {
     return false;
   }
   seen = fmt::format("banner {}", Excerpt(buf));
   return true;
 }
 
-bool CheckDns(const CheckTarget& t, Clock::time_point deadline, Duration timeout,
-              std::string& seen, Failure& f) {
+bool CheckDns(const CheckTarget& t, Duration timeout, std::string& seen, Failure& f) {
   if (t.check.query.empty()) {
     f.detail = "dns check has no query name";
     return false;
   }
-  // The id only has to tell this check's answer from stray datagrams; one
-  // socket per check means no two queries share it.
-  uint16_t id = static_cast<uint16_t>(std::hash<std::string>()(t.team + '/' + t.node + '/' + t.service));
-  auto query = EncodeDnsQuery(id, t.check.query);
-  if (!query.ok()) {
-    f.detail = query.status().message();
+  auto r = net::DnsQueryA(t.address, t.port, t.check.query, timeout);
+  if (!r.ok()) {
+    switch (r.status().code()) {
+      case StatusCode::kDeadlineExceeded:
+        f.detail = fmt::format("no DNS answer within {}", FormatDuration(timeout));
+        break;
+      case StatusCode::kDataLoss:
+        f.detail = "malformed DNS response";
+        break;
+      case StatusCode::kUnavailable:
+        f.detail = "DNS: " + AfterWhere(r.status().message());
+        break;
+      default:
+        f.detail = r.status().message();
+    }
     return false;
   }
-  Conn c(deadline, timeout);
-  if (!c.Connect(t, SOCK_DGRAM, f)) return false;
-  if (!c.Write(*query, f)) return false;
-  char buf[1500];
-  while (true) {
-    pollfd p{c.fd(), POLLIN, 0};
-    int n = ::poll(&p, 1, RemainingMs(deadline));
-    if (n == 0) {
-      f.detail = fmt::format("no DNS answer within {}", FormatDuration(timeout));
-      return false;
-    }
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      f.detail = "poll: " + Errno(errno);
-      return false;
-    }
-    ssize_t r = ::recv(c.fd(), buf, sizeof(buf), 0);
-    if (r < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      // ICMP port unreachable comes back as ECONNREFUSED on a connected UDP socket.
-      f.detail = "DNS: " + Errno(errno);
-      return false;
-    }
-    auto resp = DecodeDnsResponse(std::string_view(buf, static_cast<size_t>(r)));
-    if (!resp.ok()) {
-      f.detail = "malformed DNS response: " + resp.status().message();
-      return false;
-    }
-    if (resp->id != id) continue;  // a stale answer to someone else's query
-    if (resp->rcode != 0) {
-      f.detail = fmt::format("DNS {} for {}", DnsRcodeName(resp->rcode), t.check.query);
-      return false;
-    }
-    if (resp->a_records.empty()) {
-      f.detail = fmt::format("DNS answer for {} has no A record", t.check.query);
-      return false;
-    }
-    if (!t.check.expect.empty() &&
-        std::find(resp->a_records.begin(), resp->a_records.end(), t.check.expect) ==
-            resp->a_records.end()) {
-      f.detail = fmt::format("DNS {} -> {} (expected {})", t.check.query,
-                             fmt::join(resp->a_records, ","), t.check.expect);
-      return false;
-    }
-    seen = fmt::format("{} -> {}", t.check.query, fmt::join(resp->a_records, ","));
-    return true;
+  if (r->rcode != "NOERROR") {
+    f.detail = fmt::format("DNS {} for {}", r->rcode, t.check.query);
+    return false;
   }
+  const std::vector<std::string>& a = r->addresses;
+  if (a.empty()) {
+    f.detail = fmt::format("DNS answer for {} has no A record", t.check.query);
+    return false;
+  }
+  if (!t.check.expect.empty() && std::find(a.begin(), a.end(), t.check.expect) == a.end()) {
+    f.detail =
+        fmt::format("DNS {} -> {} (expected {})", t.check.query, fmt::join(a, ","), t.check.expect);
+    return false;
+  }
+  seen = fmt::format("{} -> {}", t.check.query, fmt::join(a, ","));
+  return true;
 }
 
 }  // namespace
@@ -542,17 +432,19 @@ CheckOutcome RunCheck(const CheckTarget& t, Duration timeout, const LuaCheckFn& 
       } else {
         out = lua(t, timeout);
         if (out.latency_ms == 0) {
-          out.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          out.latency_ms =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
         }
         return out;
       }
     } else if (kind == "dns") {
-      up = CheckDns(t, deadline, timeout, seen, f);
-    } else if (kind == "http" || kind == "tcp" || kind == "smtp" || kind == "ftp" ||
-               kind == "ssh" || kind == "telnet") {
+      up = ValidTarget(t, f) && CheckDns(t, timeout, seen, f);
+    } else if (kind == "http") {
+      up = ValidTarget(t, f) && CheckHttp(t, timeout, seen, f);
+    } else if (kind == "tcp" || kind == "smtp" || kind == "ftp" || kind == "ssh" ||
+               kind == "telnet") {
       Conn c(deadline, timeout);
-      if (c.Connect(t, SOCK_STREAM, f)) {
-        if (kind == "http") up = CheckHttp(t, c, seen, f);
+      if (ValidTarget(t, f) && c.Connect(t, f)) {
         if (kind == "tcp") up = CheckTcp(t, c, seen, f);
         if (kind == "smtp") up = CheckSmtp(t, c, seen, f);
         if (kind == "ftp") up = CheckFtp(t, c, seen, f);
@@ -579,9 +471,8 @@ Event MakeCheckEvent(const CheckTarget& t, const CheckOutcome& o, SimTime time) 
   e.time = time;
   e.team = t.team;
   e.kind = std::string(kinds::kCheckResult);
-  e.payload = {{"service", t.service},        {"node", t.node},
-               {"status", o.up ? "up" : "down"}, {"latency_ms", o.latency_ms},
-               {"detail", o.detail},           {"check", t.check.kind}};
+  e.payload = {{"service", t.service},       {"node", t.node},     {"status", o.up ? "up" : "down"},
+               {"latency_ms", o.latency_ms}, {"detail", o.detail}, {"check", t.check.kind}};
   return e;
 }
 
@@ -603,115 +494,6 @@ std::vector<CheckTarget> CheckTargets(const model::Scenario& s, const topology::
     return std::tie(a.team, a.node, a.service) < std::tie(b.team, b.node, b.service);
   });
   return out;
-}
-
-// ---- DNS -------------------------------------------------------------------------
-
-Result<std::string> EncodeDnsQuery(uint16_t id, std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty()) return Status::InvalidArgument("DNS name is empty");
-  if (name.size() > 253) {
-    return Status::InvalidArgument(fmt::format("DNS name '{}' is longer than 253 bytes", name));
-  }
-  std::string q;
-  q += static_cast<char>(id >> 8);
-  q += static_cast<char>(id & 0xff);
-  q += '\x01';  // RD
-  q += '\x00';
-  q += std::string("\x00\x01\x00\x00\x00\x00\x00\x00", 8);  // QD=1, AN=NS=AR=0
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t dot = name.find('.', start);
-    if (dot == std::string_view::npos) dot = name.size();
-    size_t len = dot - start;
-    if (len == 0 || len > 63) {
-      return Status::InvalidArgument(
-          fmt::format("DNS name '{}' has a label of {} bytes (1..63 allowed)", name, len));
-    }
-    q += static_cast<char>(len);
-    q += name.substr(start, len);
-    start = dot + 1;
-  }
-  q += std::string("\x00\x00\x01\x00\x01", 5);  // root, QTYPE A, QCLASS IN
-  return q;
-}
-
-namespace {
-// Skips a (possibly compressed) name; false when it runs past the end.
-bool SkipName(std::string_view b, size_t& pos) {
-  while (true) {
-    if (pos >= b.size()) return false;
-    unsigned char len = static_cast<unsigned char>(b[pos]);
-    if (len == 0) {
-      ++pos;
-      return true;
-    }
-    if ((len & 0xc0) == 0xc0) {
-      if (pos + 2 > b.size()) return false;
-      pos += 2;
-      return true;
-    }
-    if ((len & 0xc0) != 0) return false;  // reserved label types
-    pos += 1 + len;
-  }
-}
-uint16_t U16(std::string_view b, size_t pos) {
-  return static_cast<uint16_t>((static_cast<unsigned char>(b[pos]) << 8) |
-                               static_cast<unsigned char>(b[pos + 1]));
-}
-}  // namespace
-
-Result<DnsResponse> DecodeDnsResponse(std::string_view b) {
-  if (b.size() < 12) {
-    return Status::InvalidArgument(fmt::format("{} bytes, shorter than a DNS header", b.size()));
-  }
-  DnsResponse r;
-  r.id = U16(b, 0);
-  uint16_t flags = U16(b, 2);
-  if ((flags & 0x8000) == 0) return Status::InvalidArgument("not a response (QR bit clear)");
-  r.truncated = (flags & 0x0200) != 0;
-  r.rcode = flags & 0x000f;
-  uint16_t qd = U16(b, 4), an = U16(b, 6);
-  size_t pos = 12;
-  for (int i = 0; i < qd; ++i) {
-    if (!SkipName(b, pos) || pos + 4 > b.size()) {
-      return Status::InvalidArgument(fmt::format("question {} runs past the end", i + 1));
-    }
-    pos += 4;
-  }
-  for (int i = 0; i < an; ++i) {
-    if (!SkipName(b, pos) || pos + 10 > b.size()) {
-      return Status::InvalidArgument(fmt::format("answer {} runs past the end", i + 1));
-    }
-    uint16_t type = U16(b, pos), cls = U16(b, pos + 2), rdlen = U16(b, pos + 8);
-    pos += 10;
-    if (pos + rdlen > b.size()) {
-      return Status::InvalidArgument(fmt::format("answer {} data runs past the end", i + 1));
-    }
-    if (type == 1 && cls == 1) {
-      if (rdlen != 4) {
-        return Status::InvalidArgument(fmt::format("A record of {} bytes (expected 4)", rdlen));
-      }
-      r.a_records.push_back(fmt::format("{}.{}.{}.{}", static_cast<unsigned char>(b[pos]),
-                                        static_cast<unsigned char>(b[pos + 1]),
-                                        static_cast<unsigned char>(b[pos + 2]),
-                                        static_cast<unsigned char>(b[pos + 3])));
-    }
-    pos += rdlen;
-  }
-  return r;
-}
-
-std::string_view DnsRcodeName(int rcode) {
-  switch (rcode) {
-    case 0: return "NOERROR";
-    case 1: return "FORMERR";
-    case 2: return "SERVFAIL";
-    case 3: return "NXDOMAIN";
-    case 4: return "NOTIMP";
-    case 5: return "REFUSED";
-    default: return "error";
-  }
 }
 
 }  // namespace livefire::checks

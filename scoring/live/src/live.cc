@@ -23,12 +23,31 @@ struct LuaCheckCall {
   Duration timeout;
 };
 
-// ctx.http(path) -> {status=, body=} or nil, message: a GET from the host to
-// the checked service (the same vantage point as the built-in checks).
+// ctx.http(path [, {host=, headers={name=value}}]) -> {status=, body=} or
+// nil, message: a GET from the host to the checked service (the same vantage
+// point as the built-in checks).
 int LuaCheckHttp(lua_State* L) {
   auto* call = static_cast<LuaCheckCall*>(lua_touserdata(L, lua_upvalueindex(1)));
-  std::string path = luaL_optstring(L, 1, "/");
-  auto r = net::HttpGet(call->target->address, call->target->port, path, call->timeout);
+  net::HttpRequest req;
+  req.address = call->target->address;
+  req.port = call->target->port;
+  req.path = luaL_optstring(L, 1, "/");
+  req.timeout = call->timeout;
+  if (lua_istable(L, 2)) {
+    if (lua_getfield(L, 2, "host") == LUA_TSTRING) req.host = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "headers") == LUA_TTABLE) {
+      lua_pushnil(L);
+      while (lua_next(L, -2) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+          req.headers.emplace_back(lua_tostring(L, -2), lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  auto r = net::HttpGet(req);
   if (!r.ok()) {
     lua_pushnil(L);
     lua_pushstring(L, r.status().message().c_str());

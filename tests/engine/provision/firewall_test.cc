@@ -225,9 +225,16 @@ TEST(RouterRuleset, ReplacesOnlyItsOwnTableAtomically) {
   EXPECT_EQ(text, Ruleset(Router()));  // deterministic
 }
 
-TEST(RouterRuleset, HostBitsAreClearedAndCommentsSanitised) {
+TEST(RouterRuleset, HostBitsAreRefusedAndCommentsSanitised) {
   PlannedDomain d = Router();
-  d.router_rules = {Rule(RuleAction::kAllow, "10.64.1.77/24", "10.64.2.5", "tcp", 80, 80, 3,
+  // net's CIDR rules: a block with host bits set is an error naming the
+  // network, not silently widened to it.
+  d.router_rules = {Rule(RuleAction::kAllow, "10.64.1.77/24", "*", "tcp", 80, 80, 3)};
+  Result<std::string> bad = RouterRuleset(d);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("did you mean 10.64.1.0/24?"), std::string::npos)
+      << bad.status().message();
+  d.router_rules = {Rule(RuleAction::kAllow, "10.64.1.0/24", "10.64.2.5", "tcp", 80, 80, 3,
                          "Cho phép \"web\"\nvà \\ quản trị")};
   std::vector<std::string> fwd = Chain(Ruleset(d), "forward");
   int r = Find(fwd, "ip saddr 10.64.1.0/24 ip daddr 10.64.2.5 tcp dport 80 counter accept");

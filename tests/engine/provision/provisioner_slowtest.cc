@@ -2,12 +2,9 @@
 // networks. Builds the micro template first (cached by vm-templates/build.sh)
 // and always takes the range down again, failures included.
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "livefire/net/http.h"
 #include "livefire/provision/libvirt.h"
 
 namespace livefire::provision {
@@ -30,29 +28,11 @@ std::string TemplatesStateDir() {
   return d && *d ? d : "/var/lib/livefire";
 }
 
-// One bounded HTTP GET to a range VM; "" when it cannot connect.
+// One bounded HTTP GET to a range VM: "HTTP <status>\n<body>", or "" when
+// it gets no answer.
 std::string HttpGet(const std::string& addr, int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: " + addr + "\r\n\r\n";
-    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while (out.size() < (1u << 20) && (n = read(fd, buf, sizeof buf)) > 0) {
-        out.append(buf, static_cast<size_t>(n));
-      }
-    }
-  }
-  close(fd);
-  return out;
+  auto r = net::HttpGet(addr, port, path, Duration::Seconds(5));
+  return r.ok() ? fmt::format("HTTP {}\n{}", r->status, r->body) : std::string();
 }
 
 class MicroRange : public ::testing::Test {

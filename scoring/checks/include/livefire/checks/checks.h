@@ -1,14 +1,15 @@
 #pragma once
 // Service checks: what the engine runs against every blue team's copy of the
-// range to score availability. Each check is a small protocol client on
-// non-blocking POSIX sockets with one deadline for the whole exchange, so a
-// hung service costs at most its timeout and never blocks the caller longer.
+// range to score availability. Each check is a small protocol client over
+// engine/net (net::TcpConn, net::HttpGet on libcurl, net::DnsQueryA on
+// c-ares) with one deadline for the whole exchange, so a hung service costs
+// at most its timeout and never blocks the caller longer.
 //
 // Kinds (scenario HealthCheck.kind):
-//   http    GET path over HTTP/1.0; status expect_status (0 = any 2xx/3xx);
+//   http    GET path (libcurl); status expect_status (0 = any 2xx/3xx);
 //           the body must contain `expect` when set
 //   tcp     connect; when `expect` is set, the banner must contain it
-//   dns     A query for `query` over UDP; `expect` (an IPv4 address) must be
+//   dns     A query for `query` over UDP (c-ares); `expect` (an IPv4 address) must be
 //           among the answers, else any A answer will do
 //   smtp    220 greeting, then EHLO answered with 250
 //   ftp     220 greeting
@@ -57,8 +58,7 @@ using LuaCheckFn = std::function<CheckOutcome(const CheckTarget&, Duration timeo
 
 // Runs one check, blocking the calling thread for at most about `timeout`.
 // Never throws; every failure is a down outcome with a clear detail.
-CheckOutcome RunCheck(const CheckTarget& target, Duration timeout,
-                      const LuaCheckFn& lua = nullptr);
+CheckOutcome RunCheck(const CheckTarget& target, Duration timeout, const LuaCheckFn& lua = nullptr);
 
 // The check.result event for an outcome (seq/hash are the store's business).
 Event MakeCheckEvent(const CheckTarget& target, const CheckOutcome& outcome, SimTime time);
@@ -67,21 +67,5 @@ Event MakeCheckEvent(const CheckTarget& target, const CheckOutcome& outcome, Sim
 // check kind, at the node's first interface address in that team's copy.
 // Sorted by (team, node, service) so that scheduling is deterministic.
 std::vector<CheckTarget> CheckTargets(const model::Scenario& s, const topology::RangePlan& plan);
-
-// ---- DNS wire format (RFC 1035), the minimum an A check needs -------------
-// A standard query with recursion desired. InvalidArgument for a name that
-// is not a valid DNS name (empty label, label > 63, name > 253 bytes).
-Result<std::string> EncodeDnsQuery(uint16_t id, std::string_view name);
-
-struct DnsResponse {
-  uint16_t id = 0;
-  int rcode = 0;          // 0 NOERROR, 3 NXDOMAIN, ...
-  bool truncated = false;
-  std::vector<std::string> a_records;  // dotted quads, in answer order
-};
-// Parses a response; InvalidArgument naming what is malformed (short header,
-// not a response, a label running past the end, ...).
-Result<DnsResponse> DecodeDnsResponse(std::string_view bytes);
-std::string_view DnsRcodeName(int rcode);
 
 }  // namespace livefire::checks
