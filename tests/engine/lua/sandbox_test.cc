@@ -280,5 +280,144 @@ TEST(Sandbox, RejectsTinyBudgets) {
   EXPECT_FALSE(Sandbox::Create(o).ok());
 }
 
+// --- read-only libraries -----------------------------------------------------
+
+TEST(Sandbox, StringMetatableCannotBeReplaced) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "local x = 1\ngetmetatable('').__index = function() return nil end\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:2: getmetatable('').__index is read-only in a scenario sandbox");
+  s = RunCode(sb, "getmetatable('').__index.upper = function() return 'pwned' end\n");
+  EXPECT_EQ(s.message(), "t.lua:1: string.upper is read-only in a scenario sandbox");
+  s = RunCode(sb, "setmetatable(getmetatable(''), nil)\n");
+  EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
+  // A later script still has working string methods.
+  ASSERT_TRUE(sb.LoadString("return ('abc'):upper(), (('abc'):gsub('b', 'x')), ('a,b'):find(',')",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 3).ok());
+  EXPECT_STREQ(lua_tostring(sb.L(), -3), "ABC");
+  EXPECT_STREQ(lua_tostring(sb.L(), -2), "axc");
+  EXPECT_EQ(lua_tointeger(sb.L(), -1), 2);
+  lua_settop(sb.L(), 0);
+}
+
+TEST(Sandbox, LibraryTablesAreReadOnly) {
+  Sandbox sb = Make();
+  EXPECT_EQ(RunCode(sb, "string.upper = nil\n").message(),
+            "t.lua:1: string.upper is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "\ntable.insert = print\n").message(),
+            "t.lua:2: table.insert is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "math.pi = 3\n").message(),
+            "t.lua:1: math.pi is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "utf8.char = nil\n").message(),
+            "t.lua:1: utf8.char is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "string.new_helper = 1\n").message(),
+            "t.lua:1: string.new_helper is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "rawset(string, 'upper', print)\n").message(),
+            "t.lua:1: rawset on a library table is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "rawset(os, 'execute', print)\n").message(),
+            "t.lua:1: rawset on a library table is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "table.insert(math, 1)\n").message().rfind("t.lua:1: math.", 0), 0u);
+  Status s = RunCode(sb, "setmetatable(string, nil)\n");
+  EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
+  // Reading, iterating and ordinary rawset still work.
+  ASSERT_TRUE(sb.LoadString("local n, up = 0, false\n"
+                            "for k, v in pairs(string) do n = n + 1 up = up or k == 'upper' end\n"
+                            "local t = {} rawset(t, 'a', 1)\n"
+                            "return n, up, getmetatable(string), t.a, math.floor(2.5)",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 5).ok());
+  EXPECT_GT(lua_tointeger(sb.L(), -5), 10);
+  EXPECT_TRUE(lua_toboolean(sb.L(), -4));
+  EXPECT_STREQ(lua_tostring(sb.L(), -3), "protected");
+  EXPECT_EQ(lua_tointeger(sb.L(), -2), 1);
+  EXPECT_EQ(lua_tointeger(sb.L(), -1), 2);
+  lua_settop(sb.L(), 0);
+}
+
+// --- environments --------------------------------------------------------------
+
+// Runs code (chunk "t.lua") in env, returning the first result as a string.
+std::string RunIn(Sandbox& sb, const Ref* env, const std::string& code) {
+  EXPECT_TRUE(sb.LoadString(code, "@t.lua").ok());
+  sb.UseEnvironment(env);
+  Status s = sb.Call(0, 1);
+  sb.UseEnvironment(nullptr);
+  if (!s.ok()) return "error: " + s.message();
+  std::string v = luaL_tolstring(sb.L(), -1, nullptr);
+  lua_settop(sb.L(), 0);
+  return v;
+}
+
+TEST(Sandbox, EnvironmentsKeepTheirGlobals) {
+  Sandbox sb = Make();
+  // The shared part, as a scenario file leaves it.
+  ASSERT_TRUE(RunCode(sb, "SHARED = 'base'\nCREDS = { user = 'admin', seen = {} }\n"
+                          "function Remember(v) CREDS.last = v return CREDS.last end\n")
+                  .ok());
+  Ref a = sb.NewEnvironment();
+  Ref b = sb.NewEnvironment();
+  EXPECT_EQ(RunIn(sb, &a, "LEAK = 1 _G.LEAK2 = 2 return SHARED"), "base");
+  EXPECT_EQ(RunIn(sb, &a, "return LEAK + LEAK2"), "3");
+  EXPECT_EQ(RunIn(sb, &b, "return tostring(LEAK) .. tostring(LEAK2)"), "nilnil");
+  EXPECT_EQ(RunIn(sb, nullptr, "return tostring(LEAK)"), "nil");
+  // Writing into a shared table stays in the environment, also through a
+  // function the scenario defined.
+  EXPECT_EQ(RunIn(sb, &a, "CREDS.user = 'stolen' CREDS.seen[1] = true return Remember('x')"), "x");
+  EXPECT_EQ(RunIn(sb, &a, "return CREDS.user .. tostring(CREDS.seen[1]) .. CREDS.last"),
+            "stolentruex");
+  EXPECT_EQ(RunIn(sb, &b, "return CREDS.user .. tostring(CREDS.seen[1]) .. tostring(CREDS.last)"),
+            "adminnilnil");
+  // The environment's metatable is protected; blocked names still say so.
+  EXPECT_EQ(RunIn(sb, &b, "return getmetatable(_ENV)"), "protected");
+  EXPECT_EQ(RunIn(sb, &b, "return load"), "error: t.lua:1: load is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunIn(sb, &b, "return string.rep('ab', 2)"), "abab");
+}
+
+// --- errors raised in C carry file:line ----------------------------------------
+
+TEST(Sandbox, CStackOverflowNamesTheLine) {
+  Sandbox sb = Make();
+  ScriptError err;
+  Status s = RunCode(sb,
+                     "local function f()\n"
+                     "  local r = ('x'):gsub('.', f)\n"
+                     "  return r\n"
+                     "end\n"
+                     "f()\n",
+                     &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(err.file, "t.lua") << s.message();
+  EXPECT_EQ(err.line, 2) << s.message();
+  EXPECT_NE(s.message().find("stack overflow"), std::string::npos) << s.message();
+}
+
+TEST(Sandbox, CStackOverflowInACoroutineNamesTheLine) {
+  Sandbox sb = Make();
+  ASSERT_TRUE(sb.LoadString("return function()\n"
+                            "  local function f()\n"
+                            "    local r = ('x'):gsub('.', f)\n"
+                            "    return r\n"
+                            "  end\n"
+                            "  f()\n"
+                            "end\n",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 1).ok());
+  lua_State* co = lua_newthread(sb.L());
+  lua_pushvalue(sb.L(), -2);
+  lua_xmove(sb.L(), co, 1);
+  int nres = 0;
+  bool yielded = false;
+  ScriptError err;
+  Status s = sb.Resume(co, 0, &nres, &yielded, &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(err.file, "t.lua") << s.message();
+  EXPECT_EQ(err.line, 3) << s.message();
+  lua_settop(sb.L(), 0);
+}
+
 }  // namespace
 }  // namespace livefire::lua
