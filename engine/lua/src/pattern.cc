@@ -51,7 +51,7 @@ struct MatchState {
   const char* src_end;   // end ('\0') of source string
   const char* p_end;     // end ('\0') of pattern
   lua_State* L;
-  int matchdepth;  // control for recursive depth (to avoid C stack overflow)
+  int matchdepth;       // control for recursive depth (to avoid C stack overflow)
   unsigned char level;  // total number of captures (finished or unfinished)
   int64_t steps;        // matcher steps not charged yet
   struct {
@@ -101,25 +101,49 @@ const char* classEnd(MatchState* ms, const char* p) {
       } while (*p != ']');
       return p + 1;
     }
-    default: return p;
+    default:
+      return p;
   }
 }
 
 int match_class(int c, int cl) {
   int res;
   switch (std::tolower(cl)) {
-    case 'a': res = std::isalpha(c); break;
-    case 'c': res = std::iscntrl(c); break;
-    case 'd': res = std::isdigit(c); break;
-    case 'g': res = std::isgraph(c); break;
-    case 'l': res = std::islower(c); break;
-    case 'p': res = std::ispunct(c); break;
-    case 's': res = std::isspace(c); break;
-    case 'u': res = std::isupper(c); break;
-    case 'w': res = std::isalnum(c); break;
-    case 'x': res = std::isxdigit(c); break;
-    case 'z': res = (c == 0); break;  // deprecated option
-    default: return (cl == c);
+    case 'a':
+      res = std::isalpha(c);
+      break;
+    case 'c':
+      res = std::iscntrl(c);
+      break;
+    case 'd':
+      res = std::isdigit(c);
+      break;
+    case 'g':
+      res = std::isgraph(c);
+      break;
+    case 'l':
+      res = std::islower(c);
+      break;
+    case 'p':
+      res = std::ispunct(c);
+      break;
+    case 's':
+      res = std::isspace(c);
+      break;
+    case 'u':
+      res = std::isupper(c);
+      break;
+    case 'w':
+      res = std::isalnum(c);
+      break;
+    case 'x':
+      res = std::isxdigit(c);
+      break;
+    case 'z':
+      res = (c == 0);
+      break;  // deprecated option
+    default:
+      return (cl == c);
   }
   if (std::isupper(cl)) res = !res;
   return res;
@@ -150,10 +174,14 @@ int singlematch(MatchState* ms, const char* s, const char* p, const char* ep) {
   if (s >= ms->src_end) return 0;
   int c = uchar(*s);
   switch (*p) {
-    case '.': return 1;  // matches any char
-    case kEsc: return match_class(c, uchar(*(p + 1)));
-    case '[': return matchbracketclass(c, p, ep - 1);
-    default: return (uchar(*p) == c);
+    case '.':
+      return 1;  // matches any char
+    case kEsc:
+      return match_class(c, uchar(*(p + 1)));
+    case '[':
+      return matchbracketclass(c, p, ep - 1);
+    default:
+      return (uchar(*p) == c);
   }
 }
 
@@ -223,8 +251,7 @@ const char* end_capture(MatchState* ms, const char* s, const char* p) {
 const char* match_capture(MatchState* ms, const char* s, int l) {
   l = check_capture(ms, l);
   size_t len = static_cast<size_t>(ms->capture[l].len);
-  if (static_cast<size_t>(ms->src_end - s) >= len &&
-      std::memcmp(ms->capture[l].init, s, len) == 0)
+  if (static_cast<size_t>(ms->src_end - s) >= len && std::memcmp(ms->capture[l].init, s, len) == 0)
     return s + len;
   return nullptr;
 }
@@ -232,10 +259,10 @@ const char* match_capture(MatchState* ms, const char* s, int l) {
 const char* match(MatchState* ms, const char* s, const char* p) {
   if (ms->matchdepth-- == 0) luaL_error(ms->L, "pattern too complex");
   Step(ms);
-init:  // using goto to optimize tail recursion
+init:                    // using goto to optimize tail recursion
   if (p != ms->p_end) {  // end of pattern?
     switch (*p) {
-      case '(': {  // start capture
+      case '(': {               // start capture
         if (*(p + 1) == ')') {  // position capture?
           s = start_capture(ms, s, p + 2, kCapPosition);
         } else {
@@ -248,7 +275,7 @@ init:  // using goto to optimize tail recursion
         break;
       }
       case '$': {
-        if ((p + 1) != ms->p_end) goto dflt;  // not the last char: no anchor
+        if ((p + 1) != ms->p_end) goto dflt;   // not the last char: no anchor
         s = (s == ms->src_end) ? s : nullptr;  // check end of string
         break;
       }
@@ -259,7 +286,7 @@ init:  // using goto to optimize tail recursion
             if (s != nullptr) {
               p += 4;
               goto init;  // return match(ms, s, p + 4);
-            }  // else fail (s == NULL)
+            }             // else fail (s == NULL)
             break;
           }
           case 'f': {  // frontier?
@@ -275,8 +302,16 @@ init:  // using goto to optimize tail recursion
             s = nullptr;  // match failed
             break;
           }
-          case '0': case '1': case '2': case '3': case '4':
-          case '5': case '6': case '7': case '8': case '9': {  // capture results (%0-%9)?
+          case '0':
+          case '1':
+          case '2':
+          case '3':
+          case '4':
+          case '5':
+          case '6':
+          case '7':
+          case '8':
+          case '9': {  // capture results (%0-%9)?
             s = match_capture(ms, s, uchar(*(p + 1)));
             if (s != nullptr) {
               p += 2;
@@ -284,12 +319,13 @@ init:  // using goto to optimize tail recursion
             }
             break;
           }
-          default: goto dflt;
+          default:
+            goto dflt;
         }
         break;
       }
       default:
-      dflt: {  // pattern class plus optional suffix
+      dflt : {                             // pattern class plus optional suffix
         const char* ep = classEnd(ms, p);  // points to optional suffix
         // does not match at least once?
         if (!singlematch(ms, s, p, ep)) {
@@ -297,10 +333,10 @@ init:  // using goto to optimize tail recursion
             p = ep + 1;
             goto init;  // return match(ms, s, ep + 1);
           }
-          s = nullptr;  // '+' or no suffix: fail
-        } else {  // matched once
+          s = nullptr;    // '+' or no suffix: fail
+        } else {          // matched once
           switch (*ep) {  // handle optional suffix
-            case '?': {  // optional
+            case '?': {   // optional
               const char* res = match(ms, s + 1, ep + 1);
               if (res != nullptr) {
                 s = res;
@@ -336,8 +372,7 @@ init:  // using goto to optimize tail recursion
 // get information about the i-th capture. If there are no captures and 'i'
 // is zero, return the whole match (s..e). A position capture pushes its
 // position and returns kCapPosition.
-ptrdiff_t get_onecapture(MatchState* ms, int i, const char* s, const char* e,
-                         const char** cap) {
+ptrdiff_t get_onecapture(MatchState* ms, int i, const char* s, const char* e, const char** cap) {
   if (i >= ms->level) {
     if (i != 0) luaL_error(ms->L, "invalid capture index %%%d", i + 1);
     *cap = s;
@@ -372,13 +407,12 @@ bool nospecials(const char* p, size_t l) {
   size_t upto = 0;
   do {
     if (std::strpbrk(p + upto, kSpecials)) return false;  // pattern has a special character
-    upto += std::strlen(p + upto) + 1;                   // may have more after \0
+    upto += std::strlen(p + upto) + 1;                    // may have more after \0
   } while (upto <= l);
   return true;  // no special chars found
 }
 
-void prepstate(MatchState* ms, lua_State* L, const char* s, size_t ls, const char* p,
-               size_t lp) {
+void prepstate(MatchState* ms, lua_State* L, const char* s, size_t ls, const char* p, size_t lp) {
   ms->L = L;
   ms->matchdepth = kMaxCCalls;
   ms->src_init = s;
@@ -411,7 +445,7 @@ int str_find_aux(lua_State* L, int find) {
   const char* s = luaL_checklstring(L, 1, &ls);
   const char* p = luaL_checklstring(L, 2, &lp);
   size_t init = posrelatI(luaL_optinteger(L, 3, 1), ls) - 1;
-  if (init > ls) {  // start after string's end?
+  if (init > ls) {     // start after string's end?
     luaL_pushfail(L);  // cannot find anything
     return 1;
   }
@@ -497,7 +531,7 @@ void add_s(MatchState* ms, luaL_Buffer* b, const char* s, const char* e) {
   const char* p;
   while ((p = static_cast<const char*>(std::memchr(news, kEsc, l))) != nullptr) {
     luaL_addlstring(b, news, static_cast<size_t>(p - news));
-    p++;  // skip ESC
+    p++;               // skip ESC
     if (*p == kEsc) {  // '%%'
       luaL_addchar(b, *p);
     } else if (*p == '0') {  // '%0'
@@ -525,49 +559,49 @@ void add_s(MatchState* ms, luaL_Buffer* b, const char* s, const char* e) {
 int add_value(MatchState* ms, luaL_Buffer* b, const char* s, const char* e, int tr) {
   lua_State* L = ms->L;
   switch (tr) {
-    case LUA_TFUNCTION: {  // call the function
-      lua_pushvalue(L, 3);  // push the function
+    case LUA_TFUNCTION: {               // call the function
+      lua_pushvalue(L, 3);              // push the function
       int n = push_captures(ms, s, e);  // all captures as arguments
-      lua_call(L, n, 1);  // call it
+      lua_call(L, n, 1);                // call it
       break;
     }
-    case LUA_TTABLE: {  // index the table
+    case LUA_TTABLE: {               // index the table
       push_onecapture(ms, 0, s, e);  // first capture is the index
       lua_gettable(L, 3);
       break;
     }
-    default: {  // LUA_TNUMBER or LUA_TSTRING
+    default: {             // LUA_TNUMBER or LUA_TSTRING
       add_s(ms, b, s, e);  // add value to the buffer
-      return 1;  // something changed
+      return 1;            // something changed
     }
   }
-  if (!lua_toboolean(L, -1)) {  // nil or false?
-    lua_pop(L, 1);  // remove value
+  if (!lua_toboolean(L, -1)) {                          // nil or false?
+    lua_pop(L, 1);                                      // remove value
     luaL_addlstring(b, s, static_cast<size_t>(e - s));  // keep original text
-    return 0;  // no changes
+    return 0;                                           // no changes
   }
   if (!lua_isstring(L, -1))
     return luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
   luaL_addvalue(b);  // add result to accumulator
-  return 1;  // something changed
+  return 1;          // something changed
 }
 
 int str_gsub(lua_State* L) {
   size_t srcl, lp;
   const char* src = luaL_checklstring(L, 1, &srcl);  // subject
   const char* p = luaL_checklstring(L, 2, &lp);      // pattern
-  const char* lastmatch = nullptr;  // end of last match
-  int tr = lua_type(L, 3);          // replacement type
-  lua_Integer max_s = luaL_optinteger(L, 4, static_cast<lua_Integer>(srcl) + 1);  // max replacements
+  const char* lastmatch = nullptr;                   // end of last match
+  int tr = lua_type(L, 3);                           // replacement type
+  lua_Integer max_s =
+      luaL_optinteger(L, 4, static_cast<lua_Integer>(srcl) + 1);  // max replacements
   int anchor = (*p == '^');
   lua_Integer n = 0;  // replacement count
   int changed = 0;    // change flag
   MatchState ms;
   luaL_Buffer b;
-  luaL_argexpected(L,
-                   tr == LUA_TNUMBER || tr == LUA_TSTRING || tr == LUA_TFUNCTION ||
-                       tr == LUA_TTABLE,
-                   3, "string/function/table");
+  luaL_argexpected(
+      L, tr == LUA_TNUMBER || tr == LUA_TSTRING || tr == LUA_TFUNCTION || tr == LUA_TTABLE, 3,
+      "string/function/table");
   luaL_buffinit(L, &b);
   if (anchor) {
     p++;
@@ -588,9 +622,9 @@ int str_gsub(lua_State* L) {
     }
     if (anchor) break;
   }
-  if (!changed) {  // no changes?
+  if (!changed) {         // no changes?
     lua_pushvalue(L, 1);  // return original string
-  } else {  // something changed
+  } else {                // something changed
     luaL_addlstring(&b, src, static_cast<size_t>(ms.src_end - src));
     luaL_pushresult(&b);  // create and return new string
   }

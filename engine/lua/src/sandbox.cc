@@ -25,11 +25,11 @@ struct Sandbox::Impl {
   SandboxOptions options;
   std::string article_name;  // "a scenario", "an inject": for messages
   size_t used = 0;
-  bool enforcing = false;      // budgets apply (inside Load/Call)
+  bool enforcing = false;     // budgets apply (inside Load/Call)
   bool refused_once = false;  // the last growth was refused (see Alloc)
   bool memory_exceeded = false;
   bool instructions_exceeded = false;
-  bool in_handler = false;     // our message handler runs: allow the slack
+  bool in_handler = false;  // our message handler runs: allow the slack
   int64_t instructions = 0;
   // Where the memory budget broke ("file:line: "), captured by the allocator
   // because Lua raises memory errors without calling the message handler.
@@ -67,9 +67,7 @@ void FormatWhere(lua_State* L, int level, char* out, size_t size) {
   }
 }
 
-bool HasLocation(const char* message) {
-  return message && !ParseScriptError(message).file.empty();
-}
+bool HasLocation(const char* message) { return message && !ParseScriptError(message).file.empty(); }
 
 Sandbox::Impl* GetImpl(lua_State* L) {
   void* ud = nullptr;
@@ -197,8 +195,8 @@ int SafeXpcall(lua_State* L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_pushvalue(L, 2);
   lua_pushcclosure(L, GuardedHandler, 1);  // handler
-  lua_copy(L, 1, 2);    // function into slot 2
-  lua_replace(L, 1);    // handler into slot 1
+  lua_copy(L, 1, 2);                       // function into slot 2
+  lua_replace(L, 1);                       // handler into slot 1
   int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
   if (status != LUA_OK && GetImpl(L)->FailedOnBudget()) return lua_error(L);
   lua_pushboolean(L, status == LUA_OK);
@@ -549,15 +547,15 @@ Status CheckLoad(lua_State* L, int rc, std::string_view chunkname) {
   lua_pop(L, 1);
   if (rc == LUA_ERRMEM) {
     auto* impl = GetImpl(L);
-    return Status::ResourceExhausted(fmt::format(
-        "{}: memory budget of {} bytes exceeded while compiling", chunkname.substr(1),
-        impl->options.memory_limit));
+    return Status::ResourceExhausted(
+        fmt::format("{}: memory budget of {} bytes exceeded while compiling", chunkname.substr(1),
+                    impl->options.memory_limit));
   }
   // Mode "t" refuses bytecode with "attempt to load a binary chunk (mode is 't')".
   if (msg.find("binary chunk") != std::string::npos) {
-    return Status::InvalidArgument(fmt::format(
-        "{}: precompiled Lua bytecode is not allowed in {} sandbox (text chunks only)",
-        chunkname.substr(1), GetImpl(L)->article_name));
+    return Status::InvalidArgument(
+        fmt::format("{}: precompiled Lua bytecode is not allowed in {} sandbox (text chunks only)",
+                    chunkname.substr(1), GetImpl(L)->article_name));
   }
   return Status::InvalidArgument(msg);
 }
@@ -579,8 +577,8 @@ Result<Sandbox> Sandbox::Create(const SandboxOptions& options) {
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  bool vowel = !options.name.empty() && std::string_view("aeiou").find(options.name[0]) !=
-                                             std::string_view::npos;
+  bool vowel = !options.name.empty() &&
+               std::string_view("aeiou").find(options.name[0]) != std::string_view::npos;
   impl->article_name = (vowel ? "an " : "a ") + options.name;
   lua_State* L = lua_newstate(Alloc, impl.get());
   if (!L) return Status::ResourceExhausted("cannot create a Lua state (out of memory)");
@@ -669,7 +667,8 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   if (memory_breach) {
     text = fmt::format("{}memory budget of {} bytes exceeded", impl.breach_where,
                        impl.options.memory_limit);
-  } else if (rc == LUA_ERRERR && !over_budget) text = "error in the error handler: " + text;
+  } else if (rc == LUA_ERRERR && !over_budget)
+    text = "error in the error handler: " + text;
   ScriptError e = ParseScriptError(text);
   e.traceback = std::move(traceback);
   Status st = over_budget || rc == LUA_ERRMEM ? Status::ResourceExhausted(e.message)
@@ -678,8 +677,7 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   return st;
 }
 
-Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded,
-                       ScriptError* error) {
+Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded, ScriptError* error) {
   Impl& impl = *impl_;
   impl.instructions = 0;
   impl.memory_exceeded = false;

@@ -731,8 +731,10 @@ class LuaInjectRunner : public InjectRunner {
     if (lua_type(L, b) == LUA_TNUMBER) {
       double secs = lua_tonumber(L, b);
       if (!(secs > 0 && secs <= max_s)) {
-        return luaL_error(L, "ctx.after: the delay must be > 0 and at most the exercise duration "
-                          "(%I s), got %s", static_cast<lua_Integer>(max_s), lua_tostring(L, b));
+        return luaL_error(L,
+                          "ctx.after: the delay must be > 0 and at most the exercise duration "
+                          "(%I s), got %s",
+                          static_cast<lua_Integer>(max_s), lua_tostring(L, b));
       }
       d = Duration::Millis(std::max<int64_t>(1, static_cast<int64_t>(secs * 1000)));
     } else {
@@ -740,8 +742,10 @@ class LuaInjectRunner : public InjectRunner {
       if (!parsed.ok()) return luaL_error(L, "ctx.after: %s", parsed.status().message().c_str());
       d = *parsed;
       if (d.nanos() <= 0 || d.nanos() > self->scenario_.meta.duration.nanos()) {
-        return luaL_error(L, "ctx.after: the delay must be > 0 and at most the exercise duration "
-                          "(%I s), got '%s'", static_cast<lua_Integer>(max_s), lua_tostring(L, b));
+        return luaL_error(L,
+                          "ctx.after: the delay must be > 0 and at most the exercise duration "
+                          "(%I s), got '%s'",
+                          static_cast<lua_Integer>(max_s), lua_tostring(L, b));
       }
     }
     luaL_checktype(L, b + 1, LUA_TFUNCTION);
@@ -762,7 +766,7 @@ class LuaInjectRunner : public InjectRunner {
   std::optional<scenario::ScenarioScript> script_;
   // Declared after sandbox_: these registry references go before the state.
   std::map<std::string, lua::Ref> envs_;  // per team (see Environment)
-  lua::Ref shared_;                        // ctx.shared
+  lua::Ref shared_;                       // ctx.shared
   std::map<uint64_t, Run> runs_;         // by run id
   std::map<uint64_t, uint64_t> waiting_;  // guest request id -> run id
   uint64_t next_run_ = 1;

@@ -126,8 +126,7 @@ const std::vector<Case>& Cases() {
       // gsub: table and function replacement
       {R"~(string.gsub("$name is $age", "%$(%w+)", {name = "Bob", age = 42}))~",
        "true,\"Bob is 42\",2"},
-      {R"~(string.gsub("$name $missing", "%$(%w+)", {name = "Bob"}))~",
-       "true,\"Bob $missing\",2"},
+      {R"~(string.gsub("$name $missing", "%$(%w+)", {name = "Bob"}))~", "true,\"Bob $missing\",2"},
       {R"~(string.gsub("1 2 3", "%d", function(d) return d * 2 end))~", "true,\"2 4 6\",3"},
       {R"~(string.gsub("a b", "%w", function() return nil end))~", "true,\"a b\",2"},
       {R"~(string.gsub("k=v", "(%w)=(%w)", function(k, v) return v .. "=" .. k end))~",
@@ -144,12 +143,14 @@ const std::vector<Case>& Cases() {
       // errors, as liblua words them
       {R"~(("x"):find("%"))~", "false,\"t.lua:15: malformed pattern (ends with '%')\""},
       {R"~(("x"):find("[a"))~", "false,\"t.lua:15: malformed pattern (missing ']')\""},
-      {R"~(("x"):find("%b"))~", "false,\"t.lua:15: malformed pattern (missing arguments to '%b')\""},
+      {R"~(("x"):find("%b"))~",
+       "false,\"t.lua:15: malformed pattern (missing arguments to '%b')\""},
       {R"~(("x"):find("%f"))~", "false,\"t.lua:15: missing '[' after '%f' in pattern\""},
       {R"~(("x"):find("(x"))~", "false,\"t.lua:15: unfinished capture\""},
       {R"~(("x"):match("x)"))~", "false,\"t.lua:15: invalid pattern capture\""},
       {R"~(("x"):gsub(".", "%2"))~", "false,\"t.lua:15: invalid capture index %2\""},
-      {R"~(("x"):gsub(".", "%z"))~", "false,\"t.lua:15: invalid use of '%' in replacement string\""},
+      {R"~(("x"):gsub(".", "%z"))~",
+       "false,\"t.lua:15: invalid use of '%' in replacement string\""},
       {R"~(("x"):gsub(".", function() return {} end))~",
        "false,\"t.lua:15: invalid replacement value (a table)\""},
       {R"~(("x"):match(string.rep("()", 33)))~", "false,\"t.lua:15: too many captures\""},
@@ -182,7 +183,7 @@ TEST(Pattern, AgreesWithLiblua) {
   luaL_openlibs(plain->get());
   std::vector<std::string> extra = {
       R"~(("a"):rep(12):match(("a?"):rep(12) .. ("a"):rep(12)))~",  // backtracking
-      R"~(("a"):rep(250):match(("a?"):rep(250)))~",  // "pattern too complex"
+      R"~(("a"):rep(250):match(("a?"):rep(250)))~",                 // "pattern too complex"
       R"~(string.gsub("hello world", "", "."))~",
       R"~(string.gsub("abc", ".-", "x"))~",
       R"~(string.find("a\0b", "%z"))~",
@@ -219,16 +220,18 @@ TEST(Pattern, CatastrophicBacktrackingEndsWithABudgetError) {
 
 TEST(Pattern, BudgetErrorInsidePcallIsNotSwallowed) {
   Sandbox sb = MakeSandbox(5'000'000);
-  ASSERT_TRUE(sb.LoadString("local s = string.rep('a', 30)\n"
-                            "for _, f in ipairs({'find', 'match', 'gmatch', 'gsub'}) do\n"
-                            "  pcall(function()\n"
-                            "    local r = s[f](s, string.rep('a*', 30) .. 'b', f == 'gsub' and '' or nil)\n"
-                            "    if f == 'gmatch' then r() end\n"
-                            "  end)\n"
-                            "end\n"
-                            "return 'escaped'\n",
-                            "@t.lua")
-                  .ok());
+  ASSERT_TRUE(
+      sb.LoadString(
+            "local s = string.rep('a', 30)\n"
+            "for _, f in ipairs({'find', 'match', 'gmatch', 'gsub'}) do\n"
+            "  pcall(function()\n"
+            "    local r = s[f](s, string.rep('a*', 30) .. 'b', f == 'gsub' and '' or nil)\n"
+            "    if f == 'gmatch' then r() end\n"
+            "  end)\n"
+            "end\n"
+            "return 'escaped'\n",
+            "@t.lua")
+          .ok());
   Status s = sb.Call(0, 1);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
@@ -238,12 +241,11 @@ TEST(Pattern, BudgetErrorInsidePcallIsNotSwallowed) {
 TEST(Pattern, EveryFunctionIsBounded) {
   for (const char* call : {"s:find(p)", "s:match(p)", "s:gmatch(p)()", "s:gsub(p, 'x')"}) {
     Sandbox sb = MakeSandbox(2'000'000);
-    std::string code = std::string("local s, p = ('a'):rep(28), ('a*'):rep(28) .. 'b'\nlocal r = ") +
-                       call + "\n";
+    std::string code =
+        std::string("local s, p = ('a'):rep(28), ('a*'):rep(28) .. 'b'\nlocal r = ") + call + "\n";
     ASSERT_TRUE(sb.LoadString(code, "@t.lua").ok());
     Status s = sb.Call(0, 0);
-    EXPECT_EQ(s.message(), "t.lua:2: instruction budget of 2000000 instructions exceeded")
-        << call;
+    EXPECT_EQ(s.message(), "t.lua:2: instruction budget of 2000000 instructions exceeded") << call;
   }
 }
 

@@ -87,12 +87,12 @@ TEST(Sandbox, BytecodeIsRefused) {
 
 TEST(Sandbox, AllowedLibrariesWork) {
   Sandbox sb = Make();
-  ASSERT_TRUE(sb.LoadString(
-                    "local t = {} for i = 1, 5 do t[#t + 1] = string.format('%02d', i) end\n"
+  ASSERT_TRUE(
+      sb.LoadString("local t = {} for i = 1, 5 do t[#t + 1] = string.format('%02d', i) end\n"
                     "return table.concat(t, ','), math.max(3, 9), utf8.char(7863), "
                     "select('#', pcall(error, 'x'))",
                     "@t.lua")
-                  .ok());
+          .ok());
   ASSERT_TRUE(sb.Call(0, 4).ok());
   EXPECT_STREQ(lua_tostring(sb.L(), -4), "01,02,03,04,05");
   EXPECT_EQ(lua_tointeger(sb.L(), -3), 9);
@@ -104,8 +104,8 @@ TEST(Sandbox, AllowedLibrariesWork) {
 TEST(Sandbox, MemoryBombIsStopped) {
   Sandbox sb = Make(size_t{4} << 20);
   ScriptError err;
-  Status s = RunCode(sb, "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1024) .. #t end\n",
-                 &err);
+  Status s = RunCode(
+      sb, "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1024) .. #t end\n", &err);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
@@ -115,10 +115,10 @@ TEST(Sandbox, MemoryBombIsStopped) {
 TEST(Sandbox, MemoryBombInsidePcallIsStillStopped) {
   Sandbox sb = Make(size_t{4} << 20);
   Status s = RunCode(sb,
-                 "local ok = pcall(function()\n"
-                 "  local t = {} while true do t[#t + 1] = {1, 2, 3, 4} end\n"
-                 "end)\n"
-                 "while true do local again = {} end\n");  // never reached
+                     "local ok = pcall(function()\n"
+                     "  local t = {} while true do t[#t + 1] = {1, 2, 3, 4} end\n"
+                     "end)\n"
+                     "while true do local again = {} end\n");  // never reached
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
@@ -143,10 +143,10 @@ TEST(Sandbox, EndlessLoopIsStopped) {
 TEST(Sandbox, EndlessLoopInsidePcallIsStillStopped) {
   Sandbox sb = Make(size_t{8} << 20, 1'000'000);
   Status s = RunCode(sb,
-                 "for i = 1, 100 do\n"
-                 "  pcall(function() while true do end end)\n"
-                 "end\n"
-                 "return 'escaped'\n");
+                     "for i = 1, 100 do\n"
+                     "  pcall(function() while true do end end)\n"
+                     "end\n"
+                     "return 'escaped'\n");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_NE(s.message().find("instruction budget of 1000000 instructions exceeded"),
@@ -156,10 +156,11 @@ TEST(Sandbox, EndlessLoopInsidePcallIsStillStopped) {
 
 TEST(Sandbox, EndlessLoopInsideXpcallWithLoopingHandlerIsStopped) {
   Sandbox sb = Make(size_t{8} << 20, 1'000'000);
-  Status s = RunCode(sb,
-                 "while true do\n"
-                 "  xpcall(function() while true do end end, function(e) while true do end end)\n"
-                 "end\n");
+  Status s =
+      RunCode(sb,
+              "while true do\n"
+              "  xpcall(function() while true do end end, function(e) while true do end end)\n"
+              "end\n");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
 }
@@ -192,12 +193,12 @@ TEST(Sandbox, ErrorsCarryLineNumbersAndTraceback) {
   Sandbox sb = Make();
   ScriptError err;
   Status s = RunCode(sb,
-                 "local function f()\n"
-                 "  local x = nil\n"
-                 "  return x.field\n"
-                 "end\n"
-                 "f()\n",
-                 &err);
+                     "local function f()\n"
+                     "  local x = nil\n"
+                     "  return x.field\n"
+                     "end\n"
+                     "f()\n",
+                     &err);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(err.file, "t.lua");
@@ -217,13 +218,14 @@ TEST(Sandbox, BudgetsResetPerCall) {
   Sandbox sb = Make(size_t{4} << 20, 1'000'000);
   // Each call uses most of the instruction budget and ~3 MB of memory that
   // becomes garbage afterwards; three calls in a row must all pass.
-  ASSERT_TRUE(sb.LoadString("function work()\n"
-                            "  local n = 0 for i = 1, 250000 do n = n + i end\n"
-                            "  local t = {} for i = 1, 3000 do t[i] = string.rep('y', 900) .. i end\n"
-                            "  return n\n"
-                            "end",
-                            "@t.lua")
-                  .ok());
+  ASSERT_TRUE(
+      sb.LoadString("function work()\n"
+                    "  local n = 0 for i = 1, 250000 do n = n + i end\n"
+                    "  local t = {} for i = 1, 3000 do t[i] = string.rep('y', 900) .. i end\n"
+                    "  return n\n"
+                    "end",
+                    "@t.lua")
+          .ok());
   ASSERT_TRUE(sb.Call(0, 0).ok());
   for (int i = 0; i < 3; ++i) {
     lua_getglobal(sb.L(), "work");
@@ -243,9 +245,9 @@ TEST(Sandbox, BudgetsResetPerCall) {
 TEST(Sandbox, RandomIsDeterministicFromTheSeed) {
   auto draw = [](uint64_t seed) {
     Sandbox sb = Make(size_t{8} << 20, 2'000'000, seed);
-    EXPECT_TRUE(sb.LoadString("return math.random(1, 1000000) .. ',' .. math.random(1, 1000000)",
-                              "@t.lua")
-                    .ok());
+    EXPECT_TRUE(
+        sb.LoadString("return math.random(1, 1000000) .. ',' .. math.random(1, 1000000)", "@t.lua")
+            .ok());
     EXPECT_TRUE(sb.Call(0, 1).ok());
     std::string v = lua_tostring(sb.L(), -1);
     lua_settop(sb.L(), 0);
@@ -292,9 +294,9 @@ TEST(Sandbox, StringMetatableCannotBeReplaced) {
   s = RunCode(sb, "setmetatable(getmetatable(''), nil)\n");
   EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
   // A later script still has working string methods.
-  ASSERT_TRUE(sb.LoadString("return ('abc'):upper(), (('abc'):gsub('b', 'x')), ('a,b'):find(',')",
-                            "@t.lua")
-                  .ok());
+  ASSERT_TRUE(
+      sb.LoadString("return ('abc'):upper(), (('abc'):gsub('b', 'x')), ('a,b'):find(',')", "@t.lua")
+          .ok());
   ASSERT_TRUE(sb.Call(0, 3).ok());
   EXPECT_STREQ(lua_tostring(sb.L(), -3), "ABC");
   EXPECT_STREQ(lua_tostring(sb.L(), -2), "axc");
@@ -354,8 +356,9 @@ std::string RunIn(Sandbox& sb, const Ref* env, const std::string& code) {
 TEST(Sandbox, EnvironmentsKeepTheirGlobals) {
   Sandbox sb = Make();
   // The shared part, as a scenario file leaves it.
-  ASSERT_TRUE(RunCode(sb, "SHARED = 'base'\nCREDS = { user = 'admin', seen = {} }\n"
-                          "function Remember(v) CREDS.last = v return CREDS.last end\n")
+  ASSERT_TRUE(RunCode(sb,
+                      "SHARED = 'base'\nCREDS = { user = 'admin', seen = {} }\n"
+                      "function Remember(v) CREDS.last = v return CREDS.last end\n")
                   .ok());
   Ref a = sb.NewEnvironment();
   Ref b = sb.NewEnvironment();
@@ -372,7 +375,8 @@ TEST(Sandbox, EnvironmentsKeepTheirGlobals) {
             "adminnilnil");
   // The environment's metatable is protected; blocked names still say so.
   EXPECT_EQ(RunIn(sb, &b, "return getmetatable(_ENV)"), "protected");
-  EXPECT_EQ(RunIn(sb, &b, "return load"), "error: t.lua:1: load is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunIn(sb, &b, "return load"),
+            "error: t.lua:1: load is not allowed in a scenario sandbox");
   EXPECT_EQ(RunIn(sb, &b, "return string.rep('ab', 2)"), "abab");
 }
 

@@ -46,7 +46,8 @@ struct Host : InjectRunner::Host {
 
 // The line of `needle` in the test scenario.
 int LineOf(const std::string& needle) {
-  std::FILE* f = std::fopen((std::string(LIVEFIRE_TEST_DATA_DIR) + "/sandbox/scenario.lua").c_str(), "r");
+  std::FILE* f =
+      std::fopen((std::string(LIVEFIRE_TEST_DATA_DIR) + "/sandbox/scenario.lua").c_str(), "r");
   if (!f) return 0;
   char buf[512];
   int line = 0;
@@ -113,11 +114,11 @@ TEST_F(InjectSandbox, StringMetatableAndLibrariesStayIntact) {
   Host::Result r = Run("poison-strings", "blue1");
   EXPECT_EQ(r.outcome, Outcome::kError);
   EXPECT_EQ(Tail(r.reason), Where("getmetatable(\"\").__index =") +
-                          "getmetatable('').__index is read-only in an inject sandbox");
+                                "getmetatable('').__index is read-only in an inject sandbox");
   r = Run("poison-library", "blue1");
   EXPECT_EQ(r.outcome, Outcome::kError);
-  EXPECT_EQ(Tail(r.reason), Where("string.upper = function") +
-                          "string.upper is read-only in an inject sandbox");
+  EXPECT_EQ(Tail(r.reason),
+            Where("string.upper = function") + "string.upper is read-only in an inject sandbox");
   for (const char* team : {"blue1", "blue2", "white"}) {
     r = Run("use-strings", team);
     EXPECT_EQ(r.outcome, Outcome::kSuccess) << team << ": " << r.reason;
@@ -139,7 +140,8 @@ TEST_F(InjectSandbox, AfterRefusesDelaysOutOfRange) {
       << r.reason;
   r = Run("after-huge", "blue1");
   EXPECT_EQ(r.outcome, Outcome::kError);
-  EXPECT_EQ(Tail(r.reason).rfind(Where("ctx.after(1e300") + "ctx.after: the delay must be > 0", 0), 0u)
+  EXPECT_EQ(Tail(r.reason).rfind(Where("ctx.after(1e300") + "ctx.after: the delay must be > 0", 0),
+            0u)
       << r.reason;
   r = Run("after-too-late", "blue1");
   EXPECT_EQ(r.outcome, Outcome::kError);
@@ -158,7 +160,7 @@ TEST_F(InjectSandbox, CatastrophicPatternEndsWithABudgetError) {
   Host::Result r = Run("redos", "blue1");
   EXPECT_EQ(r.outcome, Outcome::kError);
   EXPECT_EQ(Tail(r.reason), Where("string.find(string.rep") +
-                          "instruction budget of 5000000 instructions exceeded");
+                                "instruction budget of 5000000 instructions exceeded");
   // The next run has its budget again.
   EXPECT_EQ(Run("use-strings", "blue2").outcome, Outcome::kSuccess);
 }
