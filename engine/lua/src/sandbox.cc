@@ -9,6 +9,8 @@
 #include <lua.hpp>
 #include <sstream>
 
+#include "pattern.h"
+
 namespace livefire::lua {
 
 namespace {
@@ -23,11 +25,11 @@ struct Sandbox::Impl {
   SandboxOptions options;
   std::string article_name;  // "a scenario", "an inject": for messages
   size_t used = 0;
-  bool enforcing = false;      // budgets apply (inside Load/Call)
+  bool enforcing = false;     // budgets apply (inside Load/Call)
   bool refused_once = false;  // the last growth was refused (see Alloc)
   bool memory_exceeded = false;
   bool instructions_exceeded = false;
-  bool in_handler = false;     // our message handler runs: allow the slack
+  bool in_handler = false;  // our message handler runs: allow the slack
   int64_t instructions = 0;
   // Where the memory budget broke ("file:line: "), captured by the allocator
   // because Lua raises memory errors without calling the message handler.
@@ -48,6 +50,8 @@ struct Sandbox::Impl {
 
 namespace {
 
+void CountHook(lua_State* L, lua_Debug*);
+
 // "file:line: " of the innermost Lua frame at or above `level` ("" if none).
 // Reads the call stack only: safe inside the allocator and hooks.
 void FormatWhere(lua_State* L, int level, char* out, size_t size) {
@@ -62,6 +66,8 @@ void FormatWhere(lua_State* L, int level, char* out, size_t size) {
     }
   }
 }
+
+bool HasLocation(const char* message) { return message && !ParseScriptError(message).file.empty(); }
 
 Sandbox::Impl* GetImpl(lua_State* L) {
   void* ud = nullptr;
@@ -102,14 +108,12 @@ void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
   return p;
 }
 
-void CountHook(lua_State* L, lua_Debug*) {
-  auto* impl = GetImpl(L);
-  if (!impl->enforcing) return;
+// Raises the instruction-budget error at the innermost Lua frame. From the
+// first breach on, the hook errors on every instruction (also inside pcall
+// handlers), so the error cannot be swallowed.
+[[noreturn]] void RaiseInstructionBudget(lua_State* L, Sandbox::Impl* impl) {
   if (!impl->instructions_exceeded) {
-    impl->instructions += kHookStep;
-    if (impl->instructions <= impl->options.instruction_limit) return;
     impl->instructions_exceeded = true;
-    // From now on error on every instruction, also inside pcall handlers.
     lua_sethook(L, CountHook, LUA_MASKCOUNT, 1);
   }
   char where[512];
@@ -117,6 +121,29 @@ void CountHook(lua_State* L, lua_Debug*) {
   lua_pushfstring(L, "%sinstruction budget of %I instructions exceeded", where,
                   static_cast<lua_Integer>(impl->options.instruction_limit));
   lua_error(L);
+  std::abort();  // lua_error does not return
+}
+
+void CountHook(lua_State* L, lua_Debug*) {
+  auto* impl = GetImpl(L);
+  if (!impl->enforcing) return;
+  if (!impl->instructions_exceeded) {
+    impl->instructions += kHookStep;
+    if (impl->instructions <= impl->options.instruction_limit) return;
+  }
+  RaiseInstructionBudget(L, impl);
+}
+
+// Steps of our pattern matcher (pattern.cc) count as instructions: liblua's
+// matcher runs in C where the count hook never fires.
+void ChargePatternSteps(lua_State* L, int64_t steps) {
+  auto* impl = GetImpl(L);
+  if (!impl->enforcing) return;
+  if (!impl->instructions_exceeded) {
+    impl->instructions += steps;
+    if (impl->instructions <= impl->options.instruction_limit) return;
+  }
+  RaiseInstructionBudget(L, impl);
 }
 
 // The message handler of Sandbox::Call: same output format as lua::PCall's.
@@ -126,6 +153,14 @@ int SandboxHandler(lua_State* L) {
   impl->in_handler = true;
   if (!lua_isstring(L, 1)) {
     lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    lua_replace(L, 1);
+  }
+  // Errors raised in C without a Lua frame to blame ("C stack overflow",
+  // non-string error objects) get the innermost script line.
+  if (!HasLocation(lua_tostring(L, 1))) {
+    char where[512];
+    FormatWhere(L, 1, where, sizeof where);
+    lua_pushfstring(L, "%s%s", where, lua_tostring(L, 1));
     lua_replace(L, 1);
   }
   luaL_traceback(L, L, nullptr, 1);
@@ -160,8 +195,8 @@ int SafeXpcall(lua_State* L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_pushvalue(L, 2);
   lua_pushcclosure(L, GuardedHandler, 1);  // handler
-  lua_copy(L, 1, 2);    // function into slot 2
-  lua_replace(L, 1);    // handler into slot 1
+  lua_copy(L, 1, 2);                       // function into slot 2
+  lua_replace(L, 1);                       // handler into slot 1
   int status = lua_pcall(L, n - 2, LUA_MULTRET, 1);
   if (status != LUA_OK && GetImpl(L)->FailedOnBudget()) return lua_error(L);
   lua_pushboolean(L, status == LUA_OK);
@@ -256,6 +291,143 @@ void SetGuardMeta(lua_State* L, int table, lua_CFunction fn, int nup, bool guard
   lua_setmetatable(L, table);
 }
 
+// Registry keys (addresses are unique).
+char kReadOnlyKey;   // set of read-only proxies and guarded tables (rawset refuses them)
+char kEnvAnchorKey;  // a closure whose upvalue 1 is the _ENV cell of every loaded chunk
+
+// __newindex of a read-only library proxy:
+// "string.upper is read-only in an inject sandbox". Upvalues: 1 prefix, 2 sandbox name.
+int ReadOnlyWrite(lua_State* L) {
+  const char* prefix = lua_tostring(L, lua_upvalueindex(1));
+  const char* sandbox = lua_tostring(L, lua_upvalueindex(2));
+  const char* key = luaL_tolstring(L, 2, nullptr);
+  return luaL_error(L, "%s%s is read-only in %s sandbox", prefix, key, sandbox);
+}
+
+// pairs() over a proxy walks the real table (upvalue 1) without handing it out.
+int ReadOnlyNext(lua_State* L) {
+  lua_settop(L, 2);
+  if (lua_next(L, lua_upvalueindex(1))) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int ReadOnlyPairs(lua_State* L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushcclosure(L, ReadOnlyNext, 1);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+int ReadOnlyLen(lua_State* L) {
+  lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, lua_upvalueindex(1))));
+  return 1;
+}
+
+void MarkReadOnly(lua_State* L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlyKey);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+// Pushes a read-only proxy of the table at idx: reads go to the table,
+// writes raise "<prefix><key> is read-only in <sandbox> sandbox" at the
+// script's file:line, and the metatable is protected. One script can then
+// not change a library under every later script (e.g. string methods).
+void PushReadOnly(lua_State* L, int idx, const char* prefix, const char* sandbox) {
+  idx = lua_absindex(L, idx);
+  lua_newtable(L);
+  lua_createtable(L, 0, 5);
+  lua_pushvalue(L, idx);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, prefix);
+  lua_pushstring(L, sandbox);
+  lua_pushcclosure(L, ReadOnlyWrite, 2);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushvalue(L, idx);
+  lua_pushcclosure(L, ReadOnlyPairs, 1);
+  lua_setfield(L, -2, "__pairs");
+  lua_pushvalue(L, idx);
+  lua_pushcclosure(L, ReadOnlyLen, 1);
+  lua_setfield(L, -2, "__len");
+  lua_pushliteral(L, "protected");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  MarkReadOnly(L, -1);
+}
+
+bool IsReadOnly(lua_State* L, int idx);
+
+// rawset that refuses the read-only proxies (it would bypass __newindex).
+// Upvalues: 1 the original rawset, 2 sandbox name.
+int SafeRawset(lua_State* L) {
+  if (IsReadOnly(L, 1)) {
+    return luaL_error(L, "rawset on a library table is not allowed in %s sandbox",
+                      lua_tostring(L, lua_upvalueindex(2)));
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+bool IsReadOnly(lua_State* L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlyKey);
+  lua_pushvalue(L, idx);
+  bool read_only = lua_rawget(L, -2) != LUA_TNIL;
+  lua_pop(L, 2);
+  return read_only;
+}
+
+// Pushes a deep copy of the table at src (same metatables; cycles and shared
+// subtables kept as such through memo; library proxies are not copied).
+void CopyTable(lua_State* L, int src, int memo, int depth) {
+  luaL_checkstack(L, 8, "copying a table");
+  lua_pushvalue(L, src);
+  if (lua_rawget(L, memo) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  int dst = lua_gettop(L);
+  lua_pushvalue(L, src);
+  lua_pushvalue(L, dst);
+  lua_rawset(L, memo);
+  lua_pushnil(L);
+  while (lua_next(L, src)) {
+    // Deeper than any real scenario's data: share the rest rather than
+    // recurse without bound on the C stack.
+    if (lua_type(L, -1) == LUA_TTABLE && depth < 64 && !IsReadOnly(L, -1)) {
+      CopyTable(L, lua_gettop(L), memo, depth + 1);
+      lua_replace(L, -2);
+    }
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, dst);
+  }
+  if (lua_getmetatable(L, src)) lua_setmetatable(L, dst);
+}
+
+// __index of an environment from Sandbox::NewEnvironment; upvalue 1 is the
+// globals table. Values are read through; a table among the globals (the
+// scenario's own data) is copied into this environment on first use, so
+// that writing into it stays in this environment too.
+int EnvironmentIndex(lua_State* L) {
+  lua_settop(L, 2);
+  lua_pushvalue(L, 2);
+  lua_gettable(L, lua_upvalueindex(1));  // may raise "load is not allowed ..."
+  if (lua_type(L, -1) != LUA_TTABLE || IsReadOnly(L, -1)) return 1;
+  lua_newtable(L);
+  CopyTable(L, 3, 4, 0);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  return 1;
+}
+
 int OpenSandbox(lua_State* L) {
   auto* impl = static_cast<Sandbox::Impl*>(lua_touserdata(L, 1));
   const char* name = impl->article_name.c_str();
@@ -290,6 +462,12 @@ int OpenSandbox(lua_State* L) {
   lua_setfield(L, g, "setmetatable");
   lua_pushcfunction(L, LogPrint);
   lua_setfield(L, g, "print");
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kReadOnlyKey);
+  lua_getfield(L, g, "rawset");
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, SafeRawset, 2);
+  lua_setfield(L, g, "rawset");
 
   // Whole libraries that are absent: any access names the function.
   for (const char* lib : {"os", "io", "debug", "package", "coroutine"}) {
@@ -297,6 +475,7 @@ int OpenSandbox(lua_State* L) {
     lua_pushstring(L, lib);
     lua_pushstring(L, name);
     SetGuardMeta(L, -3, BlockedLibraryAccess, 2, true);
+    MarkReadOnly(L, -1);
     lua_setfield(L, g, lib);
   }
 
@@ -305,6 +484,8 @@ int OpenSandbox(lua_State* L) {
   int str = lua_gettop(L);
   lua_pushnil(L);
   lua_setfield(L, str, "dump");
+  // Bounded pattern matching (see pattern.h).
+  pattern::Install(L, str, ChargePatternSteps);
   lua_newtable(L);
   lua_pushboolean(L, 1);
   lua_setfield(L, -2, "dump");
@@ -328,6 +509,30 @@ int OpenSandbox(lua_State* L) {
   lua_setfield(L, math, "randomseed");
   lua_settop(L, blocked);
 
+  // Scripts see the libraries only through read-only proxies, and the
+  // string metatable (behind every s:method() call) only through a
+  // read-only view whose __index is the proxy of string.
+  for (const char* lib : {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME}) {
+    lua_getfield(L, g, lib);
+    std::string prefix = std::string(lib) + ".";
+    PushReadOnly(L, -1, prefix.c_str(), name);
+    lua_setfield(L, g, lib);
+    lua_pop(L, 1);
+  }
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  int string_meta = lua_gettop(L);
+  lua_getfield(L, g, LUA_STRLIBNAME);
+  lua_setfield(L, string_meta, "__index");
+  PushReadOnly(L, string_meta, "getmetatable('').", name);
+  lua_setfield(L, string_meta, "__metatable");
+  lua_settop(L, blocked);
+
+  // The _ENV cell that every chunk loaded by the sandbox shares (see
+  // Sandbox::UseEnvironment): upvalue 1 of this empty chunk.
+  if (luaL_loadstring(L, "return") != LUA_OK) return lua_error(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kEnvAnchorKey);
+
   lua_pushliteral(L, "");
   lua_pushstring(L, name);
   lua_pushvalue(L, blocked);
@@ -342,15 +547,15 @@ Status CheckLoad(lua_State* L, int rc, std::string_view chunkname) {
   lua_pop(L, 1);
   if (rc == LUA_ERRMEM) {
     auto* impl = GetImpl(L);
-    return Status::ResourceExhausted(fmt::format(
-        "{}: memory budget of {} bytes exceeded while compiling", chunkname.substr(1),
-        impl->options.memory_limit));
+    return Status::ResourceExhausted(
+        fmt::format("{}: memory budget of {} bytes exceeded while compiling", chunkname.substr(1),
+                    impl->options.memory_limit));
   }
   // Mode "t" refuses bytecode with "attempt to load a binary chunk (mode is 't')".
   if (msg.find("binary chunk") != std::string::npos) {
-    return Status::InvalidArgument(fmt::format(
-        "{}: precompiled Lua bytecode is not allowed in {} sandbox (text chunks only)",
-        chunkname.substr(1), GetImpl(L)->article_name));
+    return Status::InvalidArgument(
+        fmt::format("{}: precompiled Lua bytecode is not allowed in {} sandbox (text chunks only)",
+                    chunkname.substr(1), GetImpl(L)->article_name));
   }
   return Status::InvalidArgument(msg);
 }
@@ -372,8 +577,8 @@ Result<Sandbox> Sandbox::Create(const SandboxOptions& options) {
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  bool vowel = !options.name.empty() && std::string_view("aeiou").find(options.name[0]) !=
-                                             std::string_view::npos;
+  bool vowel = !options.name.empty() &&
+               std::string_view("aeiou").find(options.name[0]) != std::string_view::npos;
   impl->article_name = (vowel ? "an " : "a ") + options.name;
   lua_State* L = lua_newstate(Alloc, impl.get());
   if (!L) return Status::ResourceExhausted("cannot create a Lua state (out of memory)");
@@ -408,6 +613,18 @@ Status Sandbox::LoadString(std::string_view code, std::string_view chunkname) {
   impl_->enforcing = false;
   impl_->memory_exceeded = false;
   if (rc != LUA_OK) lua_gc(L, LUA_GCCOLLECT);
+  if (rc == LUA_OK) {
+    // Share the sandbox's _ENV cell (upvalue 1 of a main chunk is _ENV).
+    const char* up = lua_getupvalue(L, -1, 1);
+    if (up) {
+      lua_pop(L, 1);
+      if (std::string_view(up) == "_ENV") {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &kEnvAnchorKey);
+        lua_upvaluejoin(L, -2, 1, -1, 1);
+        lua_pop(L, 1);
+      }
+    }
+  }
   return CheckLoad(L, rc, name[0] == '@' ? name : "@" + name);
 }
 
@@ -450,7 +667,8 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   if (memory_breach) {
     text = fmt::format("{}memory budget of {} bytes exceeded", impl.breach_where,
                        impl.options.memory_limit);
-  } else if (rc == LUA_ERRERR && !over_budget) text = "error in the error handler: " + text;
+  } else if (rc == LUA_ERRERR && !over_budget)
+    text = "error in the error handler: " + text;
   ScriptError e = ParseScriptError(text);
   e.traceback = std::move(traceback);
   Status st = over_budget || rc == LUA_ERRMEM ? Status::ResourceExhausted(e.message)
@@ -459,8 +677,7 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   return st;
 }
 
-Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded,
-                       ScriptError* error) {
+Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded, ScriptError* error) {
   Impl& impl = *impl_;
   impl.instructions = 0;
   impl.memory_exceeded = false;
@@ -497,11 +714,16 @@ Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded,
   luaL_traceback(main, co, nullptr, 0);
   std::string traceback = lua_tostring(main, -1) ? lua_tostring(main, -1) : "";
   lua_pop(main, 1);
+  char where[512];  // read while the dead coroutine still shows where it failed
+  FormatWhere(co, 0, where, sizeof where);
   lua_settop(co, 0);
   lua_gc(main, LUA_GCCOLLECT);
   if (memory_breach) {
     text = fmt::format("{}memory budget of {} bytes exceeded", impl.breach_where,
                        impl.options.memory_limit);
+  } else if (!HasLocation(text.c_str())) {
+    // E.g. "C stack overflow", raised in C: name the innermost script line.
+    text = where + text;
   }
   ScriptError e = ParseScriptError(text);
   e.traceback = std::move(traceback);
@@ -509,6 +731,36 @@ Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded,
                                               : Status::InvalidArgument(e.message);
   if (error) *error = std::move(e);
   return st;
+}
+
+Ref Sandbox::NewEnvironment() {
+  lua_State* L = this->L();
+  lua_newtable(L);
+  int env = lua_gettop(L);
+  lua_pushvalue(L, env);
+  lua_setfield(L, env, "_G");  // _G.x = 1 stays in this environment too
+  lua_createtable(L, 0, 2);
+  lua_pushglobaltable(L);
+  lua_pushcclosure(L, EnvironmentIndex, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, "protected");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, env);
+  Ref r(L, env);
+  lua_settop(L, env - 1);
+  return r;
+}
+
+void Sandbox::UseEnvironment(const Ref* env) {
+  lua_State* L = this->L();
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kEnvAnchorKey);
+  if (env) {
+    env->Push(L);
+  } else {
+    lua_pushglobaltable(L);
+  }
+  lua_setupvalue(L, -2, 1);
+  lua_pop(L, 1);
 }
 
 Status Sandbox::RunFile(const std::string& path, ScriptError* error) {

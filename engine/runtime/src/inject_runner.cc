@@ -59,6 +59,10 @@ class LuaInjectRunner : public InjectRunner {
     LF_ASSIGN_OR_RETURN(scenario::ScenarioScript script,
                         scenario::ScenarioScript::Load(*sandbox_, scenario_.file));
     script_.emplace(std::move(script));
+    lua_State* L = sandbox_->L();  // the main thread: the Ref outlives every coroutine
+    lua_newtable(L);
+    shared_ = lua::Ref(L, -1);
+    lua_pop(L, 1);
     return Status::Ok();
   }
 
@@ -135,12 +139,24 @@ class LuaInjectRunner : public InjectRunner {
     Resume(it->second, 1);
   }
 
+  // Each team's runs (its blue bots, the red injects against its copy, the
+  // white cell's) get their own global environment: a global one run writes
+  // is visible to later runs for the same team only. ctx.shared is the one
+  // table every run sees.
+  const lua::Ref& Environment(const std::string& team) {
+    auto it = envs_.find(team);
+    if (it == envs_.end()) it = envs_.emplace(team, sandbox_->NewEnvironment()).first;
+    return it->second;
+  }
+
   void Resume(Run& run, int nargs) {
     current_ = &run;
     int nres = 0;
     bool yielded = false;
     lua::ScriptError err;
+    sandbox_->UseEnvironment(&Environment(run.team));
     Status s = sandbox_->Resume(run.co, nargs, &nres, &yielded, &err);
+    sandbox_->UseEnvironment(nullptr);
     current_ = nullptr;
     if (s.ok() && yielded) {
       lua_pop(run.co, nres);
@@ -230,6 +246,10 @@ class LuaInjectRunner : public InjectRunner {
       lua_pushcclosure(L, f->func, 1);
       lua_setfield(L, -2, f->name);
     }
+    // State shared on purpose between teams and injects (see
+    // docs/scenario-language.md): one plain table for the whole exercise.
+    shared_.Push(L);
+    lua_setfield(L, -2, "shared");
   }
 
   static LuaInjectRunner* Self(lua_State* L) {
@@ -704,13 +724,29 @@ class LuaInjectRunner : public InjectRunner {
     auto* self = Self(L);
     Run& run = self->Current(L);
     int b = ArgBase(L);
+    // The delay must be > 0 and at most the exercise duration: a negative or
+    // huge delay (1e300 s) is a script bug, not a timer to arm.
+    const double max_s = static_cast<double>(self->scenario_.meta.duration.nanos()) / 1e9;
     Duration d;
-    if (lua_isnumber(L, b)) {
-      d = Duration::Millis(static_cast<int64_t>(lua_tonumber(L, b) * 1000));
+    if (lua_type(L, b) == LUA_TNUMBER) {
+      double secs = lua_tonumber(L, b);
+      if (!(secs > 0 && secs <= max_s)) {
+        return luaL_error(L,
+                          "ctx.after: the delay must be > 0 and at most the exercise duration "
+                          "(%I s), got %s",
+                          static_cast<lua_Integer>(max_s), lua_tostring(L, b));
+      }
+      d = Duration::Millis(std::max<int64_t>(1, static_cast<int64_t>(secs * 1000)));
     } else {
       auto parsed = ParseDuration(luaL_checkstring(L, b));
       if (!parsed.ok()) return luaL_error(L, "ctx.after: %s", parsed.status().message().c_str());
       d = *parsed;
+      if (d.nanos() <= 0 || d.nanos() > self->scenario_.meta.duration.nanos()) {
+        return luaL_error(L,
+                          "ctx.after: the delay must be > 0 and at most the exercise duration "
+                          "(%I s), got '%s'",
+                          static_cast<lua_Integer>(max_s), lua_tostring(L, b));
+      }
     }
     luaL_checktype(L, b + 1, LUA_TFUNCTION);
     auto fn = std::make_shared<lua::Ref>(L, b + 1);
@@ -728,6 +764,9 @@ class LuaInjectRunner : public InjectRunner {
   Options options_;
   std::unique_ptr<lua::Sandbox> sandbox_;
   std::optional<scenario::ScenarioScript> script_;
+  // Declared after sandbox_: these registry references go before the state.
+  std::map<std::string, lua::Ref> envs_;  // per team (see Environment)
+  lua::Ref shared_;                       // ctx.shared
   std::map<uint64_t, Run> runs_;         // by run id
   std::map<uint64_t, uint64_t> waiting_;  // guest request id -> run id
   uint64_t next_run_ = 1;

@@ -87,12 +87,12 @@ TEST(Sandbox, BytecodeIsRefused) {
 
 TEST(Sandbox, AllowedLibrariesWork) {
   Sandbox sb = Make();
-  ASSERT_TRUE(sb.LoadString(
-                    "local t = {} for i = 1, 5 do t[#t + 1] = string.format('%02d', i) end\n"
+  ASSERT_TRUE(
+      sb.LoadString("local t = {} for i = 1, 5 do t[#t + 1] = string.format('%02d', i) end\n"
                     "return table.concat(t, ','), math.max(3, 9), utf8.char(7863), "
                     "select('#', pcall(error, 'x'))",
                     "@t.lua")
-                  .ok());
+          .ok());
   ASSERT_TRUE(sb.Call(0, 4).ok());
   EXPECT_STREQ(lua_tostring(sb.L(), -4), "01,02,03,04,05");
   EXPECT_EQ(lua_tointeger(sb.L(), -3), 9);
@@ -104,8 +104,8 @@ TEST(Sandbox, AllowedLibrariesWork) {
 TEST(Sandbox, MemoryBombIsStopped) {
   Sandbox sb = Make(size_t{4} << 20);
   ScriptError err;
-  Status s = RunCode(sb, "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1024) .. #t end\n",
-                 &err);
+  Status s = RunCode(
+      sb, "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1024) .. #t end\n", &err);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
@@ -115,10 +115,10 @@ TEST(Sandbox, MemoryBombIsStopped) {
 TEST(Sandbox, MemoryBombInsidePcallIsStillStopped) {
   Sandbox sb = Make(size_t{4} << 20);
   Status s = RunCode(sb,
-                 "local ok = pcall(function()\n"
-                 "  local t = {} while true do t[#t + 1] = {1, 2, 3, 4} end\n"
-                 "end)\n"
-                 "while true do local again = {} end\n");  // never reached
+                     "local ok = pcall(function()\n"
+                     "  local t = {} while true do t[#t + 1] = {1, 2, 3, 4} end\n"
+                     "end)\n"
+                     "while true do local again = {} end\n");  // never reached
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "t.lua:2: memory budget of 4194304 bytes exceeded");
@@ -143,10 +143,10 @@ TEST(Sandbox, EndlessLoopIsStopped) {
 TEST(Sandbox, EndlessLoopInsidePcallIsStillStopped) {
   Sandbox sb = Make(size_t{8} << 20, 1'000'000);
   Status s = RunCode(sb,
-                 "for i = 1, 100 do\n"
-                 "  pcall(function() while true do end end)\n"
-                 "end\n"
-                 "return 'escaped'\n");
+                     "for i = 1, 100 do\n"
+                     "  pcall(function() while true do end end)\n"
+                     "end\n"
+                     "return 'escaped'\n");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_NE(s.message().find("instruction budget of 1000000 instructions exceeded"),
@@ -156,10 +156,11 @@ TEST(Sandbox, EndlessLoopInsidePcallIsStillStopped) {
 
 TEST(Sandbox, EndlessLoopInsideXpcallWithLoopingHandlerIsStopped) {
   Sandbox sb = Make(size_t{8} << 20, 1'000'000);
-  Status s = RunCode(sb,
-                 "while true do\n"
-                 "  xpcall(function() while true do end end, function(e) while true do end end)\n"
-                 "end\n");
+  Status s =
+      RunCode(sb,
+              "while true do\n"
+              "  xpcall(function() while true do end end, function(e) while true do end end)\n"
+              "end\n");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
 }
@@ -192,12 +193,12 @@ TEST(Sandbox, ErrorsCarryLineNumbersAndTraceback) {
   Sandbox sb = Make();
   ScriptError err;
   Status s = RunCode(sb,
-                 "local function f()\n"
-                 "  local x = nil\n"
-                 "  return x.field\n"
-                 "end\n"
-                 "f()\n",
-                 &err);
+                     "local function f()\n"
+                     "  local x = nil\n"
+                     "  return x.field\n"
+                     "end\n"
+                     "f()\n",
+                     &err);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(err.file, "t.lua");
@@ -217,13 +218,14 @@ TEST(Sandbox, BudgetsResetPerCall) {
   Sandbox sb = Make(size_t{4} << 20, 1'000'000);
   // Each call uses most of the instruction budget and ~3 MB of memory that
   // becomes garbage afterwards; three calls in a row must all pass.
-  ASSERT_TRUE(sb.LoadString("function work()\n"
-                            "  local n = 0 for i = 1, 250000 do n = n + i end\n"
-                            "  local t = {} for i = 1, 3000 do t[i] = string.rep('y', 900) .. i end\n"
-                            "  return n\n"
-                            "end",
-                            "@t.lua")
-                  .ok());
+  ASSERT_TRUE(
+      sb.LoadString("function work()\n"
+                    "  local n = 0 for i = 1, 250000 do n = n + i end\n"
+                    "  local t = {} for i = 1, 3000 do t[i] = string.rep('y', 900) .. i end\n"
+                    "  return n\n"
+                    "end",
+                    "@t.lua")
+          .ok());
   ASSERT_TRUE(sb.Call(0, 0).ok());
   for (int i = 0; i < 3; ++i) {
     lua_getglobal(sb.L(), "work");
@@ -243,9 +245,9 @@ TEST(Sandbox, BudgetsResetPerCall) {
 TEST(Sandbox, RandomIsDeterministicFromTheSeed) {
   auto draw = [](uint64_t seed) {
     Sandbox sb = Make(size_t{8} << 20, 2'000'000, seed);
-    EXPECT_TRUE(sb.LoadString("return math.random(1, 1000000) .. ',' .. math.random(1, 1000000)",
-                              "@t.lua")
-                    .ok());
+    EXPECT_TRUE(
+        sb.LoadString("return math.random(1, 1000000) .. ',' .. math.random(1, 1000000)", "@t.lua")
+            .ok());
     EXPECT_TRUE(sb.Call(0, 1).ok());
     std::string v = lua_tostring(sb.L(), -1);
     lua_settop(sb.L(), 0);
@@ -278,6 +280,147 @@ TEST(Sandbox, RejectsTinyBudgets) {
   SandboxOptions o;
   o.memory_limit = 10;
   EXPECT_FALSE(Sandbox::Create(o).ok());
+}
+
+// --- read-only libraries -----------------------------------------------------
+
+TEST(Sandbox, StringMetatableCannotBeReplaced) {
+  Sandbox sb = Make();
+  Status s = RunCode(sb, "local x = 1\ngetmetatable('').__index = function() return nil end\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "t.lua:2: getmetatable('').__index is read-only in a scenario sandbox");
+  s = RunCode(sb, "getmetatable('').__index.upper = function() return 'pwned' end\n");
+  EXPECT_EQ(s.message(), "t.lua:1: string.upper is read-only in a scenario sandbox");
+  s = RunCode(sb, "setmetatable(getmetatable(''), nil)\n");
+  EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
+  // A later script still has working string methods.
+  ASSERT_TRUE(
+      sb.LoadString("return ('abc'):upper(), (('abc'):gsub('b', 'x')), ('a,b'):find(',')", "@t.lua")
+          .ok());
+  ASSERT_TRUE(sb.Call(0, 3).ok());
+  EXPECT_STREQ(lua_tostring(sb.L(), -3), "ABC");
+  EXPECT_STREQ(lua_tostring(sb.L(), -2), "axc");
+  EXPECT_EQ(lua_tointeger(sb.L(), -1), 2);
+  lua_settop(sb.L(), 0);
+}
+
+TEST(Sandbox, LibraryTablesAreReadOnly) {
+  Sandbox sb = Make();
+  EXPECT_EQ(RunCode(sb, "string.upper = nil\n").message(),
+            "t.lua:1: string.upper is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "\ntable.insert = print\n").message(),
+            "t.lua:2: table.insert is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "math.pi = 3\n").message(),
+            "t.lua:1: math.pi is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "utf8.char = nil\n").message(),
+            "t.lua:1: utf8.char is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "string.new_helper = 1\n").message(),
+            "t.lua:1: string.new_helper is read-only in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "rawset(string, 'upper', print)\n").message(),
+            "t.lua:1: rawset on a library table is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "rawset(os, 'execute', print)\n").message(),
+            "t.lua:1: rawset on a library table is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunCode(sb, "table.insert(math, 1)\n").message().rfind("t.lua:1: math.", 0), 0u);
+  Status s = RunCode(sb, "setmetatable(string, nil)\n");
+  EXPECT_NE(s.message().find("protected metatable"), std::string::npos) << s.message();
+  // Reading, iterating and ordinary rawset still work.
+  ASSERT_TRUE(sb.LoadString("local n, up = 0, false\n"
+                            "for k, v in pairs(string) do n = n + 1 up = up or k == 'upper' end\n"
+                            "local t = {} rawset(t, 'a', 1)\n"
+                            "return n, up, getmetatable(string), t.a, math.floor(2.5)",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 5).ok());
+  EXPECT_GT(lua_tointeger(sb.L(), -5), 10);
+  EXPECT_TRUE(lua_toboolean(sb.L(), -4));
+  EXPECT_STREQ(lua_tostring(sb.L(), -3), "protected");
+  EXPECT_EQ(lua_tointeger(sb.L(), -2), 1);
+  EXPECT_EQ(lua_tointeger(sb.L(), -1), 2);
+  lua_settop(sb.L(), 0);
+}
+
+// --- environments --------------------------------------------------------------
+
+// Runs code (chunk "t.lua") in env, returning the first result as a string.
+std::string RunIn(Sandbox& sb, const Ref* env, const std::string& code) {
+  EXPECT_TRUE(sb.LoadString(code, "@t.lua").ok());
+  sb.UseEnvironment(env);
+  Status s = sb.Call(0, 1);
+  sb.UseEnvironment(nullptr);
+  if (!s.ok()) return "error: " + s.message();
+  std::string v = luaL_tolstring(sb.L(), -1, nullptr);
+  lua_settop(sb.L(), 0);
+  return v;
+}
+
+TEST(Sandbox, EnvironmentsKeepTheirGlobals) {
+  Sandbox sb = Make();
+  // The shared part, as a scenario file leaves it.
+  ASSERT_TRUE(RunCode(sb,
+                      "SHARED = 'base'\nCREDS = { user = 'admin', seen = {} }\n"
+                      "function Remember(v) CREDS.last = v return CREDS.last end\n")
+                  .ok());
+  Ref a = sb.NewEnvironment();
+  Ref b = sb.NewEnvironment();
+  EXPECT_EQ(RunIn(sb, &a, "LEAK = 1 _G.LEAK2 = 2 return SHARED"), "base");
+  EXPECT_EQ(RunIn(sb, &a, "return LEAK + LEAK2"), "3");
+  EXPECT_EQ(RunIn(sb, &b, "return tostring(LEAK) .. tostring(LEAK2)"), "nilnil");
+  EXPECT_EQ(RunIn(sb, nullptr, "return tostring(LEAK)"), "nil");
+  // Writing into a shared table stays in the environment, also through a
+  // function the scenario defined.
+  EXPECT_EQ(RunIn(sb, &a, "CREDS.user = 'stolen' CREDS.seen[1] = true return Remember('x')"), "x");
+  EXPECT_EQ(RunIn(sb, &a, "return CREDS.user .. tostring(CREDS.seen[1]) .. CREDS.last"),
+            "stolentruex");
+  EXPECT_EQ(RunIn(sb, &b, "return CREDS.user .. tostring(CREDS.seen[1]) .. tostring(CREDS.last)"),
+            "adminnilnil");
+  // The environment's metatable is protected; blocked names still say so.
+  EXPECT_EQ(RunIn(sb, &b, "return getmetatable(_ENV)"), "protected");
+  EXPECT_EQ(RunIn(sb, &b, "return load"),
+            "error: t.lua:1: load is not allowed in a scenario sandbox");
+  EXPECT_EQ(RunIn(sb, &b, "return string.rep('ab', 2)"), "abab");
+}
+
+// --- errors raised in C carry file:line ----------------------------------------
+
+TEST(Sandbox, CStackOverflowNamesTheLine) {
+  Sandbox sb = Make();
+  ScriptError err;
+  Status s = RunCode(sb,
+                     "local function f()\n"
+                     "  local r = ('x'):gsub('.', f)\n"
+                     "  return r\n"
+                     "end\n"
+                     "f()\n",
+                     &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(err.file, "t.lua") << s.message();
+  EXPECT_EQ(err.line, 2) << s.message();
+  EXPECT_NE(s.message().find("stack overflow"), std::string::npos) << s.message();
+}
+
+TEST(Sandbox, CStackOverflowInACoroutineNamesTheLine) {
+  Sandbox sb = Make();
+  ASSERT_TRUE(sb.LoadString("return function()\n"
+                            "  local function f()\n"
+                            "    local r = ('x'):gsub('.', f)\n"
+                            "    return r\n"
+                            "  end\n"
+                            "  f()\n"
+                            "end\n",
+                            "@t.lua")
+                  .ok());
+  ASSERT_TRUE(sb.Call(0, 1).ok());
+  lua_State* co = lua_newthread(sb.L());
+  lua_pushvalue(sb.L(), -2);
+  lua_xmove(sb.L(), co, 1);
+  int nres = 0;
+  bool yielded = false;
+  ScriptError err;
+  Status s = sb.Resume(co, 0, &nres, &yielded, &err);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(err.file, "t.lua") << s.message();
+  EXPECT_EQ(err.line, 3) << s.message();
+  lua_settop(sb.L(), 0);
 }
 
 }  // namespace

@@ -2,6 +2,11 @@
 // The sandbox every scenario script and inject body runs in (after
 // Suricata's util-lua-sandbox.c).
 //
+// - Libraries are read-only: string, table, math, utf8 are proxies whose
+//   writes raise "string.upper is read-only in a <name> sandbox" (file:line),
+//   getmetatable("") is a read-only view, rawset refuses them.
+// - Pattern matching (string.find/match/gmatch/gsub) is our port of Lua
+//   5.4's matcher (pattern.cc) whose steps count as instructions.
 // - Libraries: base (without load, loadstring, dofile, loadfile, require,
 //   collectgarbage, warn), string (without dump), table, math, utf8. The os,
 //   io, debug, package and coroutine libraries are absent; referencing one of
@@ -71,6 +76,19 @@ class Sandbox {
   // so that guest calls can wait without blocking the engine loop.
   Status Resume(lua_State* co, int nargs, int* nresults, bool* yielded,
                 ScriptError* error = nullptr);
+
+  // Global environments. Every chunk this sandbox loads shares one _ENV
+  // cell, the globals table until UseEnvironment changes it, so all the
+  // functions of a scenario see the same environment at a time.
+  // NewEnvironment makes a table whose writes stay in it (its _G is itself)
+  // and whose reads fall through to the globals; a table found among the
+  // globals (scenario data) is deep-copied into it on first read, so writing
+  // into it does not reach other environments either. The library tables
+  // are read-only proxies and stay shared. UseEnvironment(&env) points the
+  // cell at env (nullptr: at the globals again); the caller sets it before
+  // every Call/Resume of code that must run in env.
+  Ref NewEnvironment();
+  void UseEnvironment(const Ref* env);
 
   // LoadFile + Call(0, 0).
   Status RunFile(const std::string& path, ScriptError* error = nullptr);
