@@ -83,7 +83,8 @@ function(livefire_tests)
       set(_serial TRUE)
     endif()
     add_executable(${_exe} ${_srcs})
-    target_link_libraries(${_exe} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+    target_link_libraries(${_exe} PRIVATE ${T_DEPS} livefire::test_support
+      GTest::gtest GTest::gtest_main GTest::gmock)
     target_compile_definitions(${_exe} PRIVATE
       LIVEFIRE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
       LIVEFIRE_TEST_DATA_DIR="${_dir}/data"

@@ -1,5 +1,4 @@
 #include "cli.h"
-#include "run_cli.h"
 
 #include <gtest/gtest.h>
 
@@ -7,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "livefire/testing/cli_runner.h"
 #include "livefire/version.h"
 
 namespace livefire::cli {
 namespace {
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 TEST(Cli, VersionPrintsVersionAndExitsZero) {
   Outcome o = RunArgs({"--version"});

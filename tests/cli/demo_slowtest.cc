@@ -17,16 +17,16 @@
 #include <vector>
 
 #include "cli.h"
-#include "run_cli.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_runner.h"
 
 namespace livefire::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 std::string Sh(const std::string& cmd) {
   std::string out;
@@ -76,7 +76,9 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
                    std::string_view value) {
     int n = 0;
     for (const Event& e : *log) {
-      if (e.kind == kind && e.team == team && (key.empty() || e.payload.value(std::string(key), "") == value)) ++n;
+      if (e.kind == kind && e.team == team &&
+          (key.empty() || e.payload.value(std::string(key), "") == value))
+        ++n;
     }
     return n;
   };
@@ -92,7 +94,9 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
     // defaced and came back when the blue bot restored it.
     bool down_seen = false, up_after = false;
     for (const Event& e : *log) {
-      if (e.kind != kinds::kCheckResult || e.team != team || e.payload.value("node", "") != "portal") continue;
+      if (e.kind != kinds::kCheckResult || e.team != team ||
+          e.payload.value("node", "") != "portal")
+        continue;
       if (e.payload.value("status", "") == "down") down_seen = true;
       if (down_seen && e.payload.value("status", "") == "up") up_after = true;
     }
@@ -127,8 +131,10 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
   EXPECT_EQ(d.code, 0) << d.err;
   // Nothing of the exercise is left in libvirt.
   std::string short_id = id.substr(id.rfind('-') + 1);
-  EXPECT_EQ(Sh("virsh -c qemu:///system list --all --name | grep -c " + short_id + " || true"), "0\n");
-  EXPECT_EQ(Sh("virsh -c qemu:///system net-list --all --name | grep -c " + short_id + " || true"), "0\n");
+  EXPECT_EQ(Sh("virsh -c qemu:///system list --all --name | grep -c " + short_id + " || true"),
+            "0\n");
+  EXPECT_EQ(Sh("virsh -c qemu:///system net-list --all --name | grep -c " + short_id + " || true"),
+            "0\n");
   // The event log is kept for reports, appeals and the maturity assessment.
   EXPECT_TRUE(fs::exists(StateDir() + "/exercises/" + id + "/events.db"));
 }

@@ -13,25 +13,22 @@
 #include <vector>
 
 #include "cli.h"
-#include "run_cli.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/scenario_files.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::cli {
 namespace {
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 const std::string kSource = LIVEFIRE_SOURCE_DIR;
 const std::string kScenario = kSource + "/scenarios/provincial-portal";
 const std::string kTemplates = kSource + "/vm-templates";
 const std::string kGolden = kSource + "/tests/engine/topology/data/provincial-portal.plan.json";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testsupport::ReadFile;
 
 TEST(PlanCli, JsonMatchesGolden) {
   Outcome o = RunArgs({"plan", kScenario, "--teams", "2", "--json", "--templates", kTemplates});
@@ -66,13 +63,11 @@ TEST(PlanCli, SummaryListsTeamsAndAttackPaths) {
 }
 
 TEST(PlanCli, ScenarioErrorsArePrintedWithExitOne) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "livefire-plan-cli-test";
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "scenario.lua") << "this is not lua\n";
-  Outcome o = RunArgs({"plan", dir.string(), "--templates", kTemplates});
+  testsupport::TempDir tmp("lf-plan-cli");
+  std::string dir = testsupport::WriteScenario(tmp.path(), "this is not lua\n");
+  Outcome o = RunArgs({"plan", dir, "--templates", kTemplates});
   EXPECT_EQ(o.code, 1);
   EXPECT_NE(o.err.find("scenario.lua:1"), std::string::npos) << o.err;
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PlanCli, MissingScenarioAndBadTeamCount) {

@@ -13,15 +13,17 @@
 #include <vector>
 
 #include "cli.h"
-#include "run_cli.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/scenario_files.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 // Two per-team networks, a shared red zone, three nodes (and one router per team).
 constexpr const char* kScenario = R"(
@@ -55,31 +57,24 @@ std::string LastLine(const std::string& s) {
 class ProvisionCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/lf-cli-provision-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    state_ = tmpl;
     // A "built" micro template: the test driver never boots it.
     fs::create_directories(state_ + "/templates/micro");
     fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
                   state_ + "/templates/micro/manifest.json");
     std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
     std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
-    fs::create_directories(state_ + "/scenario");
-    std::ofstream(state_ + "/scenario/scenario.lua") << kScenario;
+    testsupport::WriteScenario(state_ + "/scenario", kScenario);
     // The test driver keeps its objects while one connection stays open.
     conn_ = virConnectOpen("test:///default");
     ASSERT_NE(conn_, nullptr);
   }
   void TearDown() override {
     if (conn_) virConnectClose(conn_);
-    fs::remove_all(state_);
   }
-  Outcome Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--state-dir", state_});
-    return RunArgs(std::move(args));
-  }
+  Outcome Cli(std::vector<std::string> args) { return testsupport::RunInState(state_, args); }
 
-  std::string state_;
+  testsupport::TempDir tmp_{"lf-cli-provision"};
+  std::string state_ = tmp_.str();
   virConnectPtr conn_ = nullptr;
   const std::string uri_ = "test:///default";
 };
@@ -134,8 +129,7 @@ TEST_F(ProvisionCli, ExecAndRevertErrorsNameWhatIsMissing) {
 }
 
 TEST_F(ProvisionCli, UpRefusesAnInvalidScenarioWithItsPlace) {
-  fs::create_directories(state_ + "/bad");
-  std::ofstream(state_ + "/bad/scenario.lua") << "scenario {\n  name = 42,\n}\n";
+  testsupport::WriteScenario(state_ + "/bad", "scenario {\n  name = 42,\n}\n");
   Outcome up = Cli({"up", state_ + "/bad", "--uri", uri_, "--no-wait"});
   EXPECT_EQ(up.code, 1) << up.out << up.err;
   EXPECT_NE(up.err.find("scenario.lua:"), std::string::npos) << up.err;

@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "../scoring/report_fixture.h"
-#include "cli.h"
 #include "exercise_files.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/files.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::cli {
 namespace {
@@ -19,42 +21,26 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testsupport::Outcome;
 
 const ExerciseId kId("lf-20261121-093000-3fa2c1");
 
 class ReportCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing_report::TempDir();
-    Status s = testing_report::RecordPortalExercise(dir_->path.string(), kId);
+    dir_ = new testsupport::TempDir();
+    Status s = testing_report::RecordPortalExercise(dir_->str(), kId);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  static std::string State() { return dir_->path.string(); }
+  static std::string State() { return dir_->str(); }
   static std::string ExerciseDir() { return State() + "/exercises/" + kId.str(); }
 
-  Outcome Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {"livefire", "--state-dir", State()});
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    int code = livefire::cli::Run(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {code, out.str(), err.str()};
-  }
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  Outcome Run(std::vector<std::string> args) { return testsupport::RunInState(State(), args); }
+  static std::string Slurp(const std::string& path) { return testsupport::ReadFile(path); }
 
-  static inline testing_report::TempDir* dir_ = nullptr;
+  static inline testsupport::TempDir* dir_ = nullptr;
 };
 
 TEST_F(ReportCommand, WithoutOptionsWritesBothNextToTheLog) {

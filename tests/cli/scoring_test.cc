@@ -2,15 +2,15 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "cli.h"
 #include "livefire/scoring/scorer.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::cli {
 namespace {
@@ -18,34 +18,17 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using testsupport::Outcome;
 
 class ScoringCommands : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lf-scoring-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
     config_.blue_teams = {"blue1", "blue2"};
     config_.red_teams = {"red"};
     config_.nodes["portal"] = {3, 2.0, "high"};
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
 
-  Outcome Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {"livefire", "--state-dir", dir_});
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    int code = livefire::cli::Run(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {code, out.str(), err.str()};
-  }
+  Outcome Run(std::vector<std::string> args) { return testsupport::RunInState(dir_, args); }
 
   // Writes an exercise the way the runtime does: each event is scored live
   // and every score change is appended as a score.changed event.
@@ -76,27 +59,40 @@ class ScoringCommands : public ::testing::Test {
       }
     };
     append(0, "", kinds::kExerciseCreated,
-           {{"scenario", "tinh"}, {"title", "Diễn tập"}, {"organisation", "Sở TT&TT"},
-            {"year", 2026}, {"security_level", 3}, {"seed", 1},
+           {{"scenario", "tinh"},
+            {"title", "Diễn tập"},
+            {"organisation", "Sở TT&TT"},
+            {"year", 2026},
+            {"security_level", 3},
+            {"seed", 1},
             {"scoring", scoring::ConfigToJson(config_)}});
     for (int r = 1; r <= 5; ++r) {
       append(r * 60, "blue1", kinds::kCheckResult,
-             {{"service", "http"}, {"node", "portal"}, {"status", "up"}, {"latency_ms", 2},
+             {{"service", "http"},
+              {"node", "portal"},
+              {"status", "up"},
+              {"latency_ms", 2},
               {"detail", "HTTP 200"}});
       append(r * 60 + 1, "blue2", kinds::kCheckResult,
-             {{"service", "http"}, {"node", "portal"}, {"status", r == 3 ? "down" : "up"},
-              {"latency_ms", 2}, {"detail", "connect: Connection refused"}});
+             {{"service", "http"},
+              {"node", "portal"},
+              {"status", r == 3 ? "down" : "up"},
+              {"latency_ms", 2},
+              {"detail", "connect: Connection refused"}});
     }
     append(400, "blue1", kinds::kRedAction,
            {{"node", "portal"}, {"technique", "T1190"}, {"inject", "exploit"}, {"detail", ""}});
     append(460, "blue1", kinds::kSubmissionReport,
-           {{"node", "portal"}, {"technique", "T1190"}, {"observed_at", int64_t{420'000'000'000}},
+           {{"node", "portal"},
+            {"technique", "T1190"},
+            {"observed_at", int64_t{420'000'000'000}},
             {"description", "SQLi in portal logs"}});
     ASSERT_TRUE(st.Flush().ok());
     final_ = scorer.scores();
   }
 
-  std::string dir_;
+  testsupport::TempDir tmp_{"lf-scoring"};
+  std::string dir_ = tmp_.str();
   ExerciseId id_{"lf-20261121-093000-3fa2c1"};
   scoring::ScoringConfig config_;
   scoring::Scores final_;
@@ -114,7 +110,8 @@ TEST_F(ScoringCommands, StatusShowsRankedScoreboard) {
   ASSERT_EQ(j.code, 0) << j.err;
   json doc = json::parse(j.out);
   EXPECT_EQ(doc["scoreboard"]["blue"][0]["team"], "blue1");
-  EXPECT_DOUBLE_EQ(doc["scoreboard"]["blue"][1]["total"].get<double>(), final_.teams["blue2"].total);
+  EXPECT_DOUBLE_EQ(doc["scoreboard"]["blue"][1]["total"].get<double>(),
+                   final_.teams["blue2"].total);
   EXPECT_DOUBLE_EQ(doc["metrics"]["blue2"]["availability_pct"].get<double>(), 80.0);
   EXPECT_DOUBLE_EQ(doc["metrics"]["blue1"]["mean_ttr_s"].get<double>(), 60.0);
 }
@@ -123,8 +120,9 @@ TEST_F(ScoringCommands, ExplainListsTheLedgerWithCauses) {
   Record();
   Outcome o = Run({"explain", id_.str(), "blue1", "--category", "detection"});
   ASSERT_EQ(o.code, 0) << o.err;
-  EXPECT_NE(o.out.find("detected T1190 on portal: reported 1m after the action, credit 100.0 % of 20"),
-            std::string::npos)
+  EXPECT_NE(
+      o.out.find("detected T1190 on portal: reported 1m after the action, credit 100.0 % of 20"),
+      std::string::npos)
       << o.out;
   EXPECT_NE(o.out.find("weighted total 8.00"), std::string::npos) << o.out;
   Outcome j = Run({"explain", id_.str(), "blue2", "--json", "--all"});

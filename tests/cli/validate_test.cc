@@ -5,13 +5,13 @@
 #include <vector>
 
 #include "cli.h"
-#include "run_cli.h"
+#include "livefire/testing/cli_runner.h"
 
 namespace livefire::cli {
 namespace {
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 const std::string kSrc = LIVEFIRE_SOURCE_DIR;
 const std::string kTemplates = kSrc + "/vm-templates";

@@ -9,22 +9,21 @@
 #include <vector>
 
 #include "cli.h"
-#include "run_cli.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 class VerifyCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lf-verify-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
     auto s = store::EventStore::OpenExercise(dir_, id_);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     for (int i = 0; i < 5; ++i) {
@@ -37,11 +36,11 @@ class VerifyCommand : public ::testing::Test {
       head_ = r->hash;
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string db() const { return store::EventStore::PathFor(dir_, id_); }
 
-  std::string dir_;
+  testsupport::TempDir tmp_{"lf-verify"};
+  std::string dir_ = tmp_.str();
   ExerciseId id_{"lf-20261121-093000-3fa2c1"};
   std::string head_;
 };
@@ -58,9 +57,9 @@ TEST_F(VerifyCommand, IntactLogPrintsCountAndHead) {
 TEST_F(VerifyCommand, TamperedLogNamesTheRowAndExitsOne) {
   sqlite3* h = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(h, "UPDATE events SET time_ns = 99 WHERE seq = 3", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(h, "UPDATE events SET time_ns = 99 WHERE seq = 3", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(h);
   Outcome o = RunArgs({"--state-dir", dir_, "verify", id_.str()});
   EXPECT_EQ(o.code, 1);

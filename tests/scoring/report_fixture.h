@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "livefire/ids.h"
-#include "livefire/runtime/exercise.h"
 #include "livefire/guest/guest_io.h"
+#include "livefire/ids.h"
+#include "livefire/live/live.h"
+#include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scoring/config.h"
-#include "livefire/live/live.h"
 #include "livefire/status.h"
 #include "livefire/topology/plan.h"
 
@@ -203,8 +203,7 @@ inline Status RecordPortalExercise(const std::string& state_dir, const ExerciseI
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s));
   PortalRange range;
   range.plan = &plan;
-  guest::ScriptedGuestIo guest(
-      [&range](const guest::GuestRequest& r) { return range.Answer(r); });
+  guest::ScriptedGuestIo guest([&range](const guest::GuestRequest& r) { return range.Answer(r); });
   runtime::ExerciseOptions o;
   o.state_dir = state_dir;
   o.id = id;
@@ -220,22 +219,5 @@ inline Status RecordPortalExercise(const std::string& state_dir, const ExerciseI
   ex.reset();
   return Status::Ok();
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           fmt::format("livefire-report-{}-{}", getpid(), counter++);
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  static inline int counter = 0;
-};
 
 }  // namespace livefire::testing_report

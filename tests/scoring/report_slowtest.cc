@@ -15,6 +15,7 @@
 #include <set>
 
 #include "livefire/report/report.h"
+#include "livefire/testing/temp_dir.h"
 #include "report_fixture.h"
 
 namespace livefire::report {
@@ -29,10 +30,10 @@ bool HaveChromium() { return std::system("command -v chromium >/dev/null 2>&1") 
 TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   ASSERT_TRUE(HaveChromium())
       << "chromium not installed: apt-get install -y chromium (bash .ci/setup should install it)";
-  testing_report::TempDir dir;
-  Status rec = testing_report::RecordPortalExercise(dir.path.string(), kId);
+  testsupport::TempDir dir;
+  Status rec = testing_report::RecordPortalExercise(dir.str(), kId);
   ASSERT_TRUE(rec.ok()) << rec.ToString();
-  auto st = store::EventStore::OpenExercise(dir.path.string(), kId, {.read_only = true});
+  auto st = store::EventStore::OpenExercise(dir.str(), kId, {.read_only = true});
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   auto created = (*st)->Read({.kind = std::string(kinds::kExerciseCreated), .limit = 1});
   ASSERT_TRUE(created.ok());
@@ -48,7 +49,7 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   in->scenario = &*sc;
   auto data = BuildReport(*in);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
-  const fs::path html = dir.path / "report.html", png = dir.path / "report.png";
+  const fs::path html = dir.path() / "report.html", png = dir.path() / "report.png";
   std::ofstream(html) << RenderReportHtml(*data);
 
   // Tall enough for the header, the scoreboard chart, the coverage grid and
@@ -56,9 +57,9 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   const std::string cmd =
       "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
       "--disable-component-update --disable-sync --no-first-run --user-data-dir='" +
-      (dir.path / "profile").string() + "' --screenshot='" + png.string() +
+      (dir.path() / "profile").string() + "' --screenshot='" + png.string() +
       "' --window-size=1280,3400 'file://" + html.string() + "' > '" +
-      (dir.path / "chromium.log").string() + "' 2>&1";
+      (dir.path() / "chromium.log").string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ASSERT_TRUE(fs::exists(png)) << cmd;
 

@@ -11,12 +11,13 @@
 #include <set>
 
 #include "livefire/scoring/scoreboard.h"
+#include "livefire/testing/temp_dir.h"
 #include "report_fixture.h"
 
 namespace livefire::report {
 namespace {
 
-using testing_report::TempDir;
+using testsupport::TempDir;
 
 const ExerciseId kId("lf-20261121-093000-3fa2c1");
 
@@ -25,9 +26,9 @@ class Report : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    Status s = testing_report::RecordPortalExercise(dir_->path.string(), kId);
+    Status s = testing_report::RecordPortalExercise(dir_->str(), kId);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    auto st = store::EventStore::OpenExercise(dir_->path.string(), kId, {.read_only = true});
+    auto st = store::EventStore::OpenExercise(dir_->str(), kId, {.read_only = true});
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     auto created = (*st)->Read({.kind = std::string(kinds::kExerciseCreated), .limit = 1});
     ASSERT_TRUE(created.ok());

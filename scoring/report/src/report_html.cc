@@ -2,6 +2,8 @@
 // (inline CSS and SVG, no scripts, no fonts or images from anywhere) that a
 // white cell can mail, archive or print. Labels are bilingual (Vietnamese /
 // English) since reports go to ministries and to foreign observers alike.
+#include "report_html.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,28 +16,7 @@ namespace livefire::report {
 
 namespace {
 
-std::string E(std::string_view s) { return HtmlEscape(s); }
-
-std::string Num(double v, int digits = 1) {
-  if (std::abs(v) < 0.5 * std::pow(10.0, -digits)) v = 0;  // no "-0.0"
-  return fmt::format("{:.{}f}", v, digits);
-}
-
-std::string Signed(double v) {
-  std::string n = Num(v, 2);
-  return v > 0 && n != "0.00" ? "+" + n : n;
-}
-
-std::string Secs(const std::optional<double>& s) {
-  if (!s) return "—";
-  return FormatDuration(Duration::Seconds(static_cast<int64_t>(std::llround(*s))));
-}
-
-std::string Causes(const std::vector<int64_t>& seqs) {
-  std::string out;
-  for (int64_t s : seqs) out += (out.empty() ? "#" : ", #") + std::to_string(s);
-  return out;
-}
+using namespace html;  // NOLINT: this file's own helpers
 
 const char* kCss = R"css(
 :root{--blue:#1f5fa8;--red:#c0392b;--green:#2e9e57;--amber:#d68910;--grey:#8a94a3;
@@ -89,175 +70,6 @@ tr.z td{color:#8a94a3}
 footer{color:#5a6675;font-size:12px;text-align:center;margin:20px 0 40px}
 @media print{body{background:#fff}section{break-inside:avoid-page}}
 )css";
-
-const char* kTeamColours[] = {"#1f5fa8", "#2e9e57", "#8e44ad", "#d68910",
-                              "#16a085", "#c0392b", "#34495e", "#7f8c8d"};
-
-// The x axis of every chart: exercise time from start to end.
-struct Axis {
-  SimTime from, to;
-  double x0 = 150, x1 = 1000 - 15;
-  double X(SimTime t) const {
-    double span = static_cast<double>(std::max<int64_t>(1, (to - from).nanos()));
-    double f = static_cast<double>((t - from).nanos()) / span;
-    return x0 + std::clamp(f, 0.0, 1.0) * (x1 - x0);
-  }
-  Duration Step() const {
-    Duration span = to - from;
-    for (Duration d :
-         {Duration::Minutes(1), Duration::Minutes(5), Duration::Minutes(10), Duration::Minutes(15),
-          Duration::Minutes(30), Duration::Hours(1), Duration::Hours(2), Duration::Hours(6)}) {
-      if (span.nanos() / d.nanos() <= 10) return d;
-    }
-    return Duration::Hours(12);
-  }
-  // Vertical grid lines and clock labels under y_bottom.
-  std::string Ticks(double y_top, double y_bottom) const {
-    std::string out;
-    Duration step = Step();
-    for (SimTime t = from; t <= to; t += step) {
-      double x = X(t);
-      out += fmt::format(
-          "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#e3e8ee\"/>"
-          "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4}</text>",
-          x, y_top, y_bottom, y_bottom + 14, FormatClock(t).substr(0, 5));
-    }
-    return out;
-  }
-};
-
-std::string ScoreChart(const ReportData& r, const Axis& ax) {
-  double lo = 0, hi = 0;
-  for (const auto& t : r.blue) {
-    const auto& ser = t.total_series;
-    for (size_t k = 0; k < ser.size(); ++k) {
-      if (k + 1 < ser.size() && ser[k + 1].first == ser[k].first) continue;
-      lo = std::min(lo, ser[k].second);
-      hi = std::max(hi, ser[k].second);
-    }
-  }
-  if (hi - lo < 1) hi = lo + 1;
-  const double top = 12, bottom = 230, h = 260;
-  auto Y = [&](double v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
-  std::string svg = fmt::format(
-      "<svg viewBox=\"0 0 1000 {}\" role=\"img\" aria-label=\"weighted total over time\">", h);
-  svg += ax.Ticks(top, bottom);
-  for (int i = 0; i <= 4; ++i) {
-    double v = lo + (hi - lo) * i / 4;
-    svg += fmt::format(
-        "<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eef1f4\"/>"
-        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>",
-        ax.x0, Y(v), ax.x1, ax.x0 - 6, Y(v) + 4, Num(v, 0));
-  }
-  svg +=
-      fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#9aa5b1\"/>",
-                  ax.x0, Y(0), ax.x1);
-  size_t i = 0;
-  for (const auto& t : r.blue) {
-    const char* colour = kTeamColours[i++ % std::size(kTeamColours)];
-    std::string pts = fmt::format("{:.1f},{:.1f}", ax.X(ax.from), Y(0));
-    double last = 0;
-    const auto& ser = t.total_series;
-    for (size_t k = 0; k < ser.size(); ++k) {
-      // Several changes at one instant: draw only where the instant ends up.
-      if (k + 1 < ser.size() && ser[k + 1].first == ser[k].first) continue;
-      pts += fmt::format(" {0:.1f},{1:.1f} {0:.1f},{2:.1f}", ax.X(ser[k].first), Y(last),
-                         Y(ser[k].second));
-      last = ser[k].second;
-    }
-    pts += fmt::format(" {:.1f},{:.1f}", ax.X(ax.to), Y(last));
-    svg += fmt::format(
-        "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>"
-        "<text x=\"8\" y=\"{}\" style=\"fill:{};font-weight:600\">{} {}</text>",
-        pts, colour, 20 + 16 * (i - 1), colour, E(t.team.name), Num(last, 1));
-  }
-  svg += "</svg>";
-  return svg;
-}
-
-// Red actions (top lane) against blue's credited reports (bottom lane).
-// Technique labels go in as many rows above the lane as needed so that
-// actions close in time do not print over each other.
-std::string TimelineChart(const TeamReport& t, const Axis& ax) {
-  constexpr double kCharWidth = 6.6, kRow = 13;
-  std::vector<int> row_of;
-  std::vector<double> row_end;  // right edge of the last label in each row
-  for (const auto& a : t.actions) {
-    double half = kCharWidth * static_cast<double>(a.technique.size()) / 2 + 4;
-    double x = ax.X(a.time);
-    size_t row = 0;
-    while (row < row_end.size() && row_end[row] > x - half) ++row;
-    if (row == row_end.size()) row_end.push_back(0);
-    row_end[row] = x + half;
-    row_of.push_back(static_cast<int>(row));
-  }
-  const double red_y = 18 + kRow * static_cast<double>(std::max<size_t>(1, row_end.size()));
-  const double blue_y = red_y + 80, h = blue_y + 40;
-  std::string svg = fmt::format(
-      "<svg viewBox=\"0 0 1000 {}\" role=\"img\" aria-label=\"red actions and detections\">", h);
-  svg += ax.Ticks(red_y - 12, blue_y + 18);
-  svg += fmt::format(
-      "<text x=\"8\" y=\"{}\" style=\"fill:#c0392b;font-weight:600\">Đỏ / red actions</text>"
-      "<text x=\"8\" y=\"{}\" style=\"fill:#1f5fa8;font-weight:600\">Xanh / detections</text>",
-      red_y + 4, blue_y + 4);
-  svg += fmt::format(
-      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#f1c6c1\"/>"
-      "<line x1=\"{0}\" y1=\"{3}\" x2=\"{2}\" y2=\"{3}\" stroke=\"#c5d6ea\"/>",
-      ax.x0, red_y, ax.x1, blue_y);
-  for (size_t i = 0; i < t.actions.size(); ++i) {
-    const ActionLine& a = t.actions[i];
-    double x = ax.X(a.time);
-    double label_y = red_y - 11 - kRow * row_of[i];
-    if (a.detected) {
-      double bx = ax.X(a.reported);
-      svg += fmt::format(
-          "<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#7f8fa6\" "
-          "stroke-dasharray=\"3 2\"/><circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#1f5fa8\">"
-          "<title>{} reported {} (TTD {}, TTR {})</title></circle>",
-          x, red_y, bx, blue_y, bx, blue_y, E(a.technique), FormatClock(a.reported),
-          FormatDuration(a.ttd), FormatDuration(a.ttr));
-      svg += fmt::format(
-          "<circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#c0392b\"><title>{} {} "
-          "on {}</title></circle>",
-          x, red_y, FormatClock(a.time), E(a.technique), E(a.node));
-    } else {
-      svg += fmt::format(
-          "<circle cx=\"{0:.1f}\" cy=\"{1}\" r=\"6\" fill=\"#fff\" stroke=\"#c0392b\" "
-          "stroke-width=\"2\"><title>{2} {3} on {4}: not detected</title></circle>"
-          "<path d=\"M{5:.1f},{6} l6,6 M{7:.1f},{6} l-6,6\" stroke=\"#c0392b\" "
-          "stroke-width=\"1.5\"/>",
-          x, red_y, FormatClock(a.time), E(a.technique), E(a.node), x - 3, red_y + 9, x + 3);
-    }
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x, label_y,
-                       E(a.technique));
-  }
-  svg += "</svg>";
-  return svg;
-}
-
-// Up (green) and down (red) rounds as a step band: each round holds until the next.
-std::string AvailabilityChart(const ServiceSeries& s, const Axis& ax) {
-  const double h = 34;
-  std::string svg = fmt::format(
-      "<svg viewBox=\"{} 0 {} {}\" preserveAspectRatio=\"none\" "
-      "style=\"height:{}px\" shape-rendering=\"crispEdges\" role=\"img\">",
-      ax.x0, ax.x1 - ax.x0, h, h);
-  svg += fmt::format("<rect x=\"{}\" y=\"4\" width=\"{}\" height=\"{}\" fill=\"#eef1f4\"/>", ax.x0,
-                     ax.x1 - ax.x0, h - 8);
-  for (size_t i = 0; i < s.points.size(); ++i) {
-    const auto& p = s.points[i];
-    SimTime end = i + 1 < s.points.size() ? s.points[i + 1].time : ax.to;
-    double x = ax.X(p.time), w = std::max(0.5, ax.X(end) - x);
-    double y = p.up ? 4 : 12;  // down rounds are drawn lower: a step, not just a colour
-    svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{} {}{}"
-        "</title></rect>",
-        x, y, w, h - 4 - y, p.up ? "#2e9e57" : "#c0392b", FormatClock(p.time), p.up ? "up" : "down",
-        p.up || p.detail.empty() ? "" : ": " + E(p.detail));
-  }
-  svg += "</svg>";
-  return svg;
-}
 
 std::string Sev(const std::string& s) {
   std::string cls = s == "low" || s == "medium" || s == "high" || s == "critical" ? s : "na";
@@ -317,11 +129,15 @@ std::string LedgerHtml(const TeamReport& t, const model::ScoringWeights& w) {
   return out;
 }
 
-std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& ax) {
+std::string Card(std::string_view k, const std::string& v, const std::string& s) {
+  return fmt::format(
+      "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>"
+      "<div class=\"s\">{}</div></div>",
+      k, v, s);
+}
+
+std::string BlueCardsHtml(const TeamReport& t) {
   const scoring::TeamMetrics& m = t.metrics;
-  std::string out = fmt::format("<section id=\"team-{}\"><h2>#{} {}</h2>", E(t.team.name), t.rank,
-                                TeamTitle(t.team));
-  if (!t.team.organisation.empty()) out += fmt::format("<p>{}</p>", E(t.team.organisation));
   std::string sev;
   for (const char* s : {"critical", "high", "medium", "low"}) {
     auto it = m.compromises_by_severity.find(s);
@@ -329,78 +145,77 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
       sev += fmt::format("{} {} ", it->second, Sev(s));
     }
   }
-  auto card = [](std::string_view k, std::string v, std::string s) {
-    return fmt::format(
-        "<div class=\"card\"><div class=\"k\">{}</div><div class=\"v\">{}</div>"
-        "<div class=\"s\">{}</div></div>",
-        k, v, s);
-  };
-  out += "<div class=\"cards\">";
-  out += card("Tổng điểm / total", Num(t.score.total, 2), "weighted");
-  out += card("MTTD", Secs(m.mean_ttd_s), "median " + Secs(m.median_ttd_s));
-  out += card("MTTR", Secs(m.mean_ttr_s), "median " + Secs(m.median_ttr_s));
+  std::string out = "<div class=\"cards\">";
+  out += Card("Tổng điểm / total", Num(t.score.total, 2), "weighted");
+  out += Card("MTTD", Secs(m.mean_ttd_s), "median " + Secs(m.median_ttd_s));
+  out += Card("MTTR", Secs(m.mean_ttr_s), "median " + Secs(m.median_ttr_s));
   out +=
-      card("Sẵn sàng / availability", m.availability_pct ? Num(*m.availability_pct, 1) + " %" : "—",
+      Card("Sẵn sàng / availability", m.availability_pct ? Num(*m.availability_pct, 1) + " %" : "—",
            fmt::format("{} / {} rounds up", m.up_rounds, m.check_rounds));
-  out += card("Bị xâm phạm / compromises", std::to_string(m.compromises), sev);
+  out += Card("Bị xâm phạm / compromises", std::to_string(m.compromises), sev);
   out +=
-      card("Báo cáo / reports", std::to_string(m.reports_accepted),
+      Card("Báo cáo / reports", std::to_string(m.reports_accepted),
            fmt::format("accepted; {} false, {} duplicate", m.reports_false, m.reports_duplicate));
-  out += card("ATT&amp;CK",
+  out += Card("ATT&amp;CK",
               fmt::format("{}/{}", m.techniques_detected.size(), m.techniques_executed.size()),
               "techniques detected");
   out += "</div>";
+  return out;
+}
 
-  out += "<h3>Bài học / lessons</h3>";
+std::string LessonsHtml(const TeamReport& t) {
+  std::string out = "<h3>Bài học / lessons</h3>";
   if (t.lessons.empty()) {
-    out +=
-        "<p>Nothing to flag: every technique detected in time, no SLA breach, no false report.</p>";
-  } else {
-    out += "<ul class=\"lessons\">";
-    for (const auto& l : t.lessons) {
-      out += fmt::format("<li><span class=\"tag {}\">{}</span>{} <small>(events {})</small></li>",
-                         l.kind, E(l.kind), E(l.text), Causes(l.seqs));
-    }
-    out += "</ul>";
+    return out +
+           "<p>Nothing to flag: every technique detected in time, no SLA breach, no false "
+           "report.</p>";
   }
+  out += "<ul class=\"lessons\">";
+  for (const auto& l : t.lessons) {
+    out += fmt::format("<li><span class=\"tag {}\">{}</span>{} <small>(events {})</small></li>",
+                       l.kind, E(l.kind), E(l.text), Causes(l.seqs));
+  }
+  return out + "</ul>";
+}
 
-  out += "<h3>Dòng thời gian / red actions and detections</h3>";
+std::string ActionRowHtml(const ActionLine& a) {
+  std::string inject = E(a.inject);
+  if (!a.inject_description.empty()) {
+    inject += fmt::format("<br><small>{}</small>", E(a.inject_description));
+  }
+  if (a.detected) {
+    return fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip ok\">{}"
+        "</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+        "<td>#{}, #{}</td></tr>",
+        FormatClock(a.time), E(a.technique), E(a.node), inject, FormatClock(a.reported),
+        FormatDuration(a.ttd), FormatDuration(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
+  }
+  return fmt::format(
+      "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip miss\">"
+      "not detected</span></td><td class=\"n\">—</td><td class=\"n\">—</td>"
+      "<td class=\"n\">0.0</td><td>#{}</td></tr>",
+      FormatClock(a.time), E(a.technique), E(a.node), inject, a.seq);
+}
+
+std::string TimelineHtml(const TeamReport& t, const Axis& ax) {
+  std::string out = "<h3>Dòng thời gian / red actions and detections</h3>";
   out +=
       "<div class=\"legend\"><span><i style=\"background:#c0392b\"></i>red action</span>"
       "<span><i style=\"background:#1f5fa8\"></i>credited report</span>"
       "<span><i style=\"background:#fff;border:2px solid #c0392b\"></i>not detected</span></div>";
   out += TimelineChart(t, ax);
-  if (t.actions.empty()) {
-    out += "<p>No red actions against this team.</p>";
-  } else {
-    out +=
-        "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Inject</th><th>Detected"
-        "</th><th class=\"n\">TTD</th><th class=\"n\">TTR</th><th class=\"n\">Credit</th>"
-        "<th>Events</th></tr>";
-    for (const auto& a : t.actions) {
-      std::string inject = E(a.inject);
-      if (!a.inject_description.empty()) {
-        inject += fmt::format("<br><small>{}</small>", E(a.inject_description));
-      }
-      if (a.detected) {
-        out += fmt::format(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip ok\">{}"
-            "</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-            "<td>#{}, #{}</td></tr>",
-            FormatClock(a.time), E(a.technique), E(a.node), inject, FormatClock(a.reported),
-            FormatDuration(a.ttd), FormatDuration(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
-      } else {
-        out += fmt::format(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip miss\">"
-            "not detected</span></td><td class=\"n\">—</td><td class=\"n\">—</td>"
-            "<td class=\"n\">0.0</td><td>#{}</td></tr>",
-            FormatClock(a.time), E(a.technique), E(a.node), inject, a.seq);
-      }
-    }
-    out += "</table>";
-  }
+  if (t.actions.empty()) return out + "<p>No red actions against this team.</p>";
+  out +=
+      "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Inject</th><th>Detected"
+      "</th><th class=\"n\">TTD</th><th class=\"n\">TTR</th><th class=\"n\">Credit</th>"
+      "<th>Events</th></tr>";
+  for (const auto& a : t.actions) out += ActionRowHtml(a);
+  return out + "</table>";
+}
 
-  out += "<h3>Tính sẵn sàng dịch vụ / service availability</h3>";
+std::string AvailabilityHtml(const TeamReport& t, const Axis& ax) {
+  std::string out = "<h3>Tính sẵn sàng dịch vụ / service availability</h3>";
   if (t.availability.empty()) out += "<p>No service checks recorded.</p>";
   for (const auto& s : t.availability) {
     double pct = s.rounds > 0 ? 100.0 * static_cast<double>(s.up_rounds) / s.rounds : 0;
@@ -410,68 +225,88 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
         "<div class=\"svc\"><div class=\"lbl\">{}/{}<small>{} % ({}/{}){}</small></div>{}</div>",
         E(s.node), E(s.service), Num(pct, 1), s.up_rounds, s.rounds, sla, AvailabilityChart(s, ax));
   }
+  return out;
+}
 
-  out += "<h3>Xâm phạm / compromises</h3>";
-  if (t.compromises.empty()) {
-    out += "<p>None.</p>";
-  } else {
-    out +=
-        "<table><tr><th>Time</th><th>Node</th><th>Objective</th><th>Severity</th><th>By</th>"
-        "<th class=\"n\">Deduction</th><th>Event</th></tr>";
-    for (const auto& c : t.compromises) {
-      out += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{}</td>"
-          "<td class=\"n neg\">−{}</td><td>#{}</td></tr>",
-          FormatClock(c.time), E(c.node), E(c.objective), E(c.kind), Sev(c.severity), E(c.red_team),
-          Num(c.deduction, 2), c.seq);
-    }
-    out += "</table>";
+std::string CompromisesHtml(const TeamReport& t) {
+  std::string out = "<h3>Xâm phạm / compromises</h3>";
+  if (t.compromises.empty()) return out + "<p>None.</p>";
+  out +=
+      "<table><tr><th>Time</th><th>Node</th><th>Objective</th><th>Severity</th><th>By</th>"
+      "<th class=\"n\">Deduction</th><th>Event</th></tr>";
+  for (const auto& c : t.compromises) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{} <small>({})</small></td><td>{}</td><td>{}</td>"
+        "<td class=\"n neg\">−{}</td><td>#{}</td></tr>",
+        FormatClock(c.time), E(c.node), E(c.objective), E(c.kind), Sev(c.severity), E(c.red_team),
+        Num(c.deduction, 2), c.seq);
   }
+  return out + "</table>";
+}
 
-  out += "<h3>Báo cáo sự cố / incident reports</h3>";
-  if (t.reports.empty()) {
-    out += "<p>None filed.</p>";
-  } else {
-    out +=
-        "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Outcome</th>"
-        "<th class=\"n\">Points</th><th>Description</th><th>Event</th></tr>";
-    for (const auto& l : t.reports) {
-      const char* cls = l.outcome == "accepted"    ? "ok"
-                        : l.outcome == "false"     ? "miss"
-                        : l.outcome == "duplicate" ? "dup"
-                                                   : "sit";
-      out += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td>{}"
-          "<td>{}{}</td><td>#{}</td></tr>",
-          FormatClock(l.time), E(l.technique.empty() ? "—" : l.technique), E(l.node), cls,
-          E(l.outcome), DeltaCell(l.points), E(l.description),
-          l.by.empty() ? "" : fmt::format(" <small>({})</small>", E(l.by)), l.seq);
-    }
-    out += "</table>";
+std::string IncidentReportsHtml(const TeamReport& t) {
+  std::string out = "<h3>Báo cáo sự cố / incident reports</h3>";
+  if (t.reports.empty()) return out + "<p>None filed.</p>";
+  out +=
+      "<table><tr><th>Time</th><th>Technique</th><th>Node</th><th>Outcome</th>"
+      "<th class=\"n\">Points</th><th>Description</th><th>Event</th></tr>";
+  for (const auto& l : t.reports) {
+    const char* cls = l.outcome == "accepted"    ? "ok"
+                      : l.outcome == "false"     ? "miss"
+                      : l.outcome == "duplicate" ? "dup"
+                                                 : "sit";
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td>{}"
+        "<td>{}{}</td><td>#{}</td></tr>",
+        FormatClock(l.time), E(l.technique.empty() ? "—" : l.technique), E(l.node), cls,
+        E(l.outcome), DeltaCell(l.points), E(l.description),
+        l.by.empty() ? "" : fmt::format(" <small>({})</small>", E(l.by)), l.seq);
   }
+  return out + "</table>";
+}
+
+std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& ax) {
+  std::string out = fmt::format("<section id=\"team-{}\"><h2>#{} {}</h2>", E(t.team.name), t.rank,
+                                TeamTitle(t.team));
+  if (!t.team.organisation.empty()) out += fmt::format("<p>{}</p>", E(t.team.organisation));
+  out += BlueCardsHtml(t);
+  out += LessonsHtml(t);
+  out += TimelineHtml(t, ax);
+  out += AvailabilityHtml(t, ax);
+  out += CompromisesHtml(t);
+  out += IncidentReportsHtml(t);
   out += LedgerHtml(t, r.config.params.weights);
   out += "</section>";
   return out;
 }
 
-}  // namespace
+std::string RedTeamHtml(const TeamReport& t, const model::ScoringWeights& w) {
+  std::string out = fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>",
+                                E(t.team.name), t.rank, TeamTitle(t.team));
+  out += fmt::format("<p>Weighted total <b>{}</b>; red impact {}, reports {}, penalties {}.</p>",
+                     Num(t.score.total, 2), Num(t.score.category[1], 2),
+                     Num(t.score.category[3], 2), Num(t.score.category[4], 2));
+  out += LedgerHtml(t, w);
+  out += "</section>\n";
+  return out;
+}
 
-std::string RenderReportHtml(const ReportData& r) {
-  const model::ScoringParams& p = r.config.params;
-  Axis ax{r.started, std::max(r.ended, r.started + Duration::Minutes(1))};
-  std::string o;
-  o.reserve(1 << 20);
-  o += "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+std::string DocumentHead(const ReportData& r) {
+  std::string o =
+      "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   o += fmt::format("<title>Báo cáo sau diễn tập — {}</title>\n", E(r.title));
   o += fmt::format("<style>{}</style>\n</head>\n<body>\n<main>\n", kCss);
+  return o;
+}
 
-  // ---- header ---------------------------------------------------------------
-  o += "<header class=\"top\"><div class=\"kicker\">Báo cáo sau diễn tập · After-action report"
-       "</div>";
+std::string HeaderHtml(const ReportData& r) {
+  std::string o =
+      "<header class=\"top\"><div class=\"kicker\">Báo cáo sau diễn tập · After-action report"
+      "</div>";
   o += fmt::format("<h1>{}</h1>", E(r.title.empty() ? r.scenario : r.title));
   if (!r.description.empty()) o += fmt::format("<p>{}</p>", E(r.description));
-  auto fact = [&](std::string_view k, std::string v) {
+  auto fact = [&](std::string_view k, const std::string& v) {
     o += fmt::format("<div><dt>{}</dt><dd>{}</dd></div>", k, v);
   };
   o += "<dl class=\"facts\">";
@@ -494,20 +329,27 @@ std::string RenderReportHtml(const ReportData& r) {
                               : "<span class=\"chip miss\">CHAIN BROKEN: " + E(r.chain_problem) +
                                     "</span>"));
   o += "</dl></header>\n";
+  return o;
+}
 
-  // ---- teams and scoreboard -------------------------------------------------------
-  o += "<section><h2>Các đội / teams</h2><table><tr><th>Team</th><th>Tên / name</th><th>Role</th>"
-       "<th>Organisation</th><th class=\"n\">Members</th></tr>";
+std::string TeamsHtml(const ReportData& r) {
+  std::string o =
+      "<section><h2>Các đội / teams</h2><table><tr><th>Team</th><th>Tên / name</th><th>Role</th>"
+      "<th>Organisation</th><th class=\"n\">Members</th></tr>";
   for (const auto& t : r.teams) {
     o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
                      E(t.name), E(t.display_name), E(t.role), E(t.organisation), t.members);
   }
   o += "</table></section>\n";
+  return o;
+}
 
-  o += "<section><h2>Bảng điểm / scoreboard</h2><table><tr><th class=\"n\">#</th><th>Team</th>";
+std::string ScoreboardTableHtml(const ReportData& r) {
+  std::string o =
+      "<section><h2>Bảng điểm / scoreboard</h2><table><tr><th class=\"n\">#</th><th>Team</th>";
   for (scoring::Category c : scoring::kCategories) {
-    o += fmt::format("<th class=\"n\">{}<br><small>x {:.2f}</small></th>", E(scoring::CategoryName(c)),
-                     Weight(p.weights, c));
+    o += fmt::format("<th class=\"n\">{}<br><small>x {:.2f}</small></th>",
+                     E(scoring::CategoryName(c)), Weight(r.config.params.weights, c));
   }
   o += "<th class=\"n\">Total</th></tr>";
   for (const auto* list : {&r.blue, &r.red}) {
@@ -521,13 +363,11 @@ std::string RenderReportHtml(const ReportData& r) {
     }
   }
   o += "</table>";
-  o += "<h3>Điểm theo thời gian / weighted total over time (blue teams)</h3>";
-  o += ScoreChart(r, ax);
-  o += fmt::format(
-      "<h3>Tham số chấm điểm / scoring parameters{}</h3><table><tr><th>Parameter</th>"
-      "<th>Value</th><th>Parameter</th><th>Value</th></tr>",
-      r.config_recorded ? "" : " (not recorded in the log: defaults)");
-  std::vector<std::pair<std::string, std::string>> params = {
+  return o;
+}
+
+std::vector<std::pair<std::string, std::string>> ParamRows(const model::ScoringParams& p) {
+  return {
       {"check_interval", FormatDuration(p.check_interval)},
       {"round_points", fmt::format("{:g}", p.round_points)},
       {"sla_threshold / penalty / cap",
@@ -549,6 +389,15 @@ std::string RenderReportHtml(const ReportData& r) {
       {"late_factor / grace",
        fmt::format("{:g} / {}", p.late_factor, FormatDuration(p.late_grace))},
   };
+}
+
+// Closes the scoreboard section opened by ScoreboardTableHtml.
+std::string ParametersHtml(const ReportData& r) {
+  std::string o = fmt::format(
+      "<h3>Tham số chấm điểm / scoring parameters{}</h3><table><tr><th>Parameter</th>"
+      "<th>Value</th><th>Parameter</th><th>Value</th></tr>",
+      r.config_recorded ? "" : " (not recorded in the log: defaults)");
+  auto params = ParamRows(r.config.params);
   for (size_t i = 0; i < params.size(); i += 2) {
     o += fmt::format("<tr><td>{}</td><td>{}</td>", E(params[i].first), E(params[i].second));
     if (i + 1 < params.size()) {
@@ -560,64 +409,83 @@ std::string RenderReportHtml(const ReportData& r) {
   }
   o += "</table><p><small>Rules: docs/scoring.md. Every figure below cites the events (#seq) it "
        "comes from.</small></p></section>\n";
+  return o;
+}
 
-  // ---- ATT&CK coverage ----------------------------------------------------------
-  o += "<section><h2>Độ phủ ATT&amp;CK / technique coverage</h2>";
-  if (r.techniques.empty()) {
-    o += "<p>Red executed no ATT&amp;CK technique.</p>";
-  } else {
-    o += "<table class=\"grid\"><tr><th>Technique</th>";
-    for (const auto& t : r.blue) o += fmt::format("<th>{}</th>", E(t.team.name));
-    o += "<th>Detected by</th></tr>";
-    for (const auto& tech : r.techniques) {
-      o += fmt::format("<tr><td class=\"tech\">{}</td>", E(tech));
-      int detected = 0, executed = 0;
-      for (const auto& t : r.blue) {
-        const auto& ex = t.metrics.techniques_executed;
-        const auto& de = t.metrics.techniques_detected;
-        if (std::binary_search(de.begin(), de.end(), tech)) {
-          ++detected;
-          ++executed;
-          // The fastest time to report for this technique.
-          std::optional<Duration> best;
-          for (const auto& a : t.actions) {
-            if (a.detected && a.technique == tech && (!best || a.ttr < *best)) best = a.ttr;
-          }
-          o += fmt::format("<td style=\"background:#d4efdf\">✔ {}</td>",
-                           best ? FormatDuration(*best) : "");
-        } else if (std::binary_search(ex.begin(), ex.end(), tech)) {
-          ++executed;
-          o += "<td style=\"background:#f5c6c0\">✘ missed</td>";
-        } else {
-          o += "<td style=\"background:#eef1f4;color:#8a94a3\">—</td>";
-        }
-      }
-      o += fmt::format("<td>{}/{}</td></tr>", detected, executed);
+// One blue team's cell for a technique; counts what it detected and executed.
+std::string CoverageCell(const TeamReport& t, const std::string& tech, int& detected,
+                         int& executed) {
+  const auto& ex = t.metrics.techniques_executed;
+  const auto& de = t.metrics.techniques_detected;
+  if (std::binary_search(de.begin(), de.end(), tech)) {
+    ++detected;
+    ++executed;
+    // The fastest time to report for this technique.
+    std::optional<Duration> best;
+    for (const auto& a : t.actions) {
+      if (a.detected && a.technique == tech && (!best || a.ttr < *best)) best = a.ttr;
     }
-    o += "</table><p><small>✔ detected (fastest time to report) · ✘ executed, never detected "
-         "· — not executed against that team</small></p>";
+    return fmt::format("<td style=\"background:#d4efdf\">✔ {}</td>",
+                       best ? FormatDuration(*best) : "");
   }
-  o += "</section>\n";
+  if (std::binary_search(ex.begin(), ex.end(), tech)) {
+    ++executed;
+    return "<td style=\"background:#f5c6c0\">✘ missed</td>";
+  }
+  return "<td style=\"background:#eef1f4;color:#8a94a3\">—</td>";
+}
 
-  for (const auto& t : r.blue) o += BlueTeamHtml(r, t, ax);
-  for (const auto& t : r.red) {
-    o += fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>", E(t.team.name),
-                     t.rank, TeamTitle(t.team));
-    o += fmt::format("<p>Weighted total <b>{}</b>; red impact {}, reports {}, penalties {}.</p>",
-                     Num(t.score.total, 2), Num(t.score.category[1], 2),
-                     Num(t.score.category[3], 2), Num(t.score.category[4], 2));
-    o += LedgerHtml(t, p.weights);
-    o += "</section>\n";
+std::string CoverageHtml(const ReportData& r) {
+  std::string o = "<section><h2>Độ phủ ATT&amp;CK / technique coverage</h2>";
+  if (r.techniques.empty()) return o + "<p>Red executed no ATT&amp;CK technique.</p></section>\n";
+  o += "<table class=\"grid\"><tr><th>Technique</th>";
+  for (const auto& t : r.blue) o += fmt::format("<th>{}</th>", E(t.team.name));
+  o += "<th>Detected by</th></tr>";
+  for (const auto& tech : r.techniques) {
+    o += fmt::format("<tr><td class=\"tech\">{}</td>", E(tech));
+    int detected = 0, executed = 0;
+    for (const auto& t : r.blue) o += CoverageCell(t, tech, detected, executed);
+    o += fmt::format("<td>{}/{}</td></tr>", detected, executed);
   }
-  if (!r.warnings.empty()) {
-    o += "<section><h2>Cảnh báo / warnings</h2><ul>";
-    for (const auto& w : r.warnings) o += fmt::format("<li>{}</li>", E(w));
-    o += "</ul></section>\n";
-  }
-  o += fmt::format(
+  o += "</table><p><small>✔ detected (fastest time to report) · ✘ executed, never detected "
+       "· — not executed against that team</small></p>";
+  o += "</section>\n";
+  return o;
+}
+
+std::string WarningsHtml(const ReportData& r) {
+  if (r.warnings.empty()) return "";
+  std::string o = "<section><h2>Cảnh báo / warnings</h2><ul>";
+  for (const auto& w : r.warnings) o += fmt::format("<li>{}</li>", E(w));
+  o += "</ul></section>\n";
+  return o;
+}
+
+std::string FooterHtml(const ReportData& r) {
+  return fmt::format(
       "<footer>Generated by livefire from the event log of {} ({} events, head {}). "
       "Self-contained: no scripts, no external resources.</footer>\n</main>\n</body>\n</html>\n",
       E(r.exercise_id), r.event_count, E(r.head_hash.substr(0, 16)));
+}
+
+}  // namespace
+
+std::string RenderReportHtml(const ReportData& r) {
+  Axis ax{r.started, std::max(r.ended, r.started + Duration::Minutes(1))};
+  std::string o;
+  o.reserve(1 << 20);
+  o += DocumentHead(r);
+  o += HeaderHtml(r);
+  o += TeamsHtml(r);
+  o += ScoreboardTableHtml(r);
+  o += "<h3>Điểm theo thời gian / weighted total over time (blue teams)</h3>";
+  o += ScoreChart(r, ax);
+  o += ParametersHtml(r);
+  o += CoverageHtml(r);
+  for (const auto& t : r.blue) o += BlueTeamHtml(r, t, ax);
+  for (const auto& t : r.red) o += RedTeamHtml(t, r.config.params.weights);
+  o += WarningsHtml(r);
+  o += FooterHtml(r);
   return o;
 }
 

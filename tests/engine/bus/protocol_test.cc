@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "livefire/testing/files.h"
+
 namespace livefire::bus {
 namespace {
 
@@ -73,8 +75,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
       {R"({"v":1,"type":"speed","id":"x","speed":1e9})", errors::kBadRequest, "'speed'"},
       {R"({"v":1,"type":"fire_inject","id":"x","inject":""})", errors::kBadRequest, "'inject'"},
       {R"({"v":1,"type":"submit_flag","id":"x","flag":"f"})", errors::kBadRequest, "'team'"},
-      {R"({"v":1,"type":"submit_flag","id":"x","team":"Blue 1","flag":"f"})",
-       errors::kBadRequest, "team"},
+      {R"({"v":1,"type":"submit_flag","id":"x","team":"Blue 1","flag":"f"})", errors::kBadRequest,
+       "team"},
       {R"({"v":1,"type":"submit_report","id":"x","team":"b","node":"n","technique":"t",)"
        R"("observed_at":"later","description":"d"})",
        errors::kBadRequest, "'observed_at'"},
@@ -91,8 +93,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
   for (const Bad& c : cases) {
     auto r = DecodeRequest(c.input);
     ASSERT_FALSE(r.ok()) << c.input.substr(0, 80);
-    EXPECT_EQ(ProtocolErrorCode(r.status()), c.code) << c.input.substr(0, 80) << " -> "
-                                                      << r.status().ToString();
+    EXPECT_EQ(ProtocolErrorCode(r.status()), c.code)
+        << c.input.substr(0, 80) << " -> " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
         << c.input.substr(0, 80) << " -> " << r.status().message();
   }
@@ -100,8 +102,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
 
 TEST(Protocol, DepthCountIgnoresBracketsInStrings) {
   std::string text(100, '[');
-  auto r = DecodeRequest(R"({"v":1,"type":"submit_flag","id":"x","team":"red","flag":")" + text +
-                         "\"}");
+  auto r =
+      DecodeRequest(R"({"v":1,"type":"submit_flag","id":"x","team":"red","flag":")" + text + "\"}");
   EXPECT_TRUE(r.ok()) << r.status().ToString();
 }
 
@@ -122,7 +124,8 @@ TEST(Protocol, RepliesEncodeAndDecode) {
   EXPECT_FALSE(err->ok);
   EXPECT_EQ(err->error_code, "rejected");
   EXPECT_EQ(err->error_message, "paused already");
-  EXPECT_FALSE(DecodeReply(R"({"v":1,"id":"x","ok":false,"error":{"code":3}})")->error_code.empty());
+  EXPECT_FALSE(
+      DecodeReply(R"({"v":1,"id":"x","ok":false,"error":{"code":3}})")->error_code.empty());
   EXPECT_FALSE(DecodeReply("{}").ok());
 }
 
@@ -139,11 +142,8 @@ TEST(Protocol, FuzzCorpusDecodesAsLabelled) {
   fs::path dir = fs::path(LIVEFIRE_SOURCE_DIR) / "tests/fuzz/corpus/decode_request";
   int files = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
     std::string name = entry.path().filename().string();
-    auto r = DecodeRequest(ss.str());
+    auto r = DecodeRequest(testsupport::ReadFile(entry.path()));
     if (name.starts_with("valid_")) {
       EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
     }

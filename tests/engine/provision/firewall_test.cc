@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "livefire/scenario/loader.h"
+#include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::provision {
@@ -314,9 +315,8 @@ class NftCheck : public ::testing::Test {
  protected:
   void SetUp() override {
     nft_ = NftBinary();
-    if (nft_.empty()) GTEST_FAIL() << "nft not installed (apt-get install -y nftables; bash .ci/setup installs it)";
-    dir_ = fs::temp_directory_path() / ("lf-firewall-test-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
+    if (nft_.empty())
+      GTEST_FAIL() << "nft not installed (apt-get install -y nftables; bash .ci/setup installs it)";
     // nft -c still asks the kernel to validate (and then aborts the
     // transaction): needs CAP_NET_ADMIN and nf_tables on the host.
     std::string probe;
@@ -326,10 +326,6 @@ class NftCheck : public ::testing::Test {
       GTEST_FAIL() << "nft -c cannot validate here (run as root with nf_tables): " << probe;
     }
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
   // nft -c -f on `text`; returns the exit status, output in *out.
   int Check(const std::string& text, std::string* out) {
     fs::path file = dir_ / ("ruleset-" + std::to_string(n_++) + ".nft");
@@ -344,7 +340,8 @@ class NftCheck : public ::testing::Test {
   }
 
   std::string nft_;
-  fs::path dir_;
+  testsupport::TempDir tmp_{"lf-firewall-test"};
+  const fs::path& dir_ = tmp_.path();
   int n_ = 0;
 };
 
@@ -375,7 +372,7 @@ TEST_F(NftCheck, AcceptsEveryHandBuiltRuleset) {
 
 TEST_F(NftCheck, AcceptsTheProvincialPortalRouters) {
   Result<model::Scenario> s = scenario::LoadValidScenario(std::string(LIVEFIRE_SOURCE_DIR) +
-                                                             "/scenarios/provincial-portal");
+                                                          "/scenarios/provincial-portal");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   topology::PlanOptions opt;
   opt.team_count = 3;

@@ -24,6 +24,7 @@
 
 #include "livefire/provision/guest.h"
 #include "livefire/provision/libvirt.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::provision {
 namespace {
@@ -91,9 +92,6 @@ RangePlan TwoTeamPlan() {
 class ProvisionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/lf-provision-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    state_ = tmpl;
     // A diskless template: the test driver never reads the kernel.
     fs::create_directories(state_ + "/templates/micro");
     std::ofstream(state_ + "/templates/micro/manifest.json")
@@ -109,7 +107,6 @@ class ProvisionTest : public ::testing::Test {
   }
   void TearDown() override {
     if (conn_) virConnectClose(conn_);
-    fs::remove_all(state_);
   }
 
   LibvirtConfig Config() const {
@@ -169,7 +166,8 @@ class ProvisionTest : public ::testing::Test {
     return out;
   }
 
-  std::string state_;
+  testsupport::TempDir tmp_{"lf-provision-test"};
+  std::string state_ = tmp_.str();
   virConnectPtr conn_ = nullptr;
   ExerciseId ex_{"lf-20261121-093000-3fa2c1"};
 };

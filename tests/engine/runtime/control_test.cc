@@ -13,6 +13,7 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::runtime {
@@ -21,8 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("lf-control-{}", getpid());
-  fs::remove_all(dir);
+  testsupport::TempDir tmp("lf-control");
+  const fs::path& dir = tmp.path();
   scenario::LoadOptions lo;
   lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
   auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
@@ -66,7 +67,9 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
 
   // A blue report: acknowledged with its seq once durable.
   bus::Reply rep = call(bus::RequestType::kSubmitReport, "blue1",
-                        {{"node", "web"}, {"technique", "T1190"}, {"description", "seen it"},
+                        {{"node", "web"},
+                         {"technique", "T1190"},
+                         {"description", "seen it"},
                          {"observed_at", "00:00:01"}});
   ASSERT_TRUE(rep.ok) << rep.error_message;
   EXPECT_TRUE(rep.body["durable"].get<bool>());
@@ -123,7 +126,6 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   EXPECT_EQ(find(kinds::kExercisePaused, "").size(), 1u);
   EXPECT_EQ(find(kinds::kExerciseStopped, "").size(), 1u);
   EXPECT_EQ(log->back().kind, kinds::kExerciseEnded);
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -21,6 +21,9 @@
 #include "livefire/runtime/triggers.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/event_log.h"
+#include "livefire/testing/files.h"
+#include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::runtime {
@@ -28,15 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / fmt::format("livefire-runtime-{}-{}", getpid(), counter++);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
-};
+using testsupport::TempDir;
 
 model::Scenario LoadMini() {
   scenario::LoadOptions lo;
@@ -84,20 +79,7 @@ struct FakeRange {
   }
 };
 
-// One line per event, without wall time and hash: what a golden log compares.
-// The checkout's path is replaced so that the log does not depend on it.
-std::string Render(const std::vector<Event>& events) {
-  std::string out;
-  const std::string src = std::string(LIVEFIRE_SOURCE_DIR) + "/";
-  for (const Event& e : events) {
-    std::string line = fmt::format("{} {} {} {}\n", FormatClock(e.time),
-                                   e.team.empty() ? "-" : e.team, e.kind,
-                                   CanonicalPayload(e.payload));
-    for (size_t at; (at = line.find(src)) != std::string::npos;) line.replace(at, src.size(), "");
-    out += line;
-  }
-  return out;
-}
+using testsupport::RenderGoldenLog;
 
 std::vector<Event> ReadAll(const std::string& state_dir, const ExerciseId& id) {
   auto st = store::EventStore::OpenExercise(state_dir, id, {.read_only = true});
@@ -128,7 +110,7 @@ struct Fixture {
 
   ExerciseOptions Options() {
     ExerciseOptions o;
-    o.state_dir = dir.path.string();
+    o.state_dir = dir.str();
     o.id = id;
     o.fast = true;
     o.bind_bus = false;
@@ -144,7 +126,7 @@ TEST(Exercise, FastRunPlaysTheWholeScenario) {
   ASSERT_TRUE((*ex)->Run().ok());
   EXPECT_TRUE((*ex)->ended());
   ex->reset();
-  std::vector<Event> log = ReadAll(f.dir.path.string(), f.id);
+  std::vector<Event> log = ReadAll(f.dir.str(), f.id);
 
   ASSERT_FALSE(log.empty());
   EXPECT_EQ(log.front().kind, kinds::kExerciseCreated);
@@ -198,7 +180,8 @@ TEST(Exercise, FastRunPlaysTheWholeScenario) {
   }
   // Addresses are the team's own copy.
   bool saw_translated = false;
-  for (const auto& c : f.range.calls) saw_translated |= c.find("wget -qO- http://10.") != std::string::npos;
+  for (const auto& c : f.range.calls)
+    saw_translated |= c.find("wget -qO- http://10.") != std::string::npos;
   EXPECT_TRUE(saw_translated);
 }
 
@@ -210,19 +193,11 @@ TEST(Exercise, FastRunIsDeterministicAndMatchesTheGoldenLog) {
     ASSERT_TRUE(ex.ok());
     ASSERT_TRUE((*ex)->Run().ok());
     ex->reset();
-    *out = Render(ReadAll(f.dir.path.string(), f.id));
+    *out = RenderGoldenLog(ReadAll(f.dir.str(), f.id));
   }
   EXPECT_EQ(first, second);
-  const std::string golden = std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini.events";
-  if (const char* u = std::getenv("LIVEFIRE_UPDATE_GOLDEN"); u && std::string(u) == "1") {
-    std::ofstream(golden) << first;
-  }
-  std::ifstream in(golden);
-  ASSERT_TRUE(in.good()) << "missing " << golden << " (run with LIVEFIRE_UPDATE_GOLDEN=1)";
-  std::stringstream want;
-  want << in.rdbuf();
-  EXPECT_EQ(first, want.str()) << "the event log changed; if intended, regenerate " << golden
-                               << " with LIVEFIRE_UPDATE_GOLDEN=1 and review the diff";
+  testsupport::ExpectMatchesGolden(first, std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini.events",
+                                   "the event log");
 }
 
 TEST(Exercise, ExplainInjectFromTheLog) {
@@ -233,14 +208,16 @@ TEST(Exercise, ExplainInjectFromTheLog) {
   ASSERT_TRUE(ex.ok());
   ASSERT_TRUE((*ex)->Run().ok());
   ex->reset();
-  auto log = ReadAll(f.dir.path.string(), f.id);
+  auto log = ReadAll(f.dir.str(), f.id);
   auto why = ExplainInject(f.scenario, log, "exploit", "blue1");
   ASSERT_TRUE(why.ok()) << why.status().ToString();
-  EXPECT_NE(why->find("'probe' reached its outcome; starts at 00:02:00"), std::string::npos) << *why;
+  EXPECT_NE(why->find("'probe' reached its outcome; starts at 00:02:00"), std::string::npos)
+      << *why;
   why = ExplainInject(f.scenario, log, "deface", "blue2");
   EXPECT_NE(why->find("waiting for 'exploit' to end in success"), std::string::npos) << *why;
   EXPECT_NE(ExplainInject(f.scenario, log, "press", "blue1")->find("manual"), std::string::npos);
-  EXPECT_EQ(ExplainInject(f.scenario, log, "probe", "blue9").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ExplainInject(f.scenario, log, "probe", "blue9").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST(Exercise, AnEndedExerciseIsNotRunAgain) {
@@ -292,7 +269,7 @@ TEST(Exercise, ResumesAfterKillNine) {
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status));
 
-  auto before = ReadAll(f.dir.path.string(), f.id);
+  auto before = ReadAll(f.dir.str(), f.id);
   ASSERT_FALSE(before.empty());
   SimTime crashed_at = before.back().time;
   EXPECT_GE(crashed_at, SimTime::Start() + Duration::Seconds(140));
@@ -304,7 +281,7 @@ TEST(Exercise, ResumesAfterKillNine) {
   ASSERT_TRUE((*ex)->Run().ok());
   ex->reset();
 
-  auto after = ReadAll(f.dir.path.string(), f.id);
+  auto after = ReadAll(f.dir.str(), f.id);
   // Nothing before the crash was lost or changed.
   ASSERT_GE(after.size(), before.size());
   for (size_t i = 0; i < before.size(); ++i) {
@@ -320,7 +297,7 @@ TEST(Exercise, ResumesAfterKillNine) {
     EXPECT_EQ(Find(after, kinds::kInjectFired, team).size(),
               Find(after, kinds::kInjectOutcome, team).size());
   }
-  auto st = store::EventStore::OpenExercise(f.dir.path.string(), f.id, {.read_only = true});
+  auto st = store::EventStore::OpenExercise(f.dir.str(), f.id, {.read_only = true});
   ASSERT_TRUE(st.ok());
   auto v = (*st)->Verify();
   ASSERT_TRUE(v.ok());

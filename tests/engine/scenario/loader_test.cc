@@ -1,24 +1,22 @@
 #include "livefire/scenario/loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <unistd.h>
-#include <sstream>
 #include <fstream>
 #include <lua.hpp>
+#include <sstream>
 
 #include "livefire/scenario/script.h"
 #include "livefire/scenario/templates.h"
+#include "livefire/testing/scenario_files.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::scenario {
 namespace {
 
-LoadOptions Opts() {
-  LoadOptions o;
-  o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  return o;
-}
+LoadOptions Opts() { return {.templates_dir = testsupport::TemplatesDir()}; }
 
 std::string Portal() { return std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios/provincial-portal"; }
 
@@ -62,12 +60,10 @@ TEST(Loader, ProvincialPortalIsValid) {
   EXPECT_FALSE(press->has_body);
 }
 
-// Writes a scenario into a fresh temporary folder.
+// Writes a scenario into a folder of this binary's temporary folder.
 std::string WriteScenario(const std::string& name, const std::string& code) {
-  auto dir = std::filesystem::temp_directory_path() / ("livefire-loader-test-" + name);
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "scenario.lua") << code;
-  return dir.string();
+  static testsupport::TempDir scratch("lf-loader-test");
+  return testsupport::WriteScenario(scratch.path() / name, code);
 }
 
 constexpr const char* kMinimal = R"(scenario { name = "mini", duration = "1h", seed = 7 }
@@ -130,7 +126,8 @@ node "srv" {
 }
 
 TEST(Loader, CallShapeMistakesAreScriptErrorsWithLines) {
-  std::string dir = WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");
+  std::string dir =
+      WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");
   LoadOutcome out = LoadScenario(dir, Opts());
   ASSERT_EQ(out.diagnostics.size(), 1u);
   EXPECT_EQ(out.diagnostics[0].loc.line, 8);
@@ -227,9 +224,9 @@ TEST(Templates, MicroManifestIsRead) {
 }
 
 TEST(Templates, MalformedManifestNamesTheFile) {
-  auto dir = std::filesystem::temp_directory_path() / "livefire-templates-test";
-  std::filesystem::create_directories(dir / "broken");
-  std::ofstream(dir / "broken" / "manifest.json") << "{ \"name\": \"broken\", ";
+  testsupport::TempDir tmp("lf-templates-test");
+  const std::filesystem::path& dir = tmp.path();
+  testsupport::WriteFile(dir / "broken", "manifest.json", "{ \"name\": \"broken\", ");
   auto c = TemplateCatalog::Load(dir.string());
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find((dir / "broken" / "manifest.json").string()),
@@ -252,8 +249,8 @@ namespace {
 // single diagnostic (the demo and organisers start from these).
 TEST(Loader, EveryShippedScenarioIsValid) {
   int seen = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(LIVEFIRE_SOURCE_DIR) +
-                                                           "/scenarios")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(LIVEFIRE_SOURCE_DIR) + "/scenarios")) {
     if (!std::filesystem::exists(e.path() / "scenario.lua")) continue;
     ++seen;
     LoadOptions o;
@@ -272,10 +269,8 @@ namespace {
 
 // The complete example in docs/scenario-language.md is a valid scenario.
 TEST(Loader, LanguageDocExampleIsValid) {
-  std::ifstream in(std::string(LIVEFIRE_SOURCE_DIR) + "/docs/scenario-language.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string doc = ss.str();
+  std::string doc =
+      testsupport::ReadFile(std::string(LIVEFIRE_SOURCE_DIR) + "/docs/scenario-language.md");
   size_t at = doc.find("## Example");
   ASSERT_NE(at, std::string::npos);
   size_t begin = doc.find("```lua\n", at);
@@ -283,14 +278,11 @@ TEST(Loader, LanguageDocExampleIsValid) {
   begin += 7;
   size_t end = doc.find("```", begin);
   ASSERT_NE(end, std::string::npos);
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("lf-doc-example-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "scenario.lua") << doc.substr(begin, end - begin);
+  testsupport::TempDir tmp("lf-doc-example");
+  std::string dir = testsupport::WriteScenario(tmp.path(), doc.substr(begin, end - begin));
   LoadOptions o;
   o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto r = LoadValidScenario(dir.string(), o);
-  std::filesystem::remove_all(dir);
+  auto r = LoadValidScenario(dir, o);
   EXPECT_TRUE(r.ok()) << r.status().message();
 }
 

@@ -4,22 +4,20 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
-
 #include <string>
 #include <vector>
 
 #include "livefire/scenario/loader.h"
+#include "livefire/testing/scenario_files.h"
 
 namespace livefire::scenario {
 namespace {
 
-LoadOptions Opts() {
-  LoadOptions o;
-  o.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  return o;
-}
+LoadOptions Opts() { return {.templates_dir = testsupport::TemplatesDir()}; }
 
-std::string Dir(const std::string& rule) { return std::string(LIVEFIRE_TEST_DATA_DIR) + "/" + rule; }
+std::string Dir(const std::string& rule) {
+  return std::string(LIVEFIRE_TEST_DATA_DIR) + "/" + rule;
+}
 
 struct Case {
   const char* rule;
@@ -92,7 +90,9 @@ const Case kCases[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ValidationRule, testing::ValuesIn(kCases),
-                         [](const testing::TestParamInfo<Case>& i) { return std::string(i.param.rule); });
+                         [](const testing::TestParamInfo<Case>& i) {
+                           return std::string(i.param.rule);
+                         });
 
 TEST(Validation, ValidFixturePasses) {
   LoadOutcome out = LoadScenario(Dir("valid"), Opts());
@@ -113,10 +113,12 @@ TEST(Validation, LoadValidScenarioListsEveryDiagnosticOnePerLine) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   std::string file = Dir("unreachable_service") + "/scenario.lua";
   EXPECT_EQ(r.status().message(),
-            file + ":11: node 'web' service 'http' (tcp/80) must be reachable from 'red' but is "
-                   "not: denied by default policy (red -> dmz)\n" +
-                file + ":12: node 'web' vulnerability 'cgi-cmd-injection' is on service 'http' "
-                       "(tcp/80), which is not exposed: no other network or node can reach it");
+            file +
+                ":11: node 'web' service 'http' (tcp/80) must be reachable from 'red' but is "
+                "not: denied by default policy (red -> dmz)\n" +
+                file +
+                ":12: node 'web' vulnerability 'cgi-cmd-injection' is on service 'http' "
+                "(tcp/80), which is not exposed: no other network or node can reach it");
 }
 
 TEST(Validation, MissingFolderIsNotFound) {

@@ -1,6 +1,6 @@
 #pragma once
 // Runs the livefire CLI in-process for tests: argv in, exit code and both
-// output streams out.
+// output streams out. For the CLI's tests (needs livefire::cli).
 
 #include <sstream>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-namespace livefire::cli::testing {
+namespace livefire::testsupport {
 
 struct Outcome {
   int code;
@@ -21,8 +21,14 @@ inline Outcome RunArgs(std::vector<std::string> args) {
   std::vector<const char*> argv;
   for (auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  int code = Run(static_cast<int>(argv.size()), argv.data(), out, err);
+  int code = cli::Run(static_cast<int>(argv.size()), argv.data(), out, err);
   return {code, out.str(), err.str()};
 }
 
-}  // namespace livefire::cli::testing
+// The same with --state-dir first.
+inline Outcome RunInState(const std::string& state_dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--state-dir", state_dir});
+  return RunArgs(std::move(args));
+}
+
+}  // namespace livefire::testsupport
