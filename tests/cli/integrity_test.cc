@@ -103,10 +103,10 @@ TEST_F(IntegrityCli, SecondRunIsRefusedWhileTheFirstRuns) {
   ASSERT_EQ(id.rfind("lf-", 0), 0u);
   Outcome first;
   std::thread engine([&] { first = Cli({"run", id, "--uri", uri_, "--quiet", "--no-checks"}); });
-  // Wait until the first engine answers.
+  // Wait until the first engine's loop answers (its Ctrl-C handler is set by then).
   bool up = false;
   for (int i = 0; i < 200 && !up; ++i) {
-    up = Cli({"status", id}).code == 0;
+    up = Cli({"pause", id}).code == 0;
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(up) << "the first engine never answered";
@@ -120,8 +120,16 @@ TEST_F(IntegrityCli, SecondRunIsRefusedWhileTheFirstRuns) {
   EXPECT_NE(second.err.find("stop it with `livefire stop " + id + "`"), std::string::npos)
       << second.err;
   // The first still answers and records.
-  EXPECT_EQ(Cli({"pause", id}).code, 0);
-  EXPECT_EQ(Cli({"status", id}).code, 0);
+  EXPECT_EQ(Cli({"resume", id}).code, 0);
+  // The store commits in batches: the event shows in the log shortly after.
+  Outcome events;
+  for (int i = 0; i < 100; ++i) {
+    events = Cli({"events", id});
+    if (events.out.find("exercise.resumed") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(events.code, 0) << events.err;
+  EXPECT_NE(events.out.find("exercise.resumed"), std::string::npos) << events.out;
 
   // Ctrl-C of the first engine: it leaves without ending the exercise.
   ::kill(::getpid(), SIGINT);

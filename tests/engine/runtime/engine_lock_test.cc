@@ -74,7 +74,7 @@ TEST(EngineLock, SecondEngineIsRefusedAndTheFirstKeepsRecording) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(second.status().ExitCode(), 1);
-  const std::string& msg = second.status().message();
+  const std::string msg = second.status().message();
   EXPECT_NE(msg.find(fmt::format(
                 "exercise lf-test-lock already has a running engine (pid {}, since ", getpid())),
             std::string::npos)
