@@ -87,7 +87,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   guest::GuestIo& guest;
   ExerciseOptions options;
   Exercise* self = nullptr;
-  // Declared first so that it is released last, after the sockets and the store.
+  // Declared before the store and the sockets so that it is released after them.
   std::optional<EngineLock> engine_lock;
 
   std::unique_ptr<Scheduler> sched;

@@ -1,23 +1,24 @@
 #include "livefire/store/event_store.h"
-#include "livefire/store/private_files.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "livefire/store/private_files.h"
 
 namespace livefire::store {
 
