@@ -13,6 +13,7 @@
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/ids.h"
+#include "livefire/scheduler.h"
 
 namespace livefire::cli {
 
@@ -114,8 +115,13 @@ void RegisterControl(CLI::App& app, Context& ctx) {
     auto c = std::make_shared<Common>();
     auto speed = std::make_shared<double>(1.0);
     CLI::App* cmd = AddCommon(app, "speed", "Set the exercise speed (60 = an hour a minute)", *c);
-    cmd->add_option("SPEED", *speed, "exercise seconds per wall second")->required();
+    cmd->add_option("SPEED", *speed, "exercise seconds per wall second, 0.01..1000")->required();
     cmd->callback([&ctx, c, speed] {
+      // Refused here too, so that the message does not depend on the engine.
+      if (Status v = ValidateSpeed(*speed); !v.ok()) {
+        ctx.status = v;
+        return;
+      }
       bus::Request r;
       r.type = bus::RequestType::kSpeed;
       r.args["speed"] = *speed;

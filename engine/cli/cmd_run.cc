@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "exercise_files.h"
 #include "livefire/runtime/exercise.h"
+#include "livefire/scheduler.h"
 #include "livefire/provision/guest_io.h"
 #include "livefire/scoring/config.h"
 #include "livefire/live/live.h"
@@ -46,6 +47,7 @@ struct RunArgs {
 };
 
 Status RunRun(const RunArgs& a, Context& ctx) {
+  LF_RETURN_IF_ERROR(ValidateSpeed(a.speed));
   LF_ASSIGN_OR_RETURN(LoadedExercise ex, LoadExercise(ctx, a.id));
   std::string uri = a.uri.empty() ? ex.files.uri : a.uri;
   if (uri.empty()) uri = DefaultLibvirtUri();
@@ -130,8 +132,9 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "run", "Run (or resume) a provisioned exercise: clock, injects, checks, live scoring");
   cmd->add_option("ID", a->id, "exercise id (from `livefire up`)")->required();
-  cmd->add_option("--speed", a->speed, "exercise seconds per wall second (60 = an hour a minute)")
-      ->check(CLI::PositiveNumber)
+  // Checked by ValidateSpeed in RunRun, whose message prints the number readably.
+  cmd->add_option("--speed", a->speed,
+                  "exercise seconds per wall second, 0.01..1000 (60 = an hour a minute)")
       ->capture_default_str();
   cmd->add_flag("--fast", a->fast, "as fast as possible while nothing external is awaited");
   cmd->add_option("--uri", a->uri, "libvirt URI (default: the one the exercise was set up on)");

@@ -18,6 +18,7 @@
 #include "livefire/provision/guest.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scenario/templates.h"
+#include "livefire/store/private_files.h"
 #include "livefire/time.h"
 #include "livefire/topology/plan.h"
 #include "exercise_files.h"
@@ -118,6 +119,11 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   ctx.err << fmt::format("exercise {}: {} networks, {} domains for {} team(s)\n", id.str(),
                          plan.networks.size(), plan.domains.size(), plan.blue_teams.size());
   auto r = prov->Up(plan, id, o);
+  // The range's files (plan, overlays, console logs) are made with the
+  // process umask, which `up` leaves alone for the templates qemu must read.
+  if (Status p = store::RestrictExerciseFolder(ctx.state_dir + "/exercises/" + id.str()); !p.ok()) {
+    ctx.err << "warning: " << p.message() << "\n";
+  }
   if (!r.ok()) {
     ctx.out << id.str() << "\n";
     return r.status().WithContext(

@@ -9,6 +9,7 @@
 
 #include "livefire/scenario/loader.h"
 #include "livefire/scenario/templates.h"
+#include "livefire/store/private_files.h"
 
 namespace livefire::cli {
 
@@ -24,7 +25,12 @@ Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::st
                          const std::string& uri, int team_count) {
   std::string dir = ExerciseDir(ctx, id);
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  // <state>/exercises as usual (qemu traverses it), the exercise's own folder
+  // and the scenario copy (it holds the flags) root's only, from the start
+  // (store/private_files.h). No other thread creates files while `up` is here.
+  fs::create_directories(fs::path(dir).parent_path(), ec);
+  store::ScopedUmask umask(077);
+  if (!ec) fs::create_directories(dir, ec);
   if (ec) return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()));
   fs::path src = fs::path(scenario_dir);
   if (fs::is_regular_file(src)) src = src.parent_path();  // a path to scenario.lua
@@ -56,7 +62,8 @@ Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::st
   }
   fs::rename(tmp, path, ec);
   if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
-  return Status::Ok();
+  // fs::copy keeps the source's modes, whatever the umask.
+  return store::RestrictExerciseFolder(dir);
 }
 
 Result<ExerciseFiles> ReadExerciseFiles(const Context& ctx, const std::string& id_text) {

@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include "livefire/ids.h"
+#include "livefire/scheduler.h"
 #include "livefire/time.h"
 
 namespace livefire::bus {
@@ -99,8 +101,12 @@ Status DecodeArgs(const json& j, Request& r) {
     case RequestType::kStatus:
       return Status::Ok();
     case RequestType::kSpeed:
-      LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "speed", 0.0, 1000.0));
-      if (a["speed"].get<double>() <= 0) return BadRequest("speed: field 'speed' must be > 0");
+      // Any number here: ValidateSpeed names the range.
+      LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "speed", std::numeric_limits<double>::lowest(),
+                                    std::numeric_limits<double>::max()));
+      if (Status v = ValidateSpeed(a["speed"].get<double>()); !v.ok()) {
+        return BadRequest("speed: field 'speed': " + v.message());
+      }
       return Status::Ok();
     case RequestType::kFireInject:
       return TakeString(j, a, type, "inject", kMaxNameBytes, true);

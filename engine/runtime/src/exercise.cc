@@ -8,10 +8,12 @@
 #include <deque>
 #include <mutex>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
+#include "livefire/runtime/engine_lock.h"
 #include "livefire/runtime/triggers.h"
 #include "livefire/store/event_store.h"
 #include "inject_runner.h"
@@ -48,6 +50,24 @@ std::optional<InjectHistory> HistoryFromEvent(const Event& e) {
   return h;
 }
 
+// An ipc socket file this engine bound, by inode: a file at that path with
+// another inode belongs to someone else and is not ours to remove.
+struct BoundSocket {
+  std::string path;
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+std::optional<BoundSocket> IpcSocketFile(const std::string& endpoint) {
+  if (endpoint.rfind("ipc://", 0) != 0) return std::nullopt;
+  BoundSocket b{endpoint.substr(6)};
+  struct stat st {};
+  if (::lstat(b.path.c_str(), &st) != 0) return std::nullopt;
+  b.dev = st.st_dev;
+  b.ino = st.st_ino;
+  return b;
+}
+
 // A submission waiting for its transaction to commit before it is acknowledged.
 struct PendingAck {
   bus::PendingRequest request;
@@ -67,6 +87,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   guest::GuestIo& guest;
   ExerciseOptions options;
   Exercise* self = nullptr;
+  // Declared before the store and the sockets so that it is released after them.
+  std::optional<EngineLock> engine_lock;
 
   std::unique_ptr<Scheduler> sched;
   Pacer pacer;
@@ -77,7 +99,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   std::unique_ptr<TriggerEngine> triggers;
   std::unique_ptr<InjectRunner> runner;
   std::vector<Extension*> extensions;
-  std::vector<std::string> bound_endpoints;
+  std::vector<BoundSocket> bound_sockets;
 
   bool recovered = false;
   bool ended = false;
@@ -253,7 +275,8 @@ Status Exercise::Impl::LoadHistory() {
   resume_time = last;
   // A restart keeps the speed the white cell last set, unless the operator
   // gives one again.
-  if (options.keep_recorded_speed) options.speed = speed;
+  // (A speed recorded before the bounds existed is not taken.)
+  if (options.keep_recorded_speed && ValidateSpeed(speed).ok()) options.speed = speed;
   paused = was_paused;
   return Status::Ok();
 }
@@ -510,8 +533,9 @@ Exercise::~Exercise() {
   // make clients believe an engine is still running.
   impl_->control.reset();
   impl_->publisher.reset();
-  for (const std::string& ep : impl_->bound_endpoints) {
-    if (ep.rfind("ipc://", 0) == 0) ::unlink(ep.substr(6).c_str());
+  for (const BoundSocket& b : impl_->bound_sockets) {
+    auto now = IpcSocketFile("ipc://" + b.path);
+    if (now && now->dev == b.dev && now->ino == b.ino) ::unlink(b.path.c_str());
   }
 }
 
@@ -520,8 +544,11 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
                                                  ExerciseOptions options) {
   if (options.id.empty()) return Status::InvalidArgument("exercise id is empty");
   if (plan.blue_teams.empty()) return Status::InvalidArgument("the plan has no blue team");
+  LF_RETURN_IF_ERROR(ValidateSpeed(options.speed));
   auto impl = std::make_unique<Impl>(scenario, plan, guest, std::move(options));
   Impl& m = *impl;
+  // Before the store and the sockets: a second engine must touch neither.
+  LF_ASSIGN_OR_RETURN(m.engine_lock, EngineLock::Acquire(m.options.state_dir, m.options.id));
   LF_RETURN_IF_ERROR(m.OpenStore());
   LF_RETURN_IF_ERROR(m.LoadHistory());
   m.sched = std::make_unique<Scheduler>(m.recovered ? m.resume_time : SimTime::Start());
@@ -535,9 +562,9 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
     std::string ev = m.options.events_endpoint.empty() ? eps->events : m.options.events_endpoint;
     std::string ct = m.options.control_endpoint.empty() ? eps->control : m.options.control_endpoint;
     LF_ASSIGN_OR_RETURN(m.publisher, bus::EventPublisher::Bind(*m.bus_ctx, ev, m.options.id));
-    m.bound_endpoints.push_back(ev);
+    if (auto b = IpcSocketFile(ev)) m.bound_sockets.push_back(*b);
     LF_ASSIGN_OR_RETURN(m.control, bus::ControlServer::Bind(*m.bus_ctx, ct));
-    m.bound_endpoints.push_back(ct);
+    if (auto b = IpcSocketFile(ct)) m.bound_sockets.push_back(*b);
   }
 
   InjectRunner::Options ro;

@@ -1,16 +1,24 @@
 #include "livefire/store/event_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "livefire/store/private_files.h"
 
 namespace livefire::store {
 
@@ -18,6 +26,29 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+// The log holds every team's reports and grades: root's only. SQLite makes
+// the -wal and -shm files with the database file's mode, so the database is
+// created 0600 before SQLite opens it, and an older one is restricted.
+Status MakePrivateDatabase(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, kPrivateFileMode);
+  if (fd < 0) {
+    return Status::Unavailable(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  }
+  int rc = ::fchmod(fd, kPrivateFileMode);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return Status::Unavailable(fmt::format("cannot chmod {}: {}", path, std::strerror(err)));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string side = path + suffix;
+    if (::chmod(side.c_str(), kPrivateFileMode) != 0 && errno != ENOENT) {
+      return Status::Unavailable(fmt::format("cannot chmod {}: {}", side, std::strerror(errno)));
+    }
+  }
+  return Status::Ok();
+}
 
 // SHA-256 with one reusable EVP context (the chain hashes every event).
 class Sha256 {
@@ -275,6 +306,8 @@ Result<std::unique_ptr<EventStore>> EventStore::OpenExercise(const std::string& 
       return Status::Unavailable(
           fmt::format("cannot create {}: {}", fs::path(path).parent_path().string(), ec.message()));
     }
+    // Also fixes folders made before livefire restricted them.
+    LF_RETURN_IF_ERROR(RestrictExerciseFolder(fs::path(path).parent_path().string()));
   }
   return Open(path, options);
 }
@@ -294,6 +327,7 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
       if (!fs::exists(path)) return Status::NotFound(fmt::format("no event store at {}", path));
       impl->rdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 5000);
     } else {
+      LF_RETURN_IF_ERROR(MakePrivateDatabase(path));
       impl->wdb = std::make_unique<SQLite::Database>(
           path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
       step = "setting WAL mode";

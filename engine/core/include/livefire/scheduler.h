@@ -14,9 +14,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "livefire/status.h"
 #include "livefire/time.h"
 
 namespace livefire {
+
+// The speeds an exercise accepts (exercise seconds per wall second), the
+// same for `run --speed`, `speed ID X` and the control protocol. Outside it
+// the pacing breaks: far below, the engine wakes every few milliseconds for
+// nothing; far above, exercise time overflows and the clock freezes.
+inline constexpr double kMinSpeed = 0.01;
+inline constexpr double kMaxSpeed = 1000;
+
+// InvalidArgument ("speed -1 is outside 0.01..1000 ...") unless speed is in
+// [kMinSpeed, kMaxSpeed]; NaN and infinities are refused.
+Status ValidateSpeed(double speed);
 
 using TimerId = uint64_t;
 
@@ -87,7 +99,7 @@ class Pacer {
   // When exercise time t will be reached; time_point::max() while paused.
   WallClock::time_point WallAt(SimTime t) const;
 
-  // Returns InvalidArgument for speed <= 0 or not finite.
+  // Returns ValidateSpeed's error for a speed outside kMinSpeed..kMaxSpeed.
   Status SetSpeed(double speed, WallClock::time_point wall_now);
   void Pause(WallClock::time_point wall_now);
   void Resume(WallClock::time_point wall_now);
