@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <mutex>
+#include <vector>
 
 #include <lua.hpp>
 
@@ -42,32 +44,72 @@ int LuaCheckHttp(lua_State* L) {
   return 1;
 }
 
-// Runs a `check = { kind = "lua", run = function(ctx) ... end }` on a check
-// worker. Lua states are single-threaded, so every worker thread keeps its
-// own sandbox with the scenario loaded; budgets bound each call.
-checks::CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed, const checks::CheckTarget& t,
-                         Duration timeout) {
-  thread_local std::unique_ptr<lua::Sandbox> sandbox;
-  thread_local std::optional<scenario::ScenarioScript> script;
-  thread_local std::string loaded;
-  checks::CheckOutcome out;
-  if (loaded != scenario_file) {
-    script.reset();
-    lua::SandboxOptions o;
-    o.name = "check";
-    o.memory_limit = size_t{16} << 20;
-    o.instruction_limit = 5'000'000;
-    o.seed = seed;
-    auto sb = lua::Sandbox::Create(o);
-    if (!sb.ok()) return {false, 0, "lua check: " + sb.status().message()};
-    sandbox = std::make_unique<lua::Sandbox>(std::move(*sb));
-    auto sc = scenario::ScenarioScript::Load(*sandbox, scenario_file);
-    if (!sc.ok()) return {false, 0, "lua check: " + sc.status().message()};
-    script.emplace(std::move(*sc));
-    loaded = scenario_file;
+// One loaded copy of the scenario for Lua checks. A Lua state is
+// single-threaded: one call at a time uses it.
+struct LuaCheckState {
+  std::unique_ptr<lua::Sandbox> sandbox;
+  std::optional<scenario::ScenarioScript> script;
+};
+
+Result<std::unique_ptr<LuaCheckState>> LoadLuaCheckState(const std::string& scenario_file,
+                                                         uint64_t seed) {
+  lua::SandboxOptions o;
+  o.name = "check";
+  o.memory_limit = size_t{16} << 20;
+  o.instruction_limit = 5'000'000;
+  o.seed = seed;
+  auto sb = lua::Sandbox::Create(o);
+  if (!sb.ok()) return sb.status();
+  auto state = std::make_unique<LuaCheckState>();
+  state->sandbox = std::make_unique<lua::Sandbox>(std::move(*sb));
+  auto sc = scenario::ScenarioScript::Load(*state->sandbox, scenario_file);
+  if (!sc.ok()) return sc.status();
+  state->script.emplace(std::move(*sc));
+  return state;
+}
+
+// The sandboxes of one check function (one exercise): a call borrows an idle
+// one or loads a new one, so there are at most as many as calls at once (one
+// per check worker). Nothing is shared with another exercise's checks, not
+// even in the same process and for the same scenario file: each has its own
+// seed and its own Lua globals.
+class LuaCheckStates {
+ public:
+  LuaCheckStates(std::string scenario_file, uint64_t seed)
+      : file_(std::move(scenario_file)), seed_(seed) {}
+
+  Result<std::unique_ptr<LuaCheckState>> Borrow() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        auto st = std::move(idle_.back());
+        idle_.pop_back();
+        return st;
+      }
+    }
+    return LoadLuaCheckState(file_, seed_);
   }
-  const lua::Ref* fn = script->Check(t.check.lua_check);
+  void Return(std::unique_ptr<LuaCheckState> st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(st));
+  }
+
+ private:
+  const std::string file_;
+  const uint64_t seed_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<LuaCheckState>> idle_;
+};
+
+// Runs a `check = { kind = "lua", run = function(ctx) ... end }` on a check
+// worker in a sandbox borrowed from the exercise's own states; budgets bound
+// each call.
+checks::CheckOutcome RunLuaCheck(LuaCheckState& st, const checks::CheckTarget& t,
+                                 Duration timeout) {
+  checks::CheckOutcome out;
+  const lua::Ref* fn = st.script->Check(t.check.lua_check);
   if (!fn) return {false, 0, "lua check: no function for " + t.check.lua_check};
+  lua::Sandbox* sandbox = st.sandbox.get();
   lua_State* L = sandbox->L();
   LuaCheckCall call{&t, timeout};
   auto t0 = std::chrono::steady_clock::now();
@@ -104,8 +146,13 @@ checks::CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed
 }  // namespace
 
 checks::LuaCheckFn MakeLuaCheckFn(const model::Scenario& scenario) {
-  return [file = scenario.file, seed = scenario.meta.seed](const checks::CheckTarget& t, Duration timeout) {
-    return RunLuaCheck(file, seed, t, timeout);
+  auto states = std::make_shared<LuaCheckStates>(scenario.file, scenario.meta.seed);
+  return [states](const checks::CheckTarget& t, Duration timeout) {
+    auto st = states->Borrow();
+    if (!st.ok()) return checks::CheckOutcome{false, 0, "lua check: " + st.status().message()};
+    checks::CheckOutcome out = RunLuaCheck(**st, t, timeout);
+    states->Return(std::move(*st));
+    return out;
   };
 }
 
