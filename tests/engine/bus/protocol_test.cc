@@ -73,8 +73,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
       {R"({"v":1,"type":"speed","id":"x","speed":1e9})", errors::kBadRequest, "'speed'"},
       {R"({"v":1,"type":"fire_inject","id":"x","inject":""})", errors::kBadRequest, "'inject'"},
       {R"({"v":1,"type":"submit_flag","id":"x","flag":"f"})", errors::kBadRequest, "'team'"},
-      {R"({"v":1,"type":"submit_flag","id":"x","team":"Blue 1","flag":"f"})",
-       errors::kBadRequest, "team"},
+      {R"({"v":1,"type":"submit_flag","id":"x","team":"Blue 1","flag":"f"})", errors::kBadRequest,
+       "team"},
       {R"({"v":1,"type":"submit_report","id":"x","team":"b","node":"n","technique":"t",)"
        R"("observed_at":"later","description":"d"})",
        errors::kBadRequest, "'observed_at'"},
@@ -91,8 +91,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
   for (const Bad& c : cases) {
     auto r = DecodeRequest(c.input);
     ASSERT_FALSE(r.ok()) << c.input.substr(0, 80);
-    EXPECT_EQ(ProtocolErrorCode(r.status()), c.code) << c.input.substr(0, 80) << " -> "
-                                                      << r.status().ToString();
+    EXPECT_EQ(ProtocolErrorCode(r.status()), c.code)
+        << c.input.substr(0, 80) << " -> " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
         << c.input.substr(0, 80) << " -> " << r.status().message();
   }
@@ -100,8 +100,8 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
 
 TEST(Protocol, DepthCountIgnoresBracketsInStrings) {
   std::string text(100, '[');
-  auto r = DecodeRequest(R"({"v":1,"type":"submit_flag","id":"x","team":"red","flag":")" + text +
-                         "\"}");
+  auto r =
+      DecodeRequest(R"({"v":1,"type":"submit_flag","id":"x","team":"red","flag":")" + text + "\"}");
   EXPECT_TRUE(r.ok()) << r.status().ToString();
 }
 
@@ -122,7 +122,8 @@ TEST(Protocol, RepliesEncodeAndDecode) {
   EXPECT_FALSE(err->ok);
   EXPECT_EQ(err->error_code, "rejected");
   EXPECT_EQ(err->error_message, "paused already");
-  EXPECT_FALSE(DecodeReply(R"({"v":1,"id":"x","ok":false,"error":{"code":3}})")->error_code.empty());
+  EXPECT_FALSE(
+      DecodeReply(R"({"v":1,"id":"x","ok":false,"error":{"code":3}})")->error_code.empty());
   EXPECT_FALSE(DecodeReply("{}").ok());
 }
 
@@ -160,6 +161,84 @@ TEST(Protocol, FuzzCorpusDecodesAsLabelled) {
     ++files;
   }
   EXPECT_GE(files, 20);
+}
+
+}  // namespace
+}  // namespace livefire::bus
+
+namespace livefire::bus {
+namespace {
+
+// What a builder's request looks like on the wire (without v and id).
+nlohmann::json Wire(Request r) {
+  r.id = "t-1";
+  nlohmann::json j = nlohmann::json::parse(EncodeRequest(r));
+  j.erase("v");
+  j.erase("id");
+  return j;
+}
+
+TEST(Protocol, RequestBuildersSendTheDocumentedFields) {
+  using nlohmann::json;
+  EXPECT_EQ(Wire(MakeStatusRequest()), json({{"type", "status"}}));
+  EXPECT_EQ(Wire(MakePauseRequest()), json({{"type", "pause"}}));
+  EXPECT_EQ(Wire(MakePauseRequest("lunch")), json({{"type", "pause"}, {"reason", "lunch"}}));
+  EXPECT_EQ(Wire(MakeResumeRequest()), json({{"type", "resume"}}));
+  EXPECT_EQ(Wire(MakeSpeedRequest(60)), json({{"type", "speed"}, {"speed", 60.0}}));
+  EXPECT_EQ(Wire(MakeStopRequest("done")), json({{"type", "stop"}, {"reason", "done"}}));
+  EXPECT_EQ(Wire(MakeFireInjectRequest("wave2")),
+            json({{"type", "fire_inject"}, {"inject", "wave2"}}));
+  EXPECT_EQ(Wire(MakeFireInjectRequest("wave2", "blue1")),
+            json({{"type", "fire_inject"}, {"inject", "wave2"}, {"team", "blue1"}}));
+  EXPECT_EQ(Wire(MakeSubmitReportRequest("blue1", {"portal", "T1190", "", "SQLi"})),
+            json({{"type", "submit_report"},
+                  {"team", "blue1"},
+                  {"node", "portal"},
+                  {"technique", "T1190"},
+                  {"description", "SQLi"}}));
+  EXPECT_EQ(Wire(MakeSubmitReportRequest("blue1", {"portal", "T1190", "01:20:05", "SQLi"}))
+                .value("observed_at", ""),
+            "01:20:05");
+  EXPECT_EQ(Wire(MakeSubmitFindingRequest("red1", {"web", "CVE-1", "log", "blue2"})),
+            json({{"type", "submit_finding"},
+                  {"team", "red1"},
+                  {"node", "web"},
+                  {"vulnerability", "CVE-1"},
+                  {"evidence", "log"},
+                  {"against", "blue2"}}));
+  EXPECT_EQ(Wire(MakeSubmitFlagRequest("red1", "LF{x}")),
+            json({{"type", "submit_flag"}, {"team", "red1"}, {"flag", "LF{x}"}}));
+  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"50", 20, "", 0})),
+            json({{"type", "grade"}, {"team", "blue1"}, {"rubric", "50"}, {"points", 20.0}}));
+  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"100", 20, "good", 7})), json({{"type", "grade"},
+                                                                           {"team", "blue1"},
+                                                                           {"rubric", "100"},
+                                                                           {"points", 20.0},
+                                                                           {"comment", "good"},
+                                                                           {"target_seq", 7}}));
+}
+
+TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
+  std::vector<Request> built = {
+      MakeStatusRequest(),
+      MakePauseRequest("lunch"),
+      MakeResumeRequest(),
+      MakeSpeedRequest(2),
+      MakeStopRequest(),
+      MakeFireInjectRequest("wave2", "blue1"),
+      MakeSubmitReportRequest("blue1", {"portal", "T1190", "01:20:05", "SQLi"}),
+      MakeSubmitFindingRequest("red1", {"web", "CVE-1", "log", ""}),
+      MakeSubmitFlagRequest("red1", "LF{x}", "blue1"),
+      MakeGradeRequest("blue1", {"0", -5, "late", 3}),
+  };
+  for (Request r : built) {
+    r.id = "t-2";
+    const std::string wire = EncodeRequest(r);
+    auto decoded = DecodeRequest(wire);
+    ASSERT_TRUE(decoded.ok()) << wire << ": " << decoded.status().ToString();
+    EXPECT_EQ(decoded->type, r.type) << wire;
+    EXPECT_EQ(decoded->team, r.team) << wire;
+  }
 }
 
 }  // namespace
