@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "livefire/ids.h"
-#include "provision_common.h"
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 

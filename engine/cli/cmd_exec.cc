@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "livefire/ids.h"
 #include "livefire/time.h"
-#include "provision_common.h"
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 
