@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "libvirt_options.h"
 #include "livefire/ids.h"
 #include "livefire/time.h"
-#include "libvirt_options.h"
 
 namespace livefire::cli {
 

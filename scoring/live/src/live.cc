@@ -3,16 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <lua.hpp>
 #include <mutex>
 #include <vector>
 
-#include <lua.hpp>
-
+#include "livefire/checks/checks.h"
+#include "livefire/guest/guest_io.h"
 #include "livefire/lua/sandbox.h"
 #include "livefire/net/http.h"
-#include "livefire/guest/guest_io.h"
 #include "livefire/scenario/script.h"
-#include "livefire/checks/checks.h"
 #include "livefire/scoring/config.h"
 
 namespace livefire::live {
@@ -129,9 +128,9 @@ checks::CheckOutcome RunLuaCheck(LuaCheckState& st, const checks::CheckTarget& t
   lua_pushcclosure(L, LuaCheckHttp, 1);
   lua_setfield(L, -2, "http");
   Status s = sandbox->Call(1, 2);
-  out.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - t0)
-                       .count();
+  out.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   if (!s.ok()) {
     out.detail = "lua check error: " + s.message();
     return out;
@@ -201,7 +200,9 @@ void LiveScoring::OnStart(runtime::ExerciseContext& ctx) {
       [this, &p](const checks::CheckTarget& t, int64_t round, SimTime at) {
         checks::CheckJob job{t, at, round, p.check_timeout};
         Status s = pool_->Submit(std::move(job));
-        if (!s.ok()) spdlog::warn("check {}/{}/{} round {}: {}", t.team, t.node, t.service, round, s.message());
+        if (!s.ok())
+          spdlog::warn("check {}/{}/{} round {}: {}", t.team, t.node, t.service, round,
+                       s.message());
       });
   checks_->Start();
 }
@@ -213,7 +214,8 @@ void LiveScoring::OnLoop(runtime::ExerciseContext& ctx) {
     for (const checks::CheckResult& r : results_) {
       Event ev = checks::MakeCheckEvent(r.job.target, r.outcome, r.job.scheduled);
       Result<Event> rec = ctx.Record(ev.team, ev.kind, std::move(ev.payload));
-      if (!rec.ok()) spdlog::error("scoring: cannot record check result: {}", rec.status().message());
+      if (!rec.ok())
+        spdlog::error("scoring: cannot record check result: {}", rec.status().message());
     }
   }
   if (throttle_.ShouldPublish(scoring::PublishThrottle::Clock::now(), changed_)) {
@@ -237,7 +239,8 @@ void LiveScoring::OnEnd(runtime::ExerciseContext& ctx) {
   for (const std::string& team : scorer_.teams()) {
     for (const auto& [metric, value] : scoring::FlatMetrics(scorer_.Metrics(team))) {
       Status s = ctx.SaveMetric(team, metric, value);
-      if (!s.ok()) spdlog::error("scoring: cannot store metric {}/{}: {}", team, metric, s.message());
+      if (!s.ok())
+        spdlog::error("scoring: cannot store metric {}/{}: {}", team, metric, s.message());
     }
   }
 }

@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "livefire/runtime/exercise.h"
 #include "livefire/checks/check_pool.h"
 #include "livefire/checks/schedule.h"
+#include "livefire/runtime/exercise.h"
 #include "livefire/scoring/scoreboard.h"
 #include "livefire/scoring/scorer.h"
 
