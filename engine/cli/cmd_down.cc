@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "libvirt_options.h"
 #include "livefire/ids.h"
-#include "provision_common.h"
 
 namespace livefire::cli {
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "provision_common.h"
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "exercise_files.h"
+#include "livefire/files.h"
 #include "livefire/report/report.h"
 #include "scoring_common.h"
 
@@ -22,22 +23,6 @@ struct ReportArgs {
   std::string html;
   std::string json;
 };
-
-// Writes through a temporary file so that a reader never sees half a report.
-Status WriteFile(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::InvalidArgument(fmt::format("cannot write {}", path));
-    out << content;
-    out.close();
-    if (!out) return Status::Internal(fmt::format("cannot write {} (disk full?)", tmp));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
-  return Status::Ok();
-}
 
 Status RunReport(ReportArgs a, Context& ctx) {
   LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
@@ -60,11 +45,11 @@ Status RunReport(ReportArgs a, Context& ctx) {
     a.json = dir + "/report.json";
   }
   if (!a.html.empty()) {
-    LF_RETURN_IF_ERROR(WriteFile(a.html, report::RenderReportHtml(data)));
+    LF_RETURN_IF_ERROR(WriteFileAtomic(a.html, report::RenderReportHtml(data)));
     ctx.out << a.html << "\n";
   }
   if (!a.json.empty()) {
-    LF_RETURN_IF_ERROR(WriteFile(a.json, report::ReportToJson(data).dump(2) + "\n"));
+    LF_RETURN_IF_ERROR(WriteFileAtomic(a.json, report::ReportToJson(data).dump(2) + "\n"));
     ctx.out << a.json << "\n";
   }
   if (!log.config_recorded) {

@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "libvirt_options.h"
 #include "livefire/ids.h"
 #include "livefire/time.h"
-#include "provision_common.h"
 
 namespace livefire::cli {
 

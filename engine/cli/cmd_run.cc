@@ -22,7 +22,7 @@
 #include "livefire/scoring/config.h"
 #include "livefire/live/live.h"
 #include "livefire/scoring/scoreboard.h"
-#include "provision_common.h"
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 
@@ -50,7 +50,7 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   LF_RETURN_IF_ERROR(ValidateSpeed(a.speed));
   LF_ASSIGN_OR_RETURN(LoadedExercise ex, LoadExercise(ctx, a.id));
   std::string uri = a.uri.empty() ? ex.files.uri : a.uri;
-  if (uri.empty()) uri = DefaultLibvirtUri();
+  if (uri.empty()) uri = provision::DefaultLibvirtUri();
   LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, uri));
   provision::ProvisionerGuestIo guest(*prov, ex.files.id, ex.plan);
 

@@ -22,7 +22,7 @@
 #include "livefire/time.h"
 #include "livefire/topology/plan.h"
 #include "exercise_files.h"
-#include "provision_common.h"
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "livefire/files.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scenario/templates.h"
 #include "livefire/store/private_files.h"
@@ -45,23 +46,16 @@ Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::st
       return Status::Internal(fmt::format("cannot copy the scenario {} to {}: {}", src.string(),
                                           tmp, ec.message()));
     }
-    fs::rename(tmp, copy, ec);
-    if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+    LF_RETURN_IF_ERROR(RenameDurably(tmp, copy));
   }
   nlohmann::json j = {{"exercise", id.str()},
                       {"uri", uri},
                       {"team_count", team_count},
                       {"source", src.string()},
                       {"scenario_dir", copy}};
-  std::string path = dir + "/exercise.json";
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.good()) return Status::Internal(fmt::format("cannot write {}", tmp));
+  if (Status s = WriteFileAtomic(dir + "/exercise.json", j.dump(2) + "\n", 0600); !s.ok()) {
+    return s;
   }
-  fs::rename(tmp, path, ec);
-  if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
   // fs::copy keeps the source's modes, whatever the umask.
   return store::RestrictExerciseFolder(dir);
 }

@@ -39,12 +39,16 @@ int JsonDepth(std::string_view s, int limit) {
   bool in_string = false, escaped = false;
   for (char c : s) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       max_depth = std::max(max_depth, ++depth);
       if (max_depth > limit) return max_depth;
@@ -59,19 +63,19 @@ int JsonDepth(std::string_view s, int limit) {
 Status BadRequest(std::string m) { return Status::InvalidArgument(std::move(m)); }
 
 // Copies a required (or optional) string field into args after checking it.
-Status TakeString(const json& j, json& args, std::string_view type, const char* key,
-                  size_t max_len, bool required) {
+Status TakeString(const json& j, json& args, std::string_view type, const char* key, size_t max_len,
+                  bool required) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
     if (!required) return Status::Ok();
     return BadRequest(fmt::format("{}: missing field '{}'", type, key));
   }
-  if (!it->is_string()) return BadRequest(fmt::format("{}: field '{}' must be a string", type, key));
+  if (!it->is_string())
+    return BadRequest(fmt::format("{}: field '{}' must be a string", type, key));
   const auto& s = it->get_ref<const std::string&>();
   if (required && s.empty()) return BadRequest(fmt::format("{}: field '{}' is empty", type, key));
   if (s.size() > max_len) {
-    return BadRequest(
-        fmt::format("{}: field '{}' is longer than {} bytes", type, key, max_len));
+    return BadRequest(fmt::format("{}: field '{}' is longer than {} bytes", type, key, max_len));
   }
   args[key] = s;
   return Status::Ok();
@@ -81,7 +85,8 @@ Status TakeNumber(const json& j, json& args, std::string_view type, const char* 
                   double hi) {
   auto it = j.find(key);
   if (it == j.end()) return BadRequest(fmt::format("{}: missing field '{}'", type, key));
-  if (!it->is_number()) return BadRequest(fmt::format("{}: field '{}' must be a number", type, key));
+  if (!it->is_number())
+    return BadRequest(fmt::format("{}: field '{}' must be a number", type, key));
   double v = it->get<double>();
   if (!std::isfinite(v) || v < lo || v > hi) {
     return BadRequest(fmt::format("{}: field '{}' must be between {} and {}", type, key, lo, hi));
@@ -127,8 +132,8 @@ Status DecodeArgs(const json& j, Request& r) {
       } else if (it->is_string()) {
         auto d = ParseDuration(it->get_ref<const std::string&>());
         if (!d.ok()) {
-          return BadRequest(fmt::format("submit_report: field 'observed_at': {}",
-                                        d.status().message()));
+          return BadRequest(
+              fmt::format("submit_report: field 'observed_at': {}", d.status().message()));
         }
         a["observed_at"] = *it;
         a["observed_at_ns"] = d->nanos();
@@ -195,9 +200,11 @@ Result<Request> DecodeRequest(std::string_view bytes) {
   auto v = j.find("v");
   if (v == j.end()) return BadRequest("missing field 'v' (protocol version)");
   if (!v->is_number_integer()) return BadRequest("field 'v' must be an integer");
-  if (v->get<int64_t>() != kProtocolVersion || (v->is_number_unsigned() && v->get<uint64_t>() != 1)) {
-    return Status::FailedPrecondition(fmt::format(
-        "protocol version {} is not supported (this server speaks {})", v->dump(), kProtocolVersion));
+  if (v->get<int64_t>() != kProtocolVersion ||
+      (v->is_number_unsigned() && v->get<uint64_t>() != 1)) {
+    return Status::FailedPrecondition(
+        fmt::format("protocol version {} is not supported (this server speaks {})", v->dump(),
+                    kProtocolVersion));
   }
 
   Request r;
@@ -238,8 +245,8 @@ Result<Request> DecodeRequest(std::string_view bytes) {
   auto client = j.find("client");
   if (client != j.end() && !client->is_null()) {
     if (!client->is_string() || client->get_ref<const std::string&>().size() > kMaxNameBytes) {
-      return BadRequest(fmt::format("field 'client' must be a string of at most {} bytes",
-                                    kMaxNameBytes));
+      return BadRequest(
+          fmt::format("field 'client' must be a string of at most {} bytes", kMaxNameBytes));
     }
     r.client = client->get<std::string>();
   }
@@ -249,12 +256,18 @@ Result<Request> DecodeRequest(std::string_view bytes) {
 
 std::string_view ProtocolErrorCode(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kResourceExhausted: return errors::kTooLarge;
-    case StatusCode::kDataLoss: return errors::kBadJson;
-    case StatusCode::kFailedPrecondition: return errors::kUnsupportedVersion;
-    case StatusCode::kNotFound: return errors::kUnknownType;
-    case StatusCode::kInvalidArgument: return errors::kBadRequest;
-    default: return errors::kInternal;
+    case StatusCode::kResourceExhausted:
+      return errors::kTooLarge;
+    case StatusCode::kDataLoss:
+      return errors::kBadJson;
+    case StatusCode::kFailedPrecondition:
+      return errors::kUnsupportedVersion;
+    case StatusCode::kNotFound:
+      return errors::kUnknownType;
+    case StatusCode::kInvalidArgument:
+      return errors::kBadRequest;
+    default:
+      return errors::kInternal;
   }
 }
 
@@ -312,7 +325,8 @@ Result<Reply> DecodeReply(std::string_view bytes) {
   auto id = j.find("id");
   auto ok = j.find("ok");
   if (id == j.end() || !id->is_string()) return Status::InvalidArgument("reply has no string 'id'");
-  if (ok == j.end() || !ok->is_boolean()) return Status::InvalidArgument("reply has no boolean 'ok'");
+  if (ok == j.end() || !ok->is_boolean())
+    return Status::InvalidArgument("reply has no boolean 'ok'");
   r.id = id->get<std::string>();
   r.ok = ok->get<bool>();
   if (!r.ok) {
@@ -323,10 +337,80 @@ Result<Reply> DecodeReply(std::string_view bytes) {
     auto code = err->find("code");
     auto message = err->find("message");
     r.error_code = code != err->end() && code->is_string() ? code->get<std::string>()
-                                                            : std::string(errors::kInternal);
-    if (message != err->end() && message->is_string()) r.error_message = message->get<std::string>();
+                                                           : std::string(errors::kInternal);
+    if (message != err->end() && message->is_string())
+      r.error_message = message->get<std::string>();
   }
   r.body = std::move(j);
+  return r;
+}
+
+// ---- request builders ----------------------------------------------------------
+
+namespace {
+Request Req(RequestType t, std::string_view team = {}) {
+  Request r;
+  r.type = t;
+  r.team = std::string(team);
+  return r;
+}
+}  // namespace
+
+Request MakeStatusRequest() { return Req(RequestType::kStatus); }
+
+Request MakePauseRequest(std::string_view reason) {
+  Request r = Req(RequestType::kPause);
+  if (!reason.empty()) r.args["reason"] = reason;
+  return r;
+}
+
+Request MakeResumeRequest() { return Req(RequestType::kResume); }
+
+Request MakeSpeedRequest(double speed) {
+  Request r = Req(RequestType::kSpeed);
+  r.args["speed"] = speed;
+  return r;
+}
+
+Request MakeStopRequest(std::string_view reason) {
+  Request r = Req(RequestType::kStop);
+  if (!reason.empty()) r.args["reason"] = reason;
+  return r;
+}
+
+Request MakeFireInjectRequest(std::string_view inject, std::string_view team) {
+  Request r = Req(RequestType::kFireInject, team);
+  r.args["inject"] = inject;
+  return r;
+}
+
+Request MakeSubmitReportRequest(std::string_view team, const ReportFields& f) {
+  Request r = Req(RequestType::kSubmitReport, team);
+  r.args = {{"node", f.node}, {"technique", f.technique}, {"description", f.description}};
+  if (!f.observed_at.empty()) r.args["observed_at"] = f.observed_at;
+  return r;
+}
+
+Request MakeSubmitFindingRequest(std::string_view team, const FindingFields& f) {
+  Request r = Req(RequestType::kSubmitFinding, team);
+  r.args = {{"node", f.node}, {"vulnerability", f.vulnerability}, {"evidence", f.evidence}};
+  if (!f.against.empty()) r.args["against"] = f.against;
+  return r;
+}
+
+Request MakeSubmitFlagRequest(std::string_view team, std::string_view flag,
+                              std::string_view against) {
+  Request r = Req(RequestType::kSubmitFlag, team);
+  r.args = {{"flag", flag}};
+  if (!against.empty()) r.args["against"] = against;
+  return r;
+}
+
+Request MakeGradeRequest(std::string_view team, const GradeFields& f) {
+  Request r = Req(RequestType::kGrade, team);
+  r.args = {{"rubric", f.rubric}, {"points", f.points}};
+  if (!f.comment.empty()) r.args["comment"] = f.comment;
+  if (f.target_seq > 0) r.args["target_seq"] = f.target_seq;
   return r;
 }
 

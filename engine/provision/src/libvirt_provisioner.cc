@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "livefire/files.h"
 #include "livefire/provision/firewall.h"
 #include "livefire/provision/libvirt.h"
 #include "util.h"
@@ -644,9 +645,7 @@ Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   if (virDomainSaveFlags(d.get(), tmp.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) < 0) {
     return VirError("saving domain " + t.name);
   }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) return Status::Internal(fmt::format("cannot rename {}: {}", tmp, ec.message()));
+  LF_RETURN_IF_ERROR(RenameDurably(tmp, file));
   if (virDomainRestoreFlags(impl_->conn.get(), file.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
       0) {
     return VirError("restoring domain " + t.name + " after its snapshot");

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "livefire/files.h"
+
 namespace livefire::provision {
 
 using nlohmann::json;
@@ -177,18 +179,8 @@ Status WriteExerciseState(const std::string& path, const ExerciseState& st) {
   for (const auto& [k, g] : st.guests) guests[k] = GuestJson(g);
   json j = {
       {"format", 1}, {"exercise", st.exercise}, {"plan", PlanJson(st.plan)}, {"guests", guests}};
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    // Binary contents serialise as {"bytes":[...],"subtype":null}.
-    out << j.dump(2) << "\n";
-    if (!out) return Status::Internal("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::Internal(
-        fmt::format("cannot rename {} to {}: {}", tmp, path, std::strerror(errno)));
-  }
-  return Status::Ok();
+  // Binary contents serialise as {"bytes":[...],"subtype":null}.
+  return WriteFileAtomic(path, j.dump(2) + "\n");
 }
 
 Result<ExerciseState> ReadExerciseState(const std::string& path) {

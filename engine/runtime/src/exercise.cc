@@ -2,28 +2,31 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <exception>
+#include <map>
 #include <mutex>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inject_runner.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/runtime/engine_lock.h"
 #include "livefire/runtime/triggers.h"
 #include "livefire/store/event_store.h"
-#include "inject_runner.h"
 
 namespace livefire::runtime {
 
 namespace k = livefire::kinds;
-using nlohmann::json;
 using model::Inject;
 using model::InjectOwner;
+using nlohmann::json;
 using WallClock = std::chrono::steady_clock;
 
 namespace {
@@ -68,6 +71,17 @@ std::optional<BoundSocket> IpcSocketFile(const std::string& endpoint) {
   return b;
 }
 
+// What an exception in flight says about itself (for the engine.error event).
+std::string CurrentExceptionText() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception (not a std::exception)";
+  }
+}
+
 // A submission waiting for its transaction to commit before it is acknowledged.
 struct PendingAck {
   bus::PendingRequest request;
@@ -79,7 +93,10 @@ struct PendingAck {
 
 struct Exercise::Impl : public InjectRunner::Host {
   Impl(const model::Scenario& s, const topology::RangePlan& p, guest::GuestIo& g, ExerciseOptions o)
-      : scenario(s), plan(p), guest(g), options(std::move(o)),
+      : scenario(s),
+        plan(p),
+        guest(g),
+        options(std::move(o)),
         pacer(SimTime::Start(), options.speed, WallClock::now()) {}
 
   const model::Scenario& scenario;
@@ -98,7 +115,13 @@ struct Exercise::Impl : public InjectRunner::Host {
   std::unique_ptr<bus::ControlServer> control;
   std::unique_ptr<TriggerEngine> triggers;
   std::unique_ptr<InjectRunner> runner;
-  std::vector<Extension*> extensions;
+  // An extension that threw is disabled for the rest of the run: its state
+  // is unknown after a half-done hook.
+  struct ExtensionSlot {
+    Extension* ext = nullptr;
+    bool disabled = false;
+  };
+  std::vector<ExtensionSlot> extensions;
   std::vector<BoundSocket> bound_sockets;
 
   bool recovered = false;
@@ -113,6 +136,8 @@ struct Exercise::Impl : public InjectRunner::Host {
 
   std::mutex ack_mu;
   std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
+  // Guest requests the backend threw on, answered as failed at the next drain.
+  std::vector<guest::GuestReply> failed_guest;
 
   SimTime End() const {
     Duration d = options.stop_after ? *options.stop_after : scenario.meta.duration;
@@ -135,11 +160,22 @@ struct Exercise::Impl : public InjectRunner::Host {
   uint64_t SubmitGuest(guest::GuestRequest request) override {
     request.id = next_guest_id++;
     uint64_t id = request.id;
-    guest.Submit(std::move(request));
+    // Called from inside a Lua binding: nothing may unwind through Lua.
+    try {
+      guest.Submit(std::move(request));
+    } catch (...) {
+      RecordEngineError("guest", "submit", CurrentExceptionText());
+      guest::GuestReply failed;
+      failed.id = id;
+      failed.status = Status::Internal("the guest backend threw: " + CurrentExceptionText());
+      failed_guest.push_back(std::move(failed));
+    }
     return id;
   }
   void After(Duration d, std::function<void()> fn, std::string label) override {
-    sched->After(d, [fn = std::move(fn)](SimTime) { fn(); }, std::move(label));
+    sched->After(
+        d, [this, fn = std::move(fn), label](SimTime) { Guard("lua", label, [&] { fn(); }); },
+        label);
   }
   void Finished(const Inject& inject, const std::string& team, Outcome outcome,
                 const std::string& reason) override {
@@ -161,8 +197,9 @@ struct Exercise::Impl : public InjectRunner::Host {
   void ConditionResult(const Inject& inject, const std::string& team,
                        const Result<bool>& met) override {
     if (!met.ok()) {
-      (void)Record(team, k::kInjectSkipped,
-                   {{"inject", inject.name}, {"reason", "condition error: " + met.status().message()}});
+      (void)Record(
+          team, k::kInjectSkipped,
+          {{"inject", inject.name}, {"reason", "condition error: " + met.status().message()}});
     }
     Status s = triggers->OnConditionResult(inject.name, team, met.ok() && *met);
     if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
@@ -175,7 +212,60 @@ struct Exercise::Impl : public InjectRunner::Host {
       Status s = publisher->Publish(e);
       if (!s.ok()) spdlog::warn("publish event {}: {}", e.seq, s.message());
     }
-    for (Extension* x : extensions) x->OnEvent(*self, e, false);
+    ForEachExtension("OnEvent", [&](Extension& x) { x.OnEvent(*self, e, false); });
+  }
+
+  // ---- errors thrown at the engine ----
+  // Records an engine.error event (team ""): an exception that reached the
+  // loop from an extension, a Lua binding or a request handler.
+  void RecordEngineError(std::string_view source, std::string_view name, const std::string& what,
+                         json extra = json::object()) {
+    spdlog::error("{} {}: {}", source, name, what);
+    json p = {{"source", source}, {"name", name}, {"what", what}};
+    p.update(extra);
+    // The store itself may be what threw; then the log line above is all.
+    try {
+      Result<Event> r = Record("", kEngineError, std::move(p));
+      if (!r.ok()) spdlog::error("cannot record engine.error: {}", r.status().message());
+    } catch (...) {
+      spdlog::error("cannot record engine.error: {}", CurrentExceptionText());
+    }
+  }
+
+  // Runs fn; an exception becomes an engine.error event. Returns whether fn
+  // returned normally.
+  template <class F>
+  bool Guard(std::string_view source, std::string_view name, F&& fn) {
+    try {
+      fn();
+      return true;
+    } catch (...) {
+      RecordEngineError(source, name, CurrentExceptionText());
+      return false;
+    }
+  }
+
+  // Calls one hook of every enabled extension. One that throws is disabled
+  // (so that the engine.error event is not shown to it); the error is
+  // recorded after the others have had the hook, so that they still see
+  // events in seq order.
+  template <class F>
+  void ForEachExtension(std::string_view hook, F&& fn) {
+    std::vector<std::pair<std::string, std::string>> thrown;  // name, what
+    // By index: a hook may record events, which calls back in here.
+    for (size_t i = 0; i < extensions.size(); ++i) {
+      if (extensions[i].disabled) continue;
+      Extension& x = *extensions[i].ext;
+      try {
+        fn(x);
+      } catch (...) {
+        extensions[i].disabled = true;
+        thrown.emplace_back(std::string(x.name()), CurrentExceptionText());
+      }
+    }
+    for (const auto& [name, what] : thrown) {
+      RecordEngineError("extension", name, what, {{"hook", hook}, {"disabled", true}});
+    }
   }
 
   // ---- set-up and recovery ----
@@ -187,10 +277,22 @@ struct Exercise::Impl : public InjectRunner::Host {
   // ---- the loop ----
   void HandleControl();
   void HandleRequest(const bus::PendingRequest& pr);
-  void SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
-                     std::string_view kind, json payload);
+  void HandleStatus(const bus::PendingRequest& pr);
+  void HandlePause(const bus::PendingRequest& pr);
+  void HandleResume(const bus::PendingRequest& pr);
+  void HandleSpeed(const bus::PendingRequest& pr);
+  void HandleFireInject(const bus::PendingRequest& pr);
+  void HandleSubmitReport(const bus::PendingRequest& pr);
+  void HandleSubmitFinding(const bus::PendingRequest& pr);
+  void HandleSubmitFlag(const bus::PendingRequest& pr);
+  void HandleGrade(const bus::PendingRequest& pr);
+  void HandleStop(const bus::PendingRequest& pr);
+  std::optional<model::TeamRole> TeamRole(const std::string& name) const;
+  void SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
+                     json payload);
   void AnswerAcks();
   void DrainGuest();
+  size_t Outstanding();
   json StatusJson();
   std::string ByWhom(const bus::Request& r) const {
     if (!r.team.empty()) return r.team;
@@ -219,8 +321,8 @@ Status Exercise::Impl::RecordNewExercise() {
   rec.status = "created";
   LF_RETURN_IF_ERROR(store->PutExercise(rec));
   for (const auto& t : scenario.teams) {
-    LF_RETURN_IF_ERROR(store->PutTeam({t.name, std::string(model::ToString(t.role)),
-                                       t.organisation, t.members}));
+    LF_RETURN_IF_ERROR(
+        store->PutTeam({t.name, std::string(model::ToString(t.role)), t.organisation, t.members}));
   }
   // Blue teams generated by --teams N are not in the scenario's list.
   for (const auto& t : plan.blue_teams) {
@@ -234,13 +336,13 @@ Status Exercise::Impl::RecordNewExercise() {
   for (const auto& t : plan.blue_teams) teams.push_back(t);
   json created = options.created_extra.is_object() ? options.created_extra : json::object();
   created.update(json{{"scenario", scenario.meta.name},
-                 {"title", scenario.meta.title},
-                 {"organisation", scenario.meta.organisation},
-                 {"year", scenario.meta.year},
-                 {"security_level", scenario.meta.security_level},
-                 {"seed", scenario.meta.seed},
-                 {"duration_ns", scenario.meta.duration.nanos()},
-                 {"blue_teams", teams}});
+                      {"title", scenario.meta.title},
+                      {"organisation", scenario.meta.organisation},
+                      {"year", scenario.meta.year},
+                      {"security_level", scenario.meta.security_level},
+                      {"seed", scenario.meta.seed},
+                      {"duration_ns", scenario.meta.duration.nanos()},
+                      {"blue_teams", teams}});
   return Record("", k::kExerciseCreated, std::move(created)).status();
 }
 
@@ -267,9 +369,9 @@ Status Exercise::Impl::LoadHistory() {
   LF_RETURN_IF_ERROR(scan);
   if (count == 0) return Status::Ok();
   if (ended) {
-    return Status::FailedPrecondition(fmt::format(
-        "exercise {} already ended at {}; its log is kept for reports and replay",
-        options.id.str(), FormatClock(last)));
+    return Status::FailedPrecondition(
+        fmt::format("exercise {} already ended at {}; its log is kept for reports and replay",
+                    options.id.str(), FormatClock(last)));
   }
   recovered = true;
   resume_time = last;
@@ -291,14 +393,18 @@ void Exercise::Impl::WireTriggers() {
     // Ground truth for scoring detections: every red attempt with a technique.
     if (inj.owner == InjectOwner::kRed && !inj.technique.empty()) {
       (void)Record(team, k::kRedAction,
-                   {{"node", inj.target}, {"technique", inj.technique}, {"inject", inj.name},
+                   {{"node", inj.target},
+                    {"technique", inj.technique},
+                    {"inject", inj.name},
                     {"detail", inj.description}});
     }
-    runner->Start(inj, team);
+    if (!Guard("lua", inj.name, [&] { runner->Start(inj, team); })) {
+      Finished(inj, team, Outcome::kError, "engine error: see the engine.error event");
+    }
   };
-  hooks.poll = [this](const Inject& inj, const std::string& team,
-                      SimTime) -> std::optional<bool> {
-    Result<std::optional<bool>> r = runner->Poll(inj, team);
+  hooks.poll = [this](const Inject& inj, const std::string& team, SimTime) -> std::optional<bool> {
+    Result<std::optional<bool>> r = Status::Internal("the condition threw");
+    Guard("lua", inj.name, [&] { r = runner->Poll(inj, team); });
     if (!r.ok()) {
       (void)Record(team, k::kInjectSkipped,
                    {{"inject", inj.name}, {"reason", "condition error: " + r.status().message()}});
@@ -317,7 +423,8 @@ void Exercise::Impl::WireTriggers() {
 
 json Exercise::Impl::StatusJson() {
   json running = json::array();
-  for (const auto& [inj, team] : triggers->InFlight()) running.push_back({{"inject", inj}, {"team", team}});
+  for (const auto& [inj, team] : triggers->InFlight())
+    running.push_back({{"inject", inj}, {"team", team}});
   json j = {{"exercise", options.id.str()},
             {"scenario", scenario.meta.name},
             {"time_ns", sched->Now().nanos()},
@@ -330,9 +437,9 @@ json Exercise::Impl::StatusJson() {
             {"guest_in_flight", guest.in_flight()},
             {"events", store->head().seq}};
   if (control) j["control"] = control->counters().ToJson();
-  for (Extension* x : extensions) {
-    if (auto extra = x->OnStatus(*self)) j[std::string(x->name())] = *extra;
-  }
+  ForEachExtension("OnStatus", [&](Extension& x) {
+    if (auto extra = x.OnStatus(*self)) j[std::string(x.name())] = *extra;
+  });
   return j;
 }
 
@@ -371,158 +478,207 @@ void Exercise::Impl::AnswerAcks() {
     if (a.status.ok()) {
       control->Reply(a.request, {{"seq", a.seq}, {"durable", true}});
     } else {
-      control->ReplyError(a.request, bus::errors::kInternal,
-                          "not stored: " + a.status.message());
+      control->ReplyError(a.request, bus::errors::kInternal, "not stored: " + a.status.message());
     }
   }
 }
 
-void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
-  const bus::Request& r = pr.request;
-  auto reject = [&](std::string_view code, const std::string& msg) {
-    control->ReplyError(pr, code, msg);
-  };
-  auto team_role = [&](const std::string& name) -> std::optional<model::TeamRole> {
-    if (const model::Team* t = scenario.FindTeam(name)) return t->role;
-    if (std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) != plan.blue_teams.end()) {
-      return model::TeamRole::kBlue;
-    }
-    return std::nullopt;
-  };
-  const json& a = r.args;
-  switch (r.type) {
-    case bus::RequestType::kStatus:
-      control->Reply(pr, StatusJson());
-      return;
-    case bus::RequestType::kPause:
-      if (!paused) {
-        pacer.Pause(WallClock::now());
-        paused = true;
-        (void)Record("", k::kExercisePaused, {{"by", ByWhom(r)}, {"reason", a.value("reason", "")}});
-      }
-      control->Reply(pr, {{"paused", true}, {"time_ns", sched->Now().nanos()}});
-      return;
-    case bus::RequestType::kResume:
-      if (paused) {
-        pacer.Resume(WallClock::now());
-        paused = false;
-        (void)Record("", k::kExerciseResumed, {{"by", ByWhom(r)}});
-      }
-      control->Reply(pr, {{"paused", false}, {"time_ns", sched->Now().nanos()}});
-      return;
-    case bus::RequestType::kSpeed: {
-      double speed = a.contains("speed") && a["speed"].is_number() ? a["speed"].get<double>() : 0;
-      Status s = pacer.SetSpeed(speed, WallClock::now());
-      if (!s.ok()) return reject(bus::errors::kBadRequest, s.message());
-      (void)Record("", k::kExerciseSpeed, {{"speed", speed}, {"by", ByWhom(r)}});
-      control->Reply(pr, {{"speed", speed}});
-      return;
-    }
-    case bus::RequestType::kFireInject: {
-      std::string name = a.value("inject", "");
-      std::string team = r.team;  // "" = every blue team
-      Status s = triggers->FireManual(name, team);
-      if (!s.ok()) {
-        return reject(s.code() == StatusCode::kNotFound ? bus::errors::kNotFound
-                                                        : bus::errors::kRejected,
-                      s.message());
-      }
-      control->Reply(pr, {{"fired", name}, {"team", team}, {"time_ns", sched->Now().nanos()}});
-      return;
-    }
-    case bus::RequestType::kSubmitReport: {
-      auto role = team_role(r.team);
-      if (role != model::TeamRole::kBlue) {
-        return reject(bus::errors::kRejected,
-                      fmt::format("incident reports come from blue teams; '{}' is not one", r.team));
-      }
-      std::string node = a.value("node", "");
-      if (!node.empty() && !scenario.FindNode(node)) {
-        return reject(bus::errors::kNotFound, fmt::format("no node named '{}'", node));
-      }
-      json p = {{"node", node},
-                {"technique", a.value("technique", "")},
-                {"observed_at", a.value("observed_at_ns", sched->Now().nanos())},
-                {"description", a.value("description", "")},
-                {"by", r.client.empty() ? r.team : r.client}};
-      SubmitDurable(pr, r.team, k::kSubmissionReport, std::move(p));
-      return;
-    }
-    case bus::RequestType::kSubmitFinding: {
-      auto role = team_role(r.team);
-      if (role != model::TeamRole::kRed) {
-        return reject(bus::errors::kRejected,
-                      fmt::format("findings come from red teams; '{}' is not one", r.team));
-      }
-      json p = {{"node", a.value("node", "")},
-                {"vulnerability", a.value("vulnerability", "")},
-                {"evidence", a.value("evidence", "")},
-                {"against", a.value("against", "")},
-                {"by", r.team}};
-      SubmitDurable(pr, a.value("against", r.team), k::kSubmissionFinding, std::move(p));
-      return;
-    }
-    case bus::RequestType::kSubmitFlag: {
-      auto role = team_role(r.team);
-      if (!role) return reject(bus::errors::kRejected, fmt::format("unknown team '{}'", r.team));
-      std::string flag = a.value("flag", "");
-      const model::Objective* hit = nullptr;
-      for (const auto& o : scenario.objectives) {
-        if (!o.flag.empty() && o.flag == flag) hit = &o;
-      }
-      std::string against = a.value("against", "");
-      json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
-      if (hit) p["objective"] = hit->name;
-      // The event belongs to the copy the flag was taken from (when given).
-      SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
-      if (hit && !against.empty()) {
-        (void)Record(against, k::kObjectiveReached,
-                     {{"node", hit->node},
-                      {"objective", hit->name},
-                      {"kind", model::ToString(hit->kind)},
-                      {"by", r.team},
-                      {"via", "flag"}});
-      }
-      return;
-    }
-    case bus::RequestType::kGrade: {
-      // team = the graded team; the grader is the client (the white cell's
-      // console). Authentication of clients is a later step.
-      auto role = team_role(r.team);
-      if (role != model::TeamRole::kBlue && role != model::TeamRole::kRed) {
-        return reject(bus::errors::kBadRequest,
-                      fmt::format("grade needs the graded team; '{}' is not a red or blue team", r.team));
-      }
-      std::string rubric = a.value("rubric", "");
-      if (rubric != "0" && rubric != "50" && rubric != "100") {
-        return reject(bus::errors::kBadRequest,
-                      "rubric must be \"0\", \"50\" or \"100\" (percent of the points)");
-      }
-      json p = {{"rubric", std::stoi(rubric)},
-                {"points", a.value("points", 0.0)},
-                {"grader", r.client.empty() ? std::string("white cell") : r.client},
-                {"comment", a.value("comment", "")}};
-      if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
-      SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
-      return;
-    }
-    case bus::RequestType::kStop:
-      stop_reason = a.value("reason", "stopped by the white cell");
-      stop_by = ByWhom(r);
-      self->Stop();
-      control->Reply(pr, {{"stopping", true}, {"time_ns", sched->Now().nanos()}});
-      return;
+std::optional<model::TeamRole> Exercise::Impl::TeamRole(const std::string& name) const {
+  if (const model::Team* t = scenario.FindTeam(name)) return t->role;
+  if (std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) != plan.blue_teams.end()) {
+    return model::TeamRole::kBlue;
   }
-  reject(bus::errors::kBadRequest, "unhandled request type");
+  return std::nullopt;
+}
+
+// One handler per request type; each replies (now, or once its event is
+// durable) or rejects.
+void Exercise::Impl::HandleStatus(const bus::PendingRequest& pr) {
+  control->Reply(pr, StatusJson());
+}
+
+void Exercise::Impl::HandlePause(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  if (!paused) {
+    pacer.Pause(WallClock::now());
+    paused = true;
+    (void)Record("", k::kExercisePaused,
+                 {{"by", ByWhom(r)}, {"reason", r.args.value("reason", "")}});
+  }
+  control->Reply(pr, {{"paused", true}, {"time_ns", sched->Now().nanos()}});
+}
+
+void Exercise::Impl::HandleResume(const bus::PendingRequest& pr) {
+  if (paused) {
+    pacer.Resume(WallClock::now());
+    paused = false;
+    (void)Record("", k::kExerciseResumed, {{"by", ByWhom(pr.request)}});
+  }
+  control->Reply(pr, {{"paused", false}, {"time_ns", sched->Now().nanos()}});
+}
+
+void Exercise::Impl::HandleSpeed(const bus::PendingRequest& pr) {
+  const json& a = pr.request.args;
+  double speed = a.contains("speed") && a["speed"].is_number() ? a["speed"].get<double>() : 0;
+  Status s = pacer.SetSpeed(speed, WallClock::now());
+  if (!s.ok()) return control->ReplyError(pr, bus::errors::kBadRequest, s.message());
+  (void)Record("", k::kExerciseSpeed, {{"speed", speed}, {"by", ByWhom(pr.request)}});
+  control->Reply(pr, {{"speed", speed}});
+}
+
+void Exercise::Impl::HandleFireInject(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  std::string name = r.args.value("inject", "");
+  std::string team = r.team;  // "" = every blue team
+  Status s = triggers->FireManual(name, team);
+  if (!s.ok()) {
+    return control->ReplyError(
+        pr, s.code() == StatusCode::kNotFound ? bus::errors::kNotFound : bus::errors::kRejected,
+        s.message());
+  }
+  control->Reply(pr, {{"fired", name}, {"team", team}, {"time_ns", sched->Now().nanos()}});
+}
+
+void Exercise::Impl::HandleSubmitReport(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  if (TeamRole(r.team) != model::TeamRole::kBlue) {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("incident reports come from blue teams; '{}' is not one", r.team));
+  }
+  std::string node = a.value("node", "");
+  if (!node.empty() && !scenario.FindNode(node)) {
+    return control->ReplyError(pr, bus::errors::kNotFound, fmt::format("no node named '{}'", node));
+  }
+  json p = {{"node", node},
+            {"technique", a.value("technique", "")},
+            {"observed_at", a.value("observed_at_ns", sched->Now().nanos())},
+            {"description", a.value("description", "")},
+            {"by", r.client.empty() ? r.team : r.client}};
+  SubmitDurable(pr, r.team, k::kSubmissionReport, std::move(p));
+}
+
+void Exercise::Impl::HandleSubmitFinding(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  if (TeamRole(r.team) != model::TeamRole::kRed) {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("findings come from red teams; '{}' is not one", r.team));
+  }
+  json p = {{"node", a.value("node", "")},
+            {"vulnerability", a.value("vulnerability", "")},
+            {"evidence", a.value("evidence", "")},
+            {"against", a.value("against", "")},
+            {"by", r.team}};
+  SubmitDurable(pr, a.value("against", r.team), k::kSubmissionFinding, std::move(p));
+}
+
+void Exercise::Impl::HandleSubmitFlag(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  if (!TeamRole(r.team)) {
+    return control->ReplyError(pr, bus::errors::kRejected,
+                               fmt::format("unknown team '{}'", r.team));
+  }
+  std::string flag = a.value("flag", "");
+  const model::Objective* hit = nullptr;
+  for (const auto& o : scenario.objectives) {
+    if (!o.flag.empty() && o.flag == flag) hit = &o;
+  }
+  std::string against = a.value("against", "");
+  json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
+  if (hit) p["objective"] = hit->name;
+  // The event belongs to the copy the flag was taken from (when given).
+  SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
+  if (hit && !against.empty()) {
+    (void)Record(against, k::kObjectiveReached,
+                 {{"node", hit->node},
+                  {"objective", hit->name},
+                  {"kind", model::ToString(hit->kind)},
+                  {"by", r.team},
+                  {"via", "flag"}});
+  }
+}
+
+void Exercise::Impl::HandleGrade(const bus::PendingRequest& pr) {
+  // team = the graded team; the grader is the client (the white cell's
+  // console). Authentication of clients is a later step.
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  auto role = TeamRole(r.team);
+  if (role != model::TeamRole::kBlue && role != model::TeamRole::kRed) {
+    return control->ReplyError(
+        pr, bus::errors::kBadRequest,
+        fmt::format("grade needs the graded team; '{}' is not a red or blue team", r.team));
+  }
+  std::string rubric = a.value("rubric", "");
+  if (rubric != "0" && rubric != "50" && rubric != "100") {
+    return control->ReplyError(pr, bus::errors::kBadRequest,
+                               "rubric must be \"0\", \"50\" or \"100\" (percent of the points)");
+  }
+  json p = {{"rubric", std::stoi(rubric)},
+            {"points", a.value("points", 0.0)},
+            {"grader", r.client.empty() ? std::string("white cell") : r.client},
+            {"comment", a.value("comment", "")}};
+  if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
+  SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
+}
+
+void Exercise::Impl::HandleStop(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  stop_reason = r.args.value("reason", "stopped by the white cell");
+  stop_by = ByWhom(r);
+  self->Stop();
+  control->Reply(pr, {{"stopping", true}, {"time_ns", sched->Now().nanos()}});
+}
+
+void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
+  using Handler = void (Impl::*)(const bus::PendingRequest&);
+  static const std::map<bus::RequestType, Handler> kHandlers = {
+      {bus::RequestType::kStatus, &Impl::HandleStatus},
+      {bus::RequestType::kPause, &Impl::HandlePause},
+      {bus::RequestType::kResume, &Impl::HandleResume},
+      {bus::RequestType::kSpeed, &Impl::HandleSpeed},
+      {bus::RequestType::kFireInject, &Impl::HandleFireInject},
+      {bus::RequestType::kSubmitReport, &Impl::HandleSubmitReport},
+      {bus::RequestType::kSubmitFinding, &Impl::HandleSubmitFinding},
+      {bus::RequestType::kSubmitFlag, &Impl::HandleSubmitFlag},
+      {bus::RequestType::kGrade, &Impl::HandleGrade},
+      {bus::RequestType::kStop, &Impl::HandleStop},
+  };
+  auto it = kHandlers.find(pr.request.type);
+  if (it == kHandlers.end()) {
+    return control->ReplyError(pr, bus::errors::kBadRequest, "unhandled request type");
+  }
+  (this->*(it->second))(pr);
 }
 
 void Exercise::Impl::HandleControl() {
   if (!control) return;
-  for (const bus::PendingRequest& pr : control->Poll(256)) HandleRequest(pr);
+  for (const bus::PendingRequest& pr : control->Poll(256)) {
+    const std::string type(bus::RequestTypeName(pr.request.type));
+    if (!Guard("control", type, [&] { HandleRequest(pr); })) {
+      control->ReplyError(pr, bus::errors::kInternal,
+                          "the engine failed on this request (see the engine.error event)");
+    }
+  }
 }
 
 void Exercise::Impl::DrainGuest() {
-  for (const guest::GuestReply& r : guest.Drain()) runner->OnGuestReply(r);
+  std::vector<guest::GuestReply> replies = guest.Drain();
+  for (guest::GuestReply& r : failed_guest) replies.push_back(std::move(r));
+  failed_guest.clear();
+  for (const guest::GuestReply& r : replies) {
+    Guard("lua", "guest reply", [&] { runner->OnGuestReply(r); });
+  }
+}
+
+size_t Exercise::Impl::Outstanding() {
+  size_t n = guest.in_flight() + failed_guest.size();
+  ForEachExtension("Outstanding", [&](Extension& x) { n += x.Outstanding(); });
+  return n;
 }
 
 // ---- Exercise -------------------------------------------------------------------
@@ -540,8 +696,8 @@ Exercise::~Exercise() {
 }
 
 Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario,
-                                                 const topology::RangePlan& plan, guest::GuestIo& guest,
-                                                 ExerciseOptions options) {
+                                                 const topology::RangePlan& plan,
+                                                 guest::GuestIo& guest, ExerciseOptions options) {
   if (options.id.empty()) return Status::InvalidArgument("exercise id is empty");
   if (plan.blue_teams.empty()) return Status::InvalidArgument("the plan has no blue team");
   LF_RETURN_IF_ERROR(ValidateSpeed(options.speed));
@@ -572,19 +728,42 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
   ro.instruction_limit = m.options.lua_instruction_limit;
   ro.guest_timeout = m.options.guest_timeout;
   ro.seed = scenario.meta.seed;
-  LF_ASSIGN_OR_RETURN(m.runner, InjectRunner::Load(scenario, plan, m, ro));
+  try {
+    LF_ASSIGN_OR_RETURN(m.runner, InjectRunner::Load(scenario, plan, m, ro));
+  } catch (...) {
+    return Status::Internal("loading the injects threw: " + CurrentExceptionText());
+  }
   m.WireTriggers();
   return std::unique_ptr<Exercise>(new Exercise(std::move(impl)));
 }
 
-void Exercise::AddExtension(Extension* ext) { impl_->extensions.push_back(ext); }
+void Exercise::AddExtension(Extension* ext) { impl_->extensions.push_back({ext, false}); }
 
 Status Exercise::Run() {
+  // The last line of defence: whatever still throws ends Run() with a
+  // Status (the exercise is left "interrupted", so a restart resumes it).
+  try {
+    return RunLoop();
+  } catch (...) {
+    const std::string what = CurrentExceptionText();
+    impl_->RecordEngineError("engine", "run", what);
+    try {
+      (void)impl_->store->Flush();
+      impl_->AnswerAcks();
+      (void)impl_->store->SetExerciseStatus("interrupted", WallNowNs());
+    } catch (...) {
+      spdlog::error("after an engine error: {}", CurrentExceptionText());
+    }
+    return Status::Internal("engine error: " + what);
+  }
+}
+
+Status Exercise::RunLoop() {
   Impl& m = *impl_;
   // Extensions rebuild their state from the log first (scores, check rounds).
   if (m.recovered) {
     LF_RETURN_IF_ERROR(m.store->Scan({}, [&](const Event& e) {
-      for (Extension* x : m.extensions) x->OnEvent(*this, e, true);
+      m.ForEachExtension("OnEvent", [&](Extension& x) { x.OnEvent(*this, e, true); });
       return true;
     }));
   } else {
@@ -599,13 +778,14 @@ Status Exercise::Run() {
     // Runs the crash interrupted: their coroutines are gone.
     for (const auto& [inj, team] : m.triggers->InFlight()) {
       const Inject* i = m.scenario.FindInject(inj);
-      if (i) m.Finished(*i, team, Outcome::kError, "interrupted: the engine restarted during the run");
+      if (i)
+        m.Finished(*i, team, Outcome::kError, "interrupted: the engine restarted during the run");
     }
   } else {
     (void)m.Record("", k::kExerciseStarted, {{"speed", m.pacer.speed()}, {"fast", m.options.fast}});
   }
   m.triggers->Arm();
-  for (Extension* x : m.extensions) x->OnStart(*this);
+  m.ForEachExtension("OnStart", [&](Extension& x) { x.OnStart(*this); });
 
   // Periodic checkpoints let recovery resume the clock close to where it was.
   std::function<void(SimTime)> checkpoint = [&](SimTime) {
@@ -619,7 +799,7 @@ Status Exercise::Run() {
   while (true) {
     m.HandleControl();
     m.DrainGuest();
-    for (Extension* x : m.extensions) x->OnLoop(*this);
+    m.ForEachExtension("OnLoop", [&](Extension& x) { x.OnLoop(*this); });
     m.AnswerAcks();
     if (m.options.on_tick && m.recorded_since_tick) {
       m.recorded_since_tick = false;
@@ -639,8 +819,7 @@ Status Exercise::Run() {
     }
     if (m.sched->Now() >= end) break;
 
-    size_t outstanding = m.guest.in_flight();
-    for (Extension* x : m.extensions) outstanding += x->Outstanding();
+    const size_t outstanding = m.Outstanding();
     if (m.paused) {
       m.guest.WaitForReply(std::chrono::milliseconds(10));
       continue;
@@ -670,7 +849,7 @@ Status Exercise::Run() {
   if (end_reason == "stopped") {
     (void)m.Record("", k::kExerciseStopped, {{"by", m.stop_by}, {"reason", m.stop_reason}});
   }
-  for (Extension* x : m.extensions) x->OnEnd(*this);
+  m.ForEachExtension("OnEnd", [&](Extension& x) { x.OnEnd(*this); });
   (void)m.Record("", k::kExerciseEnded, {{"reason", end_reason}});
   m.ended = true;
   LF_RETURN_IF_ERROR(m.store->Flush());
@@ -688,8 +867,7 @@ bool Exercise::paused() const { return impl_->paused; }
 Result<Event> Exercise::Record(const std::string& team, std::string_view kind, json payload) {
   return impl_->Record(team, kind, std::move(payload));
 }
-void Exercise::PublishDerived(const std::string& team, std::string_view kind,
-                              const json& payload) {
+void Exercise::PublishDerived(const std::string& team, std::string_view kind, const json& payload) {
   if (!impl_->publisher) return;
   Event e;
   e.seq = 0;  // derived: not in the log
@@ -711,9 +889,8 @@ bool Exercise::ended() const { return impl_->ended; }
 
 // ---- why, offline ----------------------------------------------------------------
 
-Result<std::string> ExplainInject(const model::Scenario& scenario,
-                                  const std::vector<Event>& log, const std::string& inject,
-                                  const std::string& team) {
+Result<std::string> ExplainInject(const model::Scenario& scenario, const std::vector<Event>& log,
+                                  const std::string& inject, const std::string& team) {
   std::vector<InjectHistory> hist;
   std::vector<std::string> teams;
   SimTime last;

@@ -238,33 +238,16 @@ void ControlWorker::Run() {
 
 // ---- request builders ----------------------------------------------------------
 
-namespace {
-bus::Request Req(bus::RequestType t) {
-  bus::Request r;
-  r.type = t;
-  return r;
-}
-}  // namespace
+// The requests' fields are the bus protocol's (bus::Make*Request, shared with
+// the CLI); the GUI adds only its own input checks.
+bus::Request MakePause(const std::string& reason) { return bus::MakePauseRequest(reason); }
 
-bus::Request MakePause(const std::string& reason) {
-  bus::Request r = Req(bus::RequestType::kPause);
-  if (!reason.empty()) r.args["reason"] = reason;
-  return r;
-}
+bus::Request MakeResume() { return bus::MakeResumeRequest(); }
 
-bus::Request MakeResume() { return Req(bus::RequestType::kResume); }
-
-bus::Request MakeSpeed(double speed) {
-  bus::Request r = Req(bus::RequestType::kSpeed);
-  r.args["speed"] = speed;
-  return r;
-}
+bus::Request MakeSpeed(double speed) { return bus::MakeSpeedRequest(speed); }
 
 bus::Request MakeFireInject(const std::string& inject, const std::string& team) {
-  bus::Request r = Req(bus::RequestType::kFireInject);
-  r.args["inject"] = inject;
-  r.team = team;
-  return r;
+  return bus::MakeFireInjectRequest(inject, team);
 }
 
 Result<bus::Request> MakeGrade(const std::string& team, int64_t target_seq, int rubric_band,
@@ -277,13 +260,7 @@ Result<bus::Request> MakeGrade(const std::string& team, int64_t target_seq, int 
   if (points < -1000 || points > 1000) {
     return Status::InvalidArgument("grade: points must be within [-1000, 1000]");
   }
-  bus::Request r = Req(bus::RequestType::kGrade);
-  r.team = team;
-  r.args["rubric"] = std::to_string(rubric_band);
-  r.args["points"] = points;
-  if (!comment.empty()) r.args["comment"] = comment;
-  if (target_seq > 0) r.args["target_seq"] = target_seq;
-  return r;
+  return bus::MakeGradeRequest(team, {std::to_string(rubric_band), points, comment, target_seq});
 }
 
 }  // namespace livefire::gui

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "livefire/files.h"
+
 namespace livefire::gui {
 
 using nlohmann::json;
@@ -121,16 +123,7 @@ Status WritePlanFile(const std::string& path, const ExercisePlan& plan) {
             {"guests", guests}};
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) return Status::Internal(fmt::format("cannot write {}", tmp));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::Internal(fmt::format("cannot rename {} to {}", tmp, path));
-  }
-  return Status::Ok();
+  return WriteFileAtomic(path, j.dump(2) + "\n");
 }
 
 }  // namespace livefire::gui

@@ -3,14 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-
 #include <lua.hpp>
+#include <mutex>
+#include <vector>
 
+#include "livefire/checks/checks.h"
+#include "livefire/guest/guest_io.h"
 #include "livefire/lua/sandbox.h"
 #include "livefire/net/http.h"
-#include "livefire/guest/guest_io.h"
 #include "livefire/scenario/script.h"
-#include "livefire/checks/checks.h"
 #include "livefire/scoring/config.h"
 
 namespace livefire::live {
@@ -61,32 +62,72 @@ int LuaCheckHttp(lua_State* L) {
   return 1;
 }
 
-// Runs a `check = { kind = "lua", run = function(ctx) ... end }` on a check
-// worker. Lua states are single-threaded, so every worker thread keeps its
-// own sandbox with the scenario loaded; budgets bound each call.
-checks::CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed, const checks::CheckTarget& t,
-                         Duration timeout) {
-  thread_local std::unique_ptr<lua::Sandbox> sandbox;
-  thread_local std::optional<scenario::ScenarioScript> script;
-  thread_local std::string loaded;
-  checks::CheckOutcome out;
-  if (loaded != scenario_file) {
-    script.reset();
-    lua::SandboxOptions o;
-    o.name = "check";
-    o.memory_limit = size_t{16} << 20;
-    o.instruction_limit = 5'000'000;
-    o.seed = seed;
-    auto sb = lua::Sandbox::Create(o);
-    if (!sb.ok()) return {false, 0, "lua check: " + sb.status().message()};
-    sandbox = std::make_unique<lua::Sandbox>(std::move(*sb));
-    auto sc = scenario::ScenarioScript::Load(*sandbox, scenario_file);
-    if (!sc.ok()) return {false, 0, "lua check: " + sc.status().message()};
-    script.emplace(std::move(*sc));
-    loaded = scenario_file;
+// One loaded copy of the scenario for Lua checks. A Lua state is
+// single-threaded: one call at a time uses it.
+struct LuaCheckState {
+  std::unique_ptr<lua::Sandbox> sandbox;
+  std::optional<scenario::ScenarioScript> script;
+};
+
+Result<std::unique_ptr<LuaCheckState>> LoadLuaCheckState(const std::string& scenario_file,
+                                                         uint64_t seed) {
+  lua::SandboxOptions o;
+  o.name = "check";
+  o.memory_limit = size_t{16} << 20;
+  o.instruction_limit = 5'000'000;
+  o.seed = seed;
+  auto sb = lua::Sandbox::Create(o);
+  if (!sb.ok()) return sb.status();
+  auto state = std::make_unique<LuaCheckState>();
+  state->sandbox = std::make_unique<lua::Sandbox>(std::move(*sb));
+  auto sc = scenario::ScenarioScript::Load(*state->sandbox, scenario_file);
+  if (!sc.ok()) return sc.status();
+  state->script.emplace(std::move(*sc));
+  return state;
+}
+
+// The sandboxes of one check function (one exercise): a call borrows an idle
+// one or loads a new one, so there are at most as many as calls at once (one
+// per check worker). Nothing is shared with another exercise's checks, not
+// even in the same process and for the same scenario file: each has its own
+// seed and its own Lua globals.
+class LuaCheckStates {
+ public:
+  LuaCheckStates(std::string scenario_file, uint64_t seed)
+      : file_(std::move(scenario_file)), seed_(seed) {}
+
+  Result<std::unique_ptr<LuaCheckState>> Borrow() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        auto st = std::move(idle_.back());
+        idle_.pop_back();
+        return st;
+      }
+    }
+    return LoadLuaCheckState(file_, seed_);
   }
-  const lua::Ref* fn = script->Check(t.check.lua_check);
+  void Return(std::unique_ptr<LuaCheckState> st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(st));
+  }
+
+ private:
+  const std::string file_;
+  const uint64_t seed_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<LuaCheckState>> idle_;
+};
+
+// Runs a `check = { kind = "lua", run = function(ctx) ... end }` on a check
+// worker in a sandbox borrowed from the exercise's own states; budgets bound
+// each call.
+checks::CheckOutcome RunLuaCheck(LuaCheckState& st, const checks::CheckTarget& t,
+                                 Duration timeout) {
+  checks::CheckOutcome out;
+  const lua::Ref* fn = st.script->Check(t.check.lua_check);
   if (!fn) return {false, 0, "lua check: no function for " + t.check.lua_check};
+  lua::Sandbox* sandbox = st.sandbox.get();
   lua_State* L = sandbox->L();
   LuaCheckCall call{&t, timeout};
   auto t0 = std::chrono::steady_clock::now();
@@ -106,9 +147,9 @@ checks::CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed
   lua_pushcclosure(L, LuaCheckHttp, 1);
   lua_setfield(L, -2, "http");
   Status s = sandbox->Call(1, 2);
-  out.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - t0)
-                       .count();
+  out.latency_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   if (!s.ok()) {
     out.detail = "lua check error: " + s.message();
     return out;
@@ -123,8 +164,13 @@ checks::CheckOutcome RunLuaCheck(const std::string& scenario_file, uint64_t seed
 }  // namespace
 
 checks::LuaCheckFn MakeLuaCheckFn(const model::Scenario& scenario) {
-  return [file = scenario.file, seed = scenario.meta.seed](const checks::CheckTarget& t, Duration timeout) {
-    return RunLuaCheck(file, seed, t, timeout);
+  auto states = std::make_shared<LuaCheckStates>(scenario.file, scenario.meta.seed);
+  return [states](const checks::CheckTarget& t, Duration timeout) {
+    auto st = states->Borrow();
+    if (!st.ok()) return checks::CheckOutcome{false, 0, "lua check: " + st.status().message()};
+    checks::CheckOutcome out = RunLuaCheck(**st, t, timeout);
+    states->Return(std::move(*st));
+    return out;
   };
 }
 
@@ -173,7 +219,9 @@ void LiveScoring::OnStart(runtime::ExerciseContext& ctx) {
       [this, &p](const checks::CheckTarget& t, int64_t round, SimTime at) {
         checks::CheckJob job{t, at, round, p.check_timeout};
         Status s = pool_->Submit(std::move(job));
-        if (!s.ok()) spdlog::warn("check {}/{}/{} round {}: {}", t.team, t.node, t.service, round, s.message());
+        if (!s.ok())
+          spdlog::warn("check {}/{}/{} round {}: {}", t.team, t.node, t.service, round,
+                       s.message());
       });
   checks_->Start();
 }
@@ -185,7 +233,8 @@ void LiveScoring::OnLoop(runtime::ExerciseContext& ctx) {
     for (const checks::CheckResult& r : results_) {
       Event ev = checks::MakeCheckEvent(r.job.target, r.outcome, r.job.scheduled);
       Result<Event> rec = ctx.Record(ev.team, ev.kind, std::move(ev.payload));
-      if (!rec.ok()) spdlog::error("scoring: cannot record check result: {}", rec.status().message());
+      if (!rec.ok())
+        spdlog::error("scoring: cannot record check result: {}", rec.status().message());
     }
   }
   if (throttle_.ShouldPublish(scoring::PublishThrottle::Clock::now(), changed_)) {
@@ -209,7 +258,8 @@ void LiveScoring::OnEnd(runtime::ExerciseContext& ctx) {
   for (const std::string& team : scorer_.teams()) {
     for (const auto& [metric, value] : scoring::FlatMetrics(scorer_.Metrics(team))) {
       Status s = ctx.SaveMetric(team, metric, value);
-      if (!s.ok()) spdlog::error("scoring: cannot store metric {}/{}: {}", team, metric, s.message());
+      if (!s.ok())
+        spdlog::error("scoring: cannot store metric {}/{}: {}", team, metric, s.message());
     }
   }
 }

@@ -164,3 +164,81 @@ TEST(Protocol, FuzzCorpusDecodesAsLabelled) {
 
 }  // namespace
 }  // namespace livefire::bus
+
+namespace livefire::bus {
+namespace {
+
+// What a builder's request looks like on the wire (without v and id).
+nlohmann::json Wire(Request r) {
+  r.id = "t-1";
+  nlohmann::json j = nlohmann::json::parse(EncodeRequest(r));
+  j.erase("v");
+  j.erase("id");
+  return j;
+}
+
+TEST(Protocol, RequestBuildersSendTheDocumentedFields) {
+  using nlohmann::json;
+  EXPECT_EQ(Wire(MakeStatusRequest()), json({{"type", "status"}}));
+  EXPECT_EQ(Wire(MakePauseRequest()), json({{"type", "pause"}}));
+  EXPECT_EQ(Wire(MakePauseRequest("lunch")), json({{"type", "pause"}, {"reason", "lunch"}}));
+  EXPECT_EQ(Wire(MakeResumeRequest()), json({{"type", "resume"}}));
+  EXPECT_EQ(Wire(MakeSpeedRequest(60)), json({{"type", "speed"}, {"speed", 60.0}}));
+  EXPECT_EQ(Wire(MakeStopRequest("done")), json({{"type", "stop"}, {"reason", "done"}}));
+  EXPECT_EQ(Wire(MakeFireInjectRequest("wave2")),
+            json({{"type", "fire_inject"}, {"inject", "wave2"}}));
+  EXPECT_EQ(Wire(MakeFireInjectRequest("wave2", "blue1")),
+            json({{"type", "fire_inject"}, {"inject", "wave2"}, {"team", "blue1"}}));
+  EXPECT_EQ(Wire(MakeSubmitReportRequest("blue1", {"portal", "T1190", "", "SQLi"})),
+            json({{"type", "submit_report"},
+                  {"team", "blue1"},
+                  {"node", "portal"},
+                  {"technique", "T1190"},
+                  {"description", "SQLi"}}));
+  EXPECT_EQ(Wire(MakeSubmitReportRequest("blue1", {"portal", "T1190", "01:20:05", "SQLi"}))
+                .value("observed_at", ""),
+            "01:20:05");
+  EXPECT_EQ(Wire(MakeSubmitFindingRequest("red1", {"web", "CVE-1", "log", "blue2"})),
+            json({{"type", "submit_finding"},
+                  {"team", "red1"},
+                  {"node", "web"},
+                  {"vulnerability", "CVE-1"},
+                  {"evidence", "log"},
+                  {"against", "blue2"}}));
+  EXPECT_EQ(Wire(MakeSubmitFlagRequest("red1", "LF{x}")),
+            json({{"type", "submit_flag"}, {"team", "red1"}, {"flag", "LF{x}"}}));
+  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"50", 20, "", 0})),
+            json({{"type", "grade"}, {"team", "blue1"}, {"rubric", "50"}, {"points", 20.0}}));
+  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"100", 20, "good", 7})), json({{"type", "grade"},
+                                                                           {"team", "blue1"},
+                                                                           {"rubric", "100"},
+                                                                           {"points", 20.0},
+                                                                           {"comment", "good"},
+                                                                           {"target_seq", 7}}));
+}
+
+TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
+  std::vector<Request> built = {
+      MakeStatusRequest(),
+      MakePauseRequest("lunch"),
+      MakeResumeRequest(),
+      MakeSpeedRequest(2),
+      MakeStopRequest(),
+      MakeFireInjectRequest("wave2", "blue1"),
+      MakeSubmitReportRequest("blue1", {"portal", "T1190", "01:20:05", "SQLi"}),
+      MakeSubmitFindingRequest("red1", {"web", "CVE-1", "log", ""}),
+      MakeSubmitFlagRequest("red1", "LF{x}", "blue1"),
+      MakeGradeRequest("blue1", {"0", -5, "late", 3}),
+  };
+  for (Request r : built) {
+    r.id = "t-2";
+    const std::string wire = EncodeRequest(r);
+    auto decoded = DecodeRequest(wire);
+    ASSERT_TRUE(decoded.ok()) << wire << ": " << decoded.status().ToString();
+    EXPECT_EQ(decoded->type, r.type) << wire;
+    EXPECT_EQ(decoded->team, r.team) << wire;
+  }
+}
+
+}  // namespace
+}  // namespace livefire::bus

@@ -306,3 +306,65 @@ TEST(Exercise, ResumesAfterKillNine) {
 
 }  // namespace
 }  // namespace livefire::runtime
+
+namespace livefire::runtime {
+namespace {
+
+// Throws from OnEvent on the 3rd event it sees; counts every hook call.
+class ThrowingExtension : public Extension {
+ public:
+  std::string_view name() const override { return "thrower"; }
+  void OnEvent(ExerciseContext&, const Event&, bool) override {
+    if (++events == 3) throw std::runtime_error("third event is one too many");
+  }
+  void OnLoop(ExerciseContext&) override { ++loops_after_throw; }
+  void OnEnd(ExerciseContext&) override { ended = true; }
+  int events = 0;
+  int loops_after_throw = 0;
+  bool ended = false;
+};
+
+// Counts the events it sees (the extension beside the thrower).
+class CountingExtension : public Extension {
+ public:
+  std::string_view name() const override { return "counter"; }
+  void OnEvent(ExerciseContext&, const Event&, bool) override { ++events; }
+  int events = 0;
+};
+
+TEST(Exercise, AnExtensionThatThrowsIsRecordedAndDisabledAndTheRunEndsCleanly) {
+  Fixture f;
+  auto ex = Exercise::Open(f.scenario, f.plan, f.guest, f.Options());
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  ThrowingExtension thrower;
+  CountingExtension counter;
+  (*ex)->AddExtension(&thrower);
+  (*ex)->AddExtension(&counter);
+  Status run = (*ex)->Run();
+  EXPECT_TRUE(run.ok()) << run.ToString();
+  EXPECT_TRUE((*ex)->ended());
+  ex->reset();
+
+  // Disabled after the throw: no further hook is called on it.
+  EXPECT_EQ(thrower.events, 3);
+  EXPECT_FALSE(thrower.ended);
+  std::vector<Event> log = ReadAll(f.dir.path.string(), f.id);
+  ASSERT_GE(log.size(), 4u);
+  std::vector<const Event*> errors = Find(log, kEngineError, "");
+  ASSERT_EQ(errors.size(), 1u);
+  const Event& err = *errors[0];
+  EXPECT_EQ(err.seq, 4);  // right after the event it threw on
+  EXPECT_EQ(err.payload["source"], "extension");
+  EXPECT_EQ(err.payload["name"], "thrower");
+  EXPECT_EQ(err.payload["hook"], "OnEvent");
+  EXPECT_EQ(err.payload["what"], "third event is one too many");
+  EXPECT_EQ(err.payload["disabled"], true);
+  // The exercise went on to its end, and the other extension saw all of it.
+  EXPECT_EQ(log.back().kind, kinds::kExerciseEnded);
+  EXPECT_EQ(log.back().payload["reason"], "duration");
+  EXPECT_EQ(counter.events, static_cast<int>(log.size()));
+  EXPECT_FALSE(Find(log, kinds::kInjectOutcome, "blue1", "exploit").empty());
+}
+
+}  // namespace
+}  // namespace livefire::runtime

@@ -8,10 +8,10 @@
 // on its own.
 
 #include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "livefire/status.h"
 
@@ -56,9 +56,9 @@ inline constexpr std::string_view kBadJson = "bad_json";
 inline constexpr std::string_view kBadRequest = "bad_request";
 inline constexpr std::string_view kUnsupportedVersion = "unsupported_version";
 inline constexpr std::string_view kUnknownType = "unknown_type";
-inline constexpr std::string_view kBusy = "busy";            // server queue full, retry
-inline constexpr std::string_view kRejected = "rejected";    // engine refused (state, role)
-inline constexpr std::string_view kNotFound = "not_found";   // e.g. no such inject
+inline constexpr std::string_view kBusy = "busy";           // server queue full, retry
+inline constexpr std::string_view kRejected = "rejected";   // engine refused (state, role)
+inline constexpr std::string_view kNotFound = "not_found";  // e.g. no such inject
 inline constexpr std::string_view kInternal = "internal";
 }  // namespace errors
 
@@ -75,6 +75,49 @@ std::string BestEffortId(std::string_view bytes);
 
 // Canonical request encoding (what ControlClient sends).
 std::string EncodeRequest(const Request& r);
+
+// ---- request builders ----
+// The one place that knows which fields each control request carries; the
+// CLI and the GUI build their requests here. Empty optional fields are left
+// out (the engine then uses its default: "now", "every blue team", ...). The
+// id and client are the sender's to fill in.
+Request MakeStatusRequest();
+Request MakePauseRequest(std::string_view reason = {});
+Request MakeResumeRequest();
+Request MakeSpeedRequest(double speed);
+// The white cell ends the exercise now.
+Request MakeStopRequest(std::string_view reason = {});
+// team "" = every blue team.
+Request MakeFireInjectRequest(std::string_view inject, std::string_view team = {});
+
+struct ReportFields {
+  std::string node;
+  std::string technique;    // ATT&CK id, e.g. "T1190"
+  std::string observed_at;  // exercise time ("01:20:05"); "" = when the engine receives it
+  std::string description;
+};
+Request MakeSubmitReportRequest(std::string_view team, const ReportFields& f);
+
+struct FindingFields {
+  std::string node;
+  std::string vulnerability;
+  std::string evidence;
+  std::string against;  // "" = not given
+};
+Request MakeSubmitFindingRequest(std::string_view team, const FindingFields& f);
+
+// against "" = not given.
+Request MakeSubmitFlagRequest(std::string_view team, std::string_view flag,
+                              std::string_view against = {});
+
+struct GradeFields {
+  std::string rubric;      // "0", "50" or "100": the band, % of points
+  double points = 0;       // the graded item's full points
+  std::string comment;     // "" = none
+  int64_t target_seq = 0;  // the graded event; 0 = none
+};
+// team = the graded team.
+Request MakeGradeRequest(std::string_view team, const GradeFields& f);
 
 // {"v":1,"id":id,"ok":true, ...result}; result must be an object (other
 // values are put under "result"); its v/id/ok keys are overwritten.

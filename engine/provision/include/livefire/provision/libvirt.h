@@ -20,6 +20,10 @@ namespace livefire::provision {
 inline constexpr std::string_view kMetadataNamespace = "https://livefire.dev/xmlns/range/1";
 inline constexpr std::string_view kMetadataPrefix = "livefire";
 
+// $LIVEFIRE_LIBVIRT_URI, else qemu:///system: the connection a range uses
+// when none is given.
+std::string DefaultLibvirtUri();
+
 struct LibvirtConfig {
   std::string uri = "qemu:///system";
   std::string state_dir;      // exercises live in <state_dir>/exercises/<id>

@@ -18,16 +18,15 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "livefire/event.h"
+#include "livefire/guest/guest_io.h"
 #include "livefire/ids.h"
 #include "livefire/lua/sandbox.h"
-#include "livefire/guest/guest_io.h"
 #include "livefire/model/model.h"
 #include "livefire/scheduler.h"
 #include "livefire/status.h"
@@ -43,6 +42,13 @@ class EventStore;
 namespace livefire::runtime {
 
 class TriggerEngine;
+
+// {source: "extension"|"lua"|"control"|"guest"|"engine", name: the extension,
+//  inject (or callback label), request type or hook, what: the exception's
+//  text, hook and disabled (extensions)}: an exception reached the engine
+// loop. The loop goes on; an extension that threw is disabled for the rest of
+// the run.
+inline constexpr std::string_view kEngineError = "engine.error";
 
 // What extensions (scoring, checks) may do with the running exercise. Only
 // from the engine thread, except Wake().
@@ -65,8 +71,7 @@ class ExerciseContext {
   // Thread-safe: a worker has results for its extension's OnLoop.
   virtual void Wake() = 0;
   // Per-team metrics kept with the exercise (maturity assessment input).
-  virtual Status SaveMetric(const std::string& team, const std::string& metric,
-                            double value) = 0;
+  virtual Status SaveMetric(const std::string& team, const std::string& metric, double value) = 0;
 };
 
 class Extension {
@@ -94,12 +99,12 @@ class Extension {
 struct ExerciseOptions {
   std::string state_dir;  // exercises live in <state_dir>/exercises/<id>/
   ExerciseId id;
-  std::string uri;        // libvirt URI the range runs on (recorded)
-  double speed = 1.0;     // exercise seconds per wall second
+  std::string uri;     // libvirt URI the range runs on (recorded)
+  double speed = 1.0;  // exercise seconds per wall second
   // On recovery, use the last speed recorded in the log instead of `speed`.
   bool keep_recorded_speed = false;
-  bool fast = false;      // as fast as possible when nothing external is awaited
-  bool bind_bus = true;   // false: no ZeroMQ sockets (tests)
+  bool fast = false;             // as fast as possible when nothing external is awaited
+  bool bind_bus = true;          // false: no ZeroMQ sockets (tests)
   std::string events_endpoint;   // "" = ipc under the exercise folder
   std::string control_endpoint;  // "" = ipc under the exercise folder
   Duration checkpoint_interval = Duration::Seconds(30);
@@ -122,14 +127,16 @@ class Exercise : public ExerciseContext {
   // Opens (or resumes) the exercise. `scenario` and `plan` must outlive it;
   // `guest` is the agent boundary (live range or test double).
   static Result<std::unique_ptr<Exercise>> Open(const model::Scenario& scenario,
-                                                const topology::RangePlan& plan, guest::GuestIo& guest,
-                                                ExerciseOptions options);
+                                                const topology::RangePlan& plan,
+                                                guest::GuestIo& guest, ExerciseOptions options);
   ~Exercise() override;
 
   // Extensions must be added before Run() and outlive it.
   void AddExtension(Extension* ext);
 
   // Runs until the scenario's duration (or stop_after) is reached, or Stop().
+  // Never throws: an exception from an extension, a Lua binding or a handler
+  // is recorded as an engine.error event (see kEngineError).
   Status Run();
   // Ends the exercise now (exercise.stopped, exercise.ended). Thread-safe.
   void Stop() { stop_requested_.store(true); }
@@ -162,6 +169,7 @@ class Exercise : public ExerciseContext {
 
  private:
   explicit Exercise(std::unique_ptr<Impl> impl);
+  Status RunLoop();
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> shutdown_requested_{false};
@@ -169,8 +177,7 @@ class Exercise : public ExerciseContext {
 
 // Explains, from the event log alone, why an inject has not fired (yet) for
 // a team: the same trigger logic as the live engine, rebuilt from history.
-Result<std::string> ExplainInject(const model::Scenario& scenario,
-                                  const std::vector<Event>& log, const std::string& inject,
-                                  const std::string& team);
+Result<std::string> ExplainInject(const model::Scenario& scenario, const std::vector<Event>& log,
+                                  const std::string& inject, const std::string& team);
 
 }  // namespace livefire::runtime

@@ -10,17 +10,18 @@
 #include <optional>
 #include <string>
 
-#include "livefire/runtime/exercise.h"
 #include "livefire/checks/check_pool.h"
 #include "livefire/checks/schedule.h"
+#include "livefire/runtime/exercise.h"
 #include "livefire/scoring/scoreboard.h"
 #include "livefire/scoring/scorer.h"
 
 namespace livefire::live {
 
 // Runs the scenario's `check = { kind = "lua", run = function(ctx) ... end }`
-// checks on the check workers: each worker thread loads the scenario into a
-// sandbox of its own (budgets per call). ctx has team, node, service,
+// checks on the check workers. Each function returned owns its sandboxes (one
+// per call running at once, each with the scenario loaded; budgets per call):
+// two exercises in one process never share Lua globals or a seed. ctx has team, node, service,
 // address, port and http(path) -> {status, body}; run returns ok, detail.
 checks::LuaCheckFn MakeLuaCheckFn(const model::Scenario& scenario);
 

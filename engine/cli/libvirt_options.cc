@@ -1,16 +1,9 @@
-#include "provision_common.h"
-
-#include <cstdlib>
+#include "libvirt_options.h"
 
 namespace livefire::cli {
 
-std::string DefaultLibvirtUri() {
-  if (const char* u = std::getenv("LIVEFIRE_LIBVIRT_URI"); u && *u) return u;
-  return "qemu:///system";
-}
-
 void AddUriOption(CLI::App* cmd, std::string& uri) {
-  uri = DefaultLibvirtUri();
+  uri = provision::DefaultLibvirtUri();
   cmd->add_option("--uri", uri, "libvirt connection URI (env LIVEFIRE_LIBVIRT_URI)")
       ->capture_default_str();
 }

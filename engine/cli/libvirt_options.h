@@ -1,6 +1,7 @@
 #pragma once
-// Shared by the range commands (up, down, exec, revert, snapshot, ls): the
-// --uri option and opening the libvirt provisioner on the CLI's state dir.
+// The range commands' (up, down, exec, revert, snapshot, ls, run) way to the
+// libvirt range: the --uri option and the provisioner it opens on the CLI's
+// state dir.
 
 #include <memory>
 #include <string>
@@ -10,8 +11,7 @@
 
 namespace livefire::cli {
 
-// $LIVEFIRE_LIBVIRT_URI, else qemu:///system.
-std::string DefaultLibvirtUri();
+// --uri, defaulting to provision::DefaultLibvirtUri().
 void AddUriOption(CLI::App* cmd, std::string& uri);
 
 // build_script: vm-templates/build.sh, run for missing templates ("" = never).
