@@ -40,6 +40,7 @@ livefire_require_package(CLI11 libcli11-dev)
 livefire_require_package(fmt libfmt-dev)
 livefire_require_package(spdlog libspdlog-dev)
 livefire_require_package(OpenSSL libssl-dev)
+livefire_require_package(pugixml libpugixml-dev)
 
 if(LIVEFIRE_BUILD_GUI)
   livefire_require_pkgconfig(IMGUI imgui libimgui-dev)
