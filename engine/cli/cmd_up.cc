@@ -14,13 +14,13 @@
 #include <random>
 
 #include "cli.h"
+#include "exercise_files.h"
 #include "livefire/ids.h"
 #include "livefire/provision/guest.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/templates/catalog.h"
 #include "livefire/time.h"
 #include "livefire/topology/plan.h"
-#include "exercise_files.h"
 #include "provision_common.h"
 
 namespace livefire::cli {

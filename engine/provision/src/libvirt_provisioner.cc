@@ -111,7 +111,7 @@ struct Built {
 struct LibvirtProvisioner::Impl {
   Conn conn;
   std::mutex tmpl_mu;
-  std::map<std::string, templates::Template> templates;
+  std::map<std::string, templates::Template> built;  // templates by name, loaded once
 
   Result<Built> Build(const LibvirtConfig& cfg, const Target& t);
   Result<Dom> Running(const std::string& name);
@@ -184,7 +184,7 @@ Status LibvirtProvisioner::DoPrepare(const topology::RangePlan& plan, const Exer
   LF_RETURN_IF_ERROR(NeedConn(impl_->conn.get()));
   std::lock_guard lock(impl_->tmpl_mu);
   for (const auto& d : plan.domains) {
-    if (impl_->templates.count(d.template_name)) continue;
+    if (impl_->built.count(d.template_name)) continue;
     auto t = templates::LoadBuilt(config_.templates_dir, d.template_name);
     if (!t.ok() && t.status().code() == StatusCode::kNotFound && !config_.build_script.empty()) {
       spdlog::info("building template {} ({})", d.template_name, config_.build_script);
@@ -198,7 +198,7 @@ Status LibvirtProvisioner::DoPrepare(const topology::RangePlan& plan, const Exer
       t = templates::LoadBuilt(config_.templates_dir, d.template_name);
     }
     if (!t.ok()) return t.status().WithContext("domain " + d.key);
-    impl_->templates.emplace(d.template_name, *t);
+    impl_->built.emplace(d.template_name, *t);
   }
   return Status::Ok();
 }
@@ -252,11 +252,11 @@ Result<Built> LibvirtProvisioner::Impl::Build(const LibvirtConfig& cfg, const Ta
   const templates::Template* tmpl;
   {
     std::lock_guard lock(impl.tmpl_mu);
-    auto it = impl.templates.find(d.template_name);
-    if (it == impl.templates.end()) {
+    auto it = impl.built.find(d.template_name);
+    if (it == impl.built.end()) {
       LF_ASSIGN_OR_RETURN(templates::Template t,
                           templates::LoadBuilt(cfg.templates_dir, d.template_name));
-      it = impl.templates.emplace(d.template_name, std::move(t)).first;
+      it = impl.built.emplace(d.template_name, std::move(t)).first;
     }
     tmpl = &it->second;  // std::map nodes are stable
   }

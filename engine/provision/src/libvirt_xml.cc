@@ -19,8 +19,8 @@ namespace livefire::provision {
 
 Status CheckXmlText(std::string_view what, std::string_view s) {
   auto refuse = [&](size_t at, std::string_view why) {
-    return Status::InvalidArgument(fmt::format("{}: {} at byte {} cannot be carried in XML", what,
-                                               why, at));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} at byte {} cannot be carried in XML", what, why, at));
   };
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -70,9 +70,9 @@ class Builder {
     // An XML parser turns a literal carriage return in text into a newline,
     // and pugixml writes it literally (attributes get &#13;): refused.
     if (status_.ok() && value.find('\r') != std::string_view::npos) {
-      status_ = Status::InvalidArgument(fmt::format(
-          "{}: a carriage return at byte {} cannot be carried in XML text", what,
-          value.find('\r')));
+      status_ = Status::InvalidArgument(
+          fmt::format("{}: a carriage return at byte {} cannot be carried in XML text", what,
+                      value.find('\r')));
     }
     n.text().set(std::string(value).c_str());
   }
@@ -107,9 +107,9 @@ std::string Serialise(const pugi::xml_document& doc) {
 
 Status Parse(pugi::xml_document& doc, std::string_view xml, std::string_view what) {
   // parse_ws_pcdata_single keeps a value made only of blanks.
-  pugi::xml_parse_result r = doc.load_buffer(
-      xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
-      pugi::encoding_utf8);
+  pugi::xml_parse_result r =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                      pugi::encoding_utf8);
   if (!r) {
     return Status::DataLoss(
         fmt::format("{}: malformed XML at byte {}: {}", what, r.offset, r.description()));
@@ -384,8 +384,8 @@ Result<DomainXmlInfo> ParseDomainXml(std::string_view xml) {
   }
   info.console_log = devices.child("serial").child("source").attribute("path").value();
   for (pugi::xml_node ch : devices.children("channel")) {
-    info.agent_channel |= std::string_view(ch.child("target").attribute("name").value()) ==
-                          "org.qemu.guest_agent.0";
+    info.agent_channel |=
+        std::string_view(ch.child("target").attribute("name").value()) == "org.qemu.guest_agent.0";
   }
   return info;
 }

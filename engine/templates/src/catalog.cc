@@ -72,7 +72,8 @@ Result<Template> ReadManifest(const std::string& folder_text) {
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    return Status::InvalidArgument(fmt::format("{}: malformed JSON: {}", t.manifest_path, e.what()));
+    return Status::InvalidArgument(
+        fmt::format("{}: malformed JSON: {}", t.manifest_path, e.what()));
   }
   auto bad = [&](std::string_view what) {
     return Status::InvalidArgument(fmt::format("{}: {}", t.manifest_path, what));
@@ -81,8 +82,8 @@ Result<Template> ReadManifest(const std::string& folder_text) {
   t.name = StrOr(j, "name");
   if (t.name.empty()) return bad("\"name\" (a string) is required");
   if (t.name != folder.filename().string()) {
-    return bad(fmt::format("\"name\" is '{}' but the folder is '{}'", t.name,
-                           folder.filename().string()));
+    return bad(
+        fmt::format("\"name\" is '{}' but the folder is '{}'", t.name, folder.filename().string()));
   }
   t.os = StrOr(j, "os");
   const std::string boot = StrOr(j, "boot", "direct-kernel");
@@ -161,9 +162,9 @@ Result<Template> LoadBuilt(const std::string& dir, std::string_view name) {
   const std::string folder = dir + "/" + std::string(name);
   auto t = ReadManifest(folder);
   if (t.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound(
-        fmt::format("template '{}' is not built (no {}/manifest.json; run vm-templates/build.sh {})",
-                    name, folder, name));
+    return Status::NotFound(fmt::format(
+        "template '{}' is not built (no {}/manifest.json; run vm-templates/build.sh {})", name,
+        folder, name));
   }
   if (!t.ok()) return t.status();
   LF_RETURN_IF_ERROR(t->CheckBuilt());

@@ -22,7 +22,8 @@ namespace {
 namespace pt = boost::property_tree;
 
 // Everything XML escapes, plus multi-byte UTF-8.
-const std::string kNasty = "Sở Thông tin & Truyền thông <Hà Nội> \"Cổng\" 'dịch vụ' &amp; &#39; ]]>";
+const std::string kNasty =
+    "Sở Thông tin & Truyền thông <Hà Nội> \"Cổng\" 'dịch vụ' &amp; &#39; ]]>";
 
 struct Fixture {
   topology::PlannedDomain domain;
@@ -67,8 +68,8 @@ TEST(LibvirtXml, DomainRoundTripsEveryCharacterThatNeedsEscaping) {
   EXPECT_EQ(got->type, "qemu");
   EXPECT_EQ(got->name, f.in.name);
   EXPECT_EQ(got->uuid, "");
-  EXPECT_EQ(got->title, fmt::format("livefire {} {}/{}", f.in.exercise.str(), f.domain.team,
-                                    f.domain.node));
+  EXPECT_EQ(got->title,
+            fmt::format("livefire {} {}/{}", f.in.exercise.str(), f.domain.team, f.domain.node));
   EXPECT_EQ(got->metadata.exercise, f.in.exercise.str());
   EXPECT_EQ(got->metadata.scenario, kNasty);
   EXPECT_EQ(got->metadata.team, f.domain.team);
@@ -84,8 +85,8 @@ TEST(LibvirtXml, DomainRoundTripsEveryCharacterThatNeedsEscaping) {
   EXPECT_EQ(got->disk, "");  // diskless
   EXPECT_EQ(got->console_log, f.in.console_log);
   EXPECT_TRUE(got->agent_channel);
-  const std::vector<DomainXmlInfo::Interface> nics = {
-      {"lf-3fa2c1-dmz&'\"", "52:54:00:00:00:01"}, {"lf-3fa2c1-<lan>", "52:54:00:00:00:02"}};
+  const std::vector<DomainXmlInfo::Interface> nics = {{"lf-3fa2c1-dmz&'\"", "52:54:00:00:00:01"},
+                                                      {"lf-3fa2c1-<lan>", "52:54:00:00:00:02"}};
   EXPECT_EQ(got->interfaces, nics);
   // The metadata element alone, as virDomainGetMetadata returns it, reads the same.
   auto at = xml->find("<livefire:range");
@@ -147,16 +148,15 @@ TEST(LibvirtXml, NetworksAreIsolatedAndRoundTrip) {
 }
 
 TEST(LibvirtXml, WhatXmlCannotCarryIsRefusedNamingTheField) {
-  for (std::string bad : {std::string("a\x01z"), std::string("nul\0byte", 8), std::string("\x1f"),
-                          std::string("\x7f\xff"), std::string("\xc0\xaf"),
-                          std::string("\xed\xa0\x80"), std::string("\xef\xbf\xbe"),
-                          std::string("cut \xe1\xbb")}) {
+  for (std::string bad :
+       {std::string("a\x01z"), std::string("nul\0byte", 8), std::string("\x1f"),
+        std::string("\x7f\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("\xef\xbf\xbe"), std::string("cut \xe1\xbb")}) {
     Fixture f;
     f.in.scenario = bad;
     auto xml = DomainXml(f.in);
     ASSERT_EQ(xml.status().code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(xml.status().message().find("scenario"), std::string::npos)
-        << xml.status().message();
+    EXPECT_NE(xml.status().message().find("scenario"), std::string::npos) << xml.status().message();
     EXPECT_NE(xml.status().message().find(f.in.name), std::string::npos);
     Fixture g;
     g.in.console_log = "/tmp/" + bad;
@@ -245,9 +245,9 @@ TEST(LibvirtXml, LibvirtKeepsEscapedValues) {
   ASSERT_TRUE(xml.ok()) << xml.status().ToString();
   virDomainPtr d = virDomainDefineXML(conn, xml->c_str());
   ASSERT_NE(d, nullptr) << virGetLastErrorMessage();
-  char* meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT,
-                                    std::string(kMetadataNamespace).c_str(),
-                                    VIR_DOMAIN_AFFECT_CONFIG);
+  char* meta =
+      virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, std::string(kMetadataNamespace).c_str(),
+                           VIR_DOMAIN_AFFECT_CONFIG);
   char* desc = virDomainGetXMLDesc(d, 0);
   std::string meta_s = meta ? meta : "", desc_s = desc ? desc : "";
   std::free(meta);

@@ -1,12 +1,12 @@
 #include "livefire/scenario/loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <unistd.h>
-#include <sstream>
 #include <fstream>
 #include <lua.hpp>
+#include <sstream>
 
 #include "livefire/scenario/script.h"
 

@@ -124,13 +124,12 @@ TEST(Catalog, ShippedMicroManifestIsRead) {
 }
 
 TEST(Catalog, GarbageManifestIsAnErrorNamingTheFile) {
-  for (const char* garbage :
-       {"{ \"name\": \"broken\", ", "[1, 2]", "{\"os\": \"no name\"}", "{\"name\": \"other\"}",
-        "{\"name\": \"broken\", \"boot\": \"pxe\"}",
-        "{\"name\": \"broken\", \"resources\": {\"vcpus\": \"two\"}}",
-        "{\"name\": \"broken\", \"resources\": {\"vcpus\": 0}}",
-        "{\"name\": \"broken\", \"services\": \"http\"}",
-        "{\"name\": \"broken\", \"vulnerabilities\": [\"x\"]}"}) {
+  for (const char* garbage : {"{ \"name\": \"broken\", ", "[1, 2]", "{\"os\": \"no name\"}",
+                              "{\"name\": \"other\"}", "{\"name\": \"broken\", \"boot\": \"pxe\"}",
+                              "{\"name\": \"broken\", \"resources\": {\"vcpus\": \"two\"}}",
+                              "{\"name\": \"broken\", \"resources\": {\"vcpus\": 0}}",
+                              "{\"name\": \"broken\", \"services\": \"http\"}",
+                              "{\"name\": \"broken\", \"vulnerabilities\": [\"x\"]}"}) {
     TempDir d;
     const std::string file = d.Write("broken", garbage);
     auto c = Catalog::Load(d.path());
