@@ -42,6 +42,7 @@ livefire_require_package(spdlog libspdlog-dev)
 livefire_require_package(OpenSSL libssl-dev)
 livefire_require_package(CURL libcurl4-openssl-dev)
 livefire_require_pkgconfig(CARES libcares libc-ares-dev)
+livefire_require_package(pugixml libpugixml-dev)
 
 if(LIVEFIRE_BUILD_GUI)
   livefire_require_pkgconfig(IMGUI imgui libimgui-dev)

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "livefire/scenario/loader.h"
-#include "livefire/scenario/templates.h"
+#include "livefire/templates/catalog.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::cli {
@@ -29,13 +29,10 @@ Status RunPlan(const PlanArgs& a, Context& ctx) {
   po.team_count = a.teams;
   std::string templates_dir = a.templates;
   if (templates_dir.empty()) {
-    LF_ASSIGN_OR_RETURN(templates_dir, scenario::DefaultTemplatesDir());
+    LF_ASSIGN_OR_RETURN(templates_dir, templates::DefaultTemplatesDir());
   }
-  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
-                      scenario::TemplateCatalog::Load(templates_dir));
-  for (const scenario::TemplateInfo& t : catalog.templates()) {
-    po.template_resources[t.name] = {t.vcpus, t.memory_mb, 0};
-  }
+  LF_ASSIGN_OR_RETURN(templates::Catalog catalog, templates::Catalog::Load(templates_dir));
+  po.template_resources = catalog.Resources();
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s, po));
   if (a.json) {
     ctx.out << topology::ToJson(plan).dump(2) << "\n";

@@ -14,10 +14,11 @@
 #include <random>
 
 #include "cli.h"
+#include "exercise_files.h"
 #include "livefire/ids.h"
 #include "livefire/provision/guest.h"
 #include "livefire/scenario/loader.h"
-#include "livefire/scenario/templates.h"
+#include "livefire/templates/catalog.h"
 #include "livefire/store/private_files.h"
 #include "livefire/time.h"
 #include "livefire/topology/plan.h"
@@ -77,20 +78,17 @@ class ProgressView {
 
 Status RunUp(const UpArgs& a, Context& ctx) {
   LF_ASSIGN_OR_RETURN(Duration timeout, ParseDuration(a.timeout));
-  std::string templates = a.templates;
-  if (templates.empty()) {
-    LF_ASSIGN_OR_RETURN(templates, scenario::DefaultTemplatesDir());
+  std::string templates_dir = a.templates;
+  if (templates_dir.empty()) {
+    LF_ASSIGN_OR_RETURN(templates_dir, templates::DefaultTemplatesDir());
   }
   LF_ASSIGN_OR_RETURN(model::Scenario s,
-                      scenario::LoadValidScenario(a.dir, {.templates_dir = templates}));
-  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
-                      scenario::TemplateCatalog::Load(templates));
+                      scenario::LoadValidScenario(a.dir, {.templates_dir = templates_dir}));
+  LF_ASSIGN_OR_RETURN(templates::Catalog catalog, templates::Catalog::Load(templates_dir));
   topology::PlanOptions po;
   if (a.teams < 0) return Status::InvalidArgument("--teams must be 0 (the scenario's) or more");
   po.team_count = a.teams;
-  for (const auto& t : catalog.templates()) {
-    po.template_resources[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
-  }
+  po.template_resources = catalog.Resources();
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s, po));
   LF_ASSIGN_OR_RETURN(auto guests, provision::GuestSpecsFromScenario(s, plan));
 
@@ -101,7 +99,7 @@ Status RunUp(const UpArgs& a, Context& ctx) {
     // The random suffix tells apart exercises started in the same second.
     id = MakeExerciseId(std::time(nullptr), std::random_device{}());
   }
-  LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, a.uri, templates + "/build.sh"));
+  LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, a.uri, templates_dir + "/build.sh"));
   // The scenario copy and exercise.json let `run`, `why` and `report` work
   // from the id alone.
   LF_RETURN_IF_ERROR(SaveExerciseFiles(ctx, id, a.dir, a.uri, a.teams));

@@ -9,7 +9,7 @@
 
 #include "livefire/files.h"
 #include "livefire/scenario/loader.h"
-#include "livefire/scenario/templates.h"
+#include "livefire/templates/catalog.h"
 #include "livefire/store/private_files.h"
 
 namespace livefire::cli {
@@ -86,16 +86,13 @@ Result<ExerciseFiles> ReadExerciseFiles(const Context& ctx, const std::string& i
 Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_text) {
   LoadedExercise out;
   LF_ASSIGN_OR_RETURN(out.files, ReadExerciseFiles(ctx, id_text));
-  LF_ASSIGN_OR_RETURN(std::string templates, scenario::DefaultTemplatesDir());
+  LF_ASSIGN_OR_RETURN(std::string templates_dir, templates::DefaultTemplatesDir());
   LF_ASSIGN_OR_RETURN(out.scenario, scenario::LoadValidScenario(out.files.scenario_dir,
-                                                                {.templates_dir = templates}));
-  LF_ASSIGN_OR_RETURN(scenario::TemplateCatalog catalog,
-                      scenario::TemplateCatalog::Load(templates));
+                                                                {.templates_dir = templates_dir}));
+  LF_ASSIGN_OR_RETURN(templates::Catalog catalog, templates::Catalog::Load(templates_dir));
   topology::PlanOptions po;
   po.team_count = out.files.team_count;
-  for (const auto& t : catalog.templates()) {
-    po.template_resources[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
-  }
+  po.template_resources = catalog.Resources();
   LF_ASSIGN_OR_RETURN(out.plan, topology::MakePlan(out.scenario, po));
   return out;
 }

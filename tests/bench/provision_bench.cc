@@ -191,7 +191,7 @@ void BM_MicroRange(benchmark::State& state) {
     state.SkipWithError(prov.status().ToString().c_str());
     return;
   }
-  auto tmpl = LoadTemplate(cfg.templates_dir, "micro");
+  auto tmpl = templates::LoadBuilt(cfg.templates_dir, "micro");
   if (!tmpl.ok()) {
     state.SkipWithError(tmpl.status().ToString().c_str());
     return;
@@ -221,7 +221,7 @@ void BM_MicroRange(benchmark::State& state) {
       std::string script = "set -e\n";
       for (const auto& n : plan.networks) {
         std::string f = xdir + "/" + NetworkName(ex, n) + ".xml";
-        std::ofstream(f) << NetworkXml(ex, n);
+        std::ofstream(f) << NetworkXml(ex, n).value();
         script +=
             fmt::format("virsh -q net-define {0} >/dev/null; virsh -q net-start {1} >/dev/null\n",
                         f, NetworkName(ex, n));
@@ -237,7 +237,7 @@ void BM_MicroRange(benchmark::State& state) {
         in.console_log = (*prov)->Paths(ex).console(in.name);
         for (const auto& n : plan.networks) in.network_names[n.key] = NetworkName(ex, n);
         std::string f = xdir + "/" + in.name + ".xml";
-        std::ofstream(f) << DomainXml(in);
+        std::ofstream(f) << DomainXml(in).value();
         names.push_back(in.name);
         script += fmt::format("virsh -q define {0} >/dev/null; virsh -q start {1} >/dev/null\n", f,
                               in.name);

@@ -2,6 +2,7 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,10 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "livefire/net/conn.h"
 #include "livefire/files.h"
 #include "livefire/provision/firewall.h"
 #include "livefire/provision/libvirt.h"
-#include "util.h"
+#include "parallel_for.h"
+#include "run_command.h"
 
 namespace livefire::provision {
 
@@ -69,17 +72,47 @@ std::once_flag g_libvirt_init;  // libvirt's own one-time set-up, not engine sta
 
 bool IsActive(virDomainPtr d) { return virDomainIsActive(d) == 1; }
 
+// The guest agent carries file contents and command output in base64.
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  std::string in;
+  in.reserve(text.size());
+  for (char c : text) {
+    if (c != '\n' && c != '\r') in += c;
+  }
+  if (in.size() % 4 != 0) return Status::DataLoss("base64 text length is not a multiple of 4");
+  std::string out(3 * (in.size() / 4), '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  if (n < 0) return Status::DataLoss("invalid base64 text");
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  size_t pad = 0;
+  if (!in.empty() && in.back() == '=') pad = (in.size() >= 2 && in[in.size() - 2] == '=') ? 2 : 1;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
 }  // namespace
 
+// What a target's definition is made from (DomainXml(in) builds it).
 struct Built {
-  std::string xml;
-  const TemplateInfo* tmpl = nullptr;
+  DomainXmlInput in;
+  const templates::Template* tmpl = nullptr;
 };
 
 struct LibvirtProvisioner::Impl {
   Conn conn;
   std::mutex tmpl_mu;
-  std::map<std::string, TemplateInfo> templates;
+  std::map<std::string, templates::Template> built;  // templates by name, loaded once
 
   Result<Built> Build(const LibvirtConfig& cfg, const Target& t);
   Result<Dom> Running(const std::string& name);
@@ -152,8 +185,8 @@ Status LibvirtProvisioner::DoPrepare(const topology::RangePlan& plan, const Exer
   LF_RETURN_IF_ERROR(NeedConn(impl_->conn.get()));
   std::lock_guard lock(impl_->tmpl_mu);
   for (const auto& d : plan.domains) {
-    if (impl_->templates.count(d.template_name)) continue;
-    auto t = LoadTemplate(config_.templates_dir, d.template_name);
+    if (impl_->built.count(d.template_name)) continue;
+    auto t = templates::LoadBuilt(config_.templates_dir, d.template_name);
     if (!t.ok() && t.status().code() == StatusCode::kNotFound && !config_.build_script.empty()) {
       spdlog::info("building template {} ({})", d.template_name, config_.build_script);
       // build.sh writes to $LIVEFIRE_STATE_DIR/templates: point it at ours.
@@ -163,10 +196,10 @@ Status LibvirtProvisioner::DoPrepare(const topology::RangePlan& plan, const Exer
       }
       auto out = RunCommand({"bash", config_.build_script, d.template_name}, env);
       if (!out.ok()) return out.status().WithContext("building template " + d.template_name);
-      t = LoadTemplate(config_.templates_dir, d.template_name);
+      t = templates::LoadBuilt(config_.templates_dir, d.template_name);
     }
     if (!t.ok()) return t.status().WithContext("domain " + d.key);
-    impl_->templates.emplace(d.template_name, *t);
+    impl_->built.emplace(d.template_name, *t);
   }
   return Status::Ok();
 }
@@ -175,19 +208,20 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureNetwork(
     const ExerciseId& exercise, const topology::PlannedNetwork& net) {
   LF_RETURN_IF_ERROR(NeedConn(impl_->conn.get()));
   const std::string name = NetworkName(exercise, net);
-  const std::string xml = NetworkXml(exercise, net);
+  LF_ASSIGN_OR_RETURN(const std::string xml, NetworkXml(exercise, net));
   if (virNetworkPtr raw = virNetworkLookupByName(impl_->conn.get(), name.c_str())) {
     Net n(raw);
     CStr desc(virNetworkGetXMLDesc(n.get(), 0));
     if (!desc) return VirError("network " + name);
-    std::string_view d(desc.get());
-    if (d.find("name='" + BridgeName(exercise, name) + "'") == std::string_view::npos) {
+    auto have = ParseNetworkXml(desc.get());
+    if (!have.ok()) return have.status().WithContext("network " + name);
+    if (have->bridge != BridgeName(exercise, name)) {
       // The bridge name hashes the full exercise id: this is someone else's.
       return Status::AlreadyExists(fmt::format(
           "network {} exists and belongs to another exercise with the same short id", name));
     }
-    const bool correct = d.find("address='" + net.host_address + "'") != std::string_view::npos &&
-                         d.find("<forward") == std::string_view::npos;
+    const bool correct =
+        have->host_address == net.host_address && have->prefix == net.prefix && !have->forward;
     if (correct) {
       if (virNetworkIsActive(n.get()) != 1 && virNetworkCreate(n.get()) < 0) {
         return VirError("starting network " + name);
@@ -216,13 +250,14 @@ Result<Built> LibvirtProvisioner::Impl::Build(const LibvirtConfig& cfg, const Ta
   const GuestSpec& g = *t.guest;
   const std::string& name = t.name;
   const ExercisePaths& paths = t.paths;
-  const TemplateInfo* tmpl;
+  const templates::Template* tmpl;
   {
     std::lock_guard lock(impl.tmpl_mu);
-    auto it = impl.templates.find(d.template_name);
-    if (it == impl.templates.end()) {
-      LF_ASSIGN_OR_RETURN(TemplateInfo t, LoadTemplate(cfg.templates_dir, d.template_name));
-      it = impl.templates.emplace(d.template_name, std::move(t)).first;
+    auto it = impl.built.find(d.template_name);
+    if (it == impl.built.end()) {
+      LF_ASSIGN_OR_RETURN(templates::Template t,
+                          templates::LoadBuilt(cfg.templates_dir, d.template_name));
+      it = impl.built.emplace(d.template_name, std::move(t)).first;
     }
     tmpl = &it->second;  // std::map nodes are stable
   }
@@ -236,12 +271,12 @@ Result<Built> LibvirtProvisioner::Impl::Build(const LibvirtConfig& cfg, const Ta
   in.console_log = paths.console(name);
   in.overlay = paths.disk(name);
   for (const auto& n : plan.networks) in.network_names[n.key] = NetworkName(exercise, n);
-  return Built{DomainXml(in), tmpl};
+  return Built{std::move(in), tmpl};
 }
 
 namespace {
 
-Status CreateOverlay(const TemplateInfo& t, const std::string& overlay) {
+Status CreateOverlay(const templates::Template& t, const std::string& overlay) {
   std::error_code ec;
   fs::remove(overlay, ec);
   auto r =
@@ -270,19 +305,24 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureDomain(const Target& t
                                                                  bool check_ready) {
   LF_RETURN_IF_ERROR(NeedConn(impl_->conn.get()));
   LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
-  const std::string spec = ElementText(b.xml, "spec");
+  LF_ASSIGN_OR_RETURN(std::string xml, DomainXml(b.in));
+  LF_ASSIGN_OR_RETURN(const RangeMetadata want, ParseRangeMetadata(xml));
   if (virDomainPtr raw = virDomainLookupByName(impl_->conn.get(), t.name.c_str())) {
     Dom d(raw);
     CStr meta(virDomainGetMetadata(d.get(), VIR_DOMAIN_METADATA_ELEMENT,
                                    std::string(kMetadataNamespace).c_str(),
                                    VIR_DOMAIN_AFFECT_CONFIG));
-    const std::string owner = meta ? ElementText(meta.get(), "exercise") : "";
-    if (owner != t.exercise.str()) {
-      return Status::AlreadyExists(
-          fmt::format("domain {} exists and does not belong to exercise {} (it belongs to '{}')",
-                      t.name, t.exercise.str(), owner.empty() ? "nobody known" : owner));
+    RangeMetadata have;
+    if (meta) {
+      auto m = ParseRangeMetadata(meta.get());
+      if (m.ok()) have = std::move(m).value();
     }
-    if (meta && ElementText(meta.get(), "spec") == spec) {
+    if (have.exercise != t.exercise.str()) {
+      return Status::AlreadyExists(fmt::format(
+          "domain {} exists and does not belong to exercise {} (it belongs to '{}')", t.name,
+          t.exercise.str(), have.exercise.empty() ? "nobody known" : have.exercise));
+    }
+    if (have.spec == want.spec) {
       if (!IsActive(d.get())) return Presence::kKept;
       if (!check_ready) return Presence::kRunning;
       // Running: keep it only if it answers now; otherwise restart it.
@@ -290,8 +330,8 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureDomain(const Target& t
         bool services = true;
         for (const auto& s : t.guest->services) {
           if (s.protocol == "tcp" && !t.domain->interfaces.empty() &&
-              !TcpConnects(t.domain->interfaces.front().address, s.port,
-                           std::chrono::milliseconds(1000))) {
+              !net::TcpConnects(t.domain->interfaces.front().address, s.port,
+                                net::Clock::now() + std::chrono::milliseconds(1000))) {
             services = false;
           }
         }
@@ -307,11 +347,8 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureDomain(const Target& t
     // libvirt replaces a definition only when the UUID matches.
     char uuid[VIR_UUID_STRING_BUFLEN];
     if (virDomainGetUUIDString(d.get(), uuid) < 0) return VirError("domain " + t.name);
-    const std::string name_end = "</name>\n";
-    auto at = b.xml.find(name_end);
-    if (at != std::string::npos) {
-      b.xml.insert(at + name_end.size(), fmt::format("  <uuid>{}</uuid>\n", uuid));
-    }
+    b.in.uuid = uuid;
+    LF_ASSIGN_OR_RETURN(xml, DomainXml(b.in));
   }
   if (!b.tmpl->diskless()) {
     std::error_code ec;
@@ -319,7 +356,7 @@ Result<Provisioner::Presence> LibvirtProvisioner::DoEnsureDomain(const Target& t
       LF_RETURN_IF_ERROR(CreateOverlay(*b.tmpl, t.paths.disk(t.name)));
     }
   }
-  Dom d(virDomainDefineXML(impl_->conn.get(), b.xml.c_str()));
+  Dom d(virDomainDefineXML(impl_->conn.get(), xml.c_str()));
   if (!d) return VirError("defining domain " + t.name);
   return Presence::kCreated;
 }
@@ -362,7 +399,7 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
   const std::string& addr = t.domain->interfaces.front().address;
   for (const auto& s : t.guest->services) {
     if (s.protocol != "tcp" || s.port <= 0) continue;
-    while (!TcpConnects(addr, s.port, std::chrono::milliseconds(500))) {
+    while (!net::TcpConnects(addr, s.port, net::Clock::now() + std::chrono::milliseconds(500))) {
       if (Clock::now() >= deadline) {
         return Status::DeadlineExceeded(fmt::format(
             "domain {}: service {} ({}:{}/tcp) is not listening", t.name, s.kind, addr, s.port));
@@ -421,8 +458,8 @@ Result<std::vector<std::pair<Dom, std::string>>> OwnedDomains(virConnectPtr c) {
                                    std::string(kMetadataNamespace).c_str(),
                                    VIR_DOMAIN_AFFECT_CONFIG));
     if (!meta) continue;  // not ours (no livefire metadata)
-    std::string ex = ElementText(meta.get(), "exercise");
-    if (!ex.empty()) out.emplace_back(std::move(d), std::move(ex));
+    auto m = ParseRangeMetadata(meta.get());
+    if (m.ok() && !m->exercise.empty()) out.emplace_back(std::move(d), std::move(m->exercise));
   }
   std::free(list);
   return out;
@@ -471,10 +508,9 @@ Result<DownReport> LibvirtProvisioner::DoDown(const ExerciseId& exercise) {
     if (name.rfind(prefix, 0) != 0) continue;
     CStr desc(virNetworkGetXMLDesc(net.get(), 0));
     if (!desc) return VirError("network " + name);
-    if (std::string_view(desc.get()).find("name='" + BridgeName(exercise, name) + "'") ==
-        std::string_view::npos) {
-      continue;  // same short id, another exercise
-    }
+    auto have = ParseNetworkXml(desc.get());
+    if (!have.ok()) return have.status().WithContext("network " + name);
+    if (have->bridge != BridgeName(exercise, name)) continue;  // same short id, another exercise
     if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0) {
       return VirError("stopping network " + name);
     }

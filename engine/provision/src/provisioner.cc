@@ -11,8 +11,9 @@
 #include <set>
 #include <thread>
 
+#include "fnv1a.h"
+#include "parallel_for.h"
 #include "state.h"
-#include "util.h"
 
 namespace livefire::provision {
 

@@ -94,7 +94,7 @@ LoadOutcome Load(const std::string& arg, const LoadOptions& options, Status* env
 
   std::string templates_dir = options.templates_dir;
   if (templates_dir.empty()) {
-    auto d = DefaultTemplatesDir();
+    auto d = templates::DefaultTemplatesDir();
     if (!d.ok()) {
       *env_error = Status::Unavailable(d.status().message());
       AddDiag(&out, file, 0, d.status().message());
@@ -102,9 +102,9 @@ LoadOutcome Load(const std::string& arg, const LoadOptions& options, Status* env
       templates_dir = *d;
     }
   }
-  TemplateCatalog catalog;
+  templates::Catalog catalog;
   if (!templates_dir.empty()) {
-    auto c = TemplateCatalog::Load(templates_dir);
+    auto c = templates::Catalog::Load(templates_dir);
     if (!c.ok()) {
       *env_error = Status::Unavailable(c.status().message());
       AddDiag(&out, file, 0, c.status().message());

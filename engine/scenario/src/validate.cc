@@ -56,7 +56,7 @@ std::optional<Cidr> ParseCidr(const std::string& text, std::string* why) {
 
 class Validator {
  public:
-  Validator(const model::Scenario& s, const TemplateCatalog& t) : s_(s), templates_(t) {}
+  Validator(const model::Scenario& s, const templates::Catalog& t) : s_(s), templates_(t) {}
 
   std::vector<Diagnostic> Run() {
     Names();
@@ -210,7 +210,7 @@ class Validator {
   void Nodes() {
     graph::Topology topo = graph::Topology::Build(s_);
     for (const model::Node& n : s_.nodes) {
-      const TemplateInfo* tpl = templates_.Find(n.template_name);
+      const templates::Template* tpl = templates_.Find(n.template_name);
       if (!tpl && !n.template_name.empty()) {
         std::vector<std::string> known;
         for (const auto& t : templates_.templates()) known.push_back(t.name);
@@ -331,7 +331,7 @@ class Validator {
     return nullptr;
   }
 
-  void Vuln(const model::Node& n, const model::Vulnerability& v, const TemplateInfo* tpl,
+  void Vuln(const model::Node& n, const model::Vulnerability& v, const templates::Template* tpl,
             const graph::Topology& topo) {
     if (tpl && !tpl->FindVulnerability(v.id)) {
       std::vector<std::string> ids;
@@ -495,7 +495,7 @@ class Validator {
   }
 
   const model::Scenario& s_;
-  const TemplateCatalog& templates_;
+  const templates::Catalog& templates_;
   std::vector<Diagnostic> diags_;
   std::map<std::string, Cidr> cidrs_;
   std::map<uint32_t, std::pair<const model::Node*, const model::Interface*>> addresses_;
@@ -503,7 +503,7 @@ class Validator {
 
 }  // namespace
 
-std::vector<Diagnostic> Validate(const model::Scenario& s, const TemplateCatalog& templates) {
+std::vector<Diagnostic> Validate(const model::Scenario& s, const templates::Catalog& templates) {
   return Validator(s, templates).Run();
 }
 

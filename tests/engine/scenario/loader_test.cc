@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "livefire/scenario/script.h"
-#include "livefire/scenario/templates.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
 
@@ -207,36 +206,6 @@ inject "watch" { owner = "blue", when = function(ctx) return ctx > 2 end,
   lua_settop(L, 0);
   EXPECT_EQ(script->InjectBody("nope"), nullptr);
   EXPECT_EQ(script->InjectCondition("go"), nullptr);
-}
-
-TEST(Templates, MicroManifestIsRead) {
-  auto c = TemplateCatalog::Load(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates");
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  const TemplateInfo* micro = c->Find("micro");
-  ASSERT_NE(micro, nullptr);
-  EXPECT_EQ(micro->memory_mb, 256);
-  ASSERT_NE(micro->FindService("http"), nullptr);
-  EXPECT_EQ(micro->FindService("http")->default_port, 80);
-  EXPECT_EQ(micro->FindService("dns")->protocol, "udp");
-  ASSERT_NE(micro->FindVulnerability("cgi-cmd-injection"), nullptr);
-  EXPECT_EQ(micro->FindVulnerability("cgi-cmd-injection")->cwe, "CWE-78");
-  EXPECT_EQ(c->Find("nope"), nullptr);
-}
-
-TEST(Templates, MalformedManifestNamesTheFile) {
-  testsupport::TempDir tmp("lf-templates-test");
-  const std::filesystem::path& dir = tmp.path();
-  testsupport::WriteFile(dir / "broken", "manifest.json", "{ \"name\": \"broken\", ");
-  auto c = TemplateCatalog::Load(dir.string());
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find((dir / "broken" / "manifest.json").string()),
-            std::string::npos)
-      << c.status().message();
-}
-
-TEST(Templates, UnknownFolderIsNotFound) {
-  auto c = TemplateCatalog::Load("/nonexistent/vm-templates");
-  EXPECT_EQ(c.status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -8,10 +8,14 @@
 // the serial console in a log file, the qemu-guest-agent channel and a
 // <metadata> element in the livefire namespace naming exercise, team and node.
 
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "livefire/provision/provisioner.h"
+#include "livefire/templates/catalog.h"
 
 namespace livefire::provision {
 
@@ -27,43 +31,90 @@ std::string DefaultLibvirtUri();
 struct LibvirtConfig {
   std::string uri = "qemu:///system";
   std::string state_dir;      // exercises live in <state_dir>/exercises/<id>
-  std::string templates_dir;  // "" = <state_dir>/templates
+  // Built templates (templates::LoadBuilt); "" = <state_dir>/templates.
+  std::string templates_dir;
   // `bash <build_script> NAME` builds a missing template ("" = never build).
   std::string build_script;
 };
 
-// A built template: <templates_dir>/<name>/ with manifest.json ("boot":
-// "direct-kernel" with artifacts kernel + initrd, or "disk" with a base qcow2).
-struct TemplateInfo {
-  std::string name;
-  std::string dir;
-  std::string kernel;  // absolute paths; empty for disk templates
-  std::string initrd;
-  std::string disk;            // base qcow2 image; empty for diskless templates
-  std::string kernel_cmdline;  // manifest kernel_cmdline; lf.* arguments follow it
-  int vcpus = 1;
-  int memory_mb = 128;
-  bool diskless() const { return disk.empty(); }
-};
-
-// Reads <dir>/manifest.json (when present) and finds the boot artefacts.
-Result<TemplateInfo> LoadTemplate(const std::string& templates_dir, const std::string& name);
-
-// Definitions, as given to virNetworkDefineXML / virDomainDefineXML.
-std::string NetworkXml(const ExerciseId& exercise, const topology::PlannedNetwork& net);
+// Definitions, as given to virNetworkDefineXML / virDomainDefineXML, built
+// with an XML library. InvalidArgument (naming the field) when a value holds
+// what XML 1.0 cannot carry: control characters other than tab, newline and
+// carriage return, invalid UTF-8, or a carriage return in element text
+// (parsers read it back as a newline; attribute values encode it).
+Result<std::string> NetworkXml(const ExerciseId& exercise, const topology::PlannedNetwork& net);
 struct DomainXmlInput {
   ExerciseId exercise;
   std::string scenario;
   const topology::PlannedDomain* domain = nullptr;
   const GuestSpec* guest = nullptr;
-  const TemplateInfo* tmpl = nullptr;
+  const templates::Template* tmpl = nullptr;  // a built template (templates::LoadBuilt)
   std::string name;         // DomainName()
   std::string console_log;  // serial console file
   std::string overlay;      // qcow2 overlay (disk templates)
   // Network libvirt name for each PlannedInterface::network_key.
   std::map<std::string, std::string> network_names;
+  // The existing definition's UUID when replacing it ("" = libvirt picks
+  // one). Not part of the spec fingerprint.
+  std::string uuid;
 };
-std::string DomainXml(const DomainXmlInput& in);
+Result<std::string> DomainXml(const DomainXmlInput& in);
+
+// Ok when `text` can be an XML 1.0 text or attribute value; else
+// InvalidArgument naming `what` and the offending byte.
+Status CheckXmlText(std::string_view what, std::string_view text);
+
+// What livefire's <range> metadata element (kMetadataNamespace) says.
+struct RangeMetadata {
+  std::string exercise;
+  std::string scenario;
+  std::string team;
+  std::string node;
+  std::string key;
+  std::string template_name;
+  std::string spec;  // fingerprint of the definition it was written with
+  bool operator==(const RangeMetadata&) const = default;
+};
+// Reads it from a whole <domain> definition (matched by namespace URI, not
+// prefix) or from the element alone: virDomainGetMetadata selects it by
+// namespace and returns it without one.
+// NotFound when there is none; DataLoss when the XML is malformed.
+Result<RangeMetadata> ParseRangeMetadata(std::string_view xml);
+
+// The parts of libvirt's network and domain XML (virsh dumpxml) that
+// livefire checks or tests look at.
+struct NetworkXmlInfo {
+  std::string name;
+  std::string bridge;
+  std::string host_address;  // <ip address>
+  int prefix = 0;            // <ip prefix> (or the bits of its netmask)
+  bool forward = false;      // has a <forward> element (not isolated)
+  bool dns_enabled = true;
+};
+Result<NetworkXmlInfo> ParseNetworkXml(std::string_view xml);
+
+struct DomainXmlInfo {
+  std::string type;  // "qemu"
+  std::string name;
+  std::string uuid;
+  std::string title;
+  RangeMetadata metadata;
+  int memory_mb = 0;
+  int vcpus = 0;
+  std::string kernel;
+  std::string initrd;
+  std::string cmdline;
+  std::string disk;  // source file of the first disk device
+  struct Interface {
+    std::string network;
+    std::string mac;
+    bool operator==(const Interface&) const = default;
+  };
+  std::vector<Interface> interfaces;
+  std::string console_log;  // serial source path
+  bool agent_channel = false;
+};
+Result<DomainXmlInfo> ParseDomainXml(std::string_view xml);
 
 class LibvirtProvisioner : public Provisioner {
  public:

@@ -10,8 +10,8 @@
 
 #include "livefire/lua/sandbox.h"
 #include "livefire/model/model.h"
-#include "livefire/scenario/templates.h"
 #include "livefire/status.h"
+#include "livefire/templates/catalog.h"
 
 namespace livefire::scenario {
 
@@ -22,7 +22,7 @@ struct Diagnostic {
 };
 
 struct LoadOptions {
-  // Folder of VM templates; "" = DefaultTemplatesDir() (see templates.h).
+  // Folder of VM templates; "" = templates::DefaultTemplatesDir().
   std::string templates_dir;
   // Budgets for running scenario.lua (its top level only: inject bodies are
   // not called while loading).
@@ -52,6 +52,6 @@ Result<model::Scenario> LoadValidScenario(const std::string& dir, const LoadOpti
 
 // Validation of an already built model against the template catalog
 // (LoadScenario calls it). Exposed for tools that edit models in memory.
-std::vector<Diagnostic> Validate(const model::Scenario& s, const TemplateCatalog& templates);
+std::vector<Diagnostic> Validate(const model::Scenario& s, const templates::Catalog& templates);
 
 }  // namespace livefire::scenario

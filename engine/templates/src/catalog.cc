@@ -1,4 +1,4 @@
-#include "livefire/scenario/templates.h"
+#include "livefire/templates/catalog.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,33 +9,61 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-namespace livefire::scenario {
+#include "livefire/ids.h"
+
+namespace livefire::templates {
 
 namespace fs = std::filesystem;
 
-const TemplateService* TemplateInfo::FindService(std::string_view n) const {
+std::string_view ToString(Boot b) {
+  switch (b) {
+    case Boot::kDirectKernel:
+      return "direct-kernel";
+    case Boot::kDisk:
+      return "disk";
+  }
+  return "?";
+}
+
+const Service* Template::FindService(std::string_view n) const {
   for (const auto& s : services) {
     if (s.name == n) return &s;
   }
   return nullptr;
 }
 
-const TemplateVulnerability* TemplateInfo::FindVulnerability(std::string_view id) const {
+const Vulnerability* Template::FindVulnerability(std::string_view id) const {
   for (const auto& v : vulnerabilities) {
     if (v.id == id) return &v;
   }
   return nullptr;
 }
 
-namespace {
-
-std::string StrOr(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+Status Template::CheckBuilt() const {
+  for (const std::string* p : {&kernel, &initrd, &disk}) {
+    if (p->empty()) continue;
+    std::error_code ec;
+    if (!fs::is_regular_file(*p, ec)) {
+      return Status::NotFound(fmt::format(
+          "template '{}' is incomplete: {} is missing (rebuild: vm-templates/build.sh --force {})",
+          name, *p, name));
+    }
+  }
+  return Status::Ok();
 }
 
-Result<TemplateInfo> ParseManifest(const fs::path& folder) {
-  TemplateInfo t;
+namespace {
+
+std::string StrOr(const nlohmann::json& j, const char* key, std::string fallback = {}) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+}  // namespace
+
+Result<Template> ReadManifest(const std::string& folder_text) {
+  const fs::path folder(folder_text);
+  Template t;
   t.dir = folder.string();
   t.manifest_path = (folder / "manifest.json").string();
   std::ifstream in(t.manifest_path);
@@ -44,7 +72,8 @@ Result<TemplateInfo> ParseManifest(const fs::path& folder) {
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    return Status::InvalidArgument(fmt::format("{}: malformed JSON: {}", t.manifest_path, e.what()));
+    return Status::InvalidArgument(
+        fmt::format("{}: malformed JSON: {}", t.manifest_path, e.what()));
   }
   auto bad = [&](std::string_view what) {
     return Status::InvalidArgument(fmt::format("{}: {}", t.manifest_path, what));
@@ -53,23 +82,45 @@ Result<TemplateInfo> ParseManifest(const fs::path& folder) {
   t.name = StrOr(j, "name");
   if (t.name.empty()) return bad("\"name\" (a string) is required");
   if (t.name != folder.filename().string()) {
-    return bad(fmt::format("\"name\" is '{}' but the folder is '{}'", t.name,
-                           folder.filename().string()));
+    return bad(
+        fmt::format("\"name\" is '{}' but the folder is '{}'", t.name, folder.filename().string()));
   }
   t.os = StrOr(j, "os");
-  t.boot = StrOr(j, "boot");
+  const std::string boot = StrOr(j, "boot", "direct-kernel");
+  if (boot == "direct-kernel") {
+    t.boot = Boot::kDirectKernel;
+  } else if (boot == "disk") {
+    t.boot = Boot::kDisk;
+  } else {
+    return bad(fmt::format("unknown boot type '{}' (direct-kernel or disk)", boot));
+  }
   t.kernel_cmdline = StrOr(j, "kernel_cmdline");
   try {
     if (auto r = j.find("resources"); r != j.end() && r->is_object()) {
       t.vcpus = r->value("vcpus", t.vcpus);
       t.memory_mb = r->value("memory_mb", t.memory_mb);
+      if (t.vcpus < 1 || t.memory_mb < 1) {
+        return bad("\"resources\": vcpus and memory_mb must be positive");
+      }
+    }
+    nlohmann::json artifacts = nlohmann::json::object();
+    if (auto a = j.find("artifacts"); a != j.end() && a->is_object()) artifacts = *a;
+    auto artifact = [&](const char* key, const char* fallback) {
+      fs::path p(StrOr(artifacts, key, fallback));
+      return (p.is_absolute() ? p : folder / p).string();
+    };
+    if (t.boot == Boot::kDirectKernel) {
+      t.kernel = artifact("kernel", "vmlinuz");
+      t.initrd = artifact("initrd", "initrd.img");
+    } else {
+      t.disk = artifact("disk", "base.qcow2");
     }
     const nlohmann::json* details = nullptr;
     if (auto d = j.find("service_details"); d != j.end() && d->is_object()) details = &*d;
     if (auto s = j.find("services"); s != j.end()) {
       if (!s->is_array()) return bad("\"services\" must be an array");
       for (const auto& e : *s) {
-        TemplateService svc;
+        Service svc;
         if (e.is_string()) {
           svc.name = e.get<std::string>();
         } else if (e.is_object()) {
@@ -91,7 +142,7 @@ Result<TemplateInfo> ParseManifest(const fs::path& folder) {
       if (!v->is_array()) return bad("\"vulnerabilities\" must be an array");
       for (const auto& e : *v) {
         if (!e.is_object()) return bad("every entry of \"vulnerabilities\" must be an object");
-        TemplateVulnerability tv;
+        Vulnerability tv;
         tv.id = StrOr(e, "id");
         if (tv.id.empty()) return bad("every vulnerability needs an \"id\"");
         tv.cwe = StrOr(e, "cwe");
@@ -106,31 +157,49 @@ Result<TemplateInfo> ParseManifest(const fs::path& folder) {
   return t;
 }
 
-}  // namespace
+Result<Template> LoadBuilt(const std::string& dir, std::string_view name) {
+  LF_RETURN_IF_ERROR(CheckName("template", name));
+  const std::string folder = dir + "/" + std::string(name);
+  auto t = ReadManifest(folder);
+  if (t.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound(fmt::format(
+        "template '{}' is not built (no {}/manifest.json; run vm-templates/build.sh {})", name,
+        folder, name));
+  }
+  if (!t.ok()) return t.status();
+  LF_RETURN_IF_ERROR(t->CheckBuilt());
+  return t;
+}
 
-Result<TemplateCatalog> TemplateCatalog::Load(const std::string& dir) {
+Result<Catalog> Catalog::Load(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Status::NotFound(fmt::format("templates folder {} does not exist", dir));
   }
-  TemplateCatalog c;
+  Catalog c;
   c.dir_ = dir;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_directory() || !fs::exists(entry.path() / "manifest.json")) continue;
-    LF_ASSIGN_OR_RETURN(TemplateInfo t, ParseManifest(entry.path()));
+    LF_ASSIGN_OR_RETURN(Template t, ReadManifest(entry.path().string()));
     c.templates_.push_back(std::move(t));
   }
   if (ec) return Status::Unavailable(fmt::format("cannot list {}: {}", dir, ec.message()));
   std::sort(c.templates_.begin(), c.templates_.end(),
-            [](const TemplateInfo& a, const TemplateInfo& b) { return a.name < b.name; });
+            [](const Template& a, const Template& b) { return a.name < b.name; });
   return c;
 }
 
-const TemplateInfo* TemplateCatalog::Find(std::string_view name) const {
+const Template* Catalog::Find(std::string_view name) const {
   for (const auto& t : templates_) {
     if (t.name == name) return &t;
   }
   return nullptr;
+}
+
+std::map<std::string, model::Resources, std::less<>> Catalog::Resources() const {
+  std::map<std::string, model::Resources, std::less<>> out;
+  for (const auto& t : templates_) out[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
+  return out;
 }
 
 Result<std::string> DefaultTemplatesDir() {
@@ -169,4 +238,4 @@ Result<std::string> DefaultTemplatesDir() {
       fmt::join(tried, ", ")));
 }
 
-}  // namespace livefire::scenario
+}  // namespace livefire::templates
