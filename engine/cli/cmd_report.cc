@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "exercise_files.h"
 #include "livefire/report/report.h"
-#include "scoring_common.h"
+#include "livefire/scoring/replay.h"
 
 namespace livefire::cli {
 
@@ -40,9 +40,12 @@ Status WriteFile(const std::string& path, const std::string& content) {
 }
 
 Status RunReport(ReportArgs a, Context& ctx) {
-  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
+  bool recorded = false;
+  LF_ASSIGN_OR_RETURN(scoring::ScoringConfig config,
+                      scoring::ConfigForLog(log.events, log.replay_options, &recorded));
   LF_ASSIGN_OR_RETURN(report::ReportInput in,
-                      report::ReadReportInput(*log.store, log.config, log.config_recorded));
+                      report::ReadReportInput(*log.store, std::move(config), recorded));
   in.exercise_id = log.exercise;
   // The scenario copy adds display names and inject descriptions; the report
   // stands without it (an exercise recorded elsewhere, a copy removed).
