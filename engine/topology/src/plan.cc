@@ -108,7 +108,7 @@ std::string FormatMac(uint32_t low24) {
 }
 
 Result<model::Resources> ApplyDefaults(model::Resources r, const std::string& tmpl,
-                                       const PlanOptions& opt) {
+                                          const PlanOptions& opt) {
   model::Resources d = kFallbackResources;
   if (auto it = opt.template_resources.find(tmpl); it != opt.template_resources.end()) {
     d = it->second;

@@ -115,6 +115,14 @@ class TopologyModel {
   std::map<std::string, int, std::less<>> index_;  // "team/node" -> node index
   Rect bounds_;
   void Touch(NodeView& n, const Event& e);
+  // SetPlan's steps: bands laid out one by one at the origin, then arranged.
+  struct Column;
+  void LayoutBand(const ExercisePlan& ep, const std::string& team);
+  std::vector<Column> BandColumns(const topology::RangePlan& plan, const std::string& team,
+                                  bool* has_domains);
+  NodeView MakeNode(const ExercisePlan& ep, const topology::PlannedDomain& d) const;
+  void MoveBand(TeamBand& b, float bx, float by);
+  void ArrangeBands();
 };
 
 }  // namespace livefire::gui
