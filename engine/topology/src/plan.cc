@@ -743,8 +743,10 @@ void to_json(nlohmann::json& j, const PlannedDomain& d) {
        {"is_router", d.is_router},
        {"interfaces", d.interfaces},
        {"routes", d.routes}};
-  // Only routers carry rules; other domains keep the text short.
-  if (d.is_router) {
+  // Only routers carry rules; other domains keep the text short (unless
+  // they were given some: the codec loses nothing).
+  if (d.is_router || !d.router_rules.empty() ||
+      d.router_default_policy != model::RuleAction::kDeny) {
     j["router_default_policy"] = ActionName(d.router_default_policy);
     j["router_rules"] = nlohmann::json::array();
     for (const model::FirewallRule& r : d.router_rules) j["router_rules"].push_back(RuleJson(r));
@@ -769,7 +771,7 @@ void from_json(const nlohmann::json& j, PlannedDomain& d) {
   j.at("routes").get_to(d.routes);
   d.router_rules.clear();
   d.router_default_policy = model::RuleAction::kDeny;
-  if (d.is_router) {
+  if (d.is_router || j.contains("router_rules")) {
     d.router_default_policy = ActionFrom(j.at("router_default_policy"));
     for (const nlohmann::json& rule : j.at("router_rules"))
       d.router_rules.push_back(RuleFrom(rule));
