@@ -70,7 +70,7 @@ Status RunReport(ReportArgs a, Context& ctx) {
     LF_RETURN_IF_ERROR(WriteFile(a.json, report::ReportToJson(data).dump(2) + "\n"));
     ctx.out << a.json << "\n";
   }
-  if (!log.config_recorded) {
+  if (!recorded) {
     ctx.err << "note: the log records no scoring config; default parameters were used\n";
   }
   if (!data.chain_ok) {
