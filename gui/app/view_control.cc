@@ -16,8 +16,9 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   ImGui::TextUnformatted("White cell control");
   ImGui::Separator();
   if (!control) {
-    ImGui::TextWrapped("Replay: read-only view of the stored log. Control needs a running engine "
-                       "(start it with `livefire up`, then open livefire-gui without --replay).");
+    ImGui::TextWrapped(
+        "Replay: read-only view of the stored log. Control needs a running engine "
+        "(start it with `livefire up`, then open livefire-gui without --replay).");
     ImGui::BeginDisabled();
   } else if (!ui.engine_status.empty()) {
     ImGui::TextWrapped("engine: %s", ui.engine_status.c_str());
@@ -27,11 +28,13 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
-  ImGui::InputTextWithHint("##reason", "reason (optional)", ui.pause_reason, sizeof ui.pause_reason);
+  ImGui::InputTextWithHint("##reason", "reason (optional)", ui.pause_reason,
+                           sizeof ui.pause_reason);
   if (ImGui::Button("Resume")) submit(MakeResume(), "resume");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(150);
-  ImGui::SliderFloat("##speed", &ui.speed, 0.1f, 100.f, "speed x%.2f", ImGuiSliderFlags_Logarithmic);
+  ImGui::SliderFloat("##speed", &ui.speed, 0.1f, 100.f, "speed x%.2f",
+                     ImGuiSliderFlags_Logarithmic);
   ImGui::SameLine();
   if (ImGui::Button("Set speed")) {
     submit(MakeSpeed(ui.speed), fmt::format("speed x{:.2f}", ui.speed));
@@ -51,7 +54,8 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   ImGui::SetNextItemWidth(-1);
   ImGui::InputTextWithHint("##inject", "inject name", ui.inject, sizeof ui.inject);
   ImGui::SetNextItemWidth(170);
-  if (ImGui::BeginCombo("##fteam", ui.inject_team.empty() ? "every team" : ui.inject_team.c_str())) {
+  if (ImGui::BeginCombo("##fteam",
+                        ui.inject_team.empty() ? "every team" : ui.inject_team.c_str())) {
     if (ImGui::Selectable("every team", ui.inject_team.empty())) ui.inject_team.clear();
     for (const auto& t : model.scoreboard().Teams()) {
       if (ImGui::Selectable(t.c_str(), t == ui.inject_team)) ui.inject_team = t;
@@ -61,7 +65,7 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   ImGui::SameLine();
   if (ImGui::Button("Fire inject") && ui.inject[0] != '\0') {
     submit(MakeFireInject(ui.inject, ui.inject_team),
-                    fmt::format("fire {} {}", ui.inject, ui.inject_team.empty() ? "(all)" : ui.inject_team));
+           fmt::format("fire {} {}", ui.inject, ui.inject_team.empty() ? "(all)" : ui.inject_team));
   }
 
   ImGui::Separator();
@@ -75,7 +79,8 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
         const Submission& s = subs[i];
         std::string grades;
         for (int g : s.grades) grades += fmt::format(" [{}%]", g);
-        std::string label = fmt::format("#{} {} {} {}{}##s{}", s.seq, Clock(s.time), s.team, s.summary, grades, i);
+        std::string label =
+            fmt::format("#{} {} {} {}{}##s{}", s.seq, Clock(s.time), s.team, s.summary, grades, i);
         if (ImGui::Selectable(label.c_str(), ui.submission == i)) ui.submission = i;
       }
     }
@@ -106,7 +111,8 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   if (!control) ImGui::EndDisabled();
 
   ImGui::Separator();
-  if (control && control->in_flight() > 0) ImGui::TextDisabled("%zu request(s) in flight", control->in_flight());
+  if (control && control->in_flight() > 0)
+    ImGui::TextDisabled("%zu request(s) in flight", control->in_flight());
   for (const auto& line : ui.control_log) ImGui::TextWrapped("%s", line.c_str());
 }
 
@@ -119,8 +125,8 @@ void DrawNodeDetails(ExerciseModel& model, UiState& ui) {
   const NodeView& n = topo.nodes()[ui.selected];
   ImGui::Text("%s", n.key.c_str());
   ImGui::SameLine();
-  ImGui::TextColored(ToVec4(StateColor(n.state)), "%s since %s", std::string(NodeStateName(n.state)).c_str(),
-                     Clock(n.state_since).c_str());
+  ImGui::TextColored(ToVec4(StateColor(n.state)), "%s since %s",
+                     std::string(NodeStateName(n.state)).c_str(), Clock(n.state_since).c_str());
   ImGui::TextDisabled("template %s%s, compromised %d time(s)", n.template_name.c_str(),
                       n.is_router ? " (router)" : "", n.compromises);
   for (size_t i = 0; i < n.addresses.size(); ++i) {
@@ -136,8 +142,8 @@ void DrawNodeDetails(ExerciseModel& model, UiState& ui) {
   }
   for (const auto& [svc, c] : n.checks) {
     ImGui::TextColored(c.status == "up" ? ImVec4(0.4f, 0.85f, 0.5f, 1) : ImVec4(1, 0.45f, 0.4f, 1),
-                       "check %s %s at %s, %.0f ms %s", svc.c_str(), c.status.c_str(), Clock(c.time).c_str(),
-                       c.latency_ms, c.detail.c_str());
+                       "check %s %s at %s, %.0f ms %s", svc.c_str(), c.status.c_str(),
+                       Clock(c.time).c_str(), c.latency_ms, c.detail.c_str());
   }
   ImGui::TextUnformatted("recent events:");
   const auto& rows = model.timeline().rows();
@@ -145,8 +151,8 @@ void DrawNodeDetails(ExerciseModel& model, UiState& ui) {
     auto r = std::lower_bound(rows.begin(), rows.end(), *it,
                               [](const TimelineRow& row, int64_t seq) { return row.seq < seq; });
     if (r == rows.end() || r->seq != *it) continue;
-    ImGui::TextWrapped("#%lld %s %s %s", static_cast<long long>(r->seq), Clock(r->time).c_str(), r->kind.c_str(),
-                       r->summary.c_str());
+    ImGui::TextWrapped("#%lld %s %s %s", static_cast<long long>(r->seq), Clock(r->time).c_str(),
+                       r->kind.c_str(), r->summary.c_str());
   }
 }
 

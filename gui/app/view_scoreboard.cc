@@ -16,7 +16,8 @@ void DrawScorePlot(ExerciseModel& model, const std::vector<std::string>& teams, 
   const ImVec2 size(std::max(ImGui::GetContentRegionAvail().x, 100.f), height);
   ImGui::Dummy(size);
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(24, 26, 32, 255));
+  dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y),
+                    IM_COL32(24, 26, 32, 255));
   double t_max = std::max(1.0, model.header().now.SinceStart().seconds());
   double lo = 0, hi = 1;
   for (const auto& t : teams) {
@@ -30,11 +31,14 @@ void DrawScorePlot(ExerciseModel& model, const std::vector<std::string>& teams, 
   const ImVec2 p1(origin.x + size.x - right, origin.y + size.y - bottom);
   dl->AddRect(p0, p1, IM_COL32(90, 90, 100, 255));
   auto X = [&](double t) { return p0.x + static_cast<float>(t / t_max) * (p1.x - p0.x); };
-  auto Y = [&](double v) { return p1.y - static_cast<float>((v - lo) / (hi - lo)) * (p1.y - p0.y); };
+  auto Y = [&](double v) {
+    return p1.y - static_cast<float>((v - lo) / (hi - lo)) * (p1.y - p0.y);
+  };
   for (int k = 0; k <= 4; ++k) {
     double v = lo + (hi - lo) * k / 4;
     dl->AddLine(ImVec2(p0.x, Y(v)), ImVec2(p1.x, Y(v)), IM_COL32(60, 60, 70, 255));
-    dl->AddText(ImVec2(origin.x + 4, Y(v) - 7), IM_COL32(180, 180, 190, 255), fmt::format("{:.0f}", v).c_str());
+    dl->AddText(ImVec2(origin.x + 4, Y(v) - 7), IM_COL32(180, 180, 190, 255),
+                fmt::format("{:.0f}", v).c_str());
   }
   for (int k = 0; k <= 4; ++k) {
     double t = t_max * k / 4;
@@ -53,7 +57,8 @@ void DrawScorePlot(ExerciseModel& model, const std::vector<std::string>& teams, 
       last = p.total;
     }
     if (!pts.empty()) pts.emplace_back(X(t_max), Y(last));
-    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), PlotColor(i), 0, 2.0f);
+    if (pts.size() >= 2)
+      dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), PlotColor(i), 0, 2.0f);
     const float ly = p0.y + 4 + 16 * static_cast<float>(i);
     if (ly < p1.y - 10) {
       dl->AddRectFilled(ImVec2(p1.x + 10, ly + 4), ImVec2(p1.x + 22, ly + 12), PlotColor(i));
@@ -67,9 +72,9 @@ void DrawScorePlot(ExerciseModel& model, const std::vector<std::string>& teams, 
 
 void DrawScoreboard(ExerciseModel& model, UiState& ui) {
   ScoreboardModel& sb = model.scoreboard();
-  if (ui.rows_revision != sb.revision() || !(ui.rows_sort.column == ui.sort.column &&
-                                             ui.rows_sort.category == ui.sort.category &&
-                                             ui.rows_sort.descending == ui.sort.descending)) {
+  if (ui.rows_revision != sb.revision() ||
+      !(ui.rows_sort.column == ui.sort.column && ui.rows_sort.category == ui.sort.category &&
+        ui.rows_sort.descending == ui.sort.descending)) {
     ui.rows = sb.Rows(ui.sort);
     ui.rows_revision = sb.revision();
     ui.rows_sort = ui.sort;
@@ -82,7 +87,8 @@ void DrawScoreboard(ExerciseModel& model, UiState& ui) {
     ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "%zu scoring warnings", sb.warnings().size());
     if (ImGui::IsItemHovered()) {
       ImGui::BeginTooltip();
-      for (size_t i = sb.warnings().size() > 10 ? sb.warnings().size() - 10 : 0; i < sb.warnings().size(); ++i) {
+      for (size_t i = sb.warnings().size() > 10 ? sb.warnings().size() - 10 : 0;
+           i < sb.warnings().size(); ++i) {
         ImGui::TextUnformatted(sb.warnings()[i].c_str());
       }
       ImGui::EndTooltip();
@@ -92,19 +98,23 @@ void DrawScoreboard(ExerciseModel& model, UiState& ui) {
   const float table_h = ImGui::GetContentRegionAvail().y - plot_h - 8;
   constexpr int kCols = 4 + scoring::kCategoryCount + 1;
   if (ImGui::BeginTable("scores", kCols,
-                        ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                            ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp,
+                        ImGuiTableFlags_Sortable | ImGuiTableFlags_RowBg |
+                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
+                            ImGuiTableFlags_SizingStretchProp,
                         ImVec2(0, table_h))) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("rank", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_WidthFixed, 44);
+    ImGui::TableSetupColumn(
+        "rank", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_WidthFixed, 44);
     ImGui::TableSetupColumn("team", ImGuiTableColumnFlags_WidthStretch, 2);
-    ImGui::TableSetupColumn("role", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed, 40);
+    ImGui::TableSetupColumn("role", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed,
+                            40);
     ImGui::TableSetupColumn("total", ImGuiTableColumnFlags_PreferSortDescending);
     for (scoring::Category c : scoring::kCategories) {
       ImGui::TableSetupColumn(std::string(scoring::CategoryName(c)).c_str(),
                               ImGuiTableColumnFlags_PreferSortDescending);
     }
-    ImGui::TableSetupColumn("plot", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed, 36);
+    ImGui::TableSetupColumn("plot", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_WidthFixed,
+                            36);
     ImGui::TableHeadersRow();
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
       if (specs->SpecsCount > 0) {
@@ -134,8 +144,8 @@ void DrawScoreboard(ExerciseModel& model, UiState& ui) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.team.c_str());
         ImGui::TableNextColumn();
-        ImGui::TextColored(r.role == "red" ? ImVec4(1, 0.45f, 0.4f, 1) : ImVec4(0.5f, 0.7f, 1, 1), "%s",
-                           r.role.c_str());
+        ImGui::TextColored(r.role == "red" ? ImVec4(1, 0.45f, 0.4f, 1) : ImVec4(0.5f, 0.7f, 1, 1),
+                           "%s", r.role.c_str());
         ImGui::TableNextColumn();
         ImGui::Text("%.1f", r.total);
         for (double v : r.category) {

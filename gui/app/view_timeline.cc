@@ -11,8 +11,8 @@ namespace livefire::gui::panel {
 
 namespace {
 
-void FilterCombo(const char* label, std::string& value, const std::vector<std::pair<std::string, std::string>>& items,
-                 float width) {
+void FilterCombo(const char* label, std::string& value,
+                 const std::vector<std::pair<std::string, std::string>>& items, float width) {
   ImGui::SetNextItemWidth(width);
   std::string shown = value.empty() ? "all" : value;
   for (const auto& [v, l] : items) {
@@ -50,7 +50,8 @@ void DrawFilters(ExerciseModel& model, UiState& ui) {
   FilterCombo("ATT&CK", ui.filter.technique, techs, 110);
   ImGui::SameLine();
   ImGui::SetNextItemWidth(180);
-  if (ImGui::InputTextWithHint("##text", "search text", ui.text, sizeof ui.text)) ui.filter.text = ui.text;
+  if (ImGui::InputTextWithHint("##text", "search text", ui.text, sizeof ui.text))
+    ui.filter.text = ui.text;
   ImGui::SameLine();
   ImGui::Checkbox("hide checks", &ui.filter.hide_checks);
 }
@@ -66,7 +67,8 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(origin, ImVec2(origin.x + w, origin.y + h), IM_COL32(24, 26, 32, 255));
   double t_max = std::max<double>(1, static_cast<double>(model.header().now.nanos()));
-  if (model.header().duration.nanos() > 0) t_max = std::max<double>(t_max, model.header().duration.nanos());
+  if (model.header().duration.nanos() > 0)
+    t_max = std::max<double>(t_max, model.header().duration.nanos());
   auto X = [&](int64_t t) { return origin.x + 4 + static_cast<float>(t / t_max) * (w - 8); };
   // One tick per pixel column, the most telling kind winning; recomputed
   // only when the rows, the width or the time scale change.
@@ -80,11 +82,12 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
     for (int idx : rows) {
       const auto& r = tl.rows()[idx];
       const int px = static_cast<int>(X(r.time.nanos()) - origin.x);
-      const int rank = r.kind == kinds::kRedAction ? 4
-                       : r.kind.starts_with("inject.") ? 3
+      const int rank = r.kind == kinds::kRedAction         ? 4
+                       : r.kind.starts_with("inject.")     ? 3
                        : r.kind.starts_with("submission.") ? 2
-                                                          : 1;
-      auto& cell = ui.strip[std::clamp<size_t>(static_cast<size_t>(std::max(px, 0)), 0, ui.strip.size() - 1)];
+                                                           : 1;
+      auto& cell = ui.strip[std::clamp<size_t>(static_cast<size_t>(std::max(px, 0)), 0,
+                                               ui.strip.size() - 1)];
       cell = std::max<uint8_t>(cell, static_cast<uint8_t>(rank));
     }
   }
@@ -96,13 +99,17 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
     dl->AddLine(ImVec2(x, origin.y + 4), ImVec2(x, origin.y + 22), kTick[ui.strip[px]]);
   }
   for (const auto& ir : tl.injects()) {
-    if (!ui.filter.team.empty() && ir.team != ui.filter.team && !(ui.filter.team == "*" && ir.team.empty())) continue;
+    if (!ui.filter.team.empty() && ir.team != ui.filter.team &&
+        !(ui.filter.team == "*" && ir.team.empty()))
+      continue;
     if (!ui.filter.technique.empty() && !ir.technique.starts_with(ui.filter.technique)) continue;
     const float y = origin.y + 42;
-    if (ir.planned) dl->AddCircle(ImVec2(X(ir.planned->nanos()), y), 4, IM_COL32(230, 230, 240, 200));
+    if (ir.planned)
+      dl->AddCircle(ImVec2(X(ir.planned->nanos()), y), 4, IM_COL32(230, 230, 240, 200));
     if (ir.fired) {
       if (ir.planned) {
-        dl->AddLine(ImVec2(X(ir.planned->nanos()), y), ImVec2(X(ir.fired->nanos()), y), IM_COL32(200, 200, 210, 140));
+        dl->AddLine(ImVec2(X(ir.planned->nanos()), y), ImVec2(X(ir.fired->nanos()), y),
+                    IM_COL32(200, 200, 210, 140));
       }
       dl->AddCircleFilled(ImVec2(X(ir.fired->nanos()), y), 4, OutcomeColor(ir.outcome));
     }
@@ -110,17 +117,18 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
   const ImVec2 m = ImGui::GetIO().MousePos;
   if (m.x >= origin.x && m.x < origin.x + w && m.y >= origin.y && m.y < origin.y + h) {
     double t = (m.x - origin.x - 4) / (w - 8) * t_max;
-    ImGui::SetTooltip("%s\nticks: events (yellow injects, red actions, blue submissions)\n"
-                      "circles: injects planned (hollow) -> fired (filled, by outcome)",
-                      Clock(SimTime::FromNanos(static_cast<int64_t>(t))).c_str());
+    ImGui::SetTooltip(
+        "%s\nticks: events (yellow injects, red actions, blue submissions)\n"
+        "circles: injects planned (hollow) -> fired (filled, by outcome)",
+        Clock(SimTime::FromNanos(static_cast<int64_t>(t))).c_str());
   }
 }
 
 void DrawEvents(ExerciseModel& model, const std::vector<int>& rows) {
   TimelineModel& tl = model.timeline();
   if (ImGui::BeginTable("events", 6,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                            ImGuiTableFlags_Resizable)) {
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("seq", ImGuiTableColumnFlags_WidthFixed, 60);
     ImGui::TableSetupColumn("time", ImGuiTableColumnFlags_WidthFixed, 70);
@@ -158,16 +166,19 @@ void DrawInjectTable(ExerciseModel& model, UiState& ui) {
   std::vector<int> shown;
   for (int i = 0; i < static_cast<int>(all.size()); ++i) {
     const auto& r = all[i];
-    if (!ui.filter.team.empty() && !(ui.filter.team == "*" ? r.team.empty() : r.team == ui.filter.team)) continue;
+    if (!ui.filter.team.empty() &&
+        !(ui.filter.team == "*" ? r.team.empty() : r.team == ui.filter.team))
+      continue;
     if (!ui.filter.technique.empty() && !r.technique.starts_with(ui.filter.technique)) continue;
     if (!ui.filter.text.empty() && r.inject.find(ui.filter.text) == std::string::npos) continue;
     shown.push_back(i);
   }
   if (ImGui::BeginTable("injects", 10,
-                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                            ImGuiTableFlags_Resizable)) {
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    for (const char* c : {"inject", "team", "side", "ATT&CK", "planned", "fired", "drift", "outcome", "points", "reason"}) {
+    for (const char* c : {"inject", "team", "side", "ATT&CK", "planned", "fired", "drift",
+                          "outcome", "points", "reason"}) {
       ImGui::TableSetupColumn(c);
     }
     ImGui::TableHeadersRow();
@@ -214,7 +225,8 @@ void DrawTimeline(ExerciseModel& model, UiState& ui, bool injects) {
   const std::vector<int>& rows = model.timeline().Filtered(ui.filter);
   DrawTimeStrip(model, ui, rows);
   if (injects) {
-    ImGui::TextDisabled("Planned (inject.armed) against what fired and its outcome; drift = fired - planned.");
+    ImGui::TextDisabled(
+        "Planned (inject.armed) against what fired and its outcome; drift = fired - planned.");
     DrawInjectTable(model, ui);
   } else {
     ImGui::TextDisabled("%zu of %zu events", rows.size(), model.timeline().rows().size());

@@ -73,7 +73,9 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
   }
 
   const float z = ui.zoom;
-  auto S = [&](float x, float y) { return ImVec2(origin.x + (x - ui.pan.x) * z, origin.y + (y - ui.pan.y) * z); };
+  auto S = [&](float x, float y) {
+    return ImVec2(origin.x + (x - ui.pan.x) * z, origin.y + (y - ui.pan.y) * z);
+  };
   const Rect view{ui.pan.x, ui.pan.y, size.x / z, size.y / z};
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(origin, ImVec2(origin.x + size.x, origin.y + size.y), true);
@@ -86,11 +88,12 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
   for (const auto& b : topo.bands()) {
     if (!b.rect.Intersects(view)) continue;
     dl->AddRectFilled(S(b.rect.x, b.rect.y), S(b.rect.right(), b.rect.bottom()),
-                      b.team.empty() ? IM_COL32(60, 30, 34, 255) : IM_COL32(34, 38, 50, 255), 4 * z);
+                      b.team.empty() ? IM_COL32(60, 30, 34, 255) : IM_COL32(34, 38, 50, 255),
+                      4 * z);
     if (z >= 0.2f) {
       std::string label = b.team.empty() ? "shared zone (red)" : b.team;
-      dl->AddText(font, std::max(fs, 11.f), S(b.rect.x + 6, b.rect.y + 4), IM_COL32(220, 220, 230, 255),
-                  label.c_str());
+      dl->AddText(font, std::max(fs, 11.f), S(b.rect.x + 6, b.rect.y + 4),
+                  IM_COL32(220, 220, 230, 255), label.c_str());
     }
     for (int ni = b.first_network; ni < b.end_network; ++ni) {
       const NetworkView& n = topo.networks()[ni];
@@ -132,8 +135,8 @@ void DrawTopology(ExerciseModel& model, UiState& ui) {
       dl->AddText(font, fs, ImVec2(a.x + 5 * z, a.y + 3 * z), IM_COL32(255, 255, 255, 255),
                   n.node.c_str());
       if (z >= 0.75f && !n.addresses.empty()) {
-        dl->AddText(font, fs * 0.85f, ImVec2(a.x + 5 * z, a.y + 21 * z), IM_COL32(230, 230, 235, 220),
-                    n.addresses.front().c_str());
+        dl->AddText(font, fs * 0.85f, ImVec2(a.x + 5 * z, a.y + 21 * z),
+                    IM_COL32(230, 230, 235, 220), n.addresses.front().c_str());
       }
     }
   }

@@ -10,11 +10,16 @@ namespace panel {
 
 ImU32 StateColor(NodeState s) {
   switch (s) {
-    case NodeState::kUp: return IM_COL32(46, 160, 84, 255);
-    case NodeState::kDown: return IM_COL32(214, 69, 54, 255);
-    case NodeState::kCompromised: return IM_COL32(163, 54, 196, 255);
-    case NodeState::kReverted: return IM_COL32(52, 118, 214, 255);
-    case NodeState::kUnknown: break;
+    case NodeState::kUp:
+      return IM_COL32(46, 160, 84, 255);
+    case NodeState::kDown:
+      return IM_COL32(214, 69, 54, 255);
+    case NodeState::kCompromised:
+      return IM_COL32(163, 54, 196, 255);
+    case NodeState::kReverted:
+      return IM_COL32(52, 118, 214, 255);
+    case NodeState::kUnknown:
+      break;
   }
   return IM_COL32(110, 110, 118, 255);
 }
@@ -44,11 +49,11 @@ void Log(UiState& ui, std::string line) {
 
 // A 32-colour palette for plot lines, stable per team index.
 ImU32 PlotColor(size_t i) {
-  static constexpr ImU32 kColors[] = {
-      IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
-      IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
-      IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
-      IM_COL32(23, 190, 207, 255)};
+  static constexpr ImU32 kColors[] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
+                                      IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
+                                      IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+                                      IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255),
+                                      IM_COL32(188, 189, 34, 255),  IM_COL32(23, 190, 207, 255)};
   return kColors[i % std::size(kColors)];
 }
 
@@ -59,8 +64,8 @@ void DrawControlRoom(ExerciseModel& model, UiState& ui, ControlWorker* control) 
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   ImGui::Begin("livefire control room", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
   panel::DrawHeader(model, ui);
   ImGui::Separator();
   const float side_w = std::clamp(vp->WorkSize.x * 0.27f, 320.f, 480.f);
@@ -68,14 +73,23 @@ void DrawControlRoom(ExerciseModel& model, UiState& ui, ControlWorker* control) 
   if (ImGui::BeginTabBar("views")) {
     const char* names[] = {"Topology", "Scoreboard", "Timeline", "Injects"};
     for (int i = 0; i < 4; ++i) {
-      ImGuiTabItemFlags f = ui.force_view && static_cast<int>(ui.view) == i ? ImGuiTabItemFlags_SetSelected : 0;
+      ImGuiTabItemFlags f =
+          ui.force_view && static_cast<int>(ui.view) == i ? ImGuiTabItemFlags_SetSelected : 0;
       if (ImGui::BeginTabItem(names[i], nullptr, f)) {
         if (!ui.force_view) ui.view = static_cast<View>(i);
         switch (static_cast<View>(i)) {
-          case View::kTopology: panel::DrawTopology(model, ui); break;
-          case View::kScoreboard: panel::DrawScoreboard(model, ui); break;
-          case View::kTimeline: panel::DrawTimeline(model, ui, false); break;
-          case View::kInjects: panel::DrawTimeline(model, ui, true); break;
+          case View::kTopology:
+            panel::DrawTopology(model, ui);
+            break;
+          case View::kScoreboard:
+            panel::DrawScoreboard(model, ui);
+            break;
+          case View::kTimeline:
+            panel::DrawTimeline(model, ui, false);
+            break;
+          case View::kInjects:
+            panel::DrawTimeline(model, ui, true);
+            break;
         }
         ImGui::EndTabItem();
       }

@@ -8,11 +8,16 @@ namespace livefire::gui {
 
 std::string_view NodeStateName(NodeState s) {
   switch (s) {
-    case NodeState::kUnknown: return "unknown";
-    case NodeState::kUp: return "up";
-    case NodeState::kDown: return "down";
-    case NodeState::kCompromised: return "compromised";
-    case NodeState::kReverted: return "reverted";
+    case NodeState::kUnknown:
+      return "unknown";
+    case NodeState::kUp:
+      return "up";
+    case NodeState::kDown:
+      return "down";
+    case NodeState::kCompromised:
+      return "compromised";
+    case NodeState::kReverted:
+      return "reverted";
   }
   return "unknown";
 }
@@ -61,7 +66,8 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
 // A column per network of the team (routers first); each domain goes under
 // its first interface's network. Appends the team's networks to networks_.
 std::vector<TopologyModel::Column> TopologyModel::BandColumns(const topology::RangePlan& plan,
-                                               const std::string& team, bool* has_domains) {
+                                                              const std::string& team,
+                                                              bool* has_domains) {
   std::vector<Column> cols(1);
   std::map<std::string, int, std::less<>> col_of;  // network key -> column
   for (const auto& n : plan.networks) {

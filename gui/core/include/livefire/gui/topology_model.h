@@ -39,7 +39,9 @@ struct Rect {
   bool Intersects(const Rect& o) const {
     return x < o.right() && o.x < right() && y < o.bottom() && o.y < bottom();
   }
-  bool Contains(float px, float py) const { return px >= x && px < right() && py >= y && py < bottom(); }
+  bool Contains(float px, float py) const {
+    return px >= x && px < right() && py >= y && py < bottom();
+  }
 };
 
 struct CheckView {
@@ -72,8 +74,8 @@ struct NetworkView {
   std::string team;  // "" = shared
   std::string name;  // scenario network
   std::string cidr;
-  Rect header;       // the column's title box
-  Rect column;       // header and every node under it
+  Rect header;  // the column's title box
+  Rect column;  // header and every node under it
 };
 
 struct TeamBand {
