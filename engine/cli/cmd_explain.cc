@@ -7,7 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "scoring_common.h"
+#include "exercise_files.h"
+#include "livefire/scoring/replay.h"
 
 namespace livefire::cli {
 
@@ -31,33 +32,27 @@ Status RunExplain(const ExplainArgs& a, Context& ctx) {
           a.category));
     }
   }
-  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
-  scoring::Scorer scorer(log.config);
-  scoring::Applied applied;
+  LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(scoring::LogReplay replay,
+                      scoring::ReplayLog(log.events, log.replay_options));
+  const scoring::Scorer& scorer = replay.scorer();
   nlohmann::json entries = nlohmann::json::array();
   int64_t shown = 0;
-  Status order;
-  LF_RETURN_IF_ERROR(log.store->Scan({}, [&](const Event& e) {
-    order = scorer.Apply(e, &applied);
-    if (order.code() == StatusCode::kFailedPrecondition) return false;
-    for (const auto& x : applied.entries) {
-      if (x.team != a.team) continue;
-      if (!a.category.empty() && scoring::CategoryName(x.category) != a.category) continue;
-      if (x.delta == 0 && !a.all) continue;
-      ++shown;
-      if (a.json) {
-        entries.push_back(scoring::ToJson(x));
-      } else {
-        std::vector<std::string> causes;
-        for (int64_t s : x.causes) causes.push_back(std::to_string(s));
-        ctx.out << fmt::format("{:>7} {} {:<12} {:>+9.2f}  {}  [event {}]\n", x.seq,
-                               FormatClock(x.time), scoring::CategoryName(x.category), x.delta,
-                               x.reason, fmt::join(causes, ", "));
-      }
+  for (const auto& x : replay.ledger) {
+    if (x.team != a.team) continue;
+    if (!a.category.empty() && scoring::CategoryName(x.category) != a.category) continue;
+    if (x.delta == 0 && !a.all) continue;
+    ++shown;
+    if (a.json) {
+      entries.push_back(scoring::ToJson(x));
+    } else {
+      std::vector<std::string> causes;
+      for (int64_t s : x.causes) causes.push_back(std::to_string(s));
+      ctx.out << fmt::format("{:>7} {} {:<12} {:>+9.2f}  {}  [event {}]\n", x.seq,
+                             FormatClock(x.time), scoring::CategoryName(x.category), x.delta,
+                             x.reason, fmt::join(causes, ", "));
     }
-    return true;
-  }));
-  if (order.code() == StatusCode::kFailedPrecondition) return Status::DataLoss(order.message());
+  }
   const scoring::TeamScore* t = scorer.team(a.team);
   if (t == nullptr) {
     return Status::NotFound(fmt::format("exercise {} has no team '{}' (teams: {})", log.exercise,
@@ -80,7 +75,8 @@ Status RunExplain(const ExplainArgs& a, Context& ctx) {
   if (shown == 0) ctx.out << "(no score changes)\n";
   ctx.out << fmt::format("\n{} totals:", a.team);
   for (auto c : scoring::kCategories) {
-    ctx.out << fmt::format(" {} {:.2f}", scoring::CategoryName(c), t->category[static_cast<int>(c)]);
+    ctx.out << fmt::format(" {} {:.2f}", scoring::CategoryName(c),
+                           t->category[static_cast<int>(c)]);
   }
   ctx.out << fmt::format("; weighted total {:.2f}\n", t->total);
   return Status::Ok();

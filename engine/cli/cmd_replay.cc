@@ -8,8 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "exercise_files.h"
+#include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
-#include "scoring_common.h"
 
 namespace livefire::cli {
 
@@ -21,10 +22,11 @@ struct ReplayArgs {
 };
 
 Status RunReplay(const ReplayArgs& a, Context& ctx) {
-  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
-  scoring::ReplayChecker checker(log.config);
-  LF_RETURN_IF_ERROR(ReplayLog(log, checker));
-  const auto& diff = checker.first_difference();
+  LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(scoring::LogReplay replay,
+                      scoring::ReplayLog(log.events, log.replay_options));
+  const scoring::ReplayChecker& checker = replay.checker;
+  const auto& diff = replay.first_difference();
   int64_t events = checker.scorer().last_seq();
   if (a.json) {
     ctx.out << nlohmann::json({{"exercise", log.exercise},
@@ -33,7 +35,7 @@ Status RunReplay(const ReplayArgs& a, Context& ctx) {
                                {"recomputed_changes", checker.recomputed_changes()},
                                {"equal", diff.empty()},
                                {"first_difference", diff},
-                               {"scoreboard", scoring::ToJson(scoring::MakeScoreboard(checker.scorer()))}})
+                               {"scoreboard", scoring::ToJson(replay.board)}})
                    .dump(2)
             << "\n";
   } else if (!diff.empty()) {
@@ -41,7 +43,7 @@ Status RunReplay(const ReplayArgs& a, Context& ctx) {
   } else if (checker.recorded_changes() == 0) {
     ctx.out << fmt::format(
         "replayed {} events; the log records no score.changed events to compare with\n", events);
-    ctx.out << scoring::RenderScoreboard(scoring::MakeScoreboard(checker.scorer()));
+    ctx.out << scoring::RenderScoreboard(replay.board);
   } else {
     ctx.out << fmt::format("ok: replayed {} events; all {} recorded score changes match\n", events,
                            checker.recorded_changes());
@@ -58,8 +60,9 @@ Status RunReplay(const ReplayArgs& a, Context& ctx) {
 void RegisterReplay(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ReplayArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "replay", "Recompute an exercise's scores from its event log and compare them with the\n"
-                "scores recorded live (exit 1 at the first difference).");
+      "replay",
+      "Recompute an exercise's scores from its event log and compare them with the\n"
+      "scores recorded live (exit 1 at the first difference).");
   cmd->add_option("id", args->id, "exercise id")->required();
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->callback([args, &ctx] { ctx.status = RunReplay(*args, ctx); });

@@ -12,7 +12,7 @@
 #include "exercise_files.h"
 #include "livefire/files.h"
 #include "livefire/report/report.h"
-#include "scoring_common.h"
+#include "livefire/scoring/replay.h"
 
 namespace livefire::cli {
 
@@ -25,9 +25,12 @@ struct ReportArgs {
 };
 
 Status RunReport(ReportArgs a, Context& ctx) {
-  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
+  bool recorded = false;
+  LF_ASSIGN_OR_RETURN(scoring::ScoringConfig config,
+                      scoring::ConfigForLog(log.events, log.replay_options, &recorded));
   LF_ASSIGN_OR_RETURN(report::ReportInput in,
-                      report::ReadReportInput(*log.store, log.config, log.config_recorded));
+                      report::ReadReportInput(*log.store, std::move(config), recorded));
   in.exercise_id = log.exercise;
   // The scenario copy adds display names and inject descriptions; the report
   // stands without it (an exercise recorded elsewhere, a copy removed).
@@ -52,7 +55,7 @@ Status RunReport(ReportArgs a, Context& ctx) {
     LF_RETURN_IF_ERROR(WriteFileAtomic(a.json, report::ReportToJson(data).dump(2) + "\n"));
     ctx.out << a.json << "\n";
   }
-  if (!log.config_recorded) {
+  if (!recorded) {
     ctx.err << "note: the log records no scoring config; default parameters were used\n";
   }
   if (!data.chain_ok) {

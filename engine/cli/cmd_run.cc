@@ -16,11 +16,11 @@
 
 #include "cli.h"
 #include "exercise_files.h"
-#include "livefire/runtime/exercise.h"
 #include "livefire/scheduler.h"
-#include "livefire/provision/guest_io.h"
-#include "livefire/scoring/config.h"
 #include "livefire/live/live.h"
+#include "livefire/provision/guest_io.h"
+#include "livefire/runtime/exercise.h"
+#include "livefire/scoring/config.h"
 #include "livefire/scoring/scoreboard.h"
 #include "libvirt_options.h"
 
@@ -49,6 +49,9 @@ struct RunArgs {
 Status RunRun(const RunArgs& a, Context& ctx) {
   LF_RETURN_IF_ERROR(ValidateSpeed(a.speed));
   LF_ASSIGN_OR_RETURN(LoadedExercise ex, LoadExercise(ctx, a.id));
+  // The range is what `up` built: run against that plan, and only while the
+  // scenario copy (rules, checks, injects) still describes it.
+  LF_RETURN_IF_ERROR(RequireRecordedPlan(ex));
   std::string uri = a.uri.empty() ? ex.files.uri : a.uri;
   if (uri.empty()) uri = provision::DefaultLibvirtUri();
   LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, uri));
@@ -94,12 +97,12 @@ Status RunRun(const RunArgs& a, Context& ctx) {
 
   LF_ASSIGN_OR_RETURN(auto exercise, runtime::Exercise::Open(ex.scenario, ex.plan, guest, o));
   exercise->AddExtension(&live);
-  ctx.err << fmt::format("exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"
-                         "speed|inject|stop {}`\n",
-                         ex.files.id.str(), ex.plan.blue_teams.size(),
-                         a.fast ? std::string("fast mode") : fmt::format("speed {}", a.speed),
-                         exercise->recovered() ? ", resumed from its event log" : "",
-                         ex.files.id.str());
+  ctx.err << fmt::format(
+      "exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"
+      "speed|inject|stop {}`\n",
+      ex.files.id.str(), ex.plan.blue_teams.size(),
+      a.fast ? std::string("fast mode") : fmt::format("speed {}", a.speed),
+      exercise->recovered() ? ", resumed from its event log" : "", ex.files.id.str());
   g_running.store(exercise.get());
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -111,17 +114,19 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   signal(SIGTERM, SIG_DFL);
   LF_RETURN_IF_ERROR(s);
   if (!exercise->ended()) {
-    ctx.out << fmt::format("engine stopped at {}; the exercise is not over: resume it with "
-                           "`livefire run {}`\n",
-                           FormatClock(exercise->Now()), ex.files.id.str());
+    ctx.out << fmt::format(
+        "engine stopped at {}; the exercise is not over: resume it with "
+        "`livefire run {}`\n",
+        FormatClock(exercise->Now()), ex.files.id.str());
     return Status::Ok();
   }
   ctx.out << fmt::format("\nexercise {} ended at {}\n\n", ex.files.id.str(),
                          FormatClock(exercise->Now()))
           << scoring::RenderScoreboard(live.Board())
-          << fmt::format("\nledger: livefire explain {} TEAM    report: livefire report {} --html "
-                         "FILE\n",
-                         ex.files.id.str(), ex.files.id.str());
+          << fmt::format(
+                 "\nledger: livefire explain {} TEAM    report: livefire report {} --html "
+                 "FILE\n",
+                 ex.files.id.str(), ex.files.id.str());
   return Status::Ok();
 }
 

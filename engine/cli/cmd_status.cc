@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "exercise_files.h"
+#include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
-#include "scoring_common.h"
 
 namespace livefire::cli {
 
@@ -20,18 +21,18 @@ struct StatusArgs {
 };
 
 Status RunStatus(const StatusArgs& a, Context& ctx) {
-  LF_ASSIGN_OR_RETURN(ScoredLog log, OpenScoredLog(ctx, a.id));
-  scoring::ReplayChecker checker(log.config);
-  LF_RETURN_IF_ERROR(ReplayLog(log, checker));
-  const scoring::Scorer& scorer = checker.scorer();
-  scoring::Scoreboard board = scoring::MakeScoreboard(scorer);
+  LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
+  LF_ASSIGN_OR_RETURN(scoring::LogReplay replay,
+                      scoring::ReplayLog(log.events, log.replay_options));
+  const scoring::Scorer& scorer = replay.scorer();
+  const scoring::Scoreboard& board = replay.board;
   if (a.json) {
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& t : scorer.teams()) metrics[t] = scoring::ToJson(scorer.Metrics(t));
     nlohmann::json j = {{"exercise", log.exercise},
                         {"scoreboard", scoring::ToJson(board)},
                         {"metrics", std::move(metrics)},
-                        {"warnings", checker.warnings()}};
+                        {"warnings", replay.warnings()}};
     ctx.out << j.dump(2) << "\n";
     return Status::Ok();
   }
@@ -47,13 +48,13 @@ Status RunStatus(const StatusArgs& a, Context& ctx) {
         "  {:<16} availability {}  MTTD {}  MTTR {}  compromises {}  reports {} accepted / {} "
         "false  techniques detected {}/{}\n",
         t, m.availability_pct ? fmt::format("{:.1f} %", *m.availability_pct) : "-",
-        secs(m.mean_ttd_s), secs(m.mean_ttr_s), m.compromises, m.reports_accepted,
-        m.reports_false, m.techniques_detected.size(), m.techniques_executed.size());
+        secs(m.mean_ttd_s), secs(m.mean_ttr_s), m.compromises, m.reports_accepted, m.reports_false,
+        m.techniques_detected.size(), m.techniques_executed.size());
   }
-  if (!log.config_recorded) {
+  if (!replay.config_recorded) {
     ctx.err << "note: the log records no scoring config; default parameters were used\n";
   }
-  for (const auto& w : checker.warnings()) ctx.err << "warning: " << w << "\n";
+  for (const auto& w : replay.warnings()) ctx.err << "warning: " << w << "\n";
   return Status::Ok();
 }
 
@@ -61,9 +62,10 @@ Status RunStatus(const StatusArgs& a, Context& ctx) {
 
 void RegisterStatus(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<StatusArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "status", "Scoreboard of an exercise (ranked per category) and per-team metrics,\n"
-                "recomputed from its event log.");
+  CLI::App* cmd =
+      app.add_subcommand("status",
+                         "Scoreboard of an exercise (ranked per category) and per-team metrics,\n"
+                         "recomputed from its event log.");
   cmd->add_option("id", args->id, "exercise id")->required();
   cmd->add_flag("--json", args->json, "machine-readable output");
   cmd->callback([args, &ctx] { ctx.status = RunStatus(*args, ctx); });

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,19 @@ namespace {
 std::string ExerciseDir(const Context& ctx, const ExerciseId& id) {
   return ctx.state_dir + "/exercises/" + id.str();
 }
+// The "plan" of the provisioner's state file; nullopt when there is none.
+Result<std::optional<topology::RangePlan>> ReadRecordedPlan(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::optional<topology::RangePlan>();
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("plan")) {
+    return Status::DataLoss(fmt::format("{} is not an exercise state file", path));
+  }
+  auto plan = topology::PlanFromJson(j["plan"]);
+  if (!plan.ok()) return plan.status().WithContext(path);
+  return std::optional<topology::RangePlan>(std::move(plan).value());
+}
+
 }  // namespace
 
 Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::string& scenario_dir,
@@ -43,8 +57,8 @@ Status SaveExerciseFiles(const Context& ctx, const ExerciseId& id, const std::st
     fs::remove_all(tmp, ec);
     fs::copy(src, tmp, fs::copy_options::recursive, ec);
     if (ec) {
-      return Status::Internal(fmt::format("cannot copy the scenario {} to {}: {}", src.string(),
-                                          tmp, ec.message()));
+      return Status::Internal(
+          fmt::format("cannot copy the scenario {} to {}: {}", src.string(), tmp, ec.message()));
     }
     LF_RETURN_IF_ERROR(RenameDurably(tmp, copy));
   }
@@ -68,9 +82,10 @@ Result<ExerciseFiles> ReadExerciseFiles(const Context& ctx, const std::string& i
   std::string path = f.dir + "/exercise.json";
   std::ifstream in(path);
   if (!in) {
-    return Status::NotFound(fmt::format("no exercise '{}' under {} (no {}; create one with "
-                                        "`livefire up DIR`)",
-                                        id.str(), ctx.state_dir, path));
+    return Status::NotFound(
+        fmt::format("no exercise '{}' under {} (no {}; create one with "
+                    "`livefire up DIR`)",
+                    id.str(), ctx.state_dir, path));
   }
   nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -94,7 +109,74 @@ Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_te
   po.team_count = out.files.team_count;
   po.template_resources = catalog.Resources();
   LF_ASSIGN_OR_RETURN(out.plan, topology::MakePlan(out.scenario, po));
+  auto recorded = ReadRecordedPlan(out.files.dir + "/plan.json");
+  if (recorded.ok()) {
+    out.recorded_plan = std::move(recorded).value();
+  } else {
+    out.recorded_plan_status = recorded.status();
+  }
   return out;
+}
+
+Status RequireRecordedPlan(LoadedExercise& ex) {
+  const std::string id = ex.files.id.str();
+  LF_RETURN_IF_ERROR(ex.recorded_plan_status);
+  if (!ex.recorded_plan) {
+    return Status::FailedPrecondition(
+        fmt::format("exercise {} has no range (no {}/plan.json): set it up again with `livefire "
+                    "up {}`",
+                    id, ex.files.dir, ex.files.source.empty() ? "DIR" : ex.files.source));
+  }
+  std::vector<std::string> changes = topology::PlanDifferences(*ex.recorded_plan, ex.plan);
+  if (!changes.empty()) {
+    constexpr size_t kShown = 5;  // enough to see the cause, short enough to read
+    std::string what;
+    for (size_t i = 0; i < changes.size() && i < kShown; ++i) {
+      what += (i ? "; " : "") + changes[i];
+    }
+    if (changes.size() > kShown) what += fmt::format("; and {} more", changes.size() - kShown);
+    return Status::FailedPrecondition(fmt::format(
+        "the scenario copy in {} no longer yields the plan recorded at up: {}; run `livefire "
+        "down {}` and `up` again",
+        ex.files.scenario_dir, what, id));
+  }
+  ex.plan = *ex.recorded_plan;
+  return Status::Ok();
+}
+
+Result<ExerciseLog> OpenExerciseLog(const Context& ctx, const std::string& id_text) {
+  LF_ASSIGN_OR_RETURN(ExerciseId id, ParseExerciseId(id_text));
+  std::string path = store::EventStore::PathFor(ctx.state_dir, id);
+  auto opened = store::EventStore::Open(path, {.read_only = true});
+  if (!opened.ok()) {
+    if (opened.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound(
+          fmt::format("no exercise '{}' under {} (no {})", id.str(), ctx.state_dir, path));
+    }
+    return opened.status();
+  }
+  ExerciseLog log;
+  log.exercise = id.str();
+  log.store = std::move(opened).value();
+  LF_ASSIGN_OR_RETURN(log.events, log.store->Read({}));
+  // Older logs: the teams and nodes tables carry what the rules weigh by.
+  scoring::ScoringConfig fallback;
+  LF_ASSIGN_OR_RETURN(auto teams, log.store->Teams());
+  for (const auto& t : teams) {
+    if (t.role == "blue") fallback.blue_teams.push_back(t.name);
+    if (t.role == "red") fallback.red_teams.push_back(t.name);
+  }
+  std::sort(fallback.blue_teams.begin(), fallback.blue_teams.end());
+  std::sort(fallback.red_teams.begin(), fallback.red_teams.end());
+  LF_ASSIGN_OR_RETURN(auto nodes, log.store->Nodes());
+  for (const auto& n : nodes) {
+    scoring::NodeInfo info;
+    info.security_level = n.security_level > 0 ? n.security_level : 3;
+    info.value = n.value > 0 ? n.value : 1.0;
+    fallback.nodes.emplace(n.node, info);
+  }
+  log.replay_options.fallback_config = std::move(fallback);
+  return log;
 }
 
 }  // namespace livefire::cli

@@ -142,6 +142,61 @@ TEST_F(ProvisionCli, UpRefusesAnInvalidScenarioWithItsPlace) {
 namespace livefire::cli {
 namespace {
 
+// `run` works from the plan `up` recorded, and refuses when the scenario
+// copy no longer yields it (the range would not match the rules and checks).
+TEST_F(ProvisionCli, RunRefusesAScenarioCopyThatNoLongerYieldsTheRecordedPlan) {
+  Outcome up = Cli({"up", state_ + "/scenario", "--uri", uri_, "--no-wait"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  const std::string id = LastLine(up.out);
+  const std::string copy = state_ + "/exercises/" + id + "/scenario";
+  auto plan = nlohmann::json::parse(std::ifstream(state_ + "/exercises/" + id + "/plan.json"));
+  EXPECT_EQ(plan["plan"]["format_version"], 1);
+  std::string before;
+  for (const auto& d : plan["plan"]["domains"]) {
+    if (d["key"] == "blue1.web") before = d["interfaces"][0]["address"];
+  }
+  ASSERT_FALSE(before.empty());
+
+  std::string text = kScenario;
+  text.replace(text.find("10.10.1.10"), 10, "10.10.1.11");
+  std::ofstream(copy + "/scenario.lua") << text;
+  Outcome run = Cli({"run", id, "--fast", "--uri", uri_, "--quiet"});
+  EXPECT_EQ(run.code, 1);
+  std::string after = before.substr(0, before.rfind('.')) + ".11";
+  EXPECT_NE(run.err.find("the scenario copy in " + copy +
+                         " no longer yields the plan recorded at up: domain blue1.web "
+                         "interfaces/0/address \"" +
+                         before + "\" -> \"" + after + "\""),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("run `livefire down " + id + "` and `up` again"), std::string::npos)
+      << run.err;
+
+  // Without a recorded plan (the range is down) there is nothing to run on.
+  ASSERT_EQ(Cli({"down", id, "--uri", uri_}).code, 0);
+  Outcome gone = Cli({"run", id, "--fast", "--uri", uri_, "--quiet"});
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_NE(gone.err.find("has no range (no "), std::string::npos) << gone.err;
+}
+
+// A plan.json of another format_version is refused, naming the file.
+TEST_F(ProvisionCli, RunRefusesARecordedPlanOfAnotherFormatVersion) {
+  Outcome up = Cli({"up", state_ + "/scenario", "--uri", uri_, "--no-wait"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  const std::string id = LastLine(up.out);
+  const std::string path = state_ + "/exercises/" + id + "/plan.json";
+  auto j = nlohmann::json::parse(std::ifstream(path));
+  const std::string original = j.dump();
+  j["plan"]["format_version"] = 99;
+  std::ofstream(path) << j.dump();
+  Outcome run = Cli({"run", id, "--fast", "--uri", uri_, "--quiet"});
+  EXPECT_EQ(run.code, 2);  // DataLoss: this version cannot read the file
+  EXPECT_NE(run.err.find(path), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("format_version 99 is not the supported 1"), std::string::npos) << run.err;
+  std::ofstream(path) << original;
+  EXPECT_EQ(Cli({"down", id, "--uri", uri_}).code, 0);
+}
+
 // What `up` leaves beside the range lets the exercise commands work from the
 // id alone, and each says clearly what is missing before the engine runs.
 TEST_F(ProvisionCli, ExerciseCommandsExplainWhatIsMissingBeforeTheRun) {

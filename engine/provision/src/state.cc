@@ -18,122 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-json PlanJson(const topology::RangePlan& p) {
-  json nets = json::array();
-  for (const auto& n : p.networks) {
-    nets.push_back({{"key", n.key},
-                    {"scenario_network", n.scenario_network},
-                    {"team", n.team},
-                    {"cidr", n.cidr},
-                    {"host_address", n.host_address},
-                    {"prefix", n.prefix}});
-  }
-  json doms = json::array();
-  for (const auto& d : p.domains) {
-    json ifs = json::array();
-    for (const auto& i : d.interfaces) {
-      ifs.push_back({{"network_key", i.network_key},
-                     {"address", i.address},
-                     {"prefix", i.prefix},
-                     {"mac", i.mac}});
-    }
-    json routes = json::array();
-    for (const auto& r : d.routes) {
-      routes.push_back({{"destination", r.destination}, {"via", r.via}});
-    }
-    json rules = json::array();
-    for (const auto& r : d.router_rules) {
-      rules.push_back({{"allow", r.action == model::RuleAction::kAllow},
-                       {"from", r.from},
-                       {"to", r.to},
-                       {"protocol", r.protocol},
-                       {"port_min", r.port_min},
-                       {"port_max", r.port_max},
-                       {"description", r.description},
-                       {"file", r.loc.file},
-                       {"line", r.loc.line}});
-    }
-    doms.push_back(
-        {{"key", d.key},
-         {"node", d.node},
-         {"team", d.team},
-         {"template", d.template_name},
-         {"vcpus", d.resources.vcpus},
-         {"memory_mb", d.resources.memory_mb},
-         {"disk_gb", d.resources.disk_gb},
-         {"interfaces", ifs},
-         {"layer", d.layer},
-         {"security_level", d.security_level},
-         {"value", d.value},
-         {"is_router", d.is_router},
-         {"gateway", d.gateway},
-         {"routes", routes},
-         {"router_rules", rules},
-         {"router_default_allow", d.router_default_policy == model::RuleAction::kAllow}});
-  }
-  return {{"scenario", p.scenario},
-          {"blue_teams", p.blue_teams},
-          {"networks", nets},
-          {"domains", doms}};
-}
-
-topology::RangePlan PlanFromJson(const json& j) {
-  topology::RangePlan p;
-  p.scenario = j.at("scenario").get<std::string>();
-  p.blue_teams = j.at("blue_teams").get<std::vector<std::string>>();
-  for (const auto& n : j.at("networks")) {
-    topology::PlannedNetwork pn;
-    pn.key = n.at("key");
-    pn.scenario_network = n.at("scenario_network");
-    pn.team = n.at("team");
-    pn.cidr = n.at("cidr");
-    pn.host_address = n.at("host_address");
-    pn.prefix = n.at("prefix");
-    p.networks.push_back(std::move(pn));
-  }
-  for (const auto& d : j.at("domains")) {
-    topology::PlannedDomain pd;
-    pd.key = d.at("key");
-    pd.node = d.at("node");
-    pd.team = d.at("team");
-    pd.template_name = d.at("template");
-    pd.resources.vcpus = d.at("vcpus");
-    pd.resources.memory_mb = d.at("memory_mb");
-    pd.resources.disk_gb = d.at("disk_gb");
-    for (const auto& i : d.at("interfaces")) {
-      pd.interfaces.push_back({i.at("network_key"), i.at("address"), i.at("prefix"), i.at("mac")});
-    }
-    pd.layer = d.at("layer");
-    pd.security_level = d.at("security_level");
-    pd.value = d.at("value");
-    pd.is_router = d.at("is_router");
-    pd.gateway = d.value("gateway", std::string());
-    if (d.contains("routes")) {
-      for (const auto& r : d["routes"]) pd.routes.push_back({r.at("destination"), r.at("via")});
-    }
-    if (d.contains("router_rules")) {
-      for (const auto& r : d["router_rules"]) {
-        model::FirewallRule fr;
-        fr.action =
-            r.at("allow").get<bool>() ? model::RuleAction::kAllow : model::RuleAction::kDeny;
-        fr.from = r.at("from");
-        fr.to = r.at("to");
-        fr.protocol = r.at("protocol");
-        fr.port_min = r.at("port_min");
-        fr.port_max = r.at("port_max");
-        fr.description = r.at("description");
-        fr.loc.file = r.at("file");
-        fr.loc.line = r.at("line");
-        pd.router_rules.push_back(std::move(fr));
-      }
-    }
-    pd.router_default_policy = d.value("router_default_allow", false) ? model::RuleAction::kAllow
-                                                                      : model::RuleAction::kDeny;
-    p.domains.push_back(std::move(pd));
-  }
-  return p;
-}
-
 json GuestJson(const GuestSpec& g) {
   json svcs = json::array();
   for (const auto& s : g.services) {
@@ -177,10 +61,9 @@ GuestSpec GuestFromJson(const json& j) {
 Status WriteExerciseState(const std::string& path, const ExerciseState& st) {
   json guests = json::object();
   for (const auto& [k, g] : st.guests) guests[k] = GuestJson(g);
-  json j = {
-      {"format", 1}, {"exercise", st.exercise}, {"plan", PlanJson(st.plan)}, {"guests", guests}};
+  json j = {{"format", 1}, {"exercise", st.exercise}, {"plan", st.plan}, {"guests", guests}};
   // Binary contents serialise as {"bytes":[...],"subtype":null}.
-  return WriteFileAtomic(path, j.dump(2) + "\n");
+  return WriteFileAtomic(path, j.dump(2) + "\n", 0600);
 }
 
 Result<ExerciseState> ReadExerciseState(const std::string& path) {
@@ -190,7 +73,8 @@ Result<ExerciseState> ReadExerciseState(const std::string& path) {
     json j = json::parse(in);
     ExerciseState st;
     st.exercise = j.at("exercise");
-    st.plan = PlanFromJson(j.at("plan"));
+    // The topology codec refuses a plan of another format_version.
+    j.at("plan").get_to(st.plan);
     for (const auto& [k, g] : j.at("guests").items()) {
       json gj = g;
       // Restore the binary file contents that dump() wrote as objects.

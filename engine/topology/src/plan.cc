@@ -580,14 +580,67 @@ std::string ActionName(model::RuleAction a) {
   return a == model::RuleAction::kAllow ? "allow" : "deny";
 }
 
+// "file" keeps the scenario file's name only: the folder differs between
+// the source `up` read and the exercise's copy `run` reads, and the plan
+// must not (the firewall comments use the name only anyway).
 nlohmann::json RuleJson(const model::FirewallRule& r) {
-  return {{"action", ActionName(r.action)},
-          {"from", r.from},
-          {"to", r.to},
-          {"protocol", r.protocol},
-          {"port_min", r.port_min},
-          {"port_max", r.port_max},
-          {"line", r.loc.line}};
+  std::string_view file = r.loc.file;
+  if (size_t slash = file.rfind('/'); slash != std::string_view::npos)
+    file.remove_prefix(slash + 1);
+  return {{"action", ActionName(r.action)}, {"from", r.from},         {"to", r.to},
+          {"protocol", r.protocol},         {"port_min", r.port_min}, {"port_max", r.port_max},
+          {"description", r.description},   {"file", file},           {"line", r.loc.line}};
+}
+
+model::RuleAction ActionFrom(const nlohmann::json& j) {
+  const std::string& a = j.get_ref<const std::string&>();
+  if (a == "allow") return model::RuleAction::kAllow;
+  if (a == "deny") return model::RuleAction::kDeny;
+  throw nlohmann::json::other_error::create(501, "unknown rule action '" + a + "'", &j);
+}
+
+model::FirewallRule RuleFrom(const nlohmann::json& j) {
+  model::FirewallRule r;
+  r.action = ActionFrom(j.at("action"));
+  j.at("from").get_to(r.from);
+  j.at("to").get_to(r.to);
+  j.at("protocol").get_to(r.protocol);
+  j.at("port_min").get_to(r.port_min);
+  j.at("port_max").get_to(r.port_max);
+  j.at("description").get_to(r.description);
+  j.at("file").get_to(r.loc.file);
+  j.at("line").get_to(r.loc.line);
+  return r;
+}
+
+nlohmann::json PathJson(const graph::AttackPath& p) {
+  nlohmann::json pj{
+      {"objective", p.objective}, {"node", p.node}, {"reachable", p.reachable}, {"cost", p.cost}};
+  pj["steps"] = nlohmann::json::array();
+  for (const graph::AttackStep& s : p.steps) {
+    pj["steps"].push_back({{"node", s.node},
+                           {"vulnerability", s.vulnerability},
+                           {"service", s.service},
+                           {"cost", s.cost}});
+  }
+  return pj;
+}
+
+graph::AttackPath PathFrom(const nlohmann::json& j) {
+  graph::AttackPath p;
+  j.at("objective").get_to(p.objective);
+  j.at("node").get_to(p.node);
+  j.at("reachable").get_to(p.reachable);
+  j.at("cost").get_to(p.cost);
+  for (const nlohmann::json& s : j.at("steps")) {
+    graph::AttackStep st;
+    s.at("node").get_to(st.node);
+    s.at("vulnerability").get_to(st.vulnerability);
+    s.at("service").get_to(st.service);
+    s.at("cost").get_to(st.cost);
+    p.steps.push_back(std::move(st));
+  }
+  return p;
 }
 
 }  // namespace
@@ -610,71 +663,206 @@ const PlannedNetwork* RangePlan::FindNetwork(std::string_view key) const {
   return nullptr;
 }
 
-nlohmann::json ToJson(const RangePlan& plan) {
-  nlohmann::json j;
+// ---- the plan codec ----------------------------------------------------------
+
+void to_json(nlohmann::json& j, const PlannedNetwork& n) {
+  j = {{"key", n.key},
+       {"scenario_network", n.scenario_network},
+       {"team", n.team},
+       {"cidr", n.cidr},
+       {"scenario_cidr", n.scenario_cidr},
+       {"prefix", n.prefix},
+       {"host_address", n.host_address},
+       {"router_address", n.router_address}};
+}
+
+void from_json(const nlohmann::json& j, PlannedNetwork& n) {
+  j.at("key").get_to(n.key);
+  j.at("scenario_network").get_to(n.scenario_network);
+  j.at("team").get_to(n.team);
+  j.at("cidr").get_to(n.cidr);
+  j.at("scenario_cidr").get_to(n.scenario_cidr);
+  j.at("prefix").get_to(n.prefix);
+  j.at("host_address").get_to(n.host_address);
+  j.at("router_address").get_to(n.router_address);
+}
+
+void to_json(nlohmann::json& j, const PlannedInterface& f) {
+  j = {{"network", f.network_key}, {"address", f.address}, {"prefix", f.prefix}, {"mac", f.mac}};
+}
+
+void from_json(const nlohmann::json& j, PlannedInterface& f) {
+  j.at("network").get_to(f.network_key);
+  j.at("address").get_to(f.address);
+  j.at("prefix").get_to(f.prefix);
+  j.at("mac").get_to(f.mac);
+}
+
+void to_json(nlohmann::json& j, const StaticRoute& r) {
+  j = {{"destination", r.destination}, {"via", r.via}};
+}
+
+void from_json(const nlohmann::json& j, StaticRoute& r) {
+  j.at("destination").get_to(r.destination);
+  j.at("via").get_to(r.via);
+}
+
+void to_json(nlohmann::json& j, const PlannedDomain& d) {
+  j = {{"key", d.key},
+       {"node", d.node},
+       {"team", d.team},
+       {"template", d.template_name},
+       {"resources",
+        {{"vcpus", d.resources.vcpus},
+         {"memory_mb", d.resources.memory_mb},
+         {"disk_gb", d.resources.disk_gb}}},
+       {"layer", d.layer},
+       {"security_level", d.security_level},
+       {"value", d.value},
+       {"gateway", d.gateway},
+       {"is_router", d.is_router},
+       {"interfaces", d.interfaces},
+       {"routes", d.routes}};
+  // Only routers carry rules; other domains keep the text short (unless
+  // they were given some: the codec loses nothing).
+  if (d.is_router || !d.router_rules.empty() ||
+      d.router_default_policy != model::RuleAction::kDeny) {
+    j["router_default_policy"] = ActionName(d.router_default_policy);
+    j["router_rules"] = nlohmann::json::array();
+    for (const model::FirewallRule& r : d.router_rules) j["router_rules"].push_back(RuleJson(r));
+  }
+}
+
+void from_json(const nlohmann::json& j, PlannedDomain& d) {
+  j.at("key").get_to(d.key);
+  j.at("node").get_to(d.node);
+  j.at("team").get_to(d.team);
+  j.at("template").get_to(d.template_name);
+  const nlohmann::json& r = j.at("resources");
+  r.at("vcpus").get_to(d.resources.vcpus);
+  r.at("memory_mb").get_to(d.resources.memory_mb);
+  r.at("disk_gb").get_to(d.resources.disk_gb);
+  j.at("layer").get_to(d.layer);
+  j.at("security_level").get_to(d.security_level);
+  j.at("value").get_to(d.value);
+  j.at("gateway").get_to(d.gateway);
+  j.at("is_router").get_to(d.is_router);
+  j.at("interfaces").get_to(d.interfaces);
+  j.at("routes").get_to(d.routes);
+  d.router_rules.clear();
+  d.router_default_policy = model::RuleAction::kDeny;
+  if (d.is_router || j.contains("router_rules")) {
+    d.router_default_policy = ActionFrom(j.at("router_default_policy"));
+    for (const nlohmann::json& rule : j.at("router_rules"))
+      d.router_rules.push_back(RuleFrom(rule));
+  }
+}
+
+void to_json(nlohmann::json& j, const RangePlan& plan) {
+  j = nlohmann::json::object();
+  j["format_version"] = kPlanFormatVersion;
   j["scenario"] = plan.scenario;
   j["address_pool"] = plan.address_pool;
   j["blue_teams"] = plan.blue_teams;
   j["team_blocks"] = plan.team_blocks;
-  j["networks"] = nlohmann::json::array();
-  for (const PlannedNetwork& n : plan.networks) {
-    j["networks"].push_back({{"key", n.key},
-                             {"scenario_network", n.scenario_network},
-                             {"team", n.team},
-                             {"cidr", n.cidr},
-                             {"scenario_cidr", n.scenario_cidr},
-                             {"prefix", n.prefix},
-                             {"host_address", n.host_address},
-                             {"router_address", n.router_address}});
-  }
-  j["domains"] = nlohmann::json::array();
-  for (const PlannedDomain& d : plan.domains) {
-    nlohmann::json dj{{"key", d.key},
-                      {"node", d.node},
-                      {"team", d.team},
-                      {"template", d.template_name},
-                      {"resources",
-                       {{"vcpus", d.resources.vcpus},
-                        {"memory_mb", d.resources.memory_mb},
-                        {"disk_gb", d.resources.disk_gb}}},
-                      {"layer", d.layer},
-                      {"security_level", d.security_level},
-                      {"value", d.value},
-                      {"gateway", d.gateway},
-                      {"is_router", d.is_router}};
-    dj["interfaces"] = nlohmann::json::array();
-    for (const PlannedInterface& f : d.interfaces) {
-      dj["interfaces"].push_back({{"network", f.network_key},
-                                  {"address", f.address},
-                                  {"prefix", f.prefix},
-                                  {"mac", f.mac}});
-    }
-    dj["routes"] = nlohmann::json::array();
-    for (const StaticRoute& r : d.routes) {
-      dj["routes"].push_back({{"destination", r.destination}, {"via", r.via}});
-    }
-    if (d.is_router) {
-      dj["router_default_policy"] = ActionName(d.router_default_policy);
-      dj["router_rules"] = nlohmann::json::array();
-      for (const model::FirewallRule& r : d.router_rules)
-        dj["router_rules"].push_back(RuleJson(r));
-    }
-    j["domains"].push_back(std::move(dj));
-  }
+  j["networks"] = plan.networks;
+  j["domains"] = plan.domains;
   j["attack_paths"] = nlohmann::json::array();
-  for (const graph::AttackPath& p : plan.attack_paths) {
-    nlohmann::json pj{
-        {"objective", p.objective}, {"node", p.node}, {"reachable", p.reachable}, {"cost", p.cost}};
-    pj["steps"] = nlohmann::json::array();
-    for (const graph::AttackStep& s : p.steps) {
-      pj["steps"].push_back({{"node", s.node},
-                             {"vulnerability", s.vulnerability},
-                             {"service", s.service},
-                             {"cost", s.cost}});
-    }
-    j["attack_paths"].push_back(std::move(pj));
+  for (const graph::AttackPath& p : plan.attack_paths) j["attack_paths"].push_back(PathJson(p));
+}
+
+void from_json(const nlohmann::json& j, RangePlan& plan) {
+  auto v = j.find("format_version");
+  if (v == j.end() || !v->is_number_integer() || v->get<int>() != kPlanFormatVersion) {
+    throw nlohmann::json::other_error::create(
+        502,
+        fmt::format("range plan format_version {} is not the supported {} (written by another "
+                    "livefire version?)",
+                    v == j.end() ? std::string("absent") : v->dump(), kPlanFormatVersion),
+        &j);
   }
-  return j;
+  j.at("scenario").get_to(plan.scenario);
+  j.at("address_pool").get_to(plan.address_pool);
+  j.at("blue_teams").get_to(plan.blue_teams);
+  j.at("team_blocks").get_to(plan.team_blocks);
+  j.at("networks").get_to(plan.networks);
+  j.at("domains").get_to(plan.domains);
+  plan.attack_paths.clear();
+  for (const nlohmann::json& p : j.at("attack_paths")) plan.attack_paths.push_back(PathFrom(p));
+}
+
+nlohmann::json ToJson(const RangePlan& plan) { return plan; }
+
+Result<RangePlan> PlanFromJson(const nlohmann::json& j) {
+  try {
+    return j.get<RangePlan>();
+  } catch (const nlohmann::json::exception& e) {
+    return Status::DataLoss(fmt::format("not a range plan: {}", e.what()));
+  }
+}
+
+namespace {
+
+// Flattened (JSON pointer -> value) so that nested fields compare one by one.
+void Flat(const nlohmann::json& j, const std::string& prefix,
+          std::map<std::string, std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) Flat(v, prefix.empty() ? k : prefix + "/" + k, out);
+  } else if (j.is_array() && !j.empty() && (j.front().is_object() || j.front().is_array())) {
+    for (size_t i = 0; i < j.size(); ++i) Flat(j[i], fmt::format("{}/{}", prefix, i), out);
+  } else {
+    out[prefix] = j.dump();
+  }
+}
+
+// One list (networks or domains) compared element by element by key, so an
+// inserted domain reads as "added", not as every later one changed.
+void DiffKeyed(std::string_view what, const nlohmann::json& a, const nlohmann::json& b,
+               std::vector<std::string>& out) {
+  std::map<std::string, const nlohmann::json*> by_key_a, by_key_b;
+  for (const auto& x : a) by_key_a[x.at("key").get<std::string>()] = &x;
+  for (const auto& x : b) by_key_b[x.at("key").get<std::string>()] = &x;
+  for (const auto& [key, x] : by_key_a) {
+    auto it = by_key_b.find(key);
+    if (it == by_key_b.end()) {
+      out.push_back(fmt::format("{} {} removed", what, key));
+      continue;
+    }
+    std::map<std::string, std::string> fa, fb;
+    Flat(*x, "", fa);
+    Flat(*it->second, "", fb);
+    for (const auto& [path, va] : fa) {
+      auto vb = fb.find(path);
+      if (vb == fb.end()) {
+        out.push_back(fmt::format("{} {} {} {} -> (none)", what, key, path, va));
+      } else if (vb->second != va) {
+        out.push_back(fmt::format("{} {} {} {} -> {}", what, key, path, va, vb->second));
+      }
+    }
+    for (const auto& [path, vb] : fb) {
+      if (!fa.contains(path))
+        out.push_back(fmt::format("{} {} {} (none) -> {}", what, key, path, vb));
+    }
+  }
+  for (const auto& [key, x] : by_key_b) {
+    if (!by_key_a.contains(key)) out.push_back(fmt::format("{} {} added", what, key));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> PlanDifferences(const RangePlan& before, const RangePlan& after) {
+  nlohmann::json a = before, b = after;
+  std::vector<std::string> out;
+  DiffKeyed("network", a.at("networks"), b.at("networks"), out);
+  DiffKeyed("domain", a.at("domains"), b.at("domains"), out);
+  for (const auto& [k, v] : a.items()) {
+    if (k == "networks" || k == "domains") continue;
+    if (b.value(k, nlohmann::json()) != v) {
+      out.push_back(fmt::format("{} {} -> {}", k, v.dump(), b.value(k, nlohmann::json()).dump()));
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -8,11 +8,16 @@ namespace livefire::gui {
 
 std::string_view NodeStateName(NodeState s) {
   switch (s) {
-    case NodeState::kUnknown: return "unknown";
-    case NodeState::kUp: return "up";
-    case NodeState::kDown: return "down";
-    case NodeState::kCompromised: return "compromised";
-    case NodeState::kReverted: return "reverted";
+    case NodeState::kUnknown:
+      return "unknown";
+    case NodeState::kUp:
+      return "up";
+    case NodeState::kDown:
+      return "down";
+    case NodeState::kCompromised:
+      return "compromised";
+    case NodeState::kReverted:
+      return "reverted";
   }
   return "unknown";
 }
@@ -26,21 +31,8 @@ std::string IndexKey(std::string_view team, std::string_view node) {
   return k;
 }
 
-struct Column {
-  int network = -1;  // -1: the team's routers
-  std::vector<int> domains;  // plan domain indices
-};
-
-}  // namespace
-
-void TopologyModel::SetPlan(const ExercisePlan& ep) {
-  const topology::RangePlan& plan = ep.plan;
-  nodes_.clear();
-  networks_.clear();
-  bands_.clear();
-  index_.clear();
-
-  // Band order: shared zone, the plan's blue teams, then any other team seen.
+// Band order: shared zone, the plan's blue teams, then any other team seen.
+std::vector<std::string> BandOrder(const topology::RangePlan& plan) {
   std::vector<std::string> teams = {""};
   std::set<std::string> seen = {""};
   for (const auto& t : plan.blue_teams) {
@@ -52,94 +44,143 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
   for (const auto& d : plan.domains) {
     if (seen.insert(d.team).second) teams.push_back(d.team);
   }
+  return teams;
+}
 
-  // Pass 1: each band laid out at the origin.
-  for (const std::string& team : teams) {
-    TeamBand band;
-    band.team = team;
-    band.first_network = static_cast<int>(networks_.size());
-    band.first_node = static_cast<int>(nodes_.size());
+}  // namespace
 
-    // Columns: routers, then this team's networks in plan order.
-    std::vector<Column> cols(1);
-    std::map<std::string, int, std::less<>> col_of;  // network key -> column
-    for (const auto& n : plan.networks) {
-      if (n.team != team) continue;
-      NetworkView nv;
-      nv.key = n.key;
-      nv.team = n.team;
-      nv.name = n.scenario_network.empty() ? n.key : n.scenario_network;
-      nv.cidr = n.cidr;
-      col_of[n.key] = static_cast<int>(cols.size());
-      cols.push_back({static_cast<int>(networks_.size()), {}});
-      networks_.push_back(std::move(nv));
-    }
-    bool has_domains = false;
-    for (size_t i = 0; i < plan.domains.size(); ++i) {
-      const auto& d = plan.domains[i];
-      if (d.team != team) continue;
-      has_domains = true;
-      int c = 0;
-      if (!d.is_router && !d.interfaces.empty()) {
-        auto it = col_of.find(d.interfaces.front().network_key);
-        c = it != col_of.end() ? it->second : 0;
-      }
-      cols[c].domains.push_back(static_cast<int>(i));
-    }
-    if (!has_domains && band.first_network == static_cast<int>(networks_.size())) continue;
+struct TopologyModel::Column {
+  int network = -1;          // -1: the team's routers
+  std::vector<int> domains;  // plan domain indices
+};
 
-    const float top = kBandPad;
-    float x = kBandPad;
-    float band_h = 0;
-    for (const Column& col : cols) {
-      if (col.network < 0 && col.domains.empty()) continue;
-      const int n = static_cast<int>(col.domains.size());
-      const int per_row = std::max(1, std::min(n, kMaxNodesPerRow));
-      const int rows = (n + per_row - 1) / per_row;
-      const float w = std::max(kNodeW, per_row * (kNodeW + kGap) - kGap);
-      const float h = kHeaderH + kGap + rows * (kNodeH + kGap);
-      if (col.network >= 0) {
-        NetworkView& nv = networks_[col.network];
-        nv.header = {x, top, w, kHeaderH};
-        nv.column = {x, top, w, h};
-      }
-      for (int k = 0; k < n; ++k) {
-        const auto& d = plan.domains[col.domains[k]];
-        NodeView nv;
-        nv.key = d.key;
-        nv.team = d.team;
-        nv.node = d.node;
-        nv.template_name = d.template_name;
-        nv.is_router = d.is_router;
-        for (const auto& itf : d.interfaces) {
-          nv.addresses.push_back(itf.address);
-          // Team routers also have legs on shared networks (earlier bands).
-          for (int ni = 0; ni < static_cast<int>(networks_.size()); ++ni) {
-            if (networks_[ni].key == itf.network_key) {
-              nv.networks.push_back(ni);
-              break;
-            }
-          }
-        }
-        if (auto s = ep.services.find(d.key); s != ep.services.end()) nv.services = s->second;
-        const int r = k / per_row, c = k % per_row;
-        nv.rect = {x + c * (kNodeW + kGap), top + kHeaderH + kGap + r * (kNodeH + kGap), kNodeW,
-                   kNodeH};
-        index_.emplace(IndexKey(d.team, d.node), static_cast<int>(nodes_.size()));
-        nodes_.push_back(std::move(nv));
-      }
-      x += w + 3 * kGap;
-      band_h = std::max(band_h, h);
-    }
-    band.end_node = static_cast<int>(nodes_.size());
-    band.end_network = static_cast<int>(networks_.size());
-    band.rect = {0, 0, x - 2 * kGap + kBandPad, kBandPad + band_h + kGap};
-    bands_.push_back(std::move(band));
+void TopologyModel::SetPlan(const ExercisePlan& ep) {
+  nodes_.clear();
+  networks_.clear();
+  bands_.clear();
+  index_.clear();
+  for (const std::string& team : BandOrder(ep.plan)) LayoutBand(ep, team);
+  ArrangeBands();
+}
+
+// A column per network of the team (routers first); each domain goes under
+// its first interface's network. Appends the team's networks to networks_.
+std::vector<TopologyModel::Column> TopologyModel::BandColumns(const topology::RangePlan& plan,
+                                                              const std::string& team,
+                                                              bool* has_domains) {
+  std::vector<Column> cols(1);
+  std::map<std::string, int, std::less<>> col_of;  // network key -> column
+  for (const auto& n : plan.networks) {
+    if (n.team != team) continue;
+    NetworkView nv;
+    nv.key = n.key;
+    nv.team = n.team;
+    nv.name = n.scenario_network.empty() ? n.key : n.scenario_network;
+    nv.cidr = n.cidr;
+    col_of[n.key] = static_cast<int>(cols.size());
+    cols.push_back({static_cast<int>(networks_.size()), {}});
+    networks_.push_back(std::move(nv));
   }
+  *has_domains = false;
+  for (size_t i = 0; i < plan.domains.size(); ++i) {
+    const auto& d = plan.domains[i];
+    if (d.team != team) continue;
+    *has_domains = true;
+    int c = 0;
+    if (!d.is_router && !d.interfaces.empty()) {
+      auto it = col_of.find(d.interfaces.front().network_key);
+      c = it != col_of.end() ? it->second : 0;
+    }
+    cols[c].domains.push_back(static_cast<int>(i));
+  }
+  return cols;
+}
 
-  // Pass 2: the shared zone on top, team bands in a grid of equal cells
-  // (row-major, so bands stay sorted by y for culling). The column count
-  // aims at a 16:10 canvas.
+NodeView TopologyModel::MakeNode(const ExercisePlan& ep, const topology::PlannedDomain& d) const {
+  NodeView nv;
+  nv.key = d.key;
+  nv.team = d.team;
+  nv.node = d.node;
+  nv.template_name = d.template_name;
+  nv.is_router = d.is_router;
+  for (const auto& itf : d.interfaces) {
+    nv.addresses.push_back(itf.address);
+    // Team routers also have legs on shared networks (earlier bands).
+    for (int ni = 0; ni < static_cast<int>(networks_.size()); ++ni) {
+      if (networks_[ni].key == itf.network_key) {
+        nv.networks.push_back(ni);
+        break;
+      }
+    }
+  }
+  if (auto s = ep.services.find(d.key); s != ep.services.end()) nv.services = s->second;
+  return nv;
+}
+
+// Pass 1: one band laid out at the origin (skipped when the team has
+// neither networks nor domains).
+void TopologyModel::LayoutBand(const ExercisePlan& ep, const std::string& team) {
+  const topology::RangePlan& plan = ep.plan;
+  TeamBand band;
+  band.team = team;
+  band.first_network = static_cast<int>(networks_.size());
+  band.first_node = static_cast<int>(nodes_.size());
+  bool has_domains = false;
+  std::vector<Column> cols = BandColumns(plan, team, &has_domains);
+  if (!has_domains && band.first_network == static_cast<int>(networks_.size())) return;
+
+  const float top = kBandPad;
+  float x = kBandPad;
+  float band_h = 0;
+  for (const Column& col : cols) {
+    if (col.network < 0 && col.domains.empty()) continue;
+    const int n = static_cast<int>(col.domains.size());
+    const int per_row = std::max(1, std::min(n, kMaxNodesPerRow));
+    const int rows = (n + per_row - 1) / per_row;
+    const float w = std::max(kNodeW, per_row * (kNodeW + kGap) - kGap);
+    const float h = kHeaderH + kGap + rows * (kNodeH + kGap);
+    if (col.network >= 0) {
+      NetworkView& nv = networks_[col.network];
+      nv.header = {x, top, w, kHeaderH};
+      nv.column = {x, top, w, h};
+    }
+    for (int k = 0; k < n; ++k) {
+      const auto& d = plan.domains[col.domains[k]];
+      NodeView nv = MakeNode(ep, d);
+      const int r = k / per_row, c = k % per_row;
+      nv.rect = {x + c * (kNodeW + kGap), top + kHeaderH + kGap + r * (kNodeH + kGap), kNodeW,
+                 kNodeH};
+      index_.emplace(IndexKey(d.team, d.node), static_cast<int>(nodes_.size()));
+      nodes_.push_back(std::move(nv));
+    }
+    x += w + 3 * kGap;
+    band_h = std::max(band_h, h);
+  }
+  band.end_node = static_cast<int>(nodes_.size());
+  band.end_network = static_cast<int>(networks_.size());
+  band.rect = {0, 0, x - 2 * kGap + kBandPad, kBandPad + band_h + kGap};
+  bands_.push_back(std::move(band));
+}
+
+void TopologyModel::MoveBand(TeamBand& b, float bx, float by) {
+  for (int i = b.first_node; i < b.end_node; ++i) {
+    nodes_[i].rect.x += bx;
+    nodes_[i].rect.y += by;
+  }
+  for (int i = b.first_network; i < b.end_network; ++i) {
+    networks_[i].header.x += bx;
+    networks_[i].header.y += by;
+    networks_[i].column.x += bx;
+    networks_[i].column.y += by;
+  }
+  b.rect.x = bx;
+  b.rect.y = by;
+}
+
+// Pass 2: the shared zone on top, team bands in a grid of equal cells
+// (row-major, so bands stay sorted by y for culling). The column count
+// aims at a 16:10 canvas.
+void TopologyModel::ArrangeBands() {
   float cell_w = 0, cell_h = 0;
   size_t team_bands = 0;
   for (const auto& b : bands_) {
@@ -156,36 +197,22 @@ void TopologyModel::SetPlan(const ExercisePlan& ep) {
   const float step = 2 * kGap;
   float y = 0, total_w = grid_cols * (cell_w + step) - step;
   int slot = 0;
-  auto place = [&](TeamBand& b, float bx, float by) {
-    for (int i = b.first_node; i < b.end_node; ++i) {
-      nodes_[i].rect.x += bx;
-      nodes_[i].rect.y += by;
-    }
-    for (int i = b.first_network; i < b.end_network; ++i) {
-      networks_[i].header.x += bx;
-      networks_[i].header.y += by;
-      networks_[i].column.x += bx;
-      networks_[i].column.y += by;
-    }
-    b.rect.x = bx;
-    b.rect.y = by;
-  };
   for (auto& b : bands_) {
     if (!b.team.empty()) continue;
-    place(b, 0, y);
+    MoveBand(b, 0, y);
     total_w = std::max(total_w, b.rect.w);
     y += b.rect.h + step;
   }
   for (auto& b : bands_) {
     if (b.team.empty()) continue;
-    place(b, (slot % grid_cols) * (cell_w + step), y + (slot / grid_cols) * (cell_h + step));
+    MoveBand(b, (slot % grid_cols) * (cell_w + step), y + (slot / grid_cols) * (cell_h + step));
     b.rect.w = cell_w;
     b.rect.h = cell_h;
     ++slot;
   }
   const int grid_rows = (slot + grid_cols - 1) / grid_cols;
   bounds_ = {0, 0, total_w, y + grid_rows * (cell_h + step)};
-  // The shared band comes first in bands_ already (teams[0] == "").
+  // The shared band comes first in bands_ already (BandOrder starts with "").
 }
 
 int TopologyModel::Find(std::string_view team, std::string_view node) const {

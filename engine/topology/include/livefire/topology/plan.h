@@ -129,9 +129,36 @@ inline constexpr model::Resources kFallbackResources{1, 256, 0};
 // a shared network too small for one router leg per team.
 Result<RangePlan> MakePlan(const model::Scenario& s, const PlanOptions& options = {});
 
-// The plan as JSON; objects have sorted keys and arrays keep plan order, so
-// the text is stable for golden tests.
+// ---- the plan codec: the one JSON form of a plan -------------------------
+// What `plan --json` prints, what `up` records in the exercise's plan.json
+// and what `run`, the provisioner and the GUI read back. Objects have sorted
+// keys and arrays keep plan order, so the text is stable for golden tests.
+// Bump kPlanFormatVersion on any incompatible change: a plan with another
+// (or no) format_version is refused rather than half-read.
+inline constexpr int kPlanFormatVersion = 1;
+
+// ADL codec (nlohmann::json j = plan; j.get<RangePlan>()). from_json throws
+// nlohmann::json::exception; at API edges use PlanFromJson instead.
+void to_json(nlohmann::json& j, const PlannedNetwork& n);
+void from_json(const nlohmann::json& j, PlannedNetwork& n);
+void to_json(nlohmann::json& j, const PlannedInterface& f);
+void from_json(const nlohmann::json& j, PlannedInterface& f);
+void to_json(nlohmann::json& j, const StaticRoute& r);
+void from_json(const nlohmann::json& j, StaticRoute& r);
+void to_json(nlohmann::json& j, const PlannedDomain& d);
+void from_json(const nlohmann::json& j, PlannedDomain& d);
+void to_json(nlohmann::json& j, const RangePlan& plan);
+void from_json(const nlohmann::json& j, RangePlan& plan);
+
 nlohmann::json ToJson(const RangePlan& plan);
+// DataLoss naming the field (or the unsupported format_version) when j is
+// not a plan this version writes.
+Result<RangePlan> PlanFromJson(const nlohmann::json& j);
+
+// What differs between two plans, one line per field, e.g.
+// "domain blue1.web interfaces/0/address "10.64.0.5" -> "10.64.0.6"";
+// networks and domains are matched by key. Empty when the plans are equal.
+std::vector<std::string> PlanDifferences(const RangePlan& before, const RangePlan& after);
 
 // Human-readable summary (what `livefire plan` prints): shared zone, then
 // per team its networks and domains with addresses, then the attack paths.

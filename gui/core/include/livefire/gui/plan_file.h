@@ -1,7 +1,7 @@
 #pragma once
 // The range plan as the control room sees it: read from the provisioner's
 // state file <state_dir>/exercises/<id>/plan.json ({"format":1, "exercise",
-// "plan":{...}, "guests":{domain key: {"services":[...]}}}), so the GUI
+// "plan": the topology codec's plan, "guests":{domain key: {"services":[...]}}}), so the GUI
 // needs neither libvirt nor the scenario to draw a finished exercise.
 
 #include <map>

@@ -39,7 +39,9 @@ struct Rect {
   bool Intersects(const Rect& o) const {
     return x < o.right() && o.x < right() && y < o.bottom() && o.y < bottom();
   }
-  bool Contains(float px, float py) const { return px >= x && px < right() && py >= y && py < bottom(); }
+  bool Contains(float px, float py) const {
+    return px >= x && px < right() && py >= y && py < bottom();
+  }
 };
 
 struct CheckView {
@@ -72,8 +74,8 @@ struct NetworkView {
   std::string team;  // "" = shared
   std::string name;  // scenario network
   std::string cidr;
-  Rect header;       // the column's title box
-  Rect column;       // header and every node under it
+  Rect header;  // the column's title box
+  Rect column;  // header and every node under it
 };
 
 struct TeamBand {
@@ -115,6 +117,14 @@ class TopologyModel {
   std::map<std::string, int, std::less<>> index_;  // "team/node" -> node index
   Rect bounds_;
   void Touch(NodeView& n, const Event& e);
+  // SetPlan's steps: bands laid out one by one at the origin, then arranged.
+  struct Column;
+  void LayoutBand(const ExercisePlan& ep, const std::string& team);
+  std::vector<Column> BandColumns(const topology::RangePlan& plan, const std::string& team,
+                                  bool* has_domains);
+  NodeView MakeNode(const ExercisePlan& ep, const topology::PlannedDomain& d) const;
+  void MoveBand(TeamBand& b, float bx, float by);
+  void ArrangeBands();
 };
 
 }  // namespace livefire::gui

@@ -162,6 +162,8 @@ class ReplayChecker {
   // Call after the last event: unmatched changes on either side are a difference.
   void Finish();
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // The ledger entries of the last event fed (none for a score.changed one).
+  const std::vector<LedgerEntry>& last_entries() const { return applied_.entries; }
 
  private:
   Scorer scorer_;
