@@ -17,15 +17,15 @@
 
 #include "cli.h"
 #include "livefire/store/event_store.h"
-#include "run_cli.h"
+#include "livefire/testing/cli_runner.h"
 
 namespace livefire::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-using testing::Outcome;
-using testing::RunArgs;
+using testsupport::Outcome;
+using testsupport::RunArgs;
 
 constexpr const char* kScenario = R"(
 scenario { name = "cli-integrity", title = "CLI integrity test", duration = "1h", seed = 1,

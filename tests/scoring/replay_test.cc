@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "livefire/store/event_store.h"
+#include "livefire/testing/temp_dir.h"
 #include "report_fixture.h"
 
 namespace livefire::scoring {
@@ -22,8 +23,8 @@ std::vector<Event> PortalLog(const std::string& state_dir) {
 }
 
 TEST(ReplayLog, RecomputesTheRecordedScoresWithTheRecordedConfig) {
-  testing_report::TempDir dir;
-  std::vector<Event> events = PortalLog(dir.path.string());
+  testsupport::TempDir dir;
+  std::vector<Event> events = PortalLog(dir.path().string());
   ASSERT_FALSE(events.empty());
   auto r = ReplayLog(events);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -46,8 +47,8 @@ TEST(ReplayLog, RecomputesTheRecordedScoresWithTheRecordedConfig) {
 }
 
 TEST(ReplayLog, TamperedScoreIsTheFirstDifference) {
-  testing_report::TempDir dir;
-  std::vector<Event> events = PortalLog(dir.path.string());
+  testsupport::TempDir dir;
+  std::vector<Event> events = PortalLog(dir.path().string());
   bool tampered = false;
   for (Event& e : events) {
     if (e.kind == kinds::kScoreChanged && !tampered) {

@@ -348,7 +348,7 @@ TEST(Exercise, AnExtensionThatThrowsIsRecordedAndDisabledAndTheRunEndsCleanly) {
   // Disabled after the throw: no further hook is called on it.
   EXPECT_EQ(thrower.events, 3);
   EXPECT_FALSE(thrower.ended);
-  std::vector<Event> log = ReadAll(f.dir.path.string(), f.id);
+  std::vector<Event> log = ReadAll(f.dir.path().string(), f.id);
   ASSERT_GE(log.size(), 4u);
   std::vector<const Event*> errors = Find(log, kEngineError, "");
   ASSERT_EQ(errors.size(), 1u);
