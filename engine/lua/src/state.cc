@@ -30,7 +30,13 @@ Result<State> State::Create() {
 StackGuard::StackGuard(lua_State* L) : L_(L), top_(lua_gettop(L)) {}
 StackGuard::~StackGuard() { lua_settop(L_, top_); }
 
-Ref::Ref(lua_State* L, int idx) : L_(L) {
+Ref::Ref(lua_State* L, int idx) {
+  // The registry is shared by every thread, but a coroutine's lua_State dies
+  // with the coroutine: keep the main thread's, which lives as long as the
+  // state (a ctx.after callback outlives the coroutine that armed it).
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  L_ = lua_tothread(L, -1);
+  lua_pop(L, 1);
   lua_pushvalue(L, idx);
   ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
 }
