@@ -232,35 +232,42 @@ inject "deface-portal" {
 
 -- Blue injects: a scripted defender (training runs and the reference
 -- behaviour; human blue teams act through `livefire submit` instead).
-inject "detect-cgi-abuse" {
-  owner = "blue", technique = "T1190", target = "dichvucong", poll = "1m",
-  description = "Watch the CGI log for shell metacharacters",
-  when = function(ctx)
-    local r = ctx.exec("dichvucong", "cat /var/log/cgi.log")
-    return r ~= nil and r.out:find("host=127.0.0.1;", 1, true) ~= nil
-  end,
-  run = function(ctx)
-    ctx.report { node = "dichvucong", technique = "T1190",
-                 description = "Command injection attempts against ping.cgi (cgi.log)" }
-    return true
-  end,
-}
+-- A scripted detection on `node`: polls it by running `cmd` and, once the
+-- output holds `seen` (text, or a function of ctx giving it), files `report`
+-- on the node, after `delay` when given (the analyst's time).
+local function detection(d)
+  local function report(ctx)
+    ctx.report { node = d.node, technique = d.technique, description = d.report }
+  end
+  return {
+    owner = "blue", technique = d.technique, target = d.node, poll = d.poll,
+    description = d.description,
+    when = function(ctx)
+      local r = ctx.exec(d.node, d.cmd)
+      if r == nil then return false end
+      local seen = type(d.seen) == "function" and d.seen(ctx) or d.seen
+      return r.out:find(seen, 1, true) ~= nil
+    end,
+    run = function(ctx)
+      if d.delay then ctx.after(d.delay, report) else report(ctx) end
+      return true
+    end,
+  }
+end
 
-inject "detect-lateral" {
-  owner = "blue", technique = "T1021", target = "docs", poll = "1m",
+inject "detect-cgi-abuse" (detection {
+  node = "dichvucong", technique = "T1190", poll = "1m",
+  description = "Watch the CGI log for shell metacharacters",
+  cmd = "cat /var/log/cgi.log", seen = "host=127.0.0.1;",
+  report = "Command injection attempts against ping.cgi (cgi.log)",
+})
+
+inject "detect-lateral" (detection {
+  node = "docs", technique = "T1021", poll = "1m",
   description = "Watch the document server for telnet logins from the DMZ",
-  when = function(ctx)
-    local r = ctx.exec("docs", "cat /var/log/telnet.log")
-    return r ~= nil and r.out:find(ctx.addr("dichvucong"), 1, true) ~= nil
-  end,
-  run = function(ctx)
-    ctx.after("10m", function(ctx)
-      ctx.report { node = "docs", technique = "T1021",
-                   description = "Telnet session to docs from the public-service web server" }
-    end)
-    return true
-  end,
-}
+  cmd = "cat /var/log/telnet.log", seen = function(ctx) return ctx.addr("dichvucong") end,
+  report = "Telnet session to docs from the public-service web server", delay = "10m",
+})
 
 inject "patch-cgi" {
   owner = "blue", technique = "M1050", target = "dichvucong",

@@ -153,6 +153,26 @@ struct Pipeline {
   }
 };
 
+// A fresh event store, and a PUSH -> PULL pair on inproc standing for the
+// engine's event stream.
+struct Wire {
+  TempDir dir;
+  Result<std::unique_ptr<store::EventStore>> db = store::EventStore::Open(dir.file("events.db"));
+  zmq::context_t ctx;
+  zmq::socket_t pull{ctx, zmq::socket_type::pull};
+  zmq::socket_t push{ctx, zmq::socket_type::push};
+  Wire() {
+    pull.bind("inproc://events");
+    push.connect("inproc://events");
+  }
+  // True, with the benchmark skipped, when the store did not open.
+  bool Failed(benchmark::State& state) const {
+    if (db.ok()) return false;
+    state.SkipWithError(db.status().ToString().c_str());
+    return true;
+  }
+};
+
 void BM_Pipeline(benchmark::State& state) {
   const int64_t n = state.range(0);
   std::vector<std::string> wire;
@@ -163,29 +183,20 @@ void BM_Pipeline(benchmark::State& state) {
     wire.push_back(CanonicalJson(e));
   }
   for (auto _ : state) {
-    TempDir dir;
-    auto st = store::EventStore::Open(dir.file("events.db"));
-    if (!st.ok()) {
-      state.SkipWithError(st.status().ToString().c_str());
-      return;
-    }
-    zmq::context_t ctx;
-    zmq::socket_t pull(ctx, zmq::socket_type::pull);
-    pull.bind("inproc://events");
-    zmq::socket_t push(ctx, zmq::socket_type::push);
-    push.connect("inproc://events");
-    Pipeline p{**st};
+    Wire w;
+    if (w.Failed(state)) return;
+    Pipeline p{**w.db};
     auto t0 = Clock::now();
     std::thread producer([&] {
-      for (const auto& w : wire) push.send(zmq::buffer(w), zmq::send_flags::none);
+      for (const auto& text : wire) w.push.send(zmq::buffer(text), zmq::send_flags::none);
     });
     zmq::message_t m;
     for (int64_t i = 0; i < n; ++i) {
-      (void)pull.recv(m, zmq::recv_flags::none);
+      (void)w.pull.recv(m, zmq::recv_flags::none);
       p.Handle(m);
     }
     producer.join();
-    if (!(*st)->Flush().ok()) std::abort();
+    if (!(*w.db)->Flush().ok()) std::abort();
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     state.counters["events_per_s"] = static_cast<double>(n) / secs;
     state.counters["boards"] = static_cast<double>(p.boards);
@@ -197,18 +208,9 @@ void BM_PipelineLatency(benchmark::State& state) {
   const int64_t rate = state.range(0);
   const int64_t n = rate * 5;  // five seconds of traffic
   for (auto _ : state) {
-    TempDir dir;
-    auto st = store::EventStore::Open(dir.file("events.db"));
-    if (!st.ok()) {
-      state.SkipWithError(st.status().ToString().c_str());
-      return;
-    }
-    zmq::context_t ctx;
-    zmq::socket_t pull(ctx, zmq::socket_type::pull);
-    pull.bind("inproc://events");
-    zmq::socket_t push(ctx, zmq::socket_type::push);
-    push.connect("inproc://events");
-    Pipeline p{**st};
+    Wire w;
+    if (w.Failed(state)) return;
+    Pipeline p{**w.db};
     std::vector<int64_t> lat;
     lat.reserve(static_cast<size_t>(n));
     auto start = Clock::now();
@@ -220,18 +222,18 @@ void BM_PipelineLatency(benchmark::State& state) {
         Event e = MakeEvent(i);
         e.seq = 0;
         e.wall_ns = Clock::now().time_since_epoch().count();
-        std::string w = CanonicalJson(e);
-        push.send(zmq::buffer(w), zmq::send_flags::none);
+        std::string text = CanonicalJson(e);
+        w.push.send(zmq::buffer(text), zmq::send_flags::none);
       }
     });
     zmq::message_t m;
     for (int64_t i = 0; i < n; ++i) {
-      (void)pull.recv(m, zmq::recv_flags::none);
+      (void)w.pull.recv(m, zmq::recv_flags::none);
       int64_t sent = p.Handle(m);
       lat.push_back(Clock::now().time_since_epoch().count() - sent);
     }
     producer.join();
-    if (!(*st)->Flush().ok()) std::abort();
+    if (!(*w.db)->Flush().ok()) std::abort();
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) {
       return static_cast<double>(lat[static_cast<size_t>(q * static_cast<double>(lat.size() - 1))]) / 1e6;

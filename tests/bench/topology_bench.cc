@@ -57,20 +57,17 @@ model::Scenario TenThousandNodes() {
                                  {}});
       node.services.push_back({"http", "tcp", 80, {}, {}, {}});
       node.services.push_back({"ssh", "tcp", 22, {}, {}, {}});
-      if (coin(rng) < 7) {
+      // Plants vulnerability `id` on `service` when the coin shows less than `below`.
+      auto maybe_vuln = [&](int below, const char* id, const char* service) {
+        if (coin(rng) >= below) return;
         model::Vulnerability v;
-        v.id = "weak-password";
-        v.service = "ssh";
+        v.id = id;
+        v.service = service;
         v.exploit_cost = cost(rng);
         node.vulnerabilities.push_back(v);
-      }
-      if (coin(rng) < 3) {
-        model::Vulnerability v;
-        v.id = "cgi-cmd-injection";
-        v.service = "http";
-        v.exploit_cost = cost(rng);
-        node.vulnerabilities.push_back(v);
-      }
+      };
+      maybe_vuln(7, "weak-password", "ssh");
+      maybe_vuln(3, "cgi-cmd-injection", "http");
       s.nodes.push_back(std::move(node));
     }
   }

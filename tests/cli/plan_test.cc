@@ -25,7 +25,7 @@ using testsupport::RunArgs;
 
 const std::string kSource = LIVEFIRE_SOURCE_DIR;
 const std::string kScenario = kSource + "/scenarios/provincial-portal";
-const std::string kTemplates = kSource + "/vm-templates";
+const std::string kTemplates = testsupport::TemplatesDir();
 const std::string kGolden = kSource + "/tests/engine/topology/data/provincial-portal.plan.json";
 
 using testsupport::ReadFile;

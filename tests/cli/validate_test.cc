@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "livefire/testing/cli_runner.h"
+#include "livefire/testing/scenario_files.h"
 
 namespace livefire::cli {
 namespace {
@@ -14,7 +15,7 @@ using testsupport::Outcome;
 using testsupport::RunArgs;
 
 const std::string kSrc = LIVEFIRE_SOURCE_DIR;
-const std::string kTemplates = kSrc + "/vm-templates";
+const std::string kTemplates = testsupport::TemplatesDir();
 
 TEST(Validate, ProvincialPortalIsOk) {
   std::string dir = kSrc + "/scenarios/provincial-portal";

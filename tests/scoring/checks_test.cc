@@ -1,24 +1,25 @@
 #include "livefire/checks/checks.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <chrono>
 #include <functional>
 #include <thread>
 
 #include "livefire/checks/check_pool.h"
-#include "livefire/live/live.h"
 #include "livefire/checks/schedule.h"
+#include "livefire/live/live.h"
+#include "livefire/testing/loopback_server.h"
+#include "lua_check_fixture.h"
 
 namespace livefire::checks {
 namespace {
@@ -26,93 +27,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-int BindLoopback(int type, int& port) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
-
-// A loopback TCP server on an ephemeral port; each connection is handed to
-// `handler` on the server thread, then closed.
-class TcpServer {
- public:
-  using Handler = std::function<void(int fd, const std::atomic<bool>& stop)>;
-  explicit TcpServer(Handler h) : handler_(std::move(h)) {
-    fd_ = BindLoopback(SOCK_STREAM, port_);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 20) <= 0) continue;
-        int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) continue;
-        ++accepted_;
-        handler_(c, stop_);
-        ::close(c);
-      }
-    });
-  }
-  ~TcpServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  int port() const { return port_; }
-  int accepted() const { return accepted_; }
-
- private:
-  Handler handler_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> accepted_{0};
-  std::thread thread_;
-};
-
-// A loopback UDP server: `reply(query)` returns the datagram to send back
-// ("" = stay silent).
-class UdpServer {
- public:
-  explicit UdpServer(std::function<std::string(const std::string&)> reply)
-      : reply_(std::move(reply)) {
-    fd_ = BindLoopback(SOCK_DGRAM, port_);
-    thread_ = std::thread([this] {
-      char buf[1500];
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, 20) <= 0) continue;
-        sockaddr_in from{};
-        socklen_t len = sizeof(from);
-        ssize_t n = ::recvfrom(fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
-        if (n <= 0) continue;
-        std::string out = reply_(std::string(buf, static_cast<size_t>(n)));
-        if (!out.empty()) {
-          ::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
-        }
-      }
-    });
-  }
-  ~UdpServer() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-  }
-  int port() const { return port_; }
-
- private:
-  std::function<std::string(const std::string&)> reply_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+using testsupport::BindLoopback;
+using testsupport::TcpServer;
+using testsupport::UdpServer;
 
 std::string ReadUntil(int fd, std::string_view end, std::chrono::milliseconds max = 2000ms) {
   std::string buf;
@@ -147,7 +64,7 @@ CheckTarget Target(std::string kind, int port) {
 
 int DeadPort() {
   int port = 0;
-  int fd = BindLoopback(SOCK_STREAM, port);
+  int fd = BindLoopback(SOCK_STREAM, &port);
   ::close(fd);  // nothing listens there now: connection refused
   return port;
 }
@@ -370,7 +287,7 @@ TEST(DnsCheck, NxdomainGarbageSilenceAndDead) {
   EXPECT_EQ(RunCheck(t, kTimeout).detail, "no DNS answer within 300ms");
   EXPECT_LT(Clock::now() - t0, 10s);
   int port = 0;
-  ::close(BindLoopback(SOCK_DGRAM, port));
+  ::close(BindLoopback(SOCK_DGRAM, &port));
   t.port = port;
   CheckOutcome dead = RunCheck(t, kTimeout);
   EXPECT_FALSE(dead.up);
@@ -524,36 +441,16 @@ TEST(LuaCheck, RunsTheScenarioFunctionAgainstTheService) {
     const char* resp = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nportal ok\n";
     (void)::send(fd, resp, std::strlen(resp), MSG_NOSIGNAL);
   });
-  const std::string dir = ::testing::TempDir() + "lf-luacheck-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/scenario.lua") << R"(
-scenario { name = "luacheck", duration = "1h" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24" }
-node "web" {
-  template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+  const std::string dir = testsupport::WriteLuaCheckScenario("luacheck", "luacheck", R"(
     local r, err = ctx.http("/")
     if not r then return false, err end
     return r.body:find("portal ok", 1, true) ~= nil, "status " .. r.status
-  end } },
-}
-)";
+)");
   model::Scenario s;
   s.file = dir + "/scenario.lua";
   s.meta.seed = 3;
   LuaCheckFn fn = live::MakeLuaCheckFn(s);
-  CheckTarget t;
-  t.team = "blue1";
-  t.node = "web";
-  t.service = "http";
-  t.address = "127.0.0.1";
-  t.port = web.port();
-  t.check.kind = "lua";
-  t.check.lua_check = "web/http";
+  CheckTarget t = testsupport::LuaCheckTarget(web.port());
   CheckOutcome up = RunCheck(t, Duration::Seconds(2), fn);
   EXPECT_TRUE(up.up) << up.detail;
   EXPECT_EQ(up.detail, "status 200");
@@ -574,31 +471,15 @@ TEST(LuaCheck, HttpSendsHostAndHeaders) {
                  req.find("\r\nX-Check: 1\r\n") != std::string::npos;
     Send(fd, vhost ? "HTTP/1.0 200 OK\r\n\r\nportal" : "HTTP/1.0 404 Not Found\r\n\r\n");
   });
-  const std::string dir = ::testing::TempDir() + "lf-luahdr-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/scenario.lua") << R"(
-scenario { name = "luahdr", duration = "1h" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24" }
-node "web" {
-  template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+  const std::string dir = testsupport::WriteLuaCheckScenario("luahdr", "luahdr", R"(
     local r, err = ctx.http("/", { host = "portal.tinh.gov.vn", headers = { ["X-Check"] = "1" } })
     if not r then return false, err end
     return r.status == 200, "status " .. r.status
-  end } },
-}
-)";
+)");
   model::Scenario s;
   s.file = dir + "/scenario.lua";
   LuaCheckFn fn = live::MakeLuaCheckFn(s);
-  CheckTarget t = Target("lua", web.port());
-  t.node = "web";
-  t.service = "http";
-  t.check.lua_check = "web/http";
+  CheckTarget t = testsupport::LuaCheckTarget(web.port());
   CheckOutcome o = RunCheck(t, Duration::Seconds(10), fn);
   EXPECT_TRUE(o.up) << o.detail;
   EXPECT_EQ(o.detail, "status 200");

@@ -8,44 +8,20 @@
 #include <string>
 
 #include "livefire/checks/checks.h"
+#include "lua_check_fixture.h"
 
 namespace livefire::live {
 namespace {
 
 // A scenario whose Lua check counts its calls in a Lua global.
 std::string WriteCountingScenario(const std::string& name) {
-  const std::string dir =
-      ::testing::TempDir() + "lf-live-" + name + "-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir + "/scenario.lua") << R"(
-scenario { name = "counting", duration = "1h" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24" }
-node "web" {
-  template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, check = { kind = "lua", run = function(ctx)
+  return testsupport::WriteLuaCheckScenario("live-" + name, "counting", R"(
     calls = (calls or 0) + 1
     return true, "call " .. calls
-  end } },
-}
-)";
-  return dir;
+)");
 }
 
-checks::CheckTarget WebTarget() {
-  checks::CheckTarget t;
-  t.team = "blue1";
-  t.node = "web";
-  t.service = "http";
-  t.address = "127.0.0.1";
-  t.port = 1;
-  t.check.kind = "lua";
-  t.check.lua_check = "web/http";
-  return t;
-}
+checks::CheckTarget WebTarget() { return testsupport::LuaCheckTarget(1); }
 
 // Two exercises of the same scenario in one process (each builds its own
 // check function) keep their own Lua globals.

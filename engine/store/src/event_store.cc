@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -473,109 +474,95 @@ Status EventStore::SetExerciseStatus(std::string_view status, int64_t wall_ns) {
   }
 }
 
-Status EventStore::PutTeam(const TeamRecord& t) {
-  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
-  std::lock_guard lk(impl_->rmu);
+// ---- metadata tables ----------------------------------------------------------
+// teams, nodes and team_metrics are small per-exercise tables of whole rows
+// (insert or replace, read back in key order): one table description and one
+// write and one read path serve them all.
+
+namespace {
+
+void ReadColumn(const SQLite::Column& c, std::string& v) { v = c.getString(); }
+void ReadColumn(const SQLite::Column& c, int& v) { v = c.getInt(); }
+void ReadColumn(const SQLite::Column& c, double& v) { v = c.getDouble(); }
+
+// A metadata table: insert binds the exercise id, then `fields` in order;
+// select reads the columns into `fields` in the same order.
+template <typename Record, typename... Field>
+struct MetadataTable {
+  const char* insert_sql;
+  const char* select_sql;
+  const char* write_what;  // for errors: "writing a team"
+  const char* read_what;   // "reading teams"
+  std::tuple<Field Record::*...> fields;
+};
+
+const MetadataTable<TeamRecord, std::string, std::string, std::string, int> kTeams{
+    "INSERT OR REPLACE INTO teams(exercise, name, role, organisation, members) VALUES(?,?,?,?,?)",
+    "SELECT name, role, organisation, members FROM teams ORDER BY name",
+    "writing a team",
+    "reading teams",
+    {&TeamRecord::name, &TeamRecord::role, &TeamRecord::organisation, &TeamRecord::members}};
+
+const MetadataTable<NodeRecord, std::string, std::string, int, double> kNodes{
+    "INSERT OR REPLACE INTO nodes(exercise, team, node, security_level, value) VALUES(?,?,?,?,?)",
+    "SELECT team, node, security_level, value FROM nodes ORDER BY team, node",
+    "writing a node",
+    "reading nodes",
+    {&NodeRecord::team, &NodeRecord::node, &NodeRecord::security_level, &NodeRecord::value}};
+
+const MetadataTable<MetricRecord, std::string, std::string, double> kMetrics{
+    "INSERT OR REPLACE INTO team_metrics(exercise, team, metric, value) VALUES(?,?,?,?)",
+    "SELECT team, metric, value FROM team_metrics ORDER BY team, metric",
+    "writing a metric",
+    "reading metrics",
+    {&MetricRecord::team, &MetricRecord::metric, &MetricRecord::value}};
+
+// `Impl` is EventStore::Impl, deduced because the type is private.
+template <typename Impl, typename Record, typename... Field>
+Status PutRow(Impl& impl, const MetadataTable<Record, Field...>& table, const Record& r) {
+  if (impl.opts.read_only) return ReadOnlyError(impl.path);
+  std::lock_guard lk(impl.rmu);
   try {
-    SQLite::Statement q(*impl_->rdb,
-                        "INSERT OR REPLACE INTO teams(exercise, name, role, organisation, members) "
-                        "VALUES(?,?,?,?,?)");
-    q.bind(1, impl_->exercise_id);
-    q.bind(2, t.name);
-    q.bind(3, t.role);
-    q.bind(4, t.organisation);
-    q.bind(5, t.members);
+    SQLite::Statement q(*impl.rdb, table.insert_sql);
+    int i = 1;
+    q.bind(i++, impl.exercise_id);
+    std::apply([&](auto... field) { (q.bind(i++, r.*field), ...); }, table.fields);
     q.exec();
     return Status::Ok();
   } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "writing a team", impl_->path);
+    return FromSqlite(e, table.write_what, impl.path);
   }
 }
 
-Result<std::vector<TeamRecord>> EventStore::Teams() const {
-  std::lock_guard lk(impl_->rmu);
+template <typename Impl, typename Record, typename... Field>
+Result<std::vector<Record>> ReadRows(const Impl& impl,
+                                     const MetadataTable<Record, Field...>& table) {
+  std::lock_guard lk(impl.rmu);
   try {
-    SQLite::Statement q(*impl_->rdb,
-                        "SELECT name, role, organisation, members FROM teams ORDER BY name");
-    std::vector<TeamRecord> out;
+    SQLite::Statement q(*impl.rdb, table.select_sql);
+    std::vector<Record> out;
     while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                     q.getColumn(2).getString(), q.getColumn(3).getInt()});
+      Record& r = out.emplace_back();
+      int i = 0;
+      std::apply([&](auto... field) { (ReadColumn(q.getColumn(i++), r.*field), ...); },
+                 table.fields);
     }
     return out;
   } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "reading teams", impl_->path);
+    return FromSqlite(e, table.read_what, impl.path);
   }
 }
 
-Status EventStore::PutNode(const NodeRecord& n) {
-  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
-  std::lock_guard lk(impl_->rmu);
-  try {
-    SQLite::Statement q(*impl_->rdb,
-                        "INSERT OR REPLACE INTO nodes(exercise, team, node, security_level, value) "
-                        "VALUES(?,?,?,?,?)");
-    q.bind(1, impl_->exercise_id);
-    q.bind(2, n.team);
-    q.bind(3, n.node);
-    q.bind(4, n.security_level);
-    q.bind(5, n.value);
-    q.exec();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "writing a node", impl_->path);
-  }
-}
+}  // namespace
 
-Result<std::vector<NodeRecord>> EventStore::Nodes() const {
-  std::lock_guard lk(impl_->rmu);
-  try {
-    SQLite::Statement q(*impl_->rdb,
-                        "SELECT team, node, security_level, value FROM nodes ORDER BY team, node");
-    std::vector<NodeRecord> out;
-    while (q.executeStep()) {
-      out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
-                     q.getColumn(2).getInt(), q.getColumn(3).getDouble()});
-    }
-    return out;
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "reading nodes", impl_->path);
-  }
-}
+Status EventStore::PutTeam(const TeamRecord& t) { return PutRow(*impl_, kTeams, t); }
+Result<std::vector<TeamRecord>> EventStore::Teams() const { return ReadRows(*impl_, kTeams); }
 
-Status EventStore::PutMetric(const MetricRecord& m) {
-  if (impl_->opts.read_only) return ReadOnlyError(impl_->path);
-  std::lock_guard lk(impl_->rmu);
-  try {
-    SQLite::Statement q(*impl_->rdb,
-                        "INSERT OR REPLACE INTO team_metrics(exercise, team, metric, value) "
-                        "VALUES(?,?,?,?)");
-    q.bind(1, impl_->exercise_id);
-    q.bind(2, m.team);
-    q.bind(3, m.metric);
-    q.bind(4, m.value);
-    q.exec();
-    return Status::Ok();
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "writing a metric", impl_->path);
-  }
-}
+Status EventStore::PutNode(const NodeRecord& n) { return PutRow(*impl_, kNodes, n); }
+Result<std::vector<NodeRecord>> EventStore::Nodes() const { return ReadRows(*impl_, kNodes); }
 
-Result<std::vector<MetricRecord>> EventStore::Metrics() const {
-  std::lock_guard lk(impl_->rmu);
-  try {
-    SQLite::Statement q(*impl_->rdb,
-                        "SELECT team, metric, value FROM team_metrics ORDER BY team, metric");
-    std::vector<MetricRecord> out;
-    while (q.executeStep()) {
-      out.push_back(
-          {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getDouble()});
-    }
-    return out;
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e, "reading metrics", impl_->path);
-  }
-}
+Status EventStore::PutMetric(const MetricRecord& m) { return PutRow(*impl_, kMetrics, m); }
+Result<std::vector<MetricRecord>> EventStore::Metrics() const { return ReadRows(*impl_, kMetrics); }
 
 // ---- events -------------------------------------------------------------------
 

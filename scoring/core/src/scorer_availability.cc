@@ -10,8 +10,7 @@ using namespace internal;  // NOLINT: the scorer's own internals
 Status Scorer::State::OnCheck(const Event& e) {
   FieldReader f(e);
   std::string node, service, status, detail;
-  LF_RETURN_IF_ERROR(f.NeedTeam());
-  LF_RETURN_IF_ERROR(f.Str("node", node));
+  LF_RETURN_IF_ERROR(f.NeedTeamAndNode(node));
   LF_RETURN_IF_ERROR(f.Str("service", service));
   LF_RETURN_IF_ERROR(f.Str("status", status));
   LF_RETURN_IF_ERROR(f.Str("detail", detail, false));

@@ -13,8 +13,7 @@ using namespace internal;  // NOLINT: the scorer's own internals
 Status Scorer::State::OnRedAction(const Event& e) {
   FieldReader f(e);
   std::string node, technique;
-  LF_RETURN_IF_ERROR(f.NeedTeam());
-  LF_RETURN_IF_ERROR(f.Str("node", node));
+  LF_RETURN_IF_ERROR(f.NeedTeamAndNode(node));
   LF_RETURN_IF_ERROR(f.Str("technique", technique));
   technique = UpperTechnique(technique);
   TeamState& ts = Team(e.team);
@@ -36,8 +35,7 @@ void Scorer::State::PruneActions(std::deque<RedAction>& q, SimTime now) {
 Status Scorer::State::OnReport(const Event& e) {
   FieldReader f(e);
   std::string node, technique;
-  LF_RETURN_IF_ERROR(f.NeedTeam());
-  LF_RETURN_IF_ERROR(f.Str("node", node));
+  LF_RETURN_IF_ERROR(f.NeedTeamAndNode(node));
   LF_RETURN_IF_ERROR(f.Str("technique", technique));
   int64_t observed_ns = 0;
   bool has_observed = false;

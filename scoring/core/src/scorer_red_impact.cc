@@ -49,8 +49,7 @@ void Scorer::State::Refund(Compromise& c, int64_t report_seq, int64_t action_seq
 Status Scorer::State::OnObjective(const Event& e) {
   FieldReader f(e);
   std::string node, objective, severity;
-  LF_RETURN_IF_ERROR(f.NeedTeam());
-  LF_RETURN_IF_ERROR(f.Str("node", node));
+  LF_RETURN_IF_ERROR(f.NeedTeamAndNode(node));
   LF_RETURN_IF_ERROR(f.Str("objective", objective));
   LF_RETURN_IF_ERROR(f.Str("severity", severity, false));
   for (const auto& c : compromises) {
@@ -98,8 +97,7 @@ Status Scorer::State::OnObjective(const Event& e) {
 Status Scorer::State::OnRevert(const Event& e) {
   FieldReader f(e);
   std::string node, by;
-  LF_RETURN_IF_ERROR(f.NeedTeam());
-  LF_RETURN_IF_ERROR(f.Str("node", node));
+  LF_RETURN_IF_ERROR(f.NeedTeamAndNode(node));
   LF_RETURN_IF_ERROR(f.Str("by", by));
   for (auto& c : compromises) {
     if (c.open && c.team == e.team && c.node == node) {

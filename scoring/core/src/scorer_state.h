@@ -137,6 +137,12 @@ class FieldReader {
     return e_.team.empty() ? Error("has no team (scoring needs the team it concerns)")
                            : Status::Ok();
   }
+  // The team and payload "node", both required: what every event about one
+  // team's node names first.
+  Status NeedTeamAndNode(std::string& node) const {
+    Status s = NeedTeam();
+    return s.ok() ? Str("node", node) : s;
+  }
   Status Error(std::string_view what) const {
     return Status::InvalidArgument(fmt::format("event {} ({}): {}", e_.seq, e_.kind, what));
   }

@@ -1,10 +1,12 @@
+#include "livefire/graph/topology.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 #include <vector>
 
-#include "livefire/graph/topology.h"
+#include "livefire/testing/firewall_rules.h"
 
 namespace livefire::graph {
 namespace {
@@ -39,15 +41,9 @@ class Builder {
   }
   Builder& Rule(RuleAction a, std::string from, std::string to, std::string proto, int pmin = 0,
                 int pmax = 0) {
-    model::FirewallRule r;
-    r.action = a;
-    r.from = std::move(from);
-    r.to = std::move(to);
-    r.protocol = std::move(proto);
-    r.port_min = pmin;
-    r.port_max = pmax;
-    r.loc = {"scenario.lua", 100 + static_cast<int>(s_.rules.size())};
-    s_.rules.push_back(r);
+    s_.rules.push_back(
+        testsupport::MakeRule(a, std::move(from), std::move(to), std::move(proto), pmin, pmax,
+                              {"scenario.lua", 100 + static_cast<int>(s_.rules.size())}));
     return *this;
   }
   Builder& Objective(std::string name, std::string node,

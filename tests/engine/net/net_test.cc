@@ -7,18 +7,18 @@
 #include "livefire/net/conn.h"
 #include "livefire/net/dns.h"
 #include "livefire/net/http.h"
-#include "loopback_server.h"
+#include "livefire/testing/loopback_server.h"
 
 namespace livefire::net {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::DeadPort;
-using testing::ReadRequest;
-using testing::Send;
-using testing::SleepUnlessStopped;
-using testing::TcpServer;
-using testing::UdpServer;
+using testsupport::DeadPort;
+using testsupport::ReadRequest;
+using testsupport::Send;
+using testsupport::SleepUnlessStopped;
+using testsupport::TcpServer;
+using testsupport::UdpServer;
 
 const std::string kLo = "127.0.0.1";
 constexpr Duration kShort = Duration::Millis(300);
@@ -351,7 +351,7 @@ TEST(DnsQueryA, SilentDeadAndGarbageServers) {
   EXPECT_LT(Clock::now() - t0, kHangBound);
 
   int dead_port = 0;
-  ::close(testing::BindLoopback(SOCK_DGRAM, &dead_port));  // nothing listens there now
+  ::close(testsupport::BindLoopback(SOCK_DGRAM, &dead_port));  // nothing listens there now
   auto d = DnsQueryA(kLo, dead_port, "portal.gov.vn", Duration::Seconds(5));
   EXPECT_FALSE(d.ok());
   // Port unreachable is reported as refused; on a host that drops the ICMP

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "livefire/scenario/loader.h"
+#include "livefire/testing/firewall_rules.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
 
@@ -30,16 +31,8 @@ using topology::PlannedDomain;
 
 FirewallRule Rule(RuleAction action, std::string from, std::string to, std::string proto,
                   int lo = 0, int hi = 0, int line = 0, std::string description = "") {
-  FirewallRule r;
-  r.action = action;
-  r.from = std::move(from);
-  r.to = std::move(to);
-  r.protocol = std::move(proto);
-  r.port_min = lo;
-  r.port_max = hi;
-  r.description = std::move(description);
-  r.loc = {"scenarios/unit/scenario.lua", line};
-  return r;
+  return testsupport::MakeRule(action, std::move(from), std::move(to), std::move(proto), lo, hi,
+                               {"scenarios/unit/scenario.lua", line}, std::move(description));
 }
 
 // blue1's router: legs on blue1.dmz (eth0), blue1.lan (eth1) and the shared

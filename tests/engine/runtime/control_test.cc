@@ -15,6 +15,7 @@
 #include "livefire/store/event_store.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
+#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
@@ -24,34 +25,15 @@ namespace fs = std::filesystem;
 TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   testsupport::TempDir tmp("lf-control");
   const fs::path& dir = tmp.path();
-  scenario::LoadOptions lo;
-  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  auto plan = topology::MakePlan(*s);
-  ASSERT_TRUE(plan.ok());
-  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
   ExerciseId id("lf-test-control");
-  ExerciseOptions o;
-  o.state_dir = dir.string();
-  o.id = id;
-  o.speed = 1.0;  // real time: the exercise outlives the test's requests
-  auto ex = Exercise::Open(*s, *plan, guest, o);
-  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
-  Status run_status;
-  std::thread engine([&] { run_status = (*ex)->Run(); });
-
-  bus::Context zctx;
-  auto eps = bus::DefaultEndpoints(dir.string(), id);
-  ASSERT_TRUE(eps.ok());
-  auto client = bus::ControlClient::Connect(zctx, eps->control, "test-white-cell");
-  ASSERT_TRUE(client.ok());
+  RunningMini run;
+  ASSERT_TRUE(run.Start(dir, id, "test-white-cell"));
   auto call = [&](bus::RequestType type, std::string team, nlohmann::json args) {
     bus::Request r;
     r.type = type;
     r.team = std::move(team);
     r.args = std::move(args);
-    auto rep = (*client)->Call(r, Duration::Seconds(10));
+    auto rep = run.client->Call(r, Duration::Seconds(10));
     EXPECT_TRUE(rep.ok()) << rep.status().ToString();
     return rep.value_or(bus::Reply{});
   };
@@ -89,18 +71,18 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   bus::Reply again = call(bus::RequestType::kFireInject, "blue2", {{"inject", "nope"}});
   EXPECT_EQ(again.error_code, "not_found");
   // Garbage gets an error reply; the engine still answers.
-  auto bad = (*client)->CallRaw("{not json", Duration::Seconds(10));
+  auto bad = run.client->CallRaw("{not json", Duration::Seconds(10));
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad->ok);
   EXPECT_EQ(bad->error_code, "bad_json");
   EXPECT_TRUE(call(bus::RequestType::kStatus, "", {}).ok);
 
   EXPECT_TRUE(call(bus::RequestType::kStop, "", {{"reason", "end of test"}}).ok);
-  engine.join();
+  Status run_status = run.Join();
   EXPECT_TRUE(run_status.ok()) << run_status.ToString();
-  EXPECT_TRUE((*ex)->ended());
-  ex->reset();
-  EXPECT_FALSE(fs::exists(eps->control.substr(6))) << "stale control socket left behind";
+  EXPECT_TRUE(run.ex->ended());
+  run.ex.reset();
+  EXPECT_FALSE(fs::exists(run.eps.control.substr(6))) << "stale control socket left behind";
 
   auto store = store::EventStore::OpenExercise(dir.string(), id, {.read_only = true});
   ASSERT_TRUE(store.ok());

@@ -13,11 +13,13 @@
 #include <fstream>
 #include <thread>
 
+#include "child_process.h"
 #include "livefire/bus/bus.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
 #include "livefire/topology/plan.h"
+#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
@@ -31,27 +33,14 @@ struct TempState {
   static inline int counter = 0;
 };
 
-model::Scenario LoadMini() {
-  scenario::LoadOptions lo;
-  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
-  EXPECT_TRUE(s.ok()) << s.status().message();
-  return std::move(s).value();
-}
-
 TEST(EngineLock, SecondEngineIsRefusedAndTheFirstKeepsRecording) {
   TempState st;
-  model::Scenario s = LoadMini();
-  auto plan = topology::MakePlan(s);
-  ASSERT_TRUE(plan.ok());
-  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
+  MiniRange mini;
   ExerciseId id("lf-test-lock");
-  ExerciseOptions o;
-  o.state_dir = st.dir.string();
-  o.id = id;
+  ExerciseOptions o = MiniRange::Options(st.dir, id);
   o.speed = 1.0;  // real time: the first engine outlives the second's attempt
 
-  auto first = Exercise::Open(s, *plan, guest, o);
+  auto first = mini.Open(o);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   Status run_status;
   std::thread engine([&] { run_status = (*first)->Run(); });
@@ -70,7 +59,7 @@ TEST(EngineLock, SecondEngineIsRefusedAndTheFirstKeepsRecording) {
   };
   int64_t events_before = call(bus::RequestType::kStatus, {}).body.value("events", int64_t{0});
 
-  auto second = Exercise::Open(s, *plan, guest, o);
+  auto second = mini.Open(o);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(second.status().ExitCode(), 1);
@@ -95,7 +84,7 @@ TEST(EngineLock, SecondEngineIsRefusedAndTheFirstKeepsRecording) {
   EXPECT_FALSE(fs::exists(eps->control.substr(6)));
 
   // The lock went with the engine: a new one resumes the exercise.
-  auto third = Exercise::Open(s, *plan, guest, o);
+  auto third = mini.Open(o);
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_TRUE((*third)->recovered());
   third->reset();
@@ -109,31 +98,20 @@ TEST(EngineLock, SecondEngineIsRefusedAndTheFirstKeepsRecording) {
 TEST(EngineLock, ALockOfAKilledProcessDoesNotBlock) {
   TempState st;
   ExerciseId id("lf-test-lock-kill");
-  int pipefd[2];
-  ASSERT_EQ(pipe(pipefd), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(pipefd[0]);
+  pid_t pid = ForkUntilReady([&](const std::function<void()>& ready) {
     auto lock = EngineLock::Acquire(st.dir.string(), id);
     if (!lock.ok()) _exit(3);
-    (void)!write(pipefd[1], "x", 1);
+    ready();
     for (;;) pause();
-  }
-  close(pipefd[1]);
-  char c;
-  ASSERT_EQ(read(pipefd[0], &c, 1), 1);
-  close(pipefd[0]);
+  });
+  ASSERT_GT(pid, 0);
 
   auto held = EngineLock::Acquire(st.dir.string(), id);
   ASSERT_FALSE(held.ok());
   EXPECT_NE(held.status().message().find(fmt::format("(pid {}, since ", pid)), std::string::npos)
       << held.status().message();
 
-  kill(pid, SIGKILL);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(KillNine(pid));
   // The file is still there with the dead holder's pid; the lock is not.
   EXPECT_TRUE(fs::exists(EngineLock::PathFor(st.dir.string(), id)));
   auto free = EngineLock::Acquire(st.dir.string(), id);
@@ -146,15 +124,10 @@ TEST(EngineLock, ALockOfAKilledProcessDoesNotBlock) {
 
 TEST(EngineLock, AnEngineRemovesOnlyTheSocketFilesItMade) {
   TempState st;
-  model::Scenario s = LoadMini();
-  auto plan = topology::MakePlan(s);
-  ASSERT_TRUE(plan.ok());
-  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
+  MiniRange mini;
   ExerciseId id("lf-test-lock-sock");
-  ExerciseOptions o;
-  o.state_dir = st.dir.string();
-  o.id = id;
-  auto ex = Exercise::Open(s, *plan, guest, o);
+  ExerciseOptions o = MiniRange::Options(st.dir, id);
+  auto ex = mini.Open(o);
   ASSERT_TRUE(ex.ok()) << ex.status().ToString();
   auto eps = bus::DefaultEndpoints(st.dir.string(), id);
   ASSERT_TRUE(eps.ok());

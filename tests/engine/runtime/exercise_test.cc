@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
 #include "livefire/runtime/triggers.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
@@ -25,6 +26,7 @@
 #include "livefire/testing/files.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
+#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
@@ -32,14 +34,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using testsupport::TempDir;
-
-model::Scenario LoadMini() {
-  scenario::LoadOptions lo;
-  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
-  EXPECT_TRUE(s.ok()) << s.status().message();
-  return std::move(s).value();
-}
 
 // The range as the scripted guests see it: per team, whether the flag was
 // read and the page defaced.
@@ -103,7 +97,7 @@ std::vector<const Event*> Find(const std::vector<Event>& log, std::string_view k
 struct Fixture {
   TempDir dir;
   model::Scenario scenario = LoadMini();
-  topology::RangePlan plan = *topology::MakePlan(scenario);
+  topology::RangePlan plan = PlanOf(scenario);
   FakeRange range;
   guest::ScriptedGuestIo guest{[this](const guest::GuestRequest& r) { return range.Answer(r); }};
   ExerciseId id{"lf-test-mini"};
@@ -237,12 +231,7 @@ TEST(Exercise, AnEndedExerciseIsNotRunAgain) {
 // and the log stays one verified chain.
 TEST(Exercise, ResumesAfterKillNine) {
   Fixture f;
-  int pipefd[2];
-  ASSERT_EQ(pipe(pipefd), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(pipefd[0]);
+  pid_t pid = ForkUntilReady([&](const std::function<void()>& ready) {
     // Real time at 120x: the exercise clock passes 00:02:30 after ~1.25 s.
     auto o = f.Options();
     o.fast = false;
@@ -252,22 +241,16 @@ TEST(Exercise, ResumesAfterKillNine) {
     o.on_tick = [&](ExerciseContext& ctx) {
       if (!told && ctx.Now() >= SimTime::Start() + Duration::Seconds(150)) {
         told = true;
-        (void)!write(pipefd[1], "x", 1);
+        ready();
       }
     };
     auto ex = Exercise::Open(f.scenario, f.plan, f.guest, o);
     if (!ex.ok()) _exit(3);
     (void)(*ex)->Run();
-    _exit(0);
-  }
-  close(pipefd[1]);
-  char c;
-  ASSERT_EQ(read(pipefd[0], &c, 1), 1);
-  close(pipefd[0]);
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+    _exit(0);  // the child leaves without running the test's destructors
+  });
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(KillNine(pid));
 
   auto before = ReadAll(f.dir.str(), f.id);
   ASSERT_FALSE(before.empty());

@@ -15,6 +15,7 @@
 #include "livefire/scenario/loader.h"
 #include "livefire/scheduler.h"
 #include "livefire/topology/plan.h"
+#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
@@ -50,33 +51,13 @@ TEST(ValidateSpeed, MessagePrintsTheNumberReadably) {
 TEST(SpeedControl, ARunningEngineRefusesASpeedOutsideTheRange) {
   fs::path dir = fs::temp_directory_path() / fmt::format("lf-speed-{}", getpid());
   fs::remove_all(dir);
-  scenario::LoadOptions lo;
-  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
-  ASSERT_TRUE(s.ok()) << s.status().message();
-  auto plan = topology::MakePlan(*s);
-  ASSERT_TRUE(plan.ok());
-  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
-  ExerciseId id("lf-test-speed");
-  ExerciseOptions o;
-  o.state_dir = dir.string();
-  o.id = id;
-  o.speed = 1.0;
-  auto ex = Exercise::Open(*s, *plan, guest, o);
-  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
-  Status run_status;
-  std::thread engine([&] { run_status = (*ex)->Run(); });
-
-  bus::Context zctx;
-  auto eps = bus::DefaultEndpoints(dir.string(), id);
-  ASSERT_TRUE(eps.ok());
-  auto client = bus::ControlClient::Connect(zctx, eps->control, "not-the-cli");
-  ASSERT_TRUE(client.ok());
+  RunningMini run;
+  ASSERT_TRUE(run.Start(dir, ExerciseId("lf-test-speed"), "not-the-cli"));
   // Raw requests: another client than the CLI, which checks first.
   auto raw = [&](const std::string& speed) {
     auto rep =
-        (*client)->CallRaw(fmt::format(R"({{"v":1,"type":"speed","id":"s","speed":{}}})", speed),
-                           Duration::Seconds(10));
+        run.client->CallRaw(fmt::format(R"({{"v":1,"type":"speed","id":"s","speed":{}}})", speed),
+                            Duration::Seconds(10));
     EXPECT_TRUE(rep.ok()) << rep.status().ToString();
     return rep.value_or(bus::Reply{});
   };
@@ -93,7 +74,7 @@ TEST(SpeedControl, ARunningEngineRefusesASpeedOutsideTheRange) {
   // The engine goes on at its speed, and takes one inside the range.
   bus::Request st;
   st.type = bus::RequestType::kStatus;
-  auto status = (*client)->Call(st, Duration::Seconds(10));
+  auto status = run.client->Call(st, Duration::Seconds(10));
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->body["speed"].get<double>(), 1.0);
   bus::Reply good = raw("1000");
@@ -102,27 +83,19 @@ TEST(SpeedControl, ARunningEngineRefusesASpeedOutsideTheRange) {
 
   bus::Request stop;
   stop.type = bus::RequestType::kStop;
-  EXPECT_TRUE((*client)->Call(stop, Duration::Seconds(10)).ok());
-  engine.join();
+  EXPECT_TRUE(run.client->Call(stop, Duration::Seconds(10)).ok());
+  Status run_status = run.Join();
   EXPECT_TRUE(run_status.ok()) << run_status.ToString();
-  ex->reset();
+  run.ex.reset();
   fs::remove_all(dir);
 }
 
 TEST(SpeedControl, OpenRefusesAnOutOfRangeSpeed) {
-  scenario::LoadOptions lo;
-  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
-  ASSERT_TRUE(s.ok());
-  auto plan = topology::MakePlan(*s);
-  ASSERT_TRUE(plan.ok());
-  guest::ScriptedGuestIo guest([](const guest::GuestRequest&) { return guest::GuestReply{}; });
+  MiniRange mini;
   fs::path dir = fs::temp_directory_path() / fmt::format("lf-speed-open-{}", getpid());
-  ExerciseOptions o;
-  o.state_dir = dir.string();
-  o.id = ExerciseId("lf-test-speed-open");
+  ExerciseOptions o = MiniRange::Options(dir, ExerciseId("lf-test-speed-open"));
   o.speed = 1e300;
-  auto ex = Exercise::Open(*s, *plan, guest, o);
+  auto ex = mini.Open(o);
   EXPECT_EQ(ex.status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(fs::exists(dir)) << "refused before anything was created";
 }

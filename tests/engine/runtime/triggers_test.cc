@@ -32,6 +32,14 @@ Inject After(std::string name, std::string pre, AfterOutcome on, Duration delay)
   return i;
 }
 
+Inject Condition(std::string name, Duration poll) {
+  Inject i;
+  i.name = std::move(name);
+  i.trigger.kind = TriggerKind::kCondition;
+  i.trigger.poll_interval = poll;
+  return i;
+}
+
 // Records fires as "name@team@seconds" and answers each fire through a
 // scripted outcome, as the runtime does when a body finishes.
 struct Harness {
@@ -132,11 +140,7 @@ TEST(Triggers, RepeatCountBoundsRunsWithoutUntilSuccess) {
 
 TEST(Triggers, ConditionIsPolledUntilTrue) {
   Harness h;
-  Inject i;
-  i.name = "respond";
-  i.trigger.kind = TriggerKind::kCondition;
-  i.trigger.poll_interval = Duration::Seconds(30);
-  h.s.injects.push_back(i);
+  h.s.injects.push_back(Condition("respond", Duration::Seconds(30)));
   h.Start();
   h.RunFor(Duration::Seconds(100));  // polls at 30, 60, 90: all false
   EXPECT_TRUE(h.log.empty());
@@ -150,11 +154,7 @@ TEST(Triggers, ConditionIsPolledUntilTrue) {
 
 TEST(Triggers, AsynchronousConditionFiresWhenItsAnswerArrives) {
   Harness h;
-  Inject i;
-  i.name = "detect";
-  i.trigger.kind = TriggerKind::kCondition;
-  i.trigger.poll_interval = Duration::Seconds(30);
-  h.s.injects.push_back(i);
+  h.s.injects.push_back(Condition("detect", Duration::Seconds(30)));
   h.async_conditions = true;
   h.Start();
   h.RunFor(Duration::Seconds(40));  // first poll at 30 s: pending

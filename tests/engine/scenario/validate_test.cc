@@ -1,5 +1,7 @@
-// One failing fixture per validation rule (tests/engine/scenario/data/<rule>):
-// each must report the expected message at the expected scenario.lua line.
+// One failing fixture per validation rule: each must report the expected
+// message at the expected scenario.lua line. A fixture is either a folder
+// tests/engine/scenario/data/<rule>, or the valid fixture with lines added
+// (so the base it breaks is written once).
 
 #include <gtest/gtest.h>
 
@@ -8,7 +10,9 @@
 #include <vector>
 
 #include "livefire/scenario/loader.h"
+#include "livefire/testing/files.h"
 #include "livefire/testing/scenario_files.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::scenario {
 namespace {
@@ -22,8 +26,17 @@ std::string Dir(const std::string& rule) {
 struct Case {
   const char* rule;
   int line;
-  const char* message;  // must appear in the diagnostic at that line
+  const char* message;     // must appear in the diagnostic at that line
+  const char* added = "";  // lines after the valid fixture's; "" = folder data/<rule>
 };
+
+// The folder of the case's scenario, written under `tmp` when it is built on
+// the valid fixture.
+std::string FixtureDir(const Case& c, const testsupport::TempDir& tmp) {
+  if (*c.added == '\0') return Dir(c.rule);
+  return testsupport::WriteScenario(
+      tmp.path() / c.rule, testsupport::ReadFile(Dir("valid") + "/scenario.lua") + c.added);
+}
 
 // Test names and failure messages show the rule, not the struct's bytes.
 void PrintTo(const Case& c, std::ostream* os) { *os << c.rule; }
@@ -32,9 +45,11 @@ class ValidationRule : public testing::TestWithParam<Case> {};
 
 TEST_P(ValidationRule, ReportsMessageAtLine) {
   const Case& c = GetParam();
-  LoadOutcome out = LoadScenario(Dir(c.rule), Opts());
+  testsupport::TempDir tmp;
+  std::string dir = FixtureDir(c, tmp);
+  LoadOutcome out = LoadScenario(dir, Opts());
   ASSERT_FALSE(out.ok()) << c.rule << " unexpectedly validated";
-  std::string file = Dir(c.rule) + "/scenario.lua";
+  std::string file = dir + "/scenario.lua";
   bool found = false;
   for (const Diagnostic& d : out.diagnostics) {
     EXPECT_EQ(d.loc.file, file);
@@ -47,31 +62,66 @@ TEST_P(ValidationRule, ReportsMessageAtLine) {
 }
 
 const Case kCases[] = {
-    {"syntax_error", 16, "unexpected symbol near '='"},
-    {"runtime_error", 17, "attempt to index a nil value (local 't')"},
-    {"blocked_function", 16, "os.execute is not allowed in a scenario sandbox"},
-    {"memory_bomb", 17, "memory budget of 67108864 bytes exceeded"},
+    {"syntax_error", 16, "unexpected symbol near '='",
+     R"lua(local x = = 1
+)lua"},
+    {"runtime_error", 17, "attempt to index a nil value (local 't')",
+     R"lua(local t = nil
+local y = t.field
+)lua"},
+    {"blocked_function", 16, "os.execute is not allowed in a scenario sandbox",
+     R"lua(local out = os.execute("id")
+)lua"},
+    {"memory_bomb", 17, "memory budget of 67108864 bytes exceeded",
+     R"lua(local t = {}
+while true do t[#t + 1] = string.rep("x", 4096) .. #t end
+)lua"},
     {"unknown_template", 8, "unknown template 'mikro' (did you mean 'micro'?)"},
-    {"duplicate_team", 16, "duplicate team name 'blue1' (first declared at "},
-    {"duplicate_network", 16, "duplicate network name 'dmz'"},
-    {"duplicate_node", 16, "duplicate node name 'web'"},
+    {"duplicate_team", 16, "duplicate team name 'blue1' (first declared at ",
+     R"lua(team "blue1" { role = "blue" }
+)lua"},
+    {"duplicate_network", 16, "duplicate network name 'dmz'",
+     R"lua(network "dmz" { cidr = "10.20.0.0/24" }
+)lua"},
+    {"duplicate_node", 16, "duplicate node name 'web'",
+     R"lua(node "web" { template = "micro", iface { network = "dmz", address = "10.10.1.20" } }
+)lua"},
     {"duplicate_service", 12, "duplicate service (on node 'web') name 'http'"},
-    {"duplicate_objective", 17, "duplicate objective name 'flag'"},
-    {"duplicate_inject", 16, "duplicate inject name 'probe'"},
+    {"duplicate_objective", 17, "duplicate objective name 'flag'",
+     R"lua(objective "flag" { kind = "read_flag", node = "web", flag = "FLAG{a}" }
+objective "flag" { kind = "read_flag", node = "web", flag = "FLAG{b}" }
+)lua"},
+    {"duplicate_inject", 16, "duplicate inject name 'probe'",
+     R"lua(inject "probe" { owner = "red", at = "20m", run = function(ctx) return true end }
+)lua"},
     {"malformed_cidr", 5, "network 'dmz': malformed CIDR '10.10.1.0/33'"},
     {"address_outside", 10, "address 10.10.2.10 is outside network 'dmz' (10.10.1.0/24)"},
-    {"address_duplicate", 16, "address 10.10.1.10 is already used by node 'web'"},
-    {"overlapping_networks", 16, "network 'internal' (10.10.1.128/25) overlaps network 'dmz'"},
+    {"address_duplicate", 16, "address 10.10.1.10 is already used by node 'web'",
+     R"lua(node "web2" { template = "micro", iface { network = "dmz", address = "10.10.1.10" } }
+)lua"},
+    {"overlapping_networks", 16, "network 'internal' (10.10.1.128/25) overlaps network 'dmz'",
+     R"lua(network "internal" { cidr = "10.10.1.128/25" }
+)lua"},
     {"shared_in_pool", 6, "shared network 'red' (10.64.5.0/24) overlaps the address pool"},
     {"unreachable_service", 11, "service 'http' (tcp/80) must be reachable from 'red' but is not"},
-    {"objective_missing_node", 16, "objective 'steal': unknown node 'wbe' (did you mean 'web'?)"},
-    {"objective_missing_service", 16, "objective 'deface': node 'web' has no service 'https'"},
+    {"objective_missing_node", 16, "objective 'steal': unknown node 'wbe' (did you mean 'web'?)",
+     R"lua(objective "steal" { kind = "read_flag", node = "wbe", flag = "FLAG{x}" }
+)lua"},
+    {"objective_missing_service", 16, "objective 'deface': node 'web' has no service 'https'",
+     R"lua(objective "deface" { kind = "deface", node = "web", service = "https" }
+)lua"},
     {"unknown_rule_ref", 7, "rule refers to unknown network or node 'dmzz' (did you mean 'dmz'?)"},
     {"unknown_iface_network", 10, "unknown network 'dnz' (did you mean 'dmz'?)"},
-    {"unknown_after", 16, "after names unknown inject 'probee' (did you mean 'probe'?)"},
+    {"unknown_after", 16, "after names unknown inject 'probee' (did you mean 'probe'?)",
+     R"lua(inject "next" { owner = "red", after = { inject = "probee", on = "success" }, run = function(ctx) return true end }
+)lua"},
     {"unknown_target", 15, "unknown target node 'nope'"},
     {"unknown_reachable_from", 11, "reachable_from names unknown network or node 'internet'"},
-    {"trigger_cycle", 16, "trigger cycle: a -> b -> c -> a"},
+    {"trigger_cycle", 16, "trigger cycle: a -> b -> c -> a",
+     R"lua(inject "a" { owner = "red", after = "b", run = function(ctx) return true end }
+inject "b" { owner = "red", after = { inject = "c", delay = "1m" }, run = function(ctx) return true end }
+inject "c" { owner = "red", after = "a", run = function(ctx) return true end }
+)lua"},
     {"security_level", 1, "security level 7 is out of range 1..5"},
     {"node_security_level", 8, "field 'security_level' must be an integer, got 0.5"},
     {"vuln_not_exposed", 14, "is on service 'telnet' (tcp/23), which is not exposed"},
@@ -84,9 +134,13 @@ const Case kCases[] = {
     {"wrong_type", 11, "field 'port' must be an integer, got string"},
     {"unknown_field", 10, "unknown field 'adress' (did you mean 'address'?)"},
     {"invalid_name", 4, "invalid team name 'blue_1' may contain only a-z, 0-9 and '-'"},
-    {"outside_node", 16, "service 'ssh' is declared outside a node"},
+    {"outside_node", 16, "service 'ssh' is declared outside a node",
+     R"lua(service "ssh" { port = 22 }
+)lua"},
     {"multiple_triggers", 15, "has more than one trigger (at, manual)"},
-    {"inject_without_run", 16, "a blue inject needs run = function(ctx) ... end"},
+    {"inject_without_run", 16, "a blue inject needs run = function(ctx) ... end",
+     R"lua(inject "noop" { owner = "blue", manual = true }
+)lua"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ValidationRule, testing::ValuesIn(kCases),

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "livefire/testing/firewall_rules.h"
+
 namespace livefire::topology {
 namespace {
 
@@ -94,15 +96,9 @@ model::Scenario Provincial() {
   vuln(admin, "weak-password", "telnet", 3);
   auto rule = [&](RuleAction a, std::string from, std::string to, std::string proto, int pmin,
                   int pmax) {
-    model::FirewallRule r;
-    r.action = a;
-    r.from = std::move(from);
-    r.to = std::move(to);
-    r.protocol = std::move(proto);
-    r.port_min = pmin;
-    r.port_max = pmax;
-    r.loc = {"scenario.lua", 40 + static_cast<int>(s.rules.size())};
-    s.rules.push_back(r);
+    s.rules.push_back(
+        testsupport::MakeRule(a, std::move(from), std::move(to), std::move(proto), pmin, pmax,
+                              {"scenario.lua", 40 + static_cast<int>(s.rules.size())}));
   };
   rule(RuleAction::kAllow, "red", "portal", "tcp", 80, 80);
   rule(RuleAction::kAllow, "dmz", "internal", "tcp", 21, 21);
