@@ -147,6 +147,27 @@ void Ingest(EventFeed& feed, ExerciseModel& model, std::vector<Event>& buf, Cloc
   } while (Clock::now() - start < budget);
 }
 
+// Scores the stored log through scoring::ReplayLog, the reader API the CLI
+// and the report use: in replay mode once the store is read, live once the
+// exercise ended (the last published board may predate the end). Blocks for
+// one read of the store, once.
+void ScoreFromStore(const std::string& db_path, ExerciseModel& model) {
+  store::StoreOptions so;
+  so.read_only = true;
+  auto db = store::EventStore::Open(db_path, so);
+  if (!db.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", db.status().message().c_str());
+    return;
+  }
+  auto events = (*db)->Read({});
+  if (!events.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", events.status().message().c_str());
+    return;
+  }
+  Status st = model.scoreboard().LoadReplay(*events);
+  if (!st.ok()) std::fprintf(stderr, "livefire-gui: scoring the log: %s\n", st.message().c_str());
+}
+
 // A short digest of the engine's status reply.
 std::string StatusDigest(const std::string& json_text) {
   auto j = nlohmann::json::parse(json_text, nullptr, false);
@@ -191,6 +212,10 @@ int RunBench(const AppOptions& o) {
   model.set_exercise("lf-bench");
   model.SetPlan(plan);
   for (const auto& e : events) model.Apply(e);
+  if (Status st = model.scoreboard().LoadReplay(events); !st.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", st.message().c_str());
+    return 1;
+  }
   auto t2 = Clock::now();
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   std::printf("bench: %d teams, %zu domains, %zu events (seed %llu)\n", o.bench_teams,
@@ -316,9 +341,7 @@ int RunApp(const AppOptions& o) {
       // One status probe before the window opens decides live or replay.
       auto client = bus::ControlClient::Connect(ctx, ep->control, "livefire-gui");
       if (client.ok()) {
-        bus::Request r;
-        r.type = bus::RequestType::kStatus;
-        auto reply = (*client)->Call(r, Duration::Seconds(1));
+        auto reply = (*client)->Call(bus::MakeStatusRequest(), Duration::Seconds(1));
         answered = reply.ok() && reply->ok;
         if (answered) ui.engine_status = StatusDigest(reply->body.dump());
       }
@@ -351,14 +374,18 @@ int RunApp(const AppOptions& o) {
   int counted = 0;
   auto last_status = Clock::now();
   const auto started = Clock::now();
+  bool scored_from_store = false;
   while (!(*w)->ShouldClose()) {
     Ingest(**feed, model, buf, std::chrono::milliseconds(12));
     ui.feed = (*feed)->status();
+    if (!scored_from_store && ((!ui.live && ui.feed.done) || model.header().ended) &&
+        std::filesystem::exists(db_path)) {
+      ScoreFromStore(db_path, model);
+      scored_from_store = true;
+    }
     TakeControlResults(control.get(), ui);
     if (control && control->in_flight() == 0 && Clock::now() - last_status > std::chrono::seconds(2)) {
-      bus::Request r;
-      r.type = bus::RequestType::kStatus;
-      control->Submit(r, "status");
+      control->Submit(bus::MakeStatusRequest(), "status");
       last_status = Clock::now();
     }
     // --frames counts frames once a replay has been read (or at once when
