@@ -81,8 +81,9 @@ void DrawScoreboard(ExerciseModel& model, UiState& ui) {
   }
   if (sb.replayed()) {
     ImGui::TextDisabled("Scores replayed from the event log (scoring::ReplayLog)%s.",
-                        sb.has_config_from_log() ? " with the config the log records"
-                                                 : " (the log records no scoring config: defaults)");
+                        sb.has_config_from_log()
+                            ? " with the config the log records"
+                            : " (the log records no scoring config: defaults)");
   } else if (sb.has_board()) {
     ImGui::TextDisabled("Scores as the engine published them (event %lld).",
                         static_cast<long long>(sb.board().seq));

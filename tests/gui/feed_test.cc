@@ -185,9 +185,9 @@ TEST(EventFeed, LiveQueuesThePublishedScoreboardNotAsADuplicate) {
   bus::Context ctx;
   auto pub = bus::EventPublisher::Bind(ctx, "tcp://127.0.0.1:0", kId);
   ASSERT_TRUE(pub.ok());
-  auto feed = EventFeed::Start(ctx, {.db_path = (*db)->path(),
-                                     .events_endpoint = (*pub)->endpoint(),
-                                     .exercise = kId.str()});
+  auto feed = EventFeed::Start(
+      ctx,
+      {.db_path = (*db)->path(), .events_endpoint = (*pub)->endpoint(), .exercise = kId.str()});
   ASSERT_TRUE(feed.ok());
   ASSERT_EQ(DrainUntil(**feed, 1).size(), 1u);
   // What scoring/live publishes: seq 0 (derived), team "", kind "scoreboard".
@@ -195,7 +195,9 @@ TEST(EventFeed, LiveQueuesThePublishedScoreboardNotAsADuplicate) {
   board.seq = 0;
   board.time = SimTime::FromNanos(2'000'000'000);
   board.kind = std::string(kPublishedScoreboard);
-  board.payload = {{"seq", 1}, {"time_ns", 2'000'000'000}, {"blue", nlohmann::json::array()},
+  board.payload = {{"seq", 1},
+                   {"time_ns", 2'000'000'000},
+                   {"blue", nlohmann::json::array()},
                    {"red", nlohmann::json::array()}};
   std::vector<Event> got;
   auto deadline = std::chrono::steady_clock::now() + 10s;

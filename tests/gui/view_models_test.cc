@@ -292,8 +292,10 @@ TEST(ScoreboardModel, ShowsThePublishedScoreboardsNumbers) {
   scoring::Scores scores;
   scores.last_seq = 42;
   scores.time = SimTime::FromNanos(90'000'000'000);
-  scores.teams["blue1"] = {.team = "blue1", .role = "blue", .category = {10, 0, 5, 2, -1}, .total = 12.5};
-  scores.teams["blue2"] = {.team = "blue2", .role = "blue", .category = {20, -3, 0, 0, 0}, .total = 33.25};
+  scores.teams["blue1"] = {
+      .team = "blue1", .role = "blue", .category = {10, 0, 5, 2, -1}, .total = 12.5};
+  scores.teams["blue2"] = {
+      .team = "blue2", .role = "blue", .category = {20, -3, 0, 0, 0}, .total = 33.25};
   scores.teams["red1"] = {.team = "red1", .role = "red", .category = {0, 7, 0, 0, 0}, .total = 7};
   model::ScoringWeights weights;
   const scoring::Scoreboard published = scoring::MakeScoreboard(scores, weights);
@@ -348,9 +350,9 @@ TEST(ScoreboardModel, ShowsThePublishedScoreboardsNumbers) {
 
 TEST(ScoreboardModel, ReplayTakesTeamsFromExerciseCreatedWhenTheLogHasNoConfig) {
   ScoreboardModel m;
-  ASSERT_TRUE(
-      m.LoadReplay({Ev(1, 0, "", kinds::kExerciseCreated, {{"title", "x"}, {"blue_teams", {"b1", "b2"}}})})
-          .ok());
+  ASSERT_TRUE(m.LoadReplay({Ev(1, 0, "", kinds::kExerciseCreated,
+                               {{"title", "x"}, {"blue_teams", {"b1", "b2"}}})})
+                  .ok());
   EXPECT_FALSE(m.has_config_from_log());
   EXPECT_EQ(m.Teams(), (std::vector<std::string>{"b1", "b2"}));
   EXPECT_EQ(m.Rows({}).size(), 2u);

@@ -158,7 +158,7 @@ Status ReplayChecker::Feed(const Event& e) {
                       ? p["cause_seq"].get<int64_t>()
                       : -1;
     recorded_pending_.push_back(std::move(c));
-    applied_.clear();  // an output applies nothing
+    applied_.clear();                       // an output applies nothing
     Status st = scorer_.Apply(e, nullptr);  // keeps the seq check uniform
     Match();
     return st;

@@ -42,7 +42,7 @@ struct FeedStatus {
   bool done = false;       // replay finished reading
   int64_t from_store = 0;  // events read from the store
   int64_t from_bus = 0;    // events taken from the bus
-  int64_t scoreboards = 0; // published scoreboards taken from the bus (seq 0, not log events)
+  int64_t scoreboards = 0;  // published scoreboards taken from the bus (seq 0, not log events)
   int64_t dropped_dup = 0;
   int64_t backfills = 0;   // gaps repaired from the store
   std::string error;       // last problem ("" = none)

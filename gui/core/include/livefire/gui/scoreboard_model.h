@@ -8,11 +8,10 @@
 
 #include <array>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "livefire/event.h"
 #include "livefire/scoring/replay.h"
