@@ -176,11 +176,24 @@ std::string StatusDigest(const std::string& json_text) {
                      j.value("paused", false) ? "paused" : j.value("running", false) ? "running" : "idle");
 }
 
-void TakeControlResults(ControlWorker* control, UiState& ui) {
+// The status reply carries the engine's scoreboard under "scoring" (the
+// same board it publishes): it fills the view before the first publication,
+// which comes only once scores move.
+void TakeStatusScoreboard(const nlohmann::json& body, ExerciseModel& model) {
+  if (!body.is_object()) return;
+  if (auto it = body.find("scoring"); it != body.end()) {
+    (void)model.scoreboard().ApplyPublished(*it);  // a bad board is counted in its warnings
+  }
+}
+
+void TakeControlResults(ControlWorker* control, UiState& ui, ExerciseModel& model) {
   if (!control) return;
   for (auto& r : control->TakeResults()) {
     if (r.what == "status") {
       ui.engine_status = r.ok ? StatusDigest(r.message) : "no answer: " + r.message;
+      if (r.ok && !model.scoreboard().replayed()) {
+        TakeStatusScoreboard(nlohmann::json::parse(r.message, nullptr, false), model);
+      }
       continue;
     }
     ui.control_log.push_front(fmt::format("{} {}: {}", r.ok ? "ok" : "FAILED", r.what, r.message));
@@ -343,7 +356,10 @@ int RunApp(const AppOptions& o) {
       if (client.ok()) {
         auto reply = (*client)->Call(bus::MakeStatusRequest(), Duration::Seconds(1));
         answered = reply.ok() && reply->ok;
-        if (answered) ui.engine_status = StatusDigest(reply->body.dump());
+        if (answered) {
+          ui.engine_status = StatusDigest(reply->body.dump());
+          TakeStatusScoreboard(reply->body, model);
+        }
       }
     }
     if (answered) {
@@ -383,7 +399,7 @@ int RunApp(const AppOptions& o) {
       ScoreFromStore(db_path, model);
       scored_from_store = true;
     }
-    TakeControlResults(control.get(), ui);
+    TakeControlResults(control.get(), ui, model);
     if (control && control->in_flight() == 0 && Clock::now() - last_status > std::chrono::seconds(2)) {
       control->Submit(bus::MakeStatusRequest(), "status");
       last_status = Clock::now();
