@@ -147,6 +147,27 @@ void Ingest(EventFeed& feed, ExerciseModel& model, std::vector<Event>& buf, Cloc
   } while (Clock::now() - start < budget);
 }
 
+// Scores the stored log through scoring::ReplayLog, the reader API the CLI
+// and the report use: in replay mode once the store is read, live once the
+// exercise ended (the last published board may predate the end). Blocks for
+// one read of the store, once.
+void ScoreFromStore(const std::string& db_path, ExerciseModel& model) {
+  store::StoreOptions so;
+  so.read_only = true;
+  auto db = store::EventStore::Open(db_path, so);
+  if (!db.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", db.status().message().c_str());
+    return;
+  }
+  auto events = (*db)->Read({});
+  if (!events.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", events.status().message().c_str());
+    return;
+  }
+  Status st = model.scoreboard().LoadReplay(*events);
+  if (!st.ok()) std::fprintf(stderr, "livefire-gui: scoring the log: %s\n", st.message().c_str());
+}
+
 // A short digest of the engine's status reply.
 std::string StatusDigest(const std::string& json_text) {
   auto j = nlohmann::json::parse(json_text, nullptr, false);
@@ -155,11 +176,24 @@ std::string StatusDigest(const std::string& json_text) {
                      j.value("paused", false) ? "paused" : j.value("running", false) ? "running" : "idle");
 }
 
-void TakeControlResults(ControlWorker* control, UiState& ui) {
+// The status reply carries the engine's scoreboard under "scoring" (the
+// same board it publishes): it fills the view before the first publication,
+// which comes only once scores move.
+void TakeStatusScoreboard(const nlohmann::json& body, ExerciseModel& model) {
+  if (!body.is_object()) return;
+  if (auto it = body.find("scoring"); it != body.end()) {
+    (void)model.scoreboard().ApplyPublished(*it);  // a bad board is counted in its warnings
+  }
+}
+
+void TakeControlResults(ControlWorker* control, UiState& ui, ExerciseModel& model) {
   if (!control) return;
   for (auto& r : control->TakeResults()) {
     if (r.what == "status") {
       ui.engine_status = r.ok ? StatusDigest(r.message) : "no answer: " + r.message;
+      if (r.ok && !model.scoreboard().replayed()) {
+        TakeStatusScoreboard(nlohmann::json::parse(r.message, nullptr, false), model);
+      }
       continue;
     }
     ui.control_log.push_front(fmt::format("{} {}: {}", r.ok ? "ok" : "FAILED", r.what, r.message));
@@ -191,6 +225,10 @@ int RunBench(const AppOptions& o) {
   model.set_exercise("lf-bench");
   model.SetPlan(plan);
   for (const auto& e : events) model.Apply(e);
+  if (Status st = model.scoreboard().LoadReplay(events); !st.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", st.message().c_str());
+    return 1;
+  }
   auto t2 = Clock::now();
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   std::printf("bench: %d teams, %zu domains, %zu events (seed %llu)\n", o.bench_teams,
@@ -316,11 +354,12 @@ int RunApp(const AppOptions& o) {
       // One status probe before the window opens decides live or replay.
       auto client = bus::ControlClient::Connect(ctx, ep->control, "livefire-gui");
       if (client.ok()) {
-        bus::Request r;
-        r.type = bus::RequestType::kStatus;
-        auto reply = (*client)->Call(r, Duration::Seconds(1));
+        auto reply = (*client)->Call(bus::MakeStatusRequest(), Duration::Seconds(1));
         answered = reply.ok() && reply->ok;
-        if (answered) ui.engine_status = StatusDigest(reply->body.dump());
+        if (answered) {
+          ui.engine_status = StatusDigest(reply->body.dump());
+          TakeStatusScoreboard(reply->body, model);
+        }
       }
     }
     if (answered) {
@@ -351,14 +390,18 @@ int RunApp(const AppOptions& o) {
   int counted = 0;
   auto last_status = Clock::now();
   const auto started = Clock::now();
+  bool scored_from_store = false;
   while (!(*w)->ShouldClose()) {
     Ingest(**feed, model, buf, std::chrono::milliseconds(12));
     ui.feed = (*feed)->status();
-    TakeControlResults(control.get(), ui);
+    if (!scored_from_store && ((!ui.live && ui.feed.done) || model.header().ended) &&
+        std::filesystem::exists(db_path)) {
+      ScoreFromStore(db_path, model);
+      scored_from_store = true;
+    }
+    TakeControlResults(control.get(), ui, model);
     if (control && control->in_flight() == 0 && Clock::now() - last_status > std::chrono::seconds(2)) {
-      bus::Request r;
-      r.type = bus::RequestType::kStatus;
-      control->Submit(r, "status");
+      control->Submit(bus::MakeStatusRequest(), "status");
       last_status = Clock::now();
     }
     // --frames counts frames once a replay has been read (or at once when

@@ -79,9 +79,17 @@ void DrawScoreboard(ExerciseModel& model, UiState& ui) {
     ui.rows_revision = sb.revision();
     ui.rows_sort = ui.sort;
   }
-  ImGui::TextDisabled("Scores folded from the event log by the engine's scorer%s.",
-                      sb.has_config_from_log() ? " with the config the log records"
-                                               : " (the log records no scoring config: defaults)");
+  if (sb.replayed()) {
+    ImGui::TextDisabled("Scores replayed from the event log (scoring::ReplayLog)%s.",
+                        sb.has_config_from_log()
+                            ? " with the config the log records"
+                            : " (the log records no scoring config: defaults)");
+  } else if (sb.has_board()) {
+    ImGui::TextDisabled("Scores as the engine published them (event %lld).",
+                        static_cast<long long>(sb.board().seq));
+  } else {
+    ImGui::TextDisabled("Waiting for the engine's first published scoreboard.");
+  }
   if (!sb.warnings().empty()) {
     ImGui::SameLine();
     ImGui::TextColored(ImVec4(1, 0.7f, 0.3f, 1), "%zu scoring warnings", sb.warnings().size());

@@ -10,6 +10,7 @@
 
 #include "livefire/gui/plan_file.h"
 #include "livefire/gui/sample.h"
+#include "livefire/gui/scoreboard_model.h"
 #include "livefire/store/event_store.h"
 
 namespace livefire::gui {
@@ -168,6 +169,51 @@ TEST(EventFeed, LiveRepairsEventsTheBusDroppedFromTheStore) {
   EXPECT_TRUE(st.live);
   EXPECT_GE(st.backfills, 1);
   EXPECT_GT(st.dropped_dup, 0);
+}
+
+TEST(EventFeed, LiveQueuesThePublishedScoreboardNotAsADuplicate) {
+  TempDir dir;
+  auto db = store::EventStore::OpenExercise(dir.str(), kId);
+  ASSERT_TRUE(db.ok());
+  Event tick;
+  tick.time = SimTime::FromNanos(1'000'000'000);
+  tick.kind = std::string(kinds::kClockCheckpoint);
+  tick.payload = {{"speed", 1}, {"paused", false}};
+  ASSERT_TRUE((*db)->Append(tick).ok());
+  ASSERT_TRUE((*db)->Flush().ok());
+
+  bus::Context ctx;
+  auto pub = bus::EventPublisher::Bind(ctx, "tcp://127.0.0.1:0", kId);
+  ASSERT_TRUE(pub.ok());
+  auto feed = EventFeed::Start(
+      ctx,
+      {.db_path = (*db)->path(), .events_endpoint = (*pub)->endpoint(), .exercise = kId.str()});
+  ASSERT_TRUE(feed.ok());
+  ASSERT_EQ(DrainUntil(**feed, 1).size(), 1u);
+  // What scoring/live publishes: seq 0 (derived), team "", kind "scoreboard".
+  Event board;
+  board.seq = 0;
+  board.time = SimTime::FromNanos(2'000'000'000);
+  board.kind = std::string(kPublishedScoreboard);
+  board.payload = {{"seq", 1},
+                   {"time_ns", 2'000'000'000},
+                   {"blue", nlohmann::json::array()},
+                   {"red", nlohmann::json::array()}};
+  std::vector<Event> got;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*pub)->Publish(board).ok());  // again and again: ZeroMQ's slow joiner
+    std::this_thread::sleep_for(20ms);
+    (*feed)->Drain(&got, 1000);
+  }
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got[0].seq, 0);
+  EXPECT_EQ(got[0].kind, kPublishedScoreboard);
+  EXPECT_EQ(got[0].payload["seq"], 1);
+  FeedStatus st = (*feed)->status();
+  EXPECT_GE(st.scoreboards, 1);
+  EXPECT_EQ(st.dropped_dup, 0);
+  EXPECT_EQ(st.backfills, 0);
 }
 
 TEST(ControlWorker, SendsRequestsOffThreadAndReportsReplies) {

@@ -4,6 +4,7 @@
 
 #include "livefire/gui/exercise_model.h"
 #include "livefire/gui/sample.h"
+#include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
 
 namespace livefire::gui {
@@ -220,7 +221,15 @@ TEST(TimelineModel, InjectRowsSetPlanAgainstWhatFired) {
 
 // ---- scoreboard ----------------------------------------------------------------
 
-TEST(ScoreboardModel, ShowsTheEngineScorerNumbersAndSorts) {
+// What ReplayLog scores the sample log with (it records no config).
+scoring::ReplayOptions SampleReplayOptions(const ExercisePlan& plan) {
+  scoring::ScoringConfig cfg;
+  cfg.blue_teams = plan.plan.blue_teams;
+  cfg.red_teams = {"red1"};
+  return {.fallback_config = cfg};
+}
+
+TEST(ScoreboardModel, ReplayShowsReplayLogsBoardAndSorts) {
   const ExercisePlan plan = MakeSamplePlan(6, 10);
   SampleOptions so;
   so.compromise_fraction = 0.5;
@@ -228,20 +237,23 @@ TEST(ScoreboardModel, ShowsTheEngineScorerNumbersAndSorts) {
   ScoreboardModel m;
   m.SetFallbackTeams({}, {"red1"});
   for (const auto& e : events) m.Apply(e);
+  EXPECT_TRUE(m.Rows({}).empty());  // log events alone score nothing
+  ASSERT_TRUE(m.LoadReplay(events).ok());
+  EXPECT_TRUE(m.replayed());
+  EXPECT_FALSE(m.has_config_from_log());
 
-  // The same fold through scoring::Replay gives the same numbers and ranks.
-  scoring::ScoringConfig cfg;
-  cfg.blue_teams = plan.plan.blue_teams;
-  cfg.red_teams = {"red1"};
-  auto scores = scoring::Replay(cfg, events);
-  ASSERT_TRUE(scores.ok()) << scores.status().ToString();
-  scoring::Scoreboard board = scoring::MakeScoreboard(*scores, cfg.params.weights);
+  // Exactly ReplayLog's board: the numbers `livefire status` prints.
+  auto replay = scoring::ReplayLog(events, SampleReplayOptions(plan));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(scoring::ToJson(m.board()), scoring::ToJson(replay->board));
+  const scoring::Scoreboard& board = replay->board;
   std::vector<ScoreRow> rows = m.Rows({});
   ASSERT_EQ(rows.size(), board.blue.size() + board.red.size());
   for (size_t i = 0; i < board.blue.size(); ++i) {
     EXPECT_EQ(rows[i].team, board.blue[i].score.team);
     EXPECT_EQ(rows[i].rank, static_cast<int>(i) + 1);
-    EXPECT_DOUBLE_EQ(rows[i].total, board.blue[i].score.total);
+    EXPECT_EQ(rows[i].total, board.blue[i].score.total);
+    EXPECT_EQ(rows[i].category, board.blue[i].score.category);
   }
   // The sample log moves scores (else this test would prove little).
   EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [](const ScoreRow& r) { return r.total != 0; }));
@@ -265,20 +277,107 @@ TEST(ScoreboardModel, ShowsTheEngineScorerNumbersAndSorts) {
       EXPECT_LT(by_avail[i - 1].rank, by_avail[i].rank);
     }
   }
-  // History ends at each team's current total.
+  // History starts at 0 and ends at each team's current total.
   for (const auto& r : rows) {
     const auto& h = m.History(r.team);
     ASSERT_FALSE(h.empty()) << r.team;
+    EXPECT_EQ(h.front().t_s, 0) << r.team;
     EXPECT_DOUBLE_EQ(h.back().total, r.total) << r.team;
   }
 }
 
-TEST(ScoreboardModel, TeamsFromExerciseCreatedWhenTheLogHasNoConfig) {
+TEST(ScoreboardModel, ShowsThePublishedScoreboardsNumbers) {
+  // A board as scoring/live publishes it, with numbers no fold of this log
+  // could give: the GUI must show the engine's, not its own.
+  scoring::Scores scores;
+  scores.last_seq = 42;
+  scores.time = SimTime::FromNanos(90'000'000'000);
+  scores.teams["blue1"] = {
+      .team = "blue1", .role = "blue", .category = {10, 0, 5, 2, -1}, .total = 12.5};
+  scores.teams["blue2"] = {
+      .team = "blue2", .role = "blue", .category = {20, -3, 0, 0, 0}, .total = 33.25};
+  scores.teams["red1"] = {.team = "red1", .role = "red", .category = {0, 7, 0, 0, 0}, .total = 7};
+  model::ScoringWeights weights;
+  const scoring::Scoreboard published = scoring::MakeScoreboard(scores, weights);
+
+  ExerciseModel m;
+  ASSERT_TRUE(m.Apply(Ev(1, 0, "", kinds::kExerciseCreated, {{"blue_teams", {"blue1", "blue2"}}})));
+  Event msg = Ev(0, 90, "", kPublishedScoreboard, scoring::ToJson(published));
+  EXPECT_TRUE(m.Apply(msg));
+  EXPECT_EQ(m.last_seq(), 1);  // not a log event: no seq, no gap, no timeline row
+  EXPECT_EQ(m.gaps(), 0);
+  EXPECT_EQ(m.applied(), 1);
+  const ScoreboardModel& sb = m.scoreboard();
+  ASSERT_TRUE(sb.has_board());
+  EXPECT_FALSE(sb.replayed());
+  EXPECT_EQ(sb.board().seq, 42);
+  EXPECT_EQ(sb.board().time, scores.time);
+  std::vector<ScoreRow> rows = sb.Rows({});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].team, "blue2");
+  EXPECT_EQ(rows[0].rank, 1);
+  EXPECT_EQ(rows[0].total, 33.25);
+  EXPECT_EQ(rows[0].category, (std::array<double, scoring::kCategoryCount>{20, -3, 0, 0, 0}));
+  EXPECT_EQ(rows[1].team, "blue1");
+  EXPECT_EQ(rows[1].total, 12.5);
+  EXPECT_EQ(rows[2].team, "red1");
+  EXPECT_EQ(rows[2].role, "red");
+  EXPECT_EQ(rows[2].total, 7);
+  EXPECT_EQ(sb.Teams(), (std::vector<std::string>{"blue1", "blue2", "red1"}));
+  EXPECT_EQ(scoring::ToJson(sb.board()), scoring::ToJson(published));
+
+  // The engine's recorded totals draw the history.
+  m.Apply(Ev(2, 95, "blue1", kinds::kScoreChanged,
+             {{"total", 14.0}, {"delta", 1.5}, {"reason", "x"}, {"cause_seq", 2}}));
+  ASSERT_FALSE(sb.History("blue1").empty());
+  EXPECT_EQ(sb.History("blue1").back().t_s, 95);
+  EXPECT_EQ(sb.History("blue1").back().total, 14.0);
+
+  // An older board arriving late is ignored; a malformed one changes nothing.
+  scores.last_seq = 40;
+  scores.teams["blue1"].total = 99;
+  EXPECT_TRUE(m.Apply(Ev(0, 80, "", kPublishedScoreboard,
+                         scoring::ToJson(scoring::MakeScoreboard(scores, weights)))));
+  EXPECT_EQ(sb.board().seq, 42);
+  EXPECT_EQ(sb.Rows({})[1].total, 12.5);
+  EXPECT_FALSE(m.Apply(Ev(0, 99, "", kPublishedScoreboard, {{"seq", "x"}})));
+  EXPECT_EQ(sb.board().seq, 42);
+  EXPECT_FALSE(sb.warnings().empty());
+  // Other derived messages are not the scoreboard's.
+  EXPECT_FALSE(m.Apply(Ev(0, 99, "", "something.else", {{"seq", 50}})));
+  EXPECT_EQ(sb.board().seq, 42);
+}
+
+TEST(ScoreboardModel, ReplayTakesTeamsFromExerciseCreatedWhenTheLogHasNoConfig) {
   ScoreboardModel m;
-  m.Apply(Ev(1, 0, "", kinds::kExerciseCreated, {{"title", "x"}, {"blue_teams", {"b1", "b2"}}}));
+  ASSERT_TRUE(m.LoadReplay({Ev(1, 0, "", kinds::kExerciseCreated,
+                               {{"title", "x"}, {"blue_teams", {"b1", "b2"}}})})
+                  .ok());
   EXPECT_FALSE(m.has_config_from_log());
   EXPECT_EQ(m.Teams(), (std::vector<std::string>{"b1", "b2"}));
   EXPECT_EQ(m.Rows({}).size(), 2u);
+}
+
+TEST(ExerciseModel, ReplayModeScoreboardEqualsReplayLog) {
+  const ExercisePlan plan = MakeSamplePlan(3, 6);
+  SampleOptions so;
+  so.compromise_fraction = 0.5;
+  const std::vector<Event> events = MakeSampleEvents(plan, so);
+  ExerciseModel m;
+  m.SetPlan(plan);
+  m.scoreboard().SetFallbackTeams(plan.plan.blue_teams, {"red1"});
+  for (const auto& e : events) m.Apply(e);
+  ASSERT_TRUE(m.scoreboard().LoadReplay(events).ok());
+  auto replay = scoring::ReplayLog(events, SampleReplayOptions(plan));
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_EQ(scoring::ToJson(m.scoreboard().board()), scoring::ToJson(replay->board));
+  EXPECT_EQ(m.scoreboard().board().seq, events.back().seq);
+  // A board published late by a still-running engine for an older seq does
+  // not replace the replayed one.
+  Event stale = Ev(0, 1, "", kPublishedScoreboard, scoring::ToJson(replay->board));
+  stale.payload["seq"] = 1;
+  m.Apply(stale);
+  EXPECT_EQ(scoring::ToJson(m.scoreboard().board()), scoring::ToJson(replay->board));
 }
 
 // ---- exercise --------------------------------------------------------------------

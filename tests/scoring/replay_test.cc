@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "livefire/store/event_store.h"
 #include "livefire/testing/temp_dir.h"
 #include "report_fixture.h"
@@ -44,6 +46,50 @@ TEST(ReplayLog, RecomputesTheRecordedScoresWithTheRecordedConfig) {
     EXPECT_EQ(ToJson(r->ledger[i]), ToJson(ledger[i])) << i;
   EXPECT_EQ(ToJson(r->board), ToJson(MakeScoreboard(r->scorer())));
   EXPECT_FALSE(r->board.blue.empty());
+}
+
+TEST(ReplayLog, OnAppliedSeesEachEventsEffectsAndAChosenConfigWins) {
+  testsupport::TempDir dir;
+  std::vector<Event> events = PortalLog(dir.path().string());
+  ASSERT_FALSE(events.empty());
+  ReplayOptions options;
+  std::vector<LedgerEntry> entries;
+  std::map<std::string, double> last_total;
+  int64_t calls = 0, prev_seq = 0;
+  bool in_order = true, score_changed_applied_nothing = true;
+  options.on_applied = [&](const Event& e, const Applied& applied, bool ok) {
+    ++calls;
+    in_order = in_order && e.seq > prev_seq;
+    prev_seq = e.seq;
+    if (e.kind == kinds::kScoreChanged && (!applied.entries.empty() || !applied.changes.empty()))
+      score_changed_applied_nothing = false;
+    EXPECT_TRUE(ok) << e.seq;
+    entries.insert(entries.end(), applied.entries.begin(), applied.entries.end());
+    for (const auto& c : applied.changes) {
+      EXPECT_EQ(c.cause_seq, e.seq);
+      last_total[c.team] = c.total;
+    }
+  };
+  auto r = ReplayLog(events, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(calls, static_cast<int64_t>(events.size()));
+  EXPECT_TRUE(in_order);
+  EXPECT_TRUE(score_changed_applied_nothing);
+  ASSERT_EQ(entries.size(), r->ledger.size());
+  for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(ToJson(entries[i]), ToJson(r->ledger[i]));
+  ASSERT_FALSE(last_total.empty());
+  for (const auto& [team, total] : last_total) {
+    ASSERT_NE(r->scorer().team(team), nullptr) << team;
+    EXPECT_EQ(r->scorer().team(team)->total, total) << team;
+  }
+
+  // A config chosen by the caller replaces the recorded one.
+  ScoringConfig chosen = r->config;
+  chosen.params.weights.availability *= 2;
+  auto c = ReplayLog(events, {.config = chosen});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->config_recorded);
+  EXPECT_EQ(c->board.weights.availability, chosen.params.weights.availability);
 }
 
 TEST(ReplayLog, TamperedScoreIsTheFirstDifference) {

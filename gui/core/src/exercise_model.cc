@@ -6,6 +6,11 @@
 namespace livefire::gui {
 
 bool ExerciseModel::Apply(const Event& e) {
+  if (e.seq == 0) {
+    // Derived, not in the log: the engine's published scoreboard.
+    if (e.kind != kPublishedScoreboard) return false;
+    return scoreboard_.ApplyPublished(e.payload).ok();
+  }
   if (e.seq <= last_seq_) return false;
   if (last_seq_ > 0 && e.seq != last_seq_ + 1) ++gaps_;
   last_seq_ = e.seq;

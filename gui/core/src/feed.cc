@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "livefire/gui/scoreboard_model.h"
 #include "livefire/store/event_store.h"
 
 namespace livefire::gui {
@@ -123,6 +124,19 @@ void EventFeed::Run() {
     }
     if (!m->has_value()) continue;
     Event e = std::move((*m)->event);
+    if (e.seq == 0) {
+      // Derived (not in the log, so no seq): only the published scoreboard
+      // is the GUI's; it must not count as a duplicate nor start a backfill.
+      if (e.kind != kPublishedScoreboard) continue;
+      std::vector<Event> one;
+      one.push_back(std::move(e));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++status_.scoreboards;
+      }
+      Push(std::move(one));
+      continue;
+    }
     if (e.seq <= last) {
       std::lock_guard<std::mutex> lock(mu_);
       ++status_.dropped_dup;

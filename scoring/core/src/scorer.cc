@@ -158,6 +158,7 @@ Status ReplayChecker::Feed(const Event& e) {
                       ? p["cause_seq"].get<int64_t>()
                       : -1;
     recorded_pending_.push_back(std::move(c));
+    applied_.clear();                       // an output applies nothing
     Status st = scorer_.Apply(e, nullptr);  // keeps the seq check uniform
     Match();
     return st;
@@ -165,7 +166,8 @@ Status ReplayChecker::Feed(const Event& e) {
   Status st = scorer_.Apply(e, &applied_);
   if (st.code() == StatusCode::kFailedPrecondition) return st;
   if (!st.ok()) warnings_.push_back(st.message());
-  for (auto& c : applied_.changes) pending_.push_back(std::move(c));
+  // Copied, not moved: last_applied() still shows them to the caller.
+  pending_.insert(pending_.end(), applied_.changes.begin(), applied_.changes.end());
   recomputed_ += static_cast<int64_t>(applied_.changes.size());
   Match();
   return Status::Ok();

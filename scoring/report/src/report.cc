@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "livefire/escape.h"
+#include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
 
 namespace livefire::report {
@@ -177,16 +179,21 @@ std::vector<ReportTeam> ReportTeams(const ReportInput& in) {
   return teams;
 }
 
-// Folds the log event by event: the scorer's entries for each event are kept
-// beside the event so the per-section lines can cite what the scorer charged.
+// Gathers the report's lines from the one replay (scoring::ReplayLog): what
+// the scorer charged for each event is kept beside the event so the
+// per-section lines can cite it.
 class LogFolder {
  public:
-  LogFolder(const ReportInput& in, ReportData& r) : in_(in), r_(r), scorer_(in.config) {}
+  LogFolder(const ReportInput& in, ReportData& r) : in_(in), r_(r) {}
 
   Status Fold() {
-    for (const Event& e : in_.events) {
-      LF_RETURN_IF_ERROR(Apply(e));
-    }
+    scoring::ReplayOptions options;
+    options.config = in_.config;
+    options.on_applied = [this](const Event& e, const scoring::Applied& applied, bool ok) {
+      Apply(e, applied, ok);
+    };
+    LF_ASSIGN_OR_RETURN(replay_, scoring::ReplayLog(in_.events, options));
+    r_.warnings.insert(r_.warnings.end(), replay_->warnings().begin(), replay_->warnings().end());
     if (!in_.events.empty()) {
       if (!started_) r_.started = in_.events.front().time;
       if (!ended_) r_.ended = in_.events.back().time;
@@ -194,17 +201,15 @@ class LogFolder {
     return Status::Ok();
   }
 
-  const scoring::Scorer& scorer() const { return scorer_; }
+  // Valid after Fold() succeeded.
+  const scoring::LogReplay& replay() const { return *replay_; }
   TeamAcc& team(const std::string& name) { return acc_[name]; }
 
  private:
-  Status Apply(const Event& e) {
-    applied_.clear();
-    Status s = scorer_.Apply(e, &applied_);
-    if (s.code() == StatusCode::kFailedPrecondition) return Status::DataLoss(s.message());
-    if (!s.ok()) r_.warnings.push_back(s.message());
-    for (const auto& x : applied_.entries) acc_[x.team].ledger.push_back(x);
-    for (const auto& c : applied_.changes) acc_[c.team].totals.emplace_back(e.time, c.total);
+  void Apply(const Event& e, const scoring::Applied& applied, bool ok) {
+    applied_ = &applied;
+    for (const auto& x : applied.entries) acc_[x.team].ledger.push_back(x);
+    for (const auto& c : applied.changes) acc_[c.team].totals.emplace_back(e.time, c.total);
     if (e.kind == kinds::kExerciseCreated) {
       OnCreated(e.payload);
     } else if (e.kind == kinds::kExerciseStarted && !started_) {
@@ -214,22 +219,22 @@ class LogFolder {
       ended_ = true;
       r_.ended = e.time;
       r_.end_reason = Str(e.payload, "reason");
-    } else if (e.kind == kinds::kRedAction && s.ok() && !e.team.empty()) {
+    } else if (e.kind == kinds::kRedAction && ok && !e.team.empty()) {
       OnRedAction(e);
-    } else if (e.kind == kinds::kSubmissionReport && s.ok()) {
+    } else if (e.kind == kinds::kSubmissionReport && ok) {
       OnReport(e);
-    } else if (e.kind == kinds::kCheckResult && s.ok()) {
+    } else if (e.kind == kinds::kCheckResult && ok) {
       OnCheck(e);
-    } else if (e.kind == kinds::kObjectiveReached && s.ok()) {
+    } else if (e.kind == kinds::kObjectiveReached && ok) {
       OnObjective(e);
     }
-    return Status::Ok();
+    applied_ = nullptr;
   }
 
   // Entries this event made for its own team in a category, citing it first.
   std::vector<const scoring::LedgerEntry*> Own(const Event& e, scoring::Category c) const {
     std::vector<const scoring::LedgerEntry*> v;
-    for (const auto& x : applied_.entries) {
+    for (const auto& x : applied_->entries) {
       if (x.team == e.team && x.category == c && !x.causes.empty() && x.causes[0] == e.seq) {
         v.push_back(&x);
       }
@@ -351,8 +356,8 @@ class LogFolder {
 
   const ReportInput& in_;
   ReportData& r_;
-  scoring::Scorer scorer_;
-  scoring::Applied applied_;
+  std::optional<scoring::LogReplay> replay_;
+  const scoring::Applied* applied_ = nullptr;  // the event's, while Apply() runs
   std::map<std::string, TeamAcc> acc_;
   bool started_ = false, ended_ = false;
 };
@@ -411,9 +416,9 @@ Result<ReportData> BuildReport(const ReportInput& in) {
   r.teams = ReportTeams(in);
   LogFolder folder(in, r);
   LF_RETURN_IF_ERROR(folder.Fold());
-  const scoring::Scorer& scorer = folder.scorer();
+  const scoring::Scorer& scorer = folder.replay().scorer();
   std::set<std::string> techniques;
-  scoring::Scoreboard board = scoring::MakeScoreboard(scorer);
+  const scoring::Scoreboard& board = folder.replay().board;
   auto add = [&](const std::vector<scoring::ScoreboardRow>& rows, std::vector<TeamReport>& out) {
     for (const auto& row : rows) {
       out.push_back(BuildTeamReport(row, r, scorer, folder.team(row.score.team), in.config.params));

@@ -1,6 +1,7 @@
 #pragma once
 // The control room's whole state, derived from events only: header (title,
-// clock, paused, speed), topology, timeline and scoreboard. Events must come
+// clock, paused, speed), topology, timeline and scoreboard (which shows the
+// engine's published scores or scoring::ReplayLog's, never its own). Events must come
 // in seq order; duplicates (a live event already read from the store) are
 // dropped, and a gap is reported so the feed can backfill from the store.
 
@@ -48,7 +49,9 @@ class ExerciseModel {
 
   // Applies e when e.seq == last_seq() + 1 (or the log starts later).
   // Returns false for a duplicate (seq <= last_seq()), which is skipped;
-  // a gap is applied but counted in gaps().
+  // a gap is applied but counted in gaps(). A derived message (seq 0) is no
+  // log event: the published scoreboard goes to scoreboard() (true when it
+  // was taken), any other is ignored.
   bool Apply(const Event& e);
 
   int64_t last_seq() const { return last_seq_; }

@@ -5,6 +5,8 @@
 // socket first, then reads the store (read-only) from seq 1, then forwards
 // bus events; a bus event whose seq skips ahead (PUB dropped some) makes it
 // re-read the missing range from the store, one already read is dropped.
+// The engine's published scoreboard (seq 0: derived, not in the log) is
+// queued as it comes, for ExerciseModel to hand to the scoreboard.
 // Replay: it reads the store once. Either way the render thread only takes
 // what is queued (Drain), under a mutex held for a swap.
 //
@@ -40,6 +42,7 @@ struct FeedStatus {
   bool done = false;       // replay finished reading
   int64_t from_store = 0;  // events read from the store
   int64_t from_bus = 0;    // events taken from the bus
+  int64_t scoreboards = 0;  // published scoreboards taken from the bus (seq 0, not log events)
   int64_t dropped_dup = 0;
   int64_t backfills = 0;   // gaps repaired from the store
   std::string error;       // last problem ("" = none)

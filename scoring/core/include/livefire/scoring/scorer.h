@@ -164,6 +164,8 @@ class ReplayChecker {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // The ledger entries of the last event fed (none for a score.changed one).
   const std::vector<LedgerEntry>& last_entries() const { return applied_.entries; }
+  // Everything the last event fed applied (empty for a score.changed one).
+  const Applied& last_applied() const { return applied_; }
 
  private:
   Scorer scorer_;
