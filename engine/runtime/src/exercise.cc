@@ -322,7 +322,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleGrade(const bus::PendingRequest& pr);
   void HandleStop(const bus::PendingRequest& pr);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
-  void SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
+  // Whether the event was accepted (sequenced; answered once durable).
+  bool SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
                      json payload);
   void AnswerAcks();
   void DrainGuest();
@@ -490,16 +491,17 @@ json Exercise::Impl::StatusJson() {
   return j;
 }
 
-void Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
+bool Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
                                    std::string_view kind, json payload) {
   // Not even sequenced while the store cannot write: an accepted submission
   // must be durable, and the team is told to retry instead of waiting.
   if (store::StoreHealth h = store->health(); !h.healthy) {
-    return control->ReplyError(
+    control->ReplyError(
         pr, bus::errors::kInternal,
         fmt::format("not stored: the event store cannot write ({}); submissions are refused and "
                     "the exercise clock is paused until it recovers",
                     h.error.message()));
+    return false;
   }
   Event e;
   e.time = sched->Now();
@@ -512,11 +514,12 @@ void Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::str
     acks.push_back({pr, s, ev.seq});
   });
   if (!stored.ok()) {
-    return control->ReplyError(pr, bus::errors::kInternal,
-                               "not stored: " + stored.status().message());
+    control->ReplyError(pr, bus::errors::kInternal, "not stored: " + stored.status().message());
+    return false;
   }
   // Extensions see it now, in seq order; the bus once it is committed.
   Dispatch(*stored);
+  return true;
 }
 
 void Exercise::Impl::WatchStore() {
@@ -679,8 +682,10 @@ void Exercise::Impl::HandleSubmitFlag(const bus::PendingRequest& pr) {
   json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
   if (hit) p["objective"] = hit->name;
   // The event belongs to the copy the flag was taken from (when given).
-  SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
-  if (hit && !against.empty()) {
+  // A refused flag (the store cannot write) reaches no objective.
+  const bool accepted =
+      SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
+  if (accepted && hit && !against.empty()) {
     (void)Record(against, k::kObjectiveReached,
                  {{"node", hit->node},
                   {"objective", hit->name},

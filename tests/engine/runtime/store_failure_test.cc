@@ -136,8 +136,7 @@ TEST(StoreFailure, TheEnginePausesRefusesAndResumesByItselfWithNothingPublishedU
   bus::Reply refused = call(bus::RequestType::kSubmitReport, "blue1", report);
   EXPECT_FALSE(refused.ok);
   EXPECT_EQ(refused.error_code, "internal");
-  EXPECT_NE(refused.error_message.find("cannot write"), std::string::npos)
-      << refused.error_message;
+  EXPECT_NE(refused.error_message.find("cannot write"), std::string::npos) << refused.error_message;
   EXPECT_EQ(status()["time_ns"].get<int64_t>(), frozen);
 
   // The disk is back: the engine resumes by itself.
@@ -157,10 +156,12 @@ TEST(StoreFailure, TheEnginePausesRefusesAndResumesByItselfWithNothingPublishedU
   EXPECT_TRUE(run_status.ok()) << run_status.ToString();
   ex->reset();
   // The last events reach a connected subscriber before it stops.
-  WaitFor([&] {
-    auto got = recorder.events();
-    return !got.empty() && got.back().kind == kinds::kExerciseEnded;
-  }, 10s);
+  WaitFor(
+      [&] {
+        auto got = recorder.events();
+        return !got.empty() && got.back().kind == kinds::kExerciseEnded;
+      },
+      10s);
   recorder.Stop();
 
   auto st = store::EventStore::OpenExercise(tmp.path().string(), id, {.read_only = true});
