@@ -49,6 +49,12 @@ Result<bus::Reply> Call(Context& ctx, const Common& c, bus::Request req) {
     return reply.status();
   }
   if (!reply->ok) {
+    // `internal`: the engine's environment failed (e.g. its store cannot
+    // write), not the request: exit 2 like every environment error.
+    if (reply->error_code == bus::errors::kInternal) {
+      return Status::Unavailable(
+          fmt::format("engine failed ({}): {}", reply->error_code, reply->error_message));
+    }
     // The engine refused: the user's request, not the machine, is at fault.
     return Status::InvalidArgument(
         fmt::format("engine refused ({}): {}", reply->error_code, reply->error_message));

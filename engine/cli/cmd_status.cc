@@ -1,13 +1,21 @@
 // livefire status ID [--json]: the scoreboard of an exercise, recomputed from
 // its event log (the same fold the runtime runs live), with per-team metrics.
+// While an engine runs the exercise, its event store's health comes first:
+// a store that cannot write pauses the exercise, and the log read here then
+// lacks what is still waiting to be committed.
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli.h"
 #include "exercise_files.h"
+#include "livefire/bus/bus.h"
+#include "livefire/bus/protocol.h"
+#include "livefire/ids.h"
 #include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
 
@@ -20,7 +28,42 @@ struct StatusArgs {
   bool json = false;
 };
 
+// The running engine's status reply; nullopt when no engine runs it.
+std::optional<nlohmann::json> EngineStatus(Context& ctx, const std::string& id_text) {
+  auto id = ParseExerciseId(id_text);
+  if (!id.ok()) return std::nullopt;
+  auto eps = bus::DefaultEndpoints(ctx.state_dir, *id);
+  if (!eps.ok()) return std::nullopt;
+  // An ipc endpoint is a socket file that exists only while the engine runs.
+  if (eps->control.rfind("ipc://", 0) == 0 && !std::filesystem::exists(eps->control.substr(6))) {
+    return std::nullopt;
+  }
+  bus::Context zctx;
+  auto client = bus::ControlClient::Connect(zctx, eps->control, "livefire-status");
+  if (!client.ok()) return nlohmann::json{{"answered", false}};
+  auto reply = (*client)->Call(bus::MakeStatusRequest(), Duration::Seconds(3));
+  if (!reply.ok() || !reply->ok) return nlohmann::json{{"answered", false}};
+  nlohmann::json j = reply->body;
+  j["answered"] = true;
+  return j;
+}
+
+std::string StoreLine(const nlohmann::json& engine) {
+  if (!engine.value("answered", false)) {
+    return "Store: unknown (the engine did not answer)\n";
+  }
+  const nlohmann::json st = engine.value("store", nlohmann::json::object());
+  if (st.value("healthy", true)) {
+    return fmt::format("Store: healthy ({} events committed)\n", st.value("committed_seq", 0));
+  }
+  return fmt::format(
+      "Store: CANNOT WRITE ({} failed attempts, {} events waiting): {}\n"
+      "       the exercise clock is paused and submissions are refused until it recovers\n",
+      st.value("failed_attempts", 0), st.value("queued", 0), st.value("error", std::string()));
+}
+
 Status RunStatus(const StatusArgs& a, Context& ctx) {
+  std::optional<nlohmann::json> engine = EngineStatus(ctx, a.id);
   LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
   LF_ASSIGN_OR_RETURN(scoring::LogReplay replay,
                       scoring::ReplayLog(log.events, log.replay_options));
@@ -33,10 +76,16 @@ Status RunStatus(const StatusArgs& a, Context& ctx) {
                         {"scoreboard", scoring::ToJson(board)},
                         {"metrics", std::move(metrics)},
                         {"warnings", replay.warnings()}};
+    if (engine) {
+      j["engine"] = {{"answered", engine->value("answered", false)},
+                     {"store", engine->value("store", nlohmann::json())}};
+    }
     ctx.out << j.dump(2) << "\n";
     return Status::Ok();
   }
-  ctx.out << fmt::format("Exercise {}\n", log.exercise) << scoring::RenderScoreboard(board);
+  ctx.out << fmt::format("Exercise {}\n", log.exercise);
+  if (engine) ctx.out << StoreLine(*engine);
+  ctx.out << scoring::RenderScoreboard(board);
   ctx.out << "\nMetrics\n";
   for (const auto& t : scorer.teams()) {
     scoring::TeamMetrics m = scorer.Metrics(t);

@@ -136,6 +136,21 @@ struct Exercise::Impl : public InjectRunner::Host {
 
   std::mutex ack_mu;
   std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
+
+  // Messages for the bus waiting for their events' commit (see Dispatch).
+  struct Outgoing {
+    Event event;
+    int64_t after_seq = 0;  // publish once committed_seq reaches it
+  };
+  std::deque<Outgoing> outbox;
+  // While the store cannot write: the clock is paused and submissions refused.
+  struct StoreOutage {
+    std::string first_error;
+    std::string last_error;
+    int64_t since_wall_ns = 0;
+    int64_t failed_attempts = 0;
+  };
+  std::optional<StoreOutage> outage;
   // Guest requests the backend threw on, answered as failed at the next drain.
   std::vector<guest::GuestReply> failed_guest;
 
@@ -205,15 +220,34 @@ struct Exercise::Impl : public InjectRunner::Host {
     if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
   }
 
-  // Publishes and shows a stored event to the extensions.
+  // Shows a sequenced event to the extensions now and queues it for the bus,
+  // which gets it once the transaction holding it committed: nothing is
+  // published that a crash or a failing disk could still take back.
   void Dispatch(const Event& e) {
     recorded_since_tick = true;
-    if (publisher) {
-      Status s = publisher->Publish(e);
-      if (!s.ok()) spdlog::warn("publish event {}: {}", e.seq, s.message());
-    }
+    if (publisher) outbox.push_back({e, e.seq});
+    PublishCommitted();
     ForEachExtension("OnEvent", [&](Extension& x) { x.OnEvent(*self, e, false); });
   }
+
+  // Publishes, in order, what the store has committed (a derived message waits
+  // for the events before it).
+  void PublishCommitted() {
+    if (outbox.empty()) return;
+    const int64_t committed = store->committed_seq();
+    while (!outbox.empty() && outbox.front().after_seq <= committed) {
+      const Event& e = outbox.front().event;
+      Status s = publisher->Publish(e);
+      if (!s.ok()) spdlog::warn("publish event {}: {}", e.seq, s.message());
+      outbox.pop_front();
+    }
+  }
+
+  // Notices a store outage (pauses the clock, records store.unhealthy) and
+  // the recovery (records store.recovered, resumes unless the white cell
+  // paused). Once per loop iteration.
+  void WatchStore();
+  bool StoreDown() const { return outage.has_value(); }
 
   // ---- errors thrown at the engine ----
   // Records an engine.error event (team ""): an exception that reached the
@@ -288,7 +322,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleGrade(const bus::PendingRequest& pr);
   void HandleStop(const bus::PendingRequest& pr);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
-  void SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
+  // Whether the event was accepted (sequenced; answered once durable).
+  bool SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
                      json payload);
   void AnswerAcks();
   void DrainGuest();
@@ -303,7 +338,9 @@ struct Exercise::Impl : public InjectRunner::Host {
 // ---- set-up -------------------------------------------------------------------
 
 Status Exercise::Impl::OpenStore() {
-  LF_ASSIGN_OR_RETURN(store, store::EventStore::OpenExercise(options.state_dir, options.id));
+  store::StoreOptions so;
+  so.faults = options.store_faults;
+  LF_ASSIGN_OR_RETURN(store, store::EventStore::OpenExercise(options.state_dir, options.id, so));
   return Status::Ok();
 }
 
@@ -436,6 +473,17 @@ json Exercise::Impl::StatusJson() {
             {"running", running},
             {"guest_in_flight", guest.in_flight()},
             {"events", store->head().seq}};
+  store::StoreHealth h = store->health();
+  json st = {{"healthy", h.healthy},
+             {"committed_seq", h.committed_seq},
+             {"queued", h.queued},
+             {"clock_paused", StoreDown()}};
+  if (!h.healthy) {
+    st["error"] = h.error.message();
+    st["since_wall_ns"] = h.unhealthy_since_wall_ns;
+    st["failed_attempts"] = h.failed_attempts;
+  }
+  j["store"] = std::move(st);
   if (control) j["control"] = control->counters().ToJson();
   ForEachExtension("OnStatus", [&](Extension& x) {
     if (auto extra = x.OnStatus(*self)) j[std::string(x.name())] = *extra;
@@ -443,28 +491,71 @@ json Exercise::Impl::StatusJson() {
   return j;
 }
 
-void Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
+bool Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::string& team,
                                    std::string_view kind, json payload) {
+  // Not even sequenced while the store cannot write: an accepted submission
+  // must be durable, and the team is told to retry instead of waiting.
+  if (store::StoreHealth h = store->health(); !h.healthy) {
+    control->ReplyError(
+        pr, bus::errors::kInternal,
+        fmt::format("not stored: the event store cannot write ({}); submissions are refused and "
+                    "the exercise clock is paused until it recovers",
+                    h.error.message()));
+    return false;
+  }
   Event e;
   e.time = sched->Now();
   e.wall_ns = WallNowNs();
   e.team = team;
   e.kind = std::string(kind);
   e.payload = std::move(payload);
-  Event shown = e;
-  const int64_t before = store->head().seq;
-  store->AppendDurable(std::move(e), [this, pr](const Status& s, const Event& ev) {
+  Result<Event> stored = store->Append(std::move(e), [this, pr](const Status& s, const Event& ev) {
     std::lock_guard<std::mutex> lock(ack_mu);
     acks.push_back({pr, s, ev.seq});
   });
-  // A failed append does not advance the head (its callback already queued the error).
-  if (store->head().seq == before) return;
-  // The store assigned seq and hash on this thread; show the event now so that
-  // scoring and the bus see events in seq order.
-  store::Head h = store->head();
-  shown.seq = h.seq;
-  shown.hash = h.hash;
-  Dispatch(shown);
+  if (!stored.ok()) {
+    control->ReplyError(pr, bus::errors::kInternal, "not stored: " + stored.status().message());
+    return false;
+  }
+  // Extensions see it now, in seq order; the bus once it is committed.
+  Dispatch(*stored);
+  return true;
+}
+
+void Exercise::Impl::WatchStore() {
+  store::StoreHealth h = store->health();
+  auto now = WallClock::now();
+  if (!h.healthy && !outage) {
+    outage = StoreOutage{h.error.message(), h.error.message(), h.unhealthy_since_wall_ns,
+                         h.failed_attempts};
+    pacer.Pause(now);
+    spdlog::error("the event store cannot write; exercise clock paused at {}: {}",
+                  FormatClock(sched->Now()), h.error.message());
+    // Queued behind what failed: committed, and published, when the store is back.
+    (void)Record("", kStoreUnhealthy,
+                 {{"error", h.error.message()},
+                  {"since_wall_ns", h.unhealthy_since_wall_ns},
+                  {"time_ns", sched->Now().nanos()}});
+    return;
+  }
+  if (!outage) return;
+  if (!h.healthy) {
+    outage->last_error = h.error.message();
+    outage->failed_attempts = h.failed_attempts;
+    // A resume request during the outage must not let the clock run.
+    pacer.Pause(now);
+    return;
+  }
+  // Writes succeed again (store.unhealthy is committed by now or follows in order).
+  const int64_t outage_ns = std::max<int64_t>(0, WallNowNs() - outage->since_wall_ns);
+  spdlog::warn("the event store writes again after {} ms; exercise clock {}", outage_ns / 1'000'000,
+               paused ? "stays paused (white cell)" : "resumes");
+  (void)Record("", kStoreRecovered,
+               {{"outage_ns", outage_ns},
+                {"failed_attempts", outage->failed_attempts},
+                {"error", outage->last_error}});
+  outage.reset();
+  if (!paused) pacer.Resume(now);
 }
 
 void Exercise::Impl::AnswerAcks() {
@@ -591,8 +682,10 @@ void Exercise::Impl::HandleSubmitFlag(const bus::PendingRequest& pr) {
   json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
   if (hit) p["objective"] = hit->name;
   // The event belongs to the copy the flag was taken from (when given).
-  SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
-  if (hit && !against.empty()) {
+  // A refused flag (the store cannot write) reaches no objective.
+  const bool accepted =
+      SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
+  if (accepted && hit && !against.empty()) {
     (void)Record(against, k::kObjectiveReached,
                  {{"node", hit->node},
                   {"objective", hit->name},
@@ -750,6 +843,7 @@ Status Exercise::Run() {
     try {
       (void)impl_->store->Flush();
       impl_->AnswerAcks();
+      impl_->PublishCommitted();
       (void)impl_->store->SetExerciseStatus("interrupted", WallNowNs());
     } catch (...) {
       spdlog::error("after an engine error: {}", CurrentExceptionText());
@@ -801,6 +895,8 @@ Status Exercise::RunLoop() {
     m.DrainGuest();
     m.ForEachExtension("OnLoop", [&](Extension& x) { x.OnLoop(*this); });
     m.AnswerAcks();
+    m.WatchStore();
+    m.PublishCommitted();
     if (m.options.on_tick && m.recorded_since_tick) {
       m.recorded_since_tick = false;
       m.options.on_tick(*this);
@@ -815,12 +911,13 @@ Status Exercise::RunLoop() {
                      {{"speed", m.pacer.speed()}, {"paused", m.paused}, {"shutdown", true}});
       LF_RETURN_IF_ERROR(m.store->Flush());
       m.AnswerAcks();
+      m.PublishCommitted();
       return m.store->SetExerciseStatus("interrupted", WallNowNs());
     }
     if (m.sched->Now() >= end) break;
 
     const size_t outstanding = m.Outstanding();
-    if (m.paused) {
+    if (m.paused || m.StoreDown()) {
       m.guest.WaitForReply(std::chrono::milliseconds(10));
       continue;
     }
@@ -854,6 +951,7 @@ Status Exercise::RunLoop() {
   m.ended = true;
   LF_RETURN_IF_ERROR(m.store->Flush());
   m.AnswerAcks();
+  m.PublishCommitted();
   LF_RETURN_IF_ERROR(m.store->SetExerciseStatus("ended", WallNowNs()));
   return Status::Ok();
 }
@@ -876,7 +974,9 @@ void Exercise::PublishDerived(const std::string& team, std::string_view kind, co
   e.team = team;
   e.kind = std::string(kind);
   e.payload = payload;
-  (void)impl_->publisher->Publish(e);
+  // Derived from the events recorded so far: not ahead of their commit.
+  impl_->outbox.push_back({std::move(e), impl_->store->head().seq});
+  impl_->PublishCommitted();
 }
 void Exercise::Wake() {}
 Status Exercise::SaveMetric(const std::string& team, const std::string& metric, double value) {

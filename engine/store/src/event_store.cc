@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -16,9 +19,7 @@
 #include <thread>
 #include <tuple>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include "fault_vfs.h"
 #include "livefire/store/private_files.h"
 
 namespace livefire::store {
@@ -169,28 +170,38 @@ struct EventStore::Impl {
   std::string path;
   StoreOptions opts;
   std::string exercise_id;  // cached from the exercises row for metadata tables
+  // Declared before the connections so that it is unregistered after they close.
+  std::unique_ptr<FaultVfs> fault_vfs;
 
   // Reads and metadata writes: any thread, serialised by rmu.
   mutable std::mutex rmu;
   std::unique_ptr<SQLite::Database> rdb;
 
-  // Writer-thread state (wdb and insert are touched only by the writer after Open).
+  // Writer-thread state (wdb and insert are touched only by the writer after
+  // Open). After a failed commit both are dropped and the retry reopens them:
+  // the failed connection's state is not trusted.
   std::unique_ptr<SQLite::Database> wdb;
   std::unique_ptr<SQLite::Statement> insert;
+  bool reconcile = false;  // a commit failed: check what reached the disk first
 
   // Chain and queue, guarded by mu.
-  std::mutex mu;
+  mutable std::mutex mu;
   std::condition_variable cv_writer, cv_space, cv_committed;
   Head assigned;
   int64_t committed_seq = 0;
   std::deque<Pending> queue;
-  Status failed;
+  int64_t in_batch = 0;  // events the writer holds (taken off the queue)
+  StoreHealth health;
+  Status closed_error;  // events were given up when closing
   bool stop = false;
   bool flush_requested = false;
   Sha256 sha;
   std::thread writer;
 
-  Status WriteBatch(std::vector<Pending>& batch);
+  std::string vfs_name() const { return fault_vfs ? fault_vfs->name() : std::string(); }
+  Status OpenWriter();
+  size_t AlreadyCommitted(const std::vector<Pending>& batch);
+  Status WriteBatch(const std::vector<Pending>& batch);
   void WriterLoop();
   Status Shutdown();
   // Validates e, assigns its seq and chained hash and queues it for the
@@ -200,10 +211,45 @@ struct EventStore::Impl {
   Status Enqueue(Event& e, DurableCallback& done, bool keep_event);
 };
 
-Status EventStore::Impl::WriteBatch(std::vector<Pending>& batch) {
+Status EventStore::Impl::OpenWriter() {
+  insert.reset();
+  wdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, 5000, vfs_name());
+  // synchronous is per connection; journal_mode=WAL is kept in the file.
+  wdb->exec("PRAGMA synchronous=FULL");
+  insert = std::make_unique<SQLite::Statement>(*wdb, kInsertEvent);
+  return Status::Ok();
+}
+
+// How many events at the front of the batch are already on disk: a commit can
+// report an error after its data is durable (a failed fsync whose pages were
+// written, an error from the WAL hook after the commit), and inserting them
+// again would fail on the primary key for ever.
+size_t EventStore::Impl::AlreadyCommitted(const std::vector<Pending>& batch) {
+  SQLite::Statement q(*wdb, "SELECT seq, hash FROM events WHERE seq >= ? ORDER BY seq");
+  q.bind(1, static_cast<int64_t>(batch.front().event.seq));
+  size_t n = 0;
+  while (q.executeStep()) {
+    if (n >= batch.size() || q.getColumn(0).getInt64() != batch[n].event.seq ||
+        q.getColumn(1).getString() != batch[n].event.hash) {
+      throw SQLite::Exception(fmt::format("event {} on disk is not the one this store sequenced",
+                                          q.getColumn(0).getInt64()),
+                              SQLITE_CORRUPT);
+    }
+    ++n;
+  }
+  return n;
+}
+
+Status EventStore::Impl::WriteBatch(const std::vector<Pending>& batch) {
   try {
+    if (!wdb) LF_RETURN_IF_ERROR(OpenWriter());
+    // Outside the transaction: only this writer adds events, and a read
+    // first would make the transaction's upgrade to a write lock fail
+    // whenever a metadata write committed in between.
+    size_t skip = reconcile ? AlreadyCommitted(batch) : 0;
     SQLite::Transaction tx(*wdb);
-    for (const Pending& p : batch) {
+    for (size_t i = skip; i < batch.size(); ++i) {
+      const Pending& p = batch[i];
       const Event& e = p.event;
       insert->bind(1, static_cast<int64_t>(e.seq));
       insert->bind(2, static_cast<int64_t>(e.time.nanos()));
@@ -216,13 +262,13 @@ Status EventStore::Impl::WriteBatch(std::vector<Pending>& batch) {
       insert->reset();
     }
     tx.commit();
+    reconcile = false;
     return Status::Ok();
   } catch (const SQLite::Exception& e) {
-    try {
-      insert->reset();
-    } catch (const SQLite::Exception&) {
-      // The statement reports the same error again; the batch error stands.
-    }
+    // Statement before connection; the Transaction rolled back as it unwound.
+    insert.reset();
+    wdb.reset();
+    reconcile = true;
     return FromSqlite(e, "committing events", path);
   }
 }
@@ -232,43 +278,98 @@ void EventStore::Impl::WriterLoop() {
   batch.reserve(static_cast<size_t>(opts.max_batch_rows));
   const auto delay = std::chrono::nanoseconds(opts.max_batch_delay.nanos());
   const size_t max_rows = static_cast<size_t>(std::max(1, opts.max_batch_rows));
+  const auto first_backoff =
+      std::chrono::nanoseconds(std::max<int64_t>(1'000'000, opts.retry_initial.nanos()));
+  const auto max_backoff =
+      std::max(first_backoff, std::chrono::nanoseconds(opts.retry_max.nanos()));
+  auto backoff = first_backoff;
   for (;;) {
-    Status prior_failure;
+    bool stopping = false;
     {
       std::unique_lock lk(mu);
-      cv_writer.wait(lk, [&] { return stop || !queue.empty(); });
-      if (queue.empty()) break;  // stop requested and nothing left
-      // Wait for a full batch, the oldest event's deadline, a flush or stop.
-      cv_writer.wait_until(lk, queue.front().queued + delay, [&] {
-        return stop || flush_requested || queue.size() >= max_rows;
-      });
-      size_t n = std::min(queue.size(), max_rows);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
+      if (batch.empty()) {
+        cv_writer.wait(lk, [&] { return stop || !queue.empty(); });
+        if (queue.empty()) break;  // stop requested and nothing left
+        // Wait for a full batch, the oldest event's deadline, a flush or stop.
+        cv_writer.wait_until(lk, queue.front().queued + delay,
+                             [&] { return stop || flush_requested || queue.size() >= max_rows; });
+        size_t n = std::min(queue.size(), max_rows);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+        in_batch = static_cast<int64_t>(batch.size());
+        if (queue.empty()) flush_requested = false;
       }
-      if (queue.empty()) flush_requested = false;
-      prior_failure = failed;
+      stopping = stop;
     }
     cv_space.notify_all();
 
-    // After a failed commit nothing more is written: the chain would have a gap.
-    Status s = prior_failure.ok() ? WriteBatch(batch) : prior_failure;
-    if (!s.ok()) {
-      std::lock_guard lk(mu);
-      if (failed.ok()) failed = s;
-    }
-    // Acknowledge before advancing committed_seq so that Flush() returning
-    // means every callback for what it covered has run.
-    for (Pending& p : batch) {
-      if (p.done) p.done(s, p.event);
-    }
+    // A failed batch is retried as it is (same seqs, same hashes): nothing
+    // after it is written first, so the chain never has a gap.
+    Status s = WriteBatch(batch);
     if (s.ok()) {
-      std::lock_guard lk(mu);
-      committed_seq = batch.back().event.seq;
+      // Acknowledge before advancing committed_seq so that Flush() returning
+      // means every callback for what it covered has run.
+      for (Pending& p : batch) {
+        if (p.done) p.done(s, p.event);
+      }
+      {
+        std::lock_guard lk(mu);
+        committed_seq = batch.back().event.seq;
+        in_batch = 0;
+        if (!health.healthy) {
+          spdlog::warn("event store {}: writes succeed again after {} failed attempts", path,
+                       health.failed_attempts);
+          health = StoreHealth{};
+        }
+      }
+      cv_committed.notify_all();
+      cv_space.notify_all();
+      batch.clear();
+      backoff = first_backoff;
+      continue;
     }
-    cv_committed.notify_all();
-    batch.clear();
+
+    {
+      std::lock_guard lk(mu);
+      if (health.healthy) {
+        spdlog::error("event store {}: commit failed, retrying: {}", path, s.message());
+        health.healthy = false;
+        health.unhealthy_since_wall_ns = WallNowNs();
+      }
+      health.error = s;
+      ++health.failed_attempts;
+    }
+    cv_committed.notify_all();  // Flush() reports the outage instead of waiting it out
+    cv_space.notify_all();      // Append() fails fast on a full queue instead of blocking
+    if (stopping) {
+      // Closing and the last attempt failed: give up on what is left, loudly.
+      std::deque<Pending> rest;
+      {
+        std::lock_guard lk(mu);
+        rest.swap(queue);
+        closed_error =
+            Status::Unavailable(fmt::format("{}: closed before {} events could be committed: {}",
+                                            path, batch.size() + rest.size(), s.message()));
+        in_batch = 0;
+      }
+      spdlog::error("{}", closed_error.message());
+      for (Pending& p : batch) {
+        if (p.done) p.done(closed_error, p.event);
+      }
+      for (Pending& p : rest) {
+        if (p.done) p.done(closed_error, p.event);
+      }
+      cv_committed.notify_all();
+      return;
+    }
+    {
+      // Back off; a close wakes the writer for one last attempt.
+      std::unique_lock lk(mu);
+      cv_writer.wait_for(lk, backoff, [&] { return stop; });
+    }
+    backoff = std::min(backoff * 2, max_backoff);
   }
 }
 
@@ -281,7 +382,7 @@ Status EventStore::Impl::Shutdown() {
   cv_writer.notify_all();
   writer.join();
   std::lock_guard lk(mu);
-  return failed;
+  return closed_error;
 }
 
 EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -329,8 +430,11 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
       impl->rdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 5000);
     } else {
       LF_RETURN_IF_ERROR(MakePrivateDatabase(path));
+      if (options.faults) {
+        LF_ASSIGN_OR_RETURN(impl->fault_vfs, FaultVfs::Register(options.faults));
+      }
       impl->wdb = std::make_unique<SQLite::Database>(
-          path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+          path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000, impl->vfs_name());
       step = "setting WAL mode";
       impl->wdb->exec("PRAGMA journal_mode=WAL");
       impl->wdb->exec("PRAGMA synchronous=FULL");
@@ -344,7 +448,8 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
       }
       tx.commit();
       impl->insert = std::make_unique<SQLite::Statement>(*impl->wdb, kInsertEvent);
-      impl->rdb = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, 5000);
+      impl->rdb =
+          std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE, 5000, impl->vfs_name());
       impl->rdb->exec("PRAGMA synchronous=FULL");
     }
     step = "reading the schema version";
@@ -354,9 +459,9 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path,
     }
     int version = v.getColumn(0).getInt();
     if (version > kSchemaVersion) {
-      return Status::FailedPrecondition(fmt::format(
-          "{}: schema version {} is newer than this livefire understands ({})", path, version,
-          kSchemaVersion));
+      return Status::FailedPrecondition(
+          fmt::format("{}: schema version {} is newer than this livefire understands ({})", path,
+                      version, kSchemaVersion));
     }
     step = "reading the chain head";
     SQLite::Statement last(*impl->rdb,
@@ -394,10 +499,11 @@ Status EventStore::PutExercise(const ExerciseRecord& r) {
   if (r.id.empty()) return Status::InvalidArgument("exercise record without an id");
   std::lock_guard lk(impl_->rmu);
   try {
-    SQLite::Statement q(*impl_->rdb,
-                        "INSERT OR REPLACE INTO exercises(id, scenario, title, organisation, year, "
-                        "security_level, seed, created_wall, started_wall, ended_wall, uri, status) "
-                        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(
+        *impl_->rdb,
+        "INSERT OR REPLACE INTO exercises(id, scenario, title, organisation, year, "
+        "security_level, seed, created_wall, started_wall, ended_wall, uri, status) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, r.id);
     q.bind(2, r.scenario);
     q.bind(3, r.title);
@@ -445,8 +551,8 @@ Result<ExerciseRecord> EventStore::GetExercise() const {
   } catch (const SQLite::Exception& e) {
     return FromSqlite(e, "reading the exercise record", impl_->path);
   } catch (const std::exception& e) {
-    return Status::DataLoss(fmt::format("{}: exercise seed is not a number: {}", impl_->path,
-                                        e.what()));
+    return Status::DataLoss(
+        fmt::format("{}: exercise seed is not a number: {}", impl_->path, e.what()));
   }
 }
 
@@ -459,7 +565,8 @@ Status EventStore::SetExerciseStatus(std::string_view status, int64_t wall_ns) {
   }
   try {
     std::string sql = "UPDATE exercises SET status = ?";
-    if (status == "running") sql += ", started_wall = CASE started_wall WHEN 0 THEN ? ELSE started_wall END";
+    if (status == "running")
+      sql += ", started_wall = CASE started_wall WHEN 0 THEN ? ELSE started_wall END";
     if (status == "ended") sql += ", ended_wall = ?";
     sql += " WHERE id = ?";
     SQLite::Statement q(*impl_->rdb, sql);
@@ -576,11 +683,15 @@ Status EventStore::Impl::Enqueue(Event& e, DurableCallback& done, bool keep_even
   // Encode outside the lock; only seq and the chain step must be serial.
   std::string payload_text = CanonicalPayload(e.payload);
   std::unique_lock lk(mu);
-  cv_space.wait(lk, [&] {
-    return queue.size() < static_cast<size_t>(opts.max_queued_rows) || !failed.ok() || stop;
-  });
-  if (!failed.ok()) return failed;
+  const size_t max_queued = static_cast<size_t>(opts.max_queued_rows);
+  // Back-pressure while the disk keeps up; while it fails, waiting could
+  // block the caller (the engine loop) for the whole outage.
+  cv_space.wait(lk, [&] { return queue.size() < max_queued || !health.healthy || stop; });
   if (stop) return Status::FailedPrecondition(fmt::format("{}: store is closing", path));
+  if (queue.size() >= max_queued) {
+    return Status::Unavailable(fmt::format("{}: {} events wait for a store that cannot write: {}",
+                                           path, queue.size(), health.error.message()));
+  }
   e.seq = assigned.seq + 1;
   e.hash = sha.Hex(assigned.hash, CanonicalJsonWithPayload(e, payload_text, false));
   if (e.hash.empty()) {
@@ -602,6 +713,11 @@ Status EventStore::Impl::Enqueue(Event& e, DurableCallback& done, bool keep_even
 Result<Event> EventStore::Append(Event e) {
   DurableCallback none;
   LF_RETURN_IF_ERROR(impl_->Enqueue(e, none, /*keep_event=*/true));
+  return e;
+}
+
+Result<Event> EventStore::Append(Event e, DurableCallback done) {
+  LF_RETURN_IF_ERROR(impl_->Enqueue(e, done, /*keep_event=*/true));
   return e;
 }
 
@@ -642,13 +758,28 @@ Status EventStore::Flush() {
   int64_t target = m.assigned.seq;
   m.flush_requested = true;
   m.cv_writer.notify_one();
-  m.cv_committed.wait(lk, [&] { return m.committed_seq >= target || !m.failed.ok(); });
-  return m.failed;
+  m.cv_committed.wait(
+      lk, [&] { return m.committed_seq >= target || !m.health.healthy || !m.closed_error.ok(); });
+  if (m.committed_seq >= target) return Status::Ok();
+  return m.closed_error.ok() ? m.health.error : m.closed_error;
 }
 
 Head EventStore::head() const {
   std::lock_guard lk(impl_->mu);
   return impl_->assigned;
+}
+
+int64_t EventStore::committed_seq() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->committed_seq;
+}
+
+StoreHealth EventStore::health() const {
+  std::lock_guard lk(impl_->mu);
+  StoreHealth h = impl_->health;
+  h.queued = static_cast<int64_t>(impl_->queue.size()) + impl_->in_batch;
+  h.committed_seq = impl_->committed_seq;
+  return h;
 }
 
 Result<Head> EventStore::Latest() const {

@@ -37,7 +37,8 @@ struct Request;
 }
 namespace livefire::store {
 class EventStore;
-}
+struct StoreFaults;
+}  // namespace livefire::store
 
 namespace livefire::runtime {
 
@@ -49,6 +50,15 @@ class TriggerEngine;
 // loop. The loop goes on; an extension that threw is disabled for the rest of
 // the run.
 inline constexpr std::string_view kEngineError = "engine.error";
+
+// The event store could not commit: the engine paused the exercise clock and
+// refuses submissions until writes succeed again. {error, since_wall_ns,
+// time_ns}: recorded when the outage is noticed and committed (so published)
+// once the store writes again, before store.recovered.
+inline constexpr std::string_view kStoreUnhealthy = "store.unhealthy";
+// {outage_ns (wall), failed_attempts, error (the last one)}: writes succeed
+// again; the clock resumes unless the white cell had paused it.
+inline constexpr std::string_view kStoreRecovered = "store.recovered";
 
 // What extensions (scoring, checks) may do with the running exercise. Only
 // from the engine thread, except Wake().
@@ -117,6 +127,8 @@ struct ExerciseOptions {
   // Merged into the exercise.created payload (e.g. the scoring rules, so that
   // a replay needs nothing but the log).
   nlohmann::json created_extra = nlohmann::json::object();
+  // Tests only: fail the store's writes on demand (see store::StoreFaults).
+  std::shared_ptr<store::StoreFaults> store_faults;
   // Called from the loop after each iteration that recorded events (e.g. the
   // CLI's live scoreboard). Optional.
   std::function<void(ExerciseContext&)> on_tick;
