@@ -420,20 +420,25 @@ Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point de
     LF_ASSIGN_OR_RETURN(ExecResult r, DoExec(t, {"test", "-e", applied}, Duration::Seconds(10)));
     return r.exit_code == 0;
   };
-  // A guest restored from a snapshot applied it before the snapshot.
-  LF_ASSIGN_OR_RETURN(bool done, is_applied());
-  if (done) return Status::Ok();
-  // Mode -1: no mkdir or chmod. /init made the directory root-only, and
-  // deletes the file as soon as it has read it.
-  LF_RETURN_IF_ERROR(DoPushFile(t, std::string(kMicroConfigPath), MicroGuestConfig(*t.guest), -1)
-                         .WithContext("domain " + t.name + ": pushing the guest configuration"));
+  // A guest restored from a snapshot applied it before the snapshot. The
+  // agent may answer a moment before /init has made /run/livefire: retry.
+  bool pushed = false;
+  Status last;
   for (;;) {
-    LF_ASSIGN_OR_RETURN(done, is_applied());
-    if (done) return Status::Ok();
+    auto done = is_applied();
+    if (done.ok() && *done) return Status::Ok();
+    if (!done.ok()) last = done.status();
+    if (done.ok() && !pushed) {
+      // Mode -1: no mkdir or chmod. /init made the directory root-only, and
+      // deletes the file as soon as it has read it.
+      last = DoPushFile(t, std::string(kMicroConfigPath), MicroGuestConfig(*t.guest), -1);
+      pushed = last.ok();
+    }
     if (Clock::now() >= deadline) {
-      return Status::DeadlineExceeded(
-          fmt::format("domain {}: the guest did not apply its configuration in time; console: {}",
-                      t.name, ConsoleTail(t.paths.console(t.name))));
+      return Status::DeadlineExceeded(fmt::format(
+          "domain {}: the guest did not apply its configuration in time ({}); console: {}", t.name,
+          last.ok() ? "pushed, not applied" : last.message(),
+          ConsoleTail(t.paths.console(t.name))));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

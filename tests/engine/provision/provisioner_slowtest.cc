@@ -179,8 +179,8 @@ TEST_F(MicroRange, SecretsAreNeitherOnTheCommandLineNorInTheLogs) {
       run("cat /var/log/messages /var/log/*.log /run/lf-warnings 2>/dev/null; dmesg").out;
   EXPECT_NE(logs.find("Command line:"), std::string::npos) << "the kernel's log is not there";
   for (const std::string& where : {cmdline, logs}) {
-    for (const char* secret : {"slow-test", "Winter2026", "operator", "cgi-cmd-injection",
-                               "lf.pw", "lf.flag", "lf.vuln"}) {
+    for (const char* secret : {"slow-test", "Winter2026", "operator", "cgi-cmd-injection", "lf.pw",
+                               "lf.flag", "lf.vuln"}) {
       EXPECT_EQ(where.find(secret), std::string::npos) << secret << " in:\n" << where;
     }
   }
@@ -192,39 +192,34 @@ TEST_F(MicroRange, SecretsAreNeitherOnTheCommandLineNorInTheLogs) {
   ASSERT_TRUE(flag.ok()) << flag.status().ToString();
   EXPECT_EQ(*flag, "FLAG{slow-test}\n");
   EXPECT_EQ(run("stat -c '%a %U' /root/flag.txt").out, "600 root\n");
-  ExecResult pw = run(
-      "h=$(grep '^operator:' /etc/shadow | cut -d: -f2); salt=$(echo \"$h\" | cut -d'$' -f3); "
-      "[ \"$(mkpasswd -m sha512 -S \"$salt\" 'Winter2026!')\" = \"$h\" ] && echo match; "
-      "grep '^operator:' /etc/passwd | cut -d: -f3,6");
+  ExecResult pw =
+      run("h=$(grep '^operator:' /etc/shadow | cut -d: -f2); salt=$(echo \"$h\" | cut -d'$' -f3); "
+          "[ \"$(mkpasswd -m sha512 -S \"$salt\" 'Winter2026!')\" = \"$h\" ] && echo match; "
+          "grep '^operator:' /etc/passwd | cut -d: -f3,6");
   EXPECT_EQ(pw.out, "match\n1000:/home/operator\n") << pw.err;
 }
 
-TEST_F(MicroRange, WgetWithATimeoutFetchesAPageUnderTheAgent) {
+// busybox 1.35's wget segfaults on -T (on the host as well: not the agent's
+// doing); the engine bounds it with `timeout` instead, as ctx.http{from=} does.
+TEST_F(MicroRange, WgetUnderTheAgentFetchesAPageBoundedByTimeout) {
   const std::string url = "http://" + *web_addr_ + "/";
-  // Diagnosis first (printed, not asserted): the plain form, as a scenario
-  // would write it.
-  for (const std::string& cmd :
-       {"wget -T 5 -O /tmp/w0 " + url, "wget -T 5 -S -O /tmp/w1 " + url + " 2>/tmp/w1.h",
-        "wget -q -T 5 -O /tmp/w2 " + url + " </dev/null"}) {
-    auto r = prov_->Exec(*ex_, TeamId("blue1"), NodeId("jump"), {"/bin/sh", "-c", cmd},
-                         Duration::Seconds(30));
-    std::cerr << "[" << cmd << "] -> "
-              << (r.ok() ? fmt::format("exit {} signaled {} out '{}' err '{}'", r->exit_code,
-                                       r->signaled, r->out, r->err)
-                         : r.status().ToString())
-              << "\n";
-  }
-  // The form the engine uses for ctx.http(..., {from = node}).
-  auto r = prov_->Exec(
-      *ex_, TeamId("blue1"), NodeId("jump"),
-      {"/bin/sh", "-c",
-       "f=/tmp/lf-http-$$; wget -T 5 -S -O $f '" + url +
-           "' </dev/null 2>$f.h; rc=$?; cat $f; cat $f.h >&2; rm -f $f $f.h; exit $rc"},
-      Duration::Seconds(30));
+  auto r =
+      prov_->Exec(*ex_, TeamId("blue1"), NodeId("jump"),
+                  {"/bin/sh", "-c",
+                   "f=/tmp/lf-http-$$; timeout 10 wget -S -O $f '" + url +
+                       "' </dev/null 2>$f.h; rc=$?; cat $f; cat $f.h >&2; rm -f $f $f.h; exit $rc"},
+                  Duration::Seconds(30));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->exit_code, 0) << r->err;
   EXPECT_NE(r->out.find("web"), std::string::npos) << r->out;
   EXPECT_NE(r->err.find("HTTP/1.1 200"), std::string::npos) << r->err;
+  // An unreachable port ends by the bound, not by a hang.
+  auto dead = prov_->Exec(
+      *ex_, TeamId("blue1"), NodeId("jump"),
+      {"/bin/sh", "-c", "timeout 3 wget -q -O /dev/null http://" + *web_addr_ + ":81/ </dev/null"},
+      Duration::Seconds(30));
+  ASSERT_TRUE(dead.ok()) << dead.status().ToString();
+  EXPECT_NE(dead->exit_code, 0);
 }
 
 TEST_F(MicroRange, ExecTimeoutIsDeadlineExceeded) {
