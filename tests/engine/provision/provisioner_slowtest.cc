@@ -321,7 +321,13 @@ TEST_F(MicroRange, ZDownLeavesNoLibvirtObjectAndNoFile) {
     if (p) virNetworkFree(p);
   }
   virConnectClose(c);
-  EXPECT_FALSE(fs::exists(prov_->Paths(*ex_).dir));
+  // The range's files go; the revert log stays as evidence (Provisioner::Down).
+  const ExercisePaths paths = prov_->Paths(*ex_);
+  for (const std::string& gone :
+       {paths.plan(), paths.dir + "/console", paths.dir + "/saves", paths.dir + "/disks"}) {
+    EXPECT_FALSE(fs::exists(gone)) << gone;
+  }
+  EXPECT_TRUE(fs::exists(paths.reverts()));
   auto again = prov_->Down(*ex_);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->nothing());
