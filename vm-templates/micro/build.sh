@@ -30,8 +30,12 @@ MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 # tracking, logging (nf_log_syslog is the printk backend nft_log asks for by
 # name, so no depends= pulls it in), rate limits and reject. Shipped in
 # /lib/modules/nft/ and loaded only on routers (lf.router=1 or firewall-apply).
+# nf_conntrack_ftp backs the ruleset's ct helper "ftp" (passive-mode data
+# connections are then "related" and pass); nft_objref is the `ct helper set`
+# reference to it (requested by name at run time, like nf_log_syslog).
 NFT_MODULES=(nf_tables nfnetlink nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6 nft_ct nft_log
-             nf_log_syslog nft_limit nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6)
+             nf_log_syslog nft_limit nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6
+             nf_conntrack_ftp nft_objref)
 DEPS=(linux-image-cloud-amd64 busybox-static qemu-guest-agent nftables kmod cpio gzip
       xz-utils zstd bzip2 build-essential dpkg-dev apt coreutils findutils)
 

@@ -97,8 +97,13 @@ pct() { jq -rn --arg s "$1" '$s|@uri'; }
 base_cmdline=$(jq -r .kernel_cmdline "$TPL/manifest.json")
 CMDLINE="$base_cmdline lf.host=$HOSTNAME_G lf.if=eth0:$GUEST_IP/24 lf.gw=$HOST_IP"
 CMDLINE+=" lf.svc=http:80,telnet:23,ftp:21,smtp:25,dns:53"
-CMDLINE+=" lf.vuln=cgi-cmd-injection,weak-password,world-readable-secret,ftp-anonymous,smtp-vrfy-enum"
-CMDLINE+=" lf.pw=admin:$(pct "$PASSWORD"),alice:alice123 lf.flag=$(pct "$FLAG") lf.dns=intranet.lab=$GUEST_IP"
+CMDLINE+=" lf.dns=intranet.lab=$GUEST_IP lf.config=agent"
+# Secrets never go on the command line: /init waits for this file, written
+# through the guest agent below, as the engine does.
+GUEST_CONFIG="lf.vuln=cgi-cmd-injection,weak-password,world-readable-secret,ftp-anonymous,smtp-vrfy-enum
+lf.pw=admin:$(pct "$PASSWORD"),alice:alice123
+lf.flag=$(pct "$FLAG")
+lf.end=1"
 
 mac=$(printf '52:54:00:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)))
 xml=$(<"$HERE/domain.xml.example")
@@ -122,9 +127,17 @@ say "starting $DOM ($GUEST_IP)"
 t0=$(date +%s.%N)
 "${VIRSH[@]}" start "$DOM" >/dev/null
 
-boot_ok=0
+ga() { "${VIRSH[@]}" qemu-agent-command --timeout 10 "$DOM" "$1"; }
+boot_ok=0 config_sent=0
 deadline=$((SECONDS + BOOT_TIMEOUT))
 while [ $SECONDS -lt $deadline ]; do
+  if [ $config_sent = 0 ] && ga '{"execute":"guest-ping"}' >/dev/null 2>&1; then
+    h=$(ga '{"execute":"guest-file-open","arguments":{"path":"/run/livefire/config","mode":"w"}}' | jq -r .return)
+    ga "$(jq -cn --argjson h "$h" --arg b "$(printf '%s\n' "$GUEST_CONFIG" | base64 -w0)" \
+      '{execute:"guest-file-write",arguments:{handle:$h,"buf-b64":$b}}')" >/dev/null
+    ga "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
+    config_sent=1
+  fi
   if grep -q "^LIVEFIRE-READY $HOSTNAME_G" "$CONSOLE" 2>/dev/null; then boot_ok=1; break; fi
   grep -q '^LIVEFIRE-DEGRADED' "$CONSOLE" 2>/dev/null && break
   [ "$("${VIRSH[@]}" domstate "$DOM" 2>/dev/null)" = running ] || break
@@ -144,7 +157,6 @@ grep -a 'livefire: up after' "$CONSOLE" | sed 's/^/  guest: /'
 if grep -aq '^LIVEFIRE-WARN' "$CONSOLE"; then bad warnings "$(grep -a '^LIVEFIRE-WARN' "$CONSOLE" | tr '\n' ';')"; fi
 
 # ---- guest agent --------------------------------------------------------------
-ga() { "${VIRSH[@]}" qemu-agent-command --timeout 10 "$DOM" "$1"; }
 ga_ok=0
 for _ in $(seq 20); do
   if ga '{"execute":"guest-ping"}' 2>/dev/null | jq -e '.return == {}' >/dev/null; then ga_ok=1; break; fi

@@ -12,6 +12,8 @@
 namespace livefire::provision {
 namespace {
 
+constexpr std::string_view kFtpHelper = "ftp-standard";
+
 struct Cidr {
   uint32_t base = 0;  // host bits cleared
   int prefix = 32;
@@ -229,6 +231,17 @@ Result<std::string> RouterRuleset(const topology::PlannedDomain& router) {
   // atomically whether or not it existed.
   out += "table inet livefire\ndelete table inet livefire\n";
   out += "table inet livefire {\n";
+
+  // FTP announces its data connection (PASV/PORT) inside the control
+  // connection: the helper reads it, so the data connection is "related"
+  // and passes the forward chain's first rule whenever port 21 does.
+  out += fmt::format("  ct helper {} {{\n", kFtpHelper);
+  out += "    type \"ftp\" protocol tcp;\n";
+  out += "  }\n\n";
+  out += "  chain helpers {\n";
+  out += "    type filter hook prerouting priority filter; policy accept;\n";
+  out += fmt::format("    tcp dport 21 ct helper set \"{}\"\n", kFtpHelper);
+  out += "  }\n\n";
 
   out += "  chain input {\n";
   out += "    type filter hook input priority filter; policy drop;\n";

@@ -157,14 +157,23 @@ std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const Guest
     if (IsMicroService(s.kind)) svcs.push_back(fmt::format("{}:{}", s.kind, s.port));
   }
   if (!svcs.empty()) args.push_back("lf.svc=" + Join(svcs, ","));
-  if (!g.vulnerabilities.empty()) args.push_back("lf.vuln=" + Join(g.vulnerabilities, ","));
+  // Accounts, flag and vulnerabilities follow through the guest agent.
+  args.push_back("lf.config=agent");
+  return Join(args, " ");
+}
+
+std::string MicroGuestConfig(const GuestSpec& g) {
+  std::string out;
+  if (!g.vulnerabilities.empty()) out += "lf.vuln=" + Join(g.vulnerabilities, ",") + "\n";
   std::vector<std::string> pws;
   for (const auto& a : g.accounts) {
     pws.push_back(PercentEncode(a.user) + ":" + PercentEncode(a.password));
   }
-  if (!pws.empty()) args.push_back("lf.pw=" + Join(pws, ","));
-  if (!g.flag.empty()) args.push_back("lf.flag=" + PercentEncode(g.flag));
-  return Join(args, " ");
+  if (!pws.empty()) out += "lf.pw=" + Join(pws, ",") + "\n";
+  if (!g.flag.empty()) out += "lf.flag=" + PercentEncode(g.flag) + "\n";
+  // The guest reads the file only once this last line is there.
+  out += "lf.end=1\n";
+  return out;
 }
 
 }  // namespace livefire::provision

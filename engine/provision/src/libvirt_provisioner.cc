@@ -394,7 +394,11 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  // 2. Every declared TCP service listens, seen from the host.
+  // 2. A direct-boot guest gets its secrets now, through the agent (never the
+  //    command line), and starts its services once they are applied.
+  LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
+  if (b.tmpl->diskless()) LF_RETURN_IF_ERROR(PushGuestConfig(t, deadline));
+  // 3. Every declared TCP service listens, seen from the host.
   if (t.domain->interfaces.empty()) return Status::Ok();
   const std::string& addr = t.domain->interfaces.front().address;
   for (const auto& s : t.guest->services) {
@@ -408,6 +412,36 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
     }
   }
   return Status::Ok();
+}
+
+Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point deadline) {
+  const std::string applied(kMicroConfigApplied);
+  auto is_applied = [&]() -> Result<bool> {
+    LF_ASSIGN_OR_RETURN(ExecResult r, DoExec(t, {"test", "-e", applied}, Duration::Seconds(10)));
+    return r.exit_code == 0;
+  };
+  // A guest restored from a snapshot applied it before the snapshot. The
+  // agent may answer a moment before /init has made /run/livefire: retry.
+  bool pushed = false;
+  Status last;
+  for (;;) {
+    auto done = is_applied();
+    if (done.ok() && *done) return Status::Ok();
+    if (!done.ok()) last = done.status();
+    if (done.ok() && !pushed) {
+      // Mode -1: no mkdir or chmod. /init made the directory root-only, and
+      // deletes the file as soon as it has read it.
+      last = DoPushFile(t, std::string(kMicroConfigPath), MicroGuestConfig(*t.guest), -1);
+      pushed = last.ok();
+    }
+    if (Clock::now() >= deadline) {
+      return Status::DeadlineExceeded(fmt::format(
+          "domain {}: the guest did not apply its configuration in time ({}); console: {}", t.name,
+          last.ok() ? "pushed, not applied" : last.message(),
+          ConsoleTail(t.paths.console(t.name))));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 Status LibvirtProvisioner::DoConfigureGuest(const Target& t) {

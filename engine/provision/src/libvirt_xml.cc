@@ -334,8 +334,12 @@ Result<std::string> DomainXml(const DomainXmlInput& in) {
 
   // The spec fingerprint lets a second Up tell a correct definition from a
   // stale one without comparing libvirt's normalised XML. It covers the
-  // definition without the UUID, which only says which object to replace.
-  b.Set(spec, "spec", fmt::format("{:016x}", Fnv1a(Serialise(doc))));
+  // definition without the UUID, which only says which object to replace,
+  // plus the secrets a direct-boot guest gets through its agent at boot (not
+  // in the XML), so that changing them restarts the guest.
+  std::string fingerprinted = Serialise(doc);
+  if (t.diskless()) fingerprinted += MicroGuestConfig(g);
+  b.Set(spec, "spec", fmt::format("{:016x}", Fnv1a(fingerprinted)));
   if (!in.uuid.empty()) {
     pugi::xml_node uuid = dom.insert_child_after("uuid", name);
     b.Set(uuid, "uuid", in.uuid);

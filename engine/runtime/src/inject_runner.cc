@@ -406,8 +406,11 @@ class LuaInjectRunner : public InjectRunner {
     w.node = from;
     // Body to a file, headers (-S) to stderr; busybox wget writing to stdout
     // under the guest agent is unreliable, so the file is printed after.
+    // `timeout`, not wget's -T: busybox 1.35's wget segfaults on -T (any
+    // stdin or terminal, on the host too); stdin is /dev/null, never a tty.
     w.command = fmt::format(
-        "f=/tmp/lf-http-$$; timeout {} wget -S -O $f {} 2>$f.h; rc=$?; cat $f 2>/dev/null; "
+        "f=/tmp/lf-http-$$; timeout {} wget -S -O $f {} </dev/null 2>$f.h; rc=$?; "
+        "cat $f 2>/dev/null; "
         "cat $f.h >&2; rm -f $f $f.h; exit $rc",
         secs, ShellQuote(url));
     w.timeout = r.timeout + Duration::Seconds(5);

@@ -361,12 +361,22 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
   StartGuest("fwrouter", {"lan", "red"},
              fmt::format("lf.if=eth0:{}/24,eth1:{}/24 lf.router=1", router_lan, router_red));
   if (HasFatalFailure()) return;
-  StartGuest("fwserver", {"lan"},
-             fmt::format("lf.if=eth0:{}/24 lf.gw={} lf.svc=http:80,telnet:23", server, router_lan));
+  StartGuest(
+      "fwserver", {"lan"},
+      fmt::format("lf.if=eth0:{}/24 lf.gw={} lf.svc=http:80,telnet:23,ftp:21 lf.config=agent",
+                  server, router_lan));
   if (HasFatalFailure()) return;
   StartGuest("fwattacker", {"red"},
              fmt::format("lf.if=eth0:{}/24 lf.routes={}.0/24@{}", attacker, lan_, router_red));
   if (HasFatalFailure()) return;
+  // The server's /init waits for its secrets, as the engine gives them:
+  // anonymous FTP, for the passive-mode check through the router below.
+  for (const auto until = Clock::now() + std::chrono::seconds(240);;) {
+    if (PushFile("fwserver", "/run/livefire/config", "lf.vuln=ftp-anonymous\nlf.end=1\n").ok())
+      break;
+    ASSERT_LT(Clock::now(), until) << "fwserver: the guest agent never took the configuration";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
   WaitReady(std::chrono::seconds(240));
   if (HasFatalFailure()) return;
 
@@ -403,8 +413,8 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
   router.is_router = true;
   router.interfaces = {{"blue1.lan", router_lan, 24, ""}, {"red", router_red, 24, ""}};
   router.router_default_policy = model::RuleAction::kDeny;
-  auto rule = [](model::RuleAction a, std::string from, std::string to, std::string proto,
-                 int port, int line, std::string what) {
+  auto rule = [](model::RuleAction a, std::string from, std::string to, std::string proto, int port,
+                 int line, std::string what) {
     model::FirewallRule r;
     r.action = a;
     r.from = std::move(from);
@@ -418,7 +428,8 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
   router.router_rules = {
       rule(model::RuleAction::kAllow, red_ + ".0/24", lan_ + ".0/24", "tcp", 80, 1, "web"),
       rule(model::RuleAction::kDeny, "*", server + "/32", "tcp", 23, 2, "no telnet"),
-      rule(model::RuleAction::kAllow, red_ + ".0/24", "*", "icmp", 0, 3, "ping in")};
+      rule(model::RuleAction::kAllow, red_ + ".0/24", "*", "icmp", 0, 3, "ping in"),
+      rule(model::RuleAction::kAllow, red_ + ".0/24", server + "/32", "tcp", 21, 4, "ftp")};
   Result<std::string> ruleset = RouterRuleset(router);
   ASSERT_TRUE(ruleset.ok()) << ruleset.status().ToString();
   ASSERT_TRUE(PushFile("fwrouter", std::string(kRouterRulesetPath), *ruleset).ok());
@@ -430,6 +441,14 @@ TEST_F(FirewallRange, RouterEnforcesTheGeneratedRuleset) {
   EXPECT_NE(w1.out.find("<h1>fwserver</h1>"), std::string::npos) << "port 80 must pass: " << w1.out;
   GuestRun t1 = Sh("fwattacker", telnet);
   EXPECT_EQ(t1.out, "0\n") << "port 23 must be dropped: " << t1.out;
+  // FTP: only port 21 is allowed; busybox ftpget's passive data connection
+  // (to a high port) passes because the ct helper makes it "related".
+  GuestRun f1 = Sh("fwattacker",
+                   fmt::format("rm -f /tmp/got; timeout 20 ftpget -u anonymous -p x {} /tmp/got "
+                               "README.txt; echo rc=$?; cat /tmp/got",
+                               server));
+  EXPECT_NE(f1.out.find("rc=0\nPublic files."), std::string::npos)
+      << "passive FTP through the router: " << f1.out << f1.err;
   GuestRun p1 = Sh("fwattacker", fmt::format("ping -c 1 -W 3 {} >/dev/null; echo $?", server));
   EXPECT_EQ(p1.out, "0\n") << "ICMP red -> lan is allowed: " << p1.out;
   GuestRun p2 = Sh("fwserver", fmt::format("ping -c 1 -W 3 {} >/dev/null; echo $?", attacker));

@@ -107,6 +107,24 @@ TEST(RouterRuleset, KeepsRuleOrderAfterEstablished) {
   EXPECT_NE(fwd[r3].find("comment \"r3 scenario.lua:9\""), std::string::npos);
 }
 
+TEST(RouterRuleset, FtpDataConnectionsAreRelatedThroughTheHelper) {
+  PlannedDomain d = Router();
+  d.router_rules = {Rule(RuleAction::kAllow, "172.16.0.0/24", "10.64.1.10/32", "tcp", 21, 21, 7)};
+  const std::string text = Ruleset(d);
+  EXPECT_NE(text.find("  ct helper ftp-standard {\n    type \"ftp\" protocol tcp;\n  }\n"),
+            std::string::npos)
+      << text;
+  std::vector<std::string> pre = Chain(text, "helpers");
+  ASSERT_EQ(pre.size(), 2u) << text;
+  // Before conntrack confirms the connection: prerouting, for forwarded traffic.
+  EXPECT_EQ(pre[0], "type filter hook prerouting priority filter; policy accept;");
+  EXPECT_EQ(pre[1], "tcp dport 21 ct helper set \"ftp-standard\"");
+  // The data connection then passes as related, ahead of every scenario rule.
+  std::vector<std::string> fwd = Chain(text, "forward");
+  EXPECT_EQ(Find(fwd, "ct state established,related accept"), 1);
+  EXPECT_LT(Find(fwd, "ct state established,related accept"), Find(fwd, "comment \"r1"));
+}
+
 TEST(RouterRuleset, WildcardHasNoAddressMatch) {
   PlannedDomain d = Router();
   d.router_rules = {Rule(RuleAction::kAllow, "*", "10.64.1.10/32", "tcp", 80, 80),

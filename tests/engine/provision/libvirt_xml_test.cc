@@ -97,6 +97,34 @@ TEST(LibvirtXml, DomainRoundTripsEveryCharacterThatNeedsEscaping) {
   EXPECT_EQ(*alone, got->metadata);
 }
 
+TEST(LibvirtXml, DomainCarriesNoAccountFlagOrVulnerability) {
+  Fixture f;
+  GuestSpec g;
+  g.services = {{"ftp", "tcp", 21}};
+  g.vulnerabilities = {"world-readable-secret", "ftp-anonymous"};
+  g.accounts = {{"operator", "Winter2026!"}};
+  g.flag = "FLAG{never-in-the-xml}";
+  f.in.guest = &g;
+  auto xml = DomainXml(f.in);
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+  auto got = ParseDomainXml(*xml);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_NE(got->cmdline.find("lf.svc=ftp:21"), std::string::npos) << got->cmdline;
+  EXPECT_NE(got->cmdline.find("lf.config=agent"), std::string::npos) << got->cmdline;
+  // Percent-encoded or not, anywhere in the definition (cmdline, metadata).
+  for (const std::string& secret :
+       {std::string("operator"), std::string("Winter2026"), std::string("never-in-the-xml"),
+        std::string("world-readable-secret"), std::string("ftp-anonymous"), std::string("lf.pw"),
+        std::string("lf.flag"), std::string("lf.vuln"), PercentEncode(g.flag)}) {
+    EXPECT_EQ(xml->find(secret), std::string::npos) << secret << " in\n" << *xml;
+  }
+  // Yet a new flag makes a different definition, so a second Up reboots the guest.
+  g.flag = "FLAG{rotated}";
+  auto rotated = DomainXml(f.in);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_NE(ParseDomainXml(*rotated)->metadata.spec, got->metadata.spec);
+}
+
 TEST(LibvirtXml, AnIndependentParserReadsTheSameValues) {
   Fixture f;
   f.tmpl.boot = templates::Boot::kDisk;

@@ -85,6 +85,7 @@ class MicroRange : public ::testing::Test {
     GuestSpec web;
     web.services = {{"http", "tcp", 80}};
     web.vulnerabilities = {"cgi-cmd-injection"};
+    web.accounts = {{"operator", "Winter2026!"}};
     web.flag = "FLAG{slow-test}";
     web.files = {{"/etc/lf-planted/notice.txt", "planted by livefire\n", 0640}};
     GuestSpec db;
@@ -146,7 +147,7 @@ TEST_F(MicroRange, ExecReturnsOutputErrorsAndExitCode) {
   EXPECT_EQ(r->out, "web\n");
   EXPECT_EQ(r->err, "oops\n");
   EXPECT_EQ(r->exit_code, 3);
-  // The flag given on the kernel command line, and the planted file with its mode.
+  // The flag given through the agent at boot, and the planted file with its mode.
   auto flag = prov_->PullFile(*ex_, TeamId("blue1"), NodeId("web"), "/root/flag.txt");
   ASSERT_TRUE(flag.ok()) << flag.status().ToString();
   EXPECT_EQ(*flag, "FLAG{slow-test}\n");
@@ -161,6 +162,64 @@ TEST_F(MicroRange, ExecReturnsOutputErrorsAndExitCode) {
                           Duration::Seconds(30));
   ASSERT_TRUE(ping.ok()) << ping.status().ToString();
   EXPECT_EQ(ping->exit_code, 0) << ping->out << ping->err;
+}
+
+TEST_F(MicroRange, SecretsAreNeitherOnTheCommandLineNorInTheLogs) {
+  const TeamId team("blue1");
+  const NodeId web("web");
+  auto run = [&](const std::string& script) {
+    auto r = prov_->Exec(*ex_, team, web, {"/bin/sh", "-c", script}, Duration::Seconds(30));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ExecResult{};
+  };
+  // What any process on the box can read, then the logs a foothold may reach.
+  const std::string cmdline = run("cat /proc/cmdline").out;
+  EXPECT_NE(cmdline.find("lf.host=web"), std::string::npos) << cmdline;
+  const std::string logs =
+      run("cat /var/log/messages /var/log/*.log /run/lf-warnings 2>/dev/null; dmesg").out;
+  EXPECT_NE(logs.find("Command line:"), std::string::npos) << "the kernel's log is not there";
+  for (const std::string& where : {cmdline, logs}) {
+    for (const char* secret : {"slow-test", "Winter2026", "operator", "cgi-cmd-injection", "lf.pw",
+                               "lf.flag", "lf.vuln"}) {
+      EXPECT_EQ(where.find(secret), std::string::npos) << secret << " in:\n" << where;
+    }
+  }
+  // The configuration file is gone once applied, and its directory is root's.
+  EXPECT_EQ(run("stat -c %a /run/livefire; test -e /run/livefire/config").out, "700\n");
+  // Yet the flag file and the account are there: the password hashes to the
+  // stored sha512 crypt (checked last: this command line names the password).
+  auto flag = prov_->PullFile(*ex_, team, web, "/root/flag.txt");
+  ASSERT_TRUE(flag.ok()) << flag.status().ToString();
+  EXPECT_EQ(*flag, "FLAG{slow-test}\n");
+  EXPECT_EQ(run("stat -c '%a %U' /root/flag.txt").out, "600 root\n");
+  ExecResult pw =
+      run("h=$(grep '^operator:' /etc/shadow | cut -d: -f2); salt=$(echo \"$h\" | cut -d'$' -f3); "
+          "[ \"$(mkpasswd -m sha512 -S \"$salt\" 'Winter2026!')\" = \"$h\" ] && echo match; "
+          "grep '^operator:' /etc/passwd | cut -d: -f3,6");
+  EXPECT_EQ(pw.out, "match\n1000:/home/operator\n") << pw.err;
+}
+
+// busybox 1.35's wget segfaults on -T (on the host as well: not the agent's
+// doing); the engine bounds it with `timeout` instead, as ctx.http{from=} does.
+TEST_F(MicroRange, WgetUnderTheAgentFetchesAPageBoundedByTimeout) {
+  const std::string url = "http://" + *web_addr_ + "/";
+  auto r =
+      prov_->Exec(*ex_, TeamId("blue1"), NodeId("jump"),
+                  {"/bin/sh", "-c",
+                   "f=/tmp/lf-http-$$; timeout 10 wget -S -O $f '" + url +
+                       "' </dev/null 2>$f.h; rc=$?; cat $f; cat $f.h >&2; rm -f $f $f.h; exit $rc"},
+                  Duration::Seconds(30));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 0) << r->err;
+  EXPECT_NE(r->out.find("web"), std::string::npos) << r->out;
+  EXPECT_NE(r->err.find("HTTP/1.1 200"), std::string::npos) << r->err;
+  // An unreachable port ends by the bound, not by a hang.
+  auto dead = prov_->Exec(
+      *ex_, TeamId("blue1"), NodeId("jump"),
+      {"/bin/sh", "-c", "timeout 3 wget -q -O /dev/null http://" + *web_addr_ + ":81/ </dev/null"},
+      Duration::Seconds(30));
+  ASSERT_TRUE(dead.ok()) << dead.status().ToString();
+  EXPECT_NE(dead->exit_code, 0);
 }
 
 TEST_F(MicroRange, ExecTimeoutIsDeadlineExceeded) {
@@ -262,7 +321,13 @@ TEST_F(MicroRange, ZDownLeavesNoLibvirtObjectAndNoFile) {
     if (p) virNetworkFree(p);
   }
   virConnectClose(c);
-  EXPECT_FALSE(fs::exists(prov_->Paths(*ex_).dir));
+  // The range's files go; the revert log stays as evidence (Provisioner::Down).
+  const ExercisePaths paths = prov_->Paths(*ex_);
+  for (const std::string& gone :
+       {paths.plan(), paths.dir + "/console", paths.dir + "/saves", paths.dir + "/disks"}) {
+    EXPECT_FALSE(fs::exists(gone)) << gone;
+  }
+  EXPECT_TRUE(fs::exists(paths.reverts()));
   auto again = prov_->Down(*ex_);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->nothing());

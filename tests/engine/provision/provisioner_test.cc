@@ -202,7 +202,7 @@ TEST(ProvisionNames, FollowTheExerciseShortIdAndFitBridgeLimits) {
   EXPECT_EQ(ExerciseShort(ExerciseId("drill")).size(), 6u);
 }
 
-TEST(ProvisionGuest, MicroCommandLineCarriesAddressesServicesAndEncodedSecrets) {
+TEST(ProvisionGuest, MicroCommandLineCarriesAddressesAndServicesButNoSecret) {
   PlannedDomain d;
   d.node = "portal";
   d.interfaces = {{"blue1.dmz", "10.64.5.10", 24, "52:54:00:00:00:01"},
@@ -218,11 +218,25 @@ TEST(ProvisionGuest, MicroCommandLineCarriesAddressesServicesAndEncodedSecrets) 
   EXPECT_NE(c.find("lf.if=eth0:10.64.5.10/24,eth1:10.64.6.10/25"), std::string::npos) << c;
   EXPECT_NE(c.find("lf.gw=10.64.5.254"), std::string::npos) << c;
   EXPECT_NE(c.find("lf.svc=http:80,dns:53"), std::string::npos) << c;
-  EXPECT_NE(c.find("lf.vuln=cgi-cmd-injection,weak-password"), std::string::npos) << c;
-  EXPECT_NE(c.find("lf.pw=admin:p%40ss%20word%2C1"), std::string::npos) << c;
-  EXPECT_NE(c.find("lf.flag=FLAG%7Bs%E1%BB%9F%20h%E1%BB%AFu%7D"), std::string::npos) << c;
-  // Nothing in a value may split the argument.
-  EXPECT_EQ(c.find("p@ss"), std::string::npos);
+  EXPECT_NE(c.find("lf.config=agent"), std::string::npos) << c;
+  for (const char* secret : {"lf.vuln", "lf.pw", "lf.flag", "cgi-cmd-injection", "weak-password",
+                             "admin", "p%40ss", "FLAG"}) {
+    EXPECT_EQ(c.find(secret), std::string::npos) << secret << " in " << c;
+  }
+}
+
+TEST(ProvisionGuest, MicroConfigCarriesEncodedSecretsAndEndsWithItsMarker) {
+  GuestSpec g;
+  g.vulnerabilities = {"cgi-cmd-injection", "weak-password"};
+  g.accounts = {{"admin", "p@ss word,1"}, {"alice", "a:b\nc"}};
+  g.flag = "FLAG{sở hữu}";
+  EXPECT_EQ(MicroGuestConfig(g),
+            "lf.vuln=cgi-cmd-injection,weak-password\n"
+            "lf.pw=admin:p%40ss%20word%2C1,alice:a%3Ab%0Ac\n"
+            "lf.flag=FLAG%7Bs%E1%BB%9F%20h%E1%BB%AFu%7D\n"
+            "lf.end=1\n");
+  // The guest waits for the marker even when there is nothing secret.
+  EXPECT_EQ(MicroGuestConfig({}), "lf.end=1\n");
 }
 
 TEST(ProvisionGuest, RoutersBootFailClosedAndNodesGetPlanRoutes) {

@@ -1,12 +1,15 @@
 #pragma once
 // What a guest is told at boot and given after it: the scenario's services,
 // planted vulnerabilities, accounts, flag and files for one planned domain.
-// The micro template reads most of it from its kernel command line (contract:
+// The micro template reads the non-secret part from its kernel command line
+// and the secrets (accounts, flag, vulnerabilities) from a root-only file the
+// engine writes through the guest agent at boot (contract:
 // vm-templates/micro/README.md); files are pushed through the guest agent
 // after readiness, and again after every cold revert.
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "livefire/model/model.h"
@@ -51,10 +54,21 @@ Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const model::Sce
                                                                 const topology::RangePlan& plan);
 
 // The micro template's lf.* kernel arguments for `d` (lf.host, lf.if, lf.gw,
-// lf.routes, lf.svc, lf.vuln, lf.pw, lf.flag), to append to the manifest's
-// kernel_cmdline. Interfaces are eth0..N
-// in plan order, matching the NIC order of the domain XML.
+// lf.routes, lf.svc, lf.router, lf.config=agent), to append to the manifest's
+// kernel_cmdline. Interfaces are eth0..N in plan order, matching the NIC
+// order of the domain XML. Never a secret: every guest process reads
+// /proc/cmdline and the kernel logs it.
 std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const GuestSpec& g);
+
+// Where the micro template's /init (booted with lf.config=agent) waits for
+// MicroGuestConfig, in a directory only root can enter, and the file it
+// creates once that configuration is applied.
+inline constexpr std::string_view kMicroConfigPath = "/run/livefire/config";
+inline constexpr std::string_view kMicroConfigApplied = "/run/livefire/applied";
+
+// The secrets of `g` for kMicroConfigPath: lf.vuln=, lf.pw=, lf.flag= lines
+// (encoded as the command line would), always ended by "lf.end=1".
+std::string MicroGuestConfig(const GuestSpec& g);
 
 // RFC 3986 percent-encoding of everything but unreserved characters (the
 // template decodes lf.pw and lf.flag values with `httpd -d`).

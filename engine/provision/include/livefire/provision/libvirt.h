@@ -149,6 +149,10 @@ class LibvirtProvisioner : public Provisioner {
   Result<std::vector<ExerciseSummary>> DoList() override;
 
  private:
+  // Writes a direct-boot guest's secrets (MicroGuestConfig) and waits until
+  // its /init has applied them.
+  Status PushGuestConfig(const Target& t, std::chrono::steady_clock::time_point deadline);
+
   struct Impl;
   LibvirtConfig config_;
   std::unique_ptr<Impl> impl_;
