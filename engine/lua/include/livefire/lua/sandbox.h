@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <atomic>
 #include <string_view>
 
 #include "livefire/lua/state.h"
@@ -43,6 +44,13 @@ struct SandboxOptions {
   int64_t instruction_limit = 100'000'000;
   // Seed of math.random (record it with the exercise).
   uint64_t seed = 1;
+  // Interrupt entry point: once *interrupt is true, the running script
+  // raises "file:line: interrupted: <interrupt_reason>" at its next count
+  // hook (every 1000 instructions) and pcall cannot catch it, like a budget
+  // breach. Only an atomic store is needed to trigger it, so a watchdog
+  // thread or a signal handler may set it. The flag must outlive the sandbox.
+  const std::atomic<bool>* interrupt = nullptr;
+  std::string interrupt_reason = "the engine is stopping";
 };
 
 class Sandbox {
