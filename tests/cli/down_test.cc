@@ -220,7 +220,9 @@ TEST_F(DownCli, LsHidesExercisesTakenDownAndAllMarksThem) {
   ASSERT_EQ(k.size(), 2u) << all.out;
   for (const auto& e : k) {
     EXPECT_EQ(e["down"], e["exercise"] == gone) << e.dump();
-    if (e["exercise"] == gone) EXPECT_EQ(e["domains"], 0);
+    if (e["exercise"] == gone) {
+      EXPECT_EQ(e["domains"], 0);
+    }
   }
   Outcome table = Cli({"ls", "--uri", uri_, "--all"});
   ASSERT_EQ(table.code, 0);

@@ -7,9 +7,9 @@
 #include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <semaphore>
 #include <set>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "fnv1a.h"
@@ -201,9 +201,9 @@ Result<Provisioner::Loaded> Provisioner::Load(const ExerciseId& exercise) const 
   // plan.json outlives the range (the record of the topology); down.json
   // says the domains it names are gone.
   if (fs::exists(paths.down_marker(), ec)) {
-    return Status::FailedPrecondition(fmt::format(
-        "exercise {} was taken down (see {}): set it up again with `livefire up`", exercise.str(),
-        paths.down_marker()));
+    return Status::FailedPrecondition(
+        fmt::format("exercise {} was taken down (see {}): set it up again with `livefire up`",
+                    exercise.str(), paths.down_marker()));
   }
   LF_ASSIGN_OR_RETURN(ExerciseState st, ReadExerciseState(paths.plan()));
   return Loaded{std::move(st)};
@@ -239,8 +239,7 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
   // The range is (being) built again: no longer down.
   fs::remove(paths.down_marker(), ec);
   if (ec) {
-    return Status::Internal(
-        fmt::format("cannot remove {}: {}", paths.down_marker(), ec.message()));
+    return Status::Internal(fmt::format("cannot remove {}: {}", paths.down_marker(), ec.message()));
   }
 
   UpReport report;
@@ -521,8 +520,8 @@ Result<std::vector<ExerciseSummary>> Provisioner::List() {
   std::set<std::string> seen;
   for (auto& e : found) {
     e.has_state = fs::exists(root + "/" + e.exercise, ec);
-    e.down = e.domains == 0 && e.networks == 0 &&
-             fs::exists(root + "/" + e.exercise + "/down.json", ec);
+    e.down =
+        e.domains == 0 && e.networks == 0 && fs::exists(root + "/" + e.exercise + "/down.json", ec);
     seen.insert(e.exercise);
   }
   if (fs::is_directory(root, ec)) {

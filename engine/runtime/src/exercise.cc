@@ -790,8 +790,7 @@ Status Exercise::RunLoop() {
     // Runs the crash interrupted: their coroutines are gone.
     for (const auto& [inj, team] : m.triggers->InFlight()) {
       const Inject* i = m.scenario.FindInject(inj);
-      if (i)
-        m.Finished(*i, team, Outcome::kError, "interrupted by an engine restart");
+      if (i) m.Finished(*i, team, Outcome::kError, "interrupted by an engine restart");
     }
   } else {
     (void)m.Record("", k::kExerciseStarted, {{"speed", m.pacer.speed()}, {"fast", m.options.fast}});
@@ -815,8 +814,7 @@ Status Exercise::RunLoop() {
       LoopWatchdog::Options{
           .stall_after = std::chrono::milliseconds(m.options.stall_after.nanos() / 1'000'000),
           .stop_grace = std::chrono::milliseconds(m.options.stop_grace.nanos() / 1'000'000)},
-      [this] { return stop_requested_.load() || shutdown_requested_.load(); },
-      m.interrupt_scripts);
+      [this] { return stop_requested_.load() || shutdown_requested_.load(); }, m.interrupt_scripts);
   auto iteration_done = [&] {
     if (auto ran = watchdog->End()) {
       (void)m.Record("", kEngineStalled,

@@ -23,11 +23,11 @@
 //   allocator refuses every growth until the call returns.
 // Errors carry the script's file:line (chunk names are "@path").
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <atomic>
 #include <string_view>
 
 #include "livefire/lua/state.h"

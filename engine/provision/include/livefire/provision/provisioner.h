@@ -99,9 +99,7 @@ struct DownReport {
   std::vector<std::string> network_names;
   int leftovers = 0;                  // files libvirt left behind, removed
   std::vector<std::string> warnings;  // leftovers that could not be removed
-  bool nothing() const {
-    return domains == 0 && networks == 0 && !state_removed && leftovers == 0;
-  }
+  bool nothing() const { return domains == 0 && networks == 0 && !state_removed && leftovers == 0; }
 };
 
 struct ExecResult {
