@@ -366,8 +366,16 @@ Result<DownReport> Provisioner::Down(const ExerciseId& exercise) {
     LF_RETURN_IF_ERROR(WriteFileAtomic(paths.down_marker(), marker.dump() + "\n"));
     r.state_removed = true;
   }
-  // Nothing but range files: remove the folder too (an exercise never run).
-  if (fs::exists(paths.dir, ec) && fs::is_empty(paths.dir, ec)) fs::remove(paths.dir, ec);
+  // Nothing but the plan: no record to keep it for (an exercise set up by
+  // the provisioner alone, never run): the folder goes too.
+  if (fs::is_directory(paths.dir, ec)) {
+    bool record = false;
+    for (const auto& entry : fs::directory_iterator(paths.dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      record |= name != "plan.json" && name != "down.json";
+    }
+    if (!record && !ec) fs::remove_all(paths.dir, ec);
+  }
   return r;
 }
 
