@@ -1,5 +1,6 @@
-// livefire ls [--uri U] [--json]: exercises found in libvirt (by the livefire
-// metadata of their domains) and in the state folder.
+// livefire ls [--uri U] [--all] [--json]: exercises found in libvirt (by the
+// livefire metadata of their domains) and in the state folder. Exercises
+// taken down (`livefire down`) are left out unless --all, which marks them.
 
 #include <fmt/format.h>
 
@@ -15,11 +16,16 @@ namespace {
 struct LsArgs {
   std::string uri;
   bool json = false;
+  bool all = false;
 };
 
 Status RunLs(const LsArgs& a, Context& ctx) {
   LF_ASSIGN_OR_RETURN(auto prov, OpenProvisioner(ctx, a.uri));
-  LF_ASSIGN_OR_RETURN(auto list, prov->List());
+  LF_ASSIGN_OR_RETURN(auto found, prov->List());
+  std::vector<provision::ExerciseSummary> list;
+  for (auto& e : found) {
+    if (a.all || !e.down) list.push_back(std::move(e));
+  }
   if (a.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : list) {
@@ -27,7 +33,8 @@ Status RunLs(const LsArgs& a, Context& ctx) {
                    {"domains", e.domains},
                    {"running", e.running},
                    {"networks", e.networks},
-                   {"state", e.has_state}});
+                   {"state", e.has_state},
+                   {"down", e.down}});
     }
     ctx.out << j.dump(2) << "\n";
     return Status::Ok();
@@ -36,7 +43,10 @@ Status RunLs(const LsArgs& a, Context& ctx) {
                          "NETWORKS", "STATE");
   for (const auto& e : list) {
     ctx.out << fmt::format("{:<28} {:>7} {:>7} {:>8}  {}\n", e.exercise, e.domains, e.running,
-                           e.networks, e.has_state ? "yes" : "no");
+                           e.networks,
+                           e.down        ? "down"
+                           : e.has_state ? "yes"
+                                         : "no");
   }
   return Status::Ok();
 }
@@ -48,6 +58,7 @@ void RegisterLs(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("ls", "List exercises that have a range in libvirt");
   AddUriOption(cmd, a->uri);
   cmd->add_flag("--json", a->json, "machine-readable output");
+  cmd->add_flag("--all", a->all, "also exercises taken down (marked down)");
   cmd->callback([a, &ctx] { ctx.status = RunLs(*a, ctx); });
 }
 

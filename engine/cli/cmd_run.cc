@@ -31,8 +31,12 @@ namespace {
 // The one piece of process state a signal handler may touch.
 std::atomic<runtime::Exercise*> g_running{nullptr};
 
-extern "C" void OnSignal(int) {
+// The first SIGINT/SIGTERM asks the loop to leave (a script holding it is
+// interrupted by the loop watchdog after ExerciseOptions::stop_grace); the
+// handler then steps aside, so a second signal ends the process at once.
+extern "C" void OnSignal(int sig) {
   if (runtime::Exercise* ex = g_running.load()) ex->Shutdown();
+  signal(sig, SIG_DFL);  // async-signal-safe
 }
 
 struct RunArgs {
@@ -42,6 +46,7 @@ struct RunArgs {
   bool fast = false;
   std::string uri;
   std::string stop_after;
+  std::string stall_after = "30s";
   bool no_checks = false;
   bool quiet = false;
 };
@@ -67,6 +72,11 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   if (!a.stop_after.empty()) {
     LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stop_after));
     o.stop_after = d;
+  }
+  {
+    LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stall_after));
+    if (d <= Duration::Zero()) return Status::InvalidArgument("--stall-after must be positive");
+    o.stall_after = d;
   }
   // The rules travel with the log, so a replay needs nothing else.
   o.created_extra = {{"scoring", scoring::ConfigToJson(scoring::MakeScoringConfig(ex.scenario))}};
@@ -144,6 +154,9 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_flag("--fast", a->fast, "as fast as possible while nothing external is awaited");
   cmd->add_option("--uri", a->uri, "libvirt URI (default: the one the exercise was set up on)");
   cmd->add_option("--stop-after", a->stop_after, "end after this exercise time (e.g. 30m)");
+  cmd->add_option("--stall-after", a->stall_after,
+                  "wall time a loop iteration may take before engine.stalled is recorded")
+      ->capture_default_str();
   cmd->add_flag("--no-checks", a->no_checks, "do not run service checks");
   cmd->add_flag("--quiet", a->quiet, "no live scoreboard");
   cmd->callback([a, cmd, &ctx] {

@@ -121,6 +121,15 @@ Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_te
 Status RequireRecordedPlan(LoadedExercise& ex) {
   const std::string id = ex.files.id.str();
   LF_RETURN_IF_ERROR(ex.recorded_plan_status);
+  std::error_code ec;
+  // `down` keeps plan.json as the record of the topology; down.json says the
+  // range it describes is gone.
+  if (std::filesystem::exists(ex.files.dir + "/down.json", ec)) {
+    return Status::FailedPrecondition(
+        fmt::format("exercise {} has no range (taken down, see {}/down.json): set it up again "
+                    "with `livefire up {}`",
+                    id, ex.files.dir, ex.files.source.empty() ? "DIR" : ex.files.source));
+  }
   if (!ex.recorded_plan) {
     return Status::FailedPrecondition(
         fmt::format("exercise {} has no range (no {}/plan.json): set it up again with `livefire "

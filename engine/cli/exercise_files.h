@@ -43,7 +43,8 @@ struct LoadedExercise {
   ExerciseFiles files;
   model::Scenario scenario;
   topology::RangePlan plan;  // computed from the scenario copy
-  // The plan `up` recorded in plan.json; absent once `down` removed it.
+  // The plan `up` recorded in plan.json; `down` keeps it (with down.json
+  // beside it) as the record of a finished exercise's topology.
   std::optional<topology::RangePlan> recorded_plan;
   Status recorded_plan_status;  // why plan.json could not be read (not an error for readers)
 };
@@ -52,7 +53,7 @@ struct LoadedExercise {
 Result<LoadedExercise> LoadExercise(const Context& ctx, const std::string& id_text);
 
 // For commands that act on the range: FailedPrecondition when `up` recorded
-// no plan, or when the scenario copy no longer yields it (naming what
+// no plan or the range was taken down, or when the scenario copy no longer yields it (naming what
 // changed). Then ex.plan is the recorded plan.
 Status RequireRecordedPlan(LoadedExercise& ex);
 

@@ -105,9 +105,10 @@ TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {
   Outcome down = Cli({"down", id, "--uri", uri_});
   ASSERT_EQ(down.code, 0) << down.err;
   EXPECT_NE(down.out.find("removed " + id), std::string::npos) << down.out;
-  // The range's files are gone; the exercise's record (scenario copy,
-  // exercise.json, the event log once it runs) stays.
-  EXPECT_FALSE(fs::exists(state_ + "/exercises/" + id + "/plan.json"));
+  // The range's files are gone; the exercise's record (plan.json, scenario
+  // copy, exercise.json, the event log once it runs) stays.
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/plan.json"));
+  EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/down.json"));
   EXPECT_TRUE(fs::exists(state_ + "/exercises/" + id + "/exercise.json"));
   Outcome twice = Cli({"down", id, "--uri", uri_});
   EXPECT_EQ(twice.code, 0);
@@ -172,11 +173,12 @@ TEST_F(ProvisionCli, RunRefusesAScenarioCopyThatNoLongerYieldsTheRecordedPlan) {
   EXPECT_NE(run.err.find("run `livefire down " + id + "` and `up` again"), std::string::npos)
       << run.err;
 
-  // Without a recorded plan (the range is down) there is nothing to run on.
+  // Once the range is down there is nothing to run on (plan.json stays as
+  // the record of the topology).
   ASSERT_EQ(Cli({"down", id, "--uri", uri_}).code, 0);
   Outcome gone = Cli({"run", id, "--fast", "--uri", uri_, "--quiet"});
   EXPECT_EQ(gone.code, 1);
-  EXPECT_NE(gone.err.find("has no range (no "), std::string::npos) << gone.err;
+  EXPECT_NE(gone.err.find("has no range (taken down"), std::string::npos) << gone.err;
 }
 
 // A plan.json of another format_version is refused, naming the file.

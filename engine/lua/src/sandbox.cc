@@ -29,6 +29,7 @@ struct Sandbox::Impl {
   bool refused_once = false;  // the last growth was refused (see Alloc)
   bool memory_exceeded = false;
   bool instructions_exceeded = false;
+  bool interrupted = false;  // options.interrupt was seen set during this call
   bool in_handler = false;  // our message handler runs: allow the slack
   int64_t instructions = 0;
   // Where the memory budget broke ("file:line: "), captured by the allocator
@@ -39,7 +40,7 @@ struct Sandbox::Impl {
   // the counters above still exist.
   State state;
 
-  bool BudgetExceeded() const { return memory_exceeded || instructions_exceeded; }
+  bool BudgetExceeded() const { return memory_exceeded || instructions_exceeded || interrupted; }
   // After a protected call failed: was it a budget breach? A refusal that no
   // GC retry rescued (e.g. a luaL_Buffer growth, which is not retried) counts.
   bool FailedOnBudget() {
@@ -124,9 +125,27 @@ void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
   std::abort();  // lua_error does not return
 }
 
+// Raises the interrupt error; like a budget breach, from then on on every
+// instruction, so that pcall cannot swallow it.
+[[noreturn]] void RaiseInterrupt(lua_State* L, Sandbox::Impl* impl) {
+  if (!impl->interrupted) {
+    impl->interrupted = true;
+    lua_sethook(L, CountHook, LUA_MASKCOUNT, 1);
+  }
+  char where[512];
+  FormatWhere(L, 0, where, sizeof where);
+  lua_pushfstring(L, "%sinterrupted: %s", where, impl->options.interrupt_reason.c_str());
+  lua_error(L);
+  std::abort();  // lua_error does not return
+}
+
 void CountHook(lua_State* L, lua_Debug*) {
   auto* impl = GetImpl(L);
   if (!impl->enforcing) return;
+  if (impl->interrupted ||
+      (impl->options.interrupt && impl->options.interrupt->load(std::memory_order_relaxed))) {
+    RaiseInterrupt(L, impl);
+  }
   if (!impl->instructions_exceeded) {
     impl->instructions += kHookStep;
     if (impl->instructions <= impl->options.instruction_limit) return;
@@ -634,6 +653,7 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   impl.instructions = 0;
   impl.memory_exceeded = false;
   impl.instructions_exceeded = false;
+  impl.interrupted = false;
   impl.in_handler = false;
   impl.refused_once = false;
   impl.breach_where[0] = 0;
@@ -651,6 +671,7 @@ Status Sandbox::Call(int nargs, int nresults, ScriptError* error) {
   impl.refused_once = false;
   impl.memory_exceeded = false;
   impl.instructions_exceeded = false;
+  impl.interrupted = false;
   if (rc == LUA_OK) return Status::Ok();
 
   size_t len = 0;
@@ -682,6 +703,7 @@ Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded, S
   impl.instructions = 0;
   impl.memory_exceeded = false;
   impl.instructions_exceeded = false;
+  impl.interrupted = false;
   impl.in_handler = false;
   impl.refused_once = false;
   impl.breach_where[0] = 0;
@@ -700,6 +722,7 @@ Status Sandbox::Resume(lua_State* co, int nargs, int* nresults, bool* yielded, S
   impl.refused_once = false;
   impl.memory_exceeded = false;
   impl.instructions_exceeded = false;
+  impl.interrupted = false;
   if (rc == LUA_OK || rc == LUA_YIELD) {
     *yielded = rc == LUA_YIELD;
     *nresults = nres;

@@ -507,7 +507,10 @@ Result<DownReport> LibvirtProvisioner::DoDown(const ExerciseId& exercise) {
   LF_ASSIGN_OR_RETURN(auto owned, OwnedDomains(impl_->conn.get()));
   std::vector<virDomainPtr> mine;
   for (auto& [d, ex] : owned) {
-    if (ex == exercise.str()) mine.push_back(d.get());
+    if (ex != exercise.str()) continue;
+    mine.push_back(d.get());
+    const char* name = virDomainGetName(d.get());
+    if (name) r.domain_names.emplace_back(name);
   }
   // Stopping a qemu process takes a while: several at once.
   std::vector<Status> results(mine.size());
@@ -550,6 +553,7 @@ Result<DownReport> LibvirtProvisioner::DoDown(const ExerciseId& exercise) {
     }
     if (virNetworkUndefine(net.get()) < 0) return VirError("undefining network " + name);
     ++r.networks;
+    r.network_names.push_back(name);
   }
   return r;
 }

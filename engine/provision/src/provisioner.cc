@@ -7,11 +7,13 @@
 #include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <semaphore>
 #include <set>
 #include <thread>
 
 #include "fnv1a.h"
+#include "livefire/files.h"
 #include "parallel_for.h"
 #include "state.h"
 
@@ -194,7 +196,16 @@ struct Provisioner::Loaded {
 };
 
 Result<Provisioner::Loaded> Provisioner::Load(const ExerciseId& exercise) const {
-  LF_ASSIGN_OR_RETURN(ExerciseState st, ReadExerciseState(Paths(exercise).plan()));
+  const ExercisePaths paths = Paths(exercise);
+  std::error_code ec;
+  // plan.json outlives the range (the record of the topology); down.json
+  // says the domains it names are gone.
+  if (fs::exists(paths.down_marker(), ec)) {
+    return Status::FailedPrecondition(
+        fmt::format("exercise {} was taken down (see {}): set it up again with `livefire up`",
+                    exercise.str(), paths.down_marker()));
+  }
+  LF_ASSIGN_OR_RETURN(ExerciseState st, ReadExerciseState(paths.plan()));
   return Loaded{std::move(st)};
 }
 
@@ -225,6 +236,11 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
   }
   ExerciseState state{exercise.str(), plan, options.guests};
   LF_RETURN_IF_ERROR(WriteExerciseState(paths.plan(), state));
+  // The range is (being) built again: no longer down.
+  fs::remove(paths.down_marker(), ec);
+  if (ec) {
+    return Status::Internal(fmt::format("cannot remove {}: {}", paths.down_marker(), ec.message()));
+  }
 
   UpReport report;
   report.exercise = exercise;
@@ -322,22 +338,48 @@ Result<UpReport> Provisioner::Up(const topology::RangePlan& plan, const Exercise
 Result<DownReport> Provisioner::Down(const ExerciseId& exercise) {
   LF_RETURN_IF_ERROR(CheckName("exercise id", exercise.str(), 40));
   LF_ASSIGN_OR_RETURN(DownReport r, DoDown(exercise));
-  // The range's files go; the exercise's record stays: its event log
-  // (events.db*), the scenario copy, exercise.json, reports and the revert
-  // log are evidence for reports, appeals and the maturity assessment.
+  // The range's files go; the exercise's record stays: plan.json (the
+  // topology a finished exercise is shown with), its event log (events.db*),
+  // the scenario copy, exercise.json, reports and the revert log are
+  // evidence for reports, appeals and the maturity assessment.
   const ExercisePaths paths = Paths(exercise);
   std::error_code ec;
-  for (const std::string& p : {paths.plan(), paths.dir + "/console", paths.dir + "/saves",
-                               paths.dir + "/disks"}) {
+  // The kept plan names the objects a previous Down (or a crash) already
+  // removed from the backend, so their leftovers are found on a second Down.
+  if (auto st = ReadExerciseState(paths.plan()); st.ok()) {
+    auto add = [](std::vector<std::string>& v, std::string name) {
+      if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(std::move(name));
+    };
+    for (const auto& d : st->plan.domains) add(r.domain_names, DomainName(exercise, d));
+    for (const auto& n : st->plan.networks) add(r.network_names, NetworkName(exercise, n));
+  }
+  DoRemoveLeftovers(r);
+  for (const std::string& p :
+       {paths.dir + "/console", paths.dir + "/saves", paths.dir + "/disks"}) {
     if (!fs::exists(p, ec)) continue;
     fs::remove_all(p, ec);
     if (ec) return Status::Internal(fmt::format("cannot remove {}: {}", p, ec.message()));
     r.state_removed = true;
   }
-  // Nothing but range files: remove the folder too (an exercise never run).
-  if (fs::exists(paths.dir, ec) && fs::is_empty(paths.dir, ec)) fs::remove(paths.dir, ec);
+  if (fs::exists(paths.plan(), ec) && !fs::exists(paths.down_marker(), ec)) {
+    nlohmann::json marker = {{"exercise", exercise.str()}, {"down_at", WallTimeUtc()}};
+    LF_RETURN_IF_ERROR(WriteFileAtomic(paths.down_marker(), marker.dump() + "\n"));
+    r.state_removed = true;
+  }
+  // Nothing but the plan: no record to keep it for (an exercise set up by
+  // the provisioner alone, never run): the folder goes too.
+  if (fs::is_directory(paths.dir, ec)) {
+    bool record = false;
+    for (const auto& entry : fs::directory_iterator(paths.dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      record |= name != "plan.json" && name != "down.json";
+    }
+    if (!record && !ec) fs::remove_all(paths.dir, ec);
+  }
   return r;
 }
+
+void Provisioner::DoRemoveLeftovers(DownReport&) {}
 
 namespace {
 const topology::PlannedDomain* FindPlanned(const topology::RangePlan& plan, std::string_view team,
@@ -486,6 +528,8 @@ Result<std::vector<ExerciseSummary>> Provisioner::List() {
   std::set<std::string> seen;
   for (auto& e : found) {
     e.has_state = fs::exists(root + "/" + e.exercise, ec);
+    e.down =
+        e.domains == 0 && e.networks == 0 && fs::exists(root + "/" + e.exercise + "/down.json", ec);
     seen.insert(e.exercise);
   }
   if (fs::is_directory(root, ec)) {
@@ -495,6 +539,7 @@ Result<std::vector<ExerciseSummary>> Provisioner::List() {
         ExerciseSummary s;
         s.exercise = id;
         s.has_state = true;
+        s.down = fs::exists(entry.path() / "down.json", ec);
         found.push_back(s);
       }
     }

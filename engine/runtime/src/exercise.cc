@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "inject_runner.h"
+#include "loop_watchdog.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/runtime/engine_lock.h"
@@ -123,6 +124,10 @@ struct Exercise::Impl : public InjectRunner::Host {
   };
   std::vector<ExtensionSlot> extensions;
   std::vector<BoundSocket> bound_sockets;
+
+  // Set by the loop watchdog: the running script raises an error at its
+  // next count hook (see LoopWatchdog).
+  std::atomic<bool> interrupt_scripts{false};
 
   bool recovered = false;
   bool ended = false;
@@ -821,6 +826,7 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
   ro.instruction_limit = m.options.lua_instruction_limit;
   ro.guest_timeout = m.options.guest_timeout;
   ro.seed = scenario.meta.seed;
+  ro.interrupt = &m.interrupt_scripts;
   try {
     LF_ASSIGN_OR_RETURN(m.runner, InjectRunner::Load(scenario, plan, m, ro));
   } catch (...) {
@@ -852,6 +858,12 @@ Status Exercise::Run() {
   }
 }
 
+namespace {
+// {seconds, limit_seconds, interrupted}: one loop iteration ran longer than
+// ExerciseOptions::stall_after (wall); interrupted: its script was ended.
+constexpr std::string_view kEngineStalled = "engine.stalled";
+}  // namespace
+
 Status Exercise::RunLoop() {
   Impl& m = *impl_;
   // Extensions rebuild their state from the log first (scores, check rounds).
@@ -872,8 +884,7 @@ Status Exercise::RunLoop() {
     // Runs the crash interrupted: their coroutines are gone.
     for (const auto& [inj, team] : m.triggers->InFlight()) {
       const Inject* i = m.scenario.FindInject(inj);
-      if (i)
-        m.Finished(*i, team, Outcome::kError, "interrupted: the engine restarted during the run");
+      if (i) m.Finished(*i, team, Outcome::kError, "interrupted by an engine restart");
     }
   } else {
     (void)m.Record("", k::kExerciseStarted, {{"speed", m.pacer.speed()}, {"fast", m.options.fast}});
@@ -890,7 +901,31 @@ Status Exercise::RunLoop() {
 
   const SimTime end = m.End();
   std::string end_reason = "duration";
+  // An iteration that did not come back for stall_after is recorded once it
+  // is back; a stop makes the watchdog interrupt a script holding the loop.
+  std::optional<LoopWatchdog> watchdog;
+  watchdog.emplace(
+      LoopWatchdog::Options{
+          .stall_after = std::chrono::milliseconds(m.options.stall_after.nanos() / 1'000'000),
+          .stop_grace = std::chrono::milliseconds(m.options.stop_grace.nanos() / 1'000'000)},
+      [this] { return stop_requested_.load() || shutdown_requested_.load(); }, m.interrupt_scripts);
+  auto iteration_done = [&] {
+    if (auto ran = watchdog->End()) {
+      (void)m.Record("", kEngineStalled,
+                     {{"seconds", static_cast<double>(ran->count()) / 1000.0},
+                      {"limit_seconds", static_cast<double>(m.options.stall_after.nanos()) / 1e9},
+                      {"interrupted", watchdog->interrupted()}});
+    }
+  };
+  // Once out of the loop, scripts (OnEnd hooks) run normally again.
+  auto leave_loop = [&] {
+    iteration_done();
+    watchdog.reset();
+    m.interrupt_scripts.store(false);
+  };
   while (true) {
+    iteration_done();
+    watchdog->Begin();
     m.HandleControl();
     m.DrainGuest();
     m.ForEachExtension("OnLoop", [&](Extension& x) { x.OnLoop(*this); });
@@ -906,6 +941,7 @@ Status Exercise::RunLoop() {
       break;
     }
     if (shutdown_requested_.load()) {
+      leave_loop();
       // Not an end: record where the clock is so that a restart resumes here.
       (void)m.Record("", k::kClockCheckpoint,
                      {{"speed", m.pacer.speed()}, {"paused", m.paused}, {"shutdown", true}});
@@ -942,6 +978,7 @@ Status Exercise::RunLoop() {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - WallClock::now());
     if (wait.count() > 0) m.guest.WaitForReply(wait);
   }
+  leave_loop();
 
   if (end_reason == "stopped") {
     (void)m.Record("", k::kExerciseStopped, {{"by", m.stop_by}, {"reason", m.stop_reason}});

@@ -54,6 +54,7 @@ class LuaInjectRunner : public InjectRunner {
     so.memory_limit = options_.memory_limit;
     so.instruction_limit = options_.instruction_limit;
     so.seed = options_.seed;
+    so.interrupt = options_.interrupt;
     LF_ASSIGN_OR_RETURN(lua::Sandbox sb, lua::Sandbox::Create(so));
     sandbox_ = std::make_unique<lua::Sandbox>(std::move(sb));
     LF_ASSIGN_OR_RETURN(scenario::ScenarioScript script,

@@ -4,6 +4,7 @@
 // while the engine's GuestIo works, and the coroutine is resumed with the
 // reply when the loop drains it. Budgets apply to every resume.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,6 +47,9 @@ class InjectRunner {
     int64_t instruction_limit = 10'000'000;
     Duration guest_timeout = Duration::Seconds(60);
     uint64_t seed = 1;
+    // Set by the loop watchdog to end a script that holds the loop while
+    // the engine must stop (lua::SandboxOptions::interrupt).
+    const std::atomic<bool>* interrupt = nullptr;
   };
 
   static Result<std::unique_ptr<InjectRunner>> Load(const model::Scenario& scenario,

@@ -563,7 +563,10 @@ TEST_F(ProvisionTest, DownKeepsTheExercisesEventLog) {
   const std::string dir = p->Paths(ex_).dir;
   std::ofstream(dir + "/events.db") << "log";
   ASSERT_TRUE(p->Down(ex_).ok());
-  EXPECT_FALSE(fs::exists(p->Paths(ex_).plan()));
+  // The plan stays with the log: a finished exercise keeps its topology.
+  EXPECT_TRUE(fs::exists(p->Paths(ex_).plan()));
+  EXPECT_TRUE(fs::exists(p->Paths(ex_).down_marker()));
+  EXPECT_FALSE(fs::exists(dir + "/console"));
   EXPECT_TRUE(fs::exists(dir + "/events.db"));  // evidence outlives the range
   fs::remove_all(dir);
 }

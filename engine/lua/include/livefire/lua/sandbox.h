@@ -23,6 +23,7 @@
 //   allocator refuses every growth until the call returns.
 // Errors carry the script's file:line (chunk names are "@path").
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,6 +44,13 @@ struct SandboxOptions {
   int64_t instruction_limit = 100'000'000;
   // Seed of math.random (record it with the exercise).
   uint64_t seed = 1;
+  // Interrupt entry point: once *interrupt is true, the running script
+  // raises "file:line: interrupted: <interrupt_reason>" at its next count
+  // hook (every 1000 instructions) and pcall cannot catch it, like a budget
+  // breach. Only an atomic store is needed to trigger it, so a watchdog
+  // thread or a signal handler may set it. The flag must outlive the sandbox.
+  const std::atomic<bool>* interrupt = nullptr;
+  std::string interrupt_reason = "the engine is stopping";
 };
 
 class Sandbox {

@@ -35,6 +35,11 @@ struct LibvirtConfig {
   std::string templates_dir;
   // `bash <build_script> NAME` builds a missing template ("" = never build).
   std::string build_script;
+  // What libvirt leaves behind and Down removes for the exercise's own
+  // domains and networks (matched by name): <qemu_log_dir>/<domain>.log*
+  // and <network_run_dir>/<network>{,.*} when a file or an empty folder.
+  std::string qemu_log_dir = "/var/log/libvirt/qemu";
+  std::string network_run_dir = "/run/libvirt/network";
 };
 
 // Definitions, as given to virNetworkDefineXML / virDomainDefineXML, built
@@ -147,6 +152,7 @@ class LibvirtProvisioner : public Provisioner {
   Result<std::string> DoRevert(const Target& t,
                                std::chrono::steady_clock::time_point deadline) override;
   Result<std::vector<ExerciseSummary>> DoList() override;
+  void DoRemoveLeftovers(DownReport& report) override;  // libvirt_leftovers.cc
 
  private:
   // Writes a direct-boot guest's secrets (MicroGuestConfig) and waits until

@@ -16,6 +16,8 @@
 //   saves/          saved guest states (Snapshot), used by Revert
 //   disks/          qcow2 overlays of disk templates
 //   reverts.jsonl   append-only record of every revert (one JSON object a line)
+//   down.json       written by Down (the range is gone; plan.json stays as the
+//                   record of the topology), removed by the next Up
 
 #include <chrono>
 #include <functional>
@@ -91,7 +93,13 @@ struct DownReport {
   int domains = 0;
   int networks = 0;
   bool state_removed = false;
-  bool nothing() const { return domains == 0 && networks == 0 && !state_removed; }
+  // libvirt names of the exercise's domains and networks (found in the
+  // backend, else from the kept plan.json), for the leftovers below.
+  std::vector<std::string> domain_names;
+  std::vector<std::string> network_names;
+  int leftovers = 0;                  // files libvirt left behind, removed
+  std::vector<std::string> warnings;  // leftovers that could not be removed
+  bool nothing() const { return domains == 0 && networks == 0 && !state_removed && leftovers == 0; }
 };
 
 struct ExecResult {
@@ -122,6 +130,7 @@ struct ExerciseSummary {
   int running = 0;
   int networks = 0;
   bool has_state = false;  // a state folder exists
+  bool down = false;       // taken down (down.json) and nothing left in the backend
 };
 
 // The domain and network names used in the backend: "lf-<short>-<team>-<node>"
@@ -145,6 +154,7 @@ struct ExercisePaths {
   std::string save(std::string_view domain) const;
   std::string disk(std::string_view domain) const;
   std::string reverts() const { return dir + "/reverts.jsonl"; }
+  std::string down_marker() const { return dir + "/down.json"; }
 };
 
 class Provisioner {
@@ -162,8 +172,10 @@ class Provisioner {
   Result<UpReport> Up(const topology::RangePlan& plan, const ExerciseId& exercise,
                       const UpOptions& options);
 
-  // Removes every domain, network, overlay and state file of the exercise,
-  // found in the backend by metadata and names (not from memory). A second
+  // Removes every domain, network, overlay and range file of the exercise,
+  // found in the backend by metadata and names (not from memory), and marks
+  // the exercise as down (down.json). plan.json and the event log stay: a
+  // finished exercise keeps its topology for the GUI and reports. A second
   // Down finds nothing and succeeds.
   Result<DownReport> Down(const ExerciseId& exercise);
 
@@ -233,6 +245,9 @@ class Provisioner {
   virtual Result<std::string> DoRevert(const Target& t,
                                        std::chrono::steady_clock::time_point deadline) = 0;
   virtual Result<std::vector<ExerciseSummary>> DoList() = 0;
+  // After DoDown: removes what the backend leaves behind for the objects
+  // named in the report (counted in leftovers; failures go to warnings).
+  virtual void DoRemoveLeftovers(DownReport& report);
 
  private:
   struct Loaded;

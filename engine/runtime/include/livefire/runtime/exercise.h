@@ -123,6 +123,12 @@ struct ExerciseOptions {
   // Budgets for every inject body, condition and callback (per resume).
   size_t lua_memory_limit = size_t{32} << 20;
   int64_t lua_instruction_limit = 10'000'000;
+  // Wall time one loop iteration may take before it counts as a stall
+  // (engine.stalled is recorded when it comes back). A script still holding
+  // the loop stop_grace after Stop()/Shutdown() is interrupted (it ends with
+  // an error outcome), so a stop always takes effect.
+  Duration stall_after = Duration::Seconds(30);
+  Duration stop_grace = Duration::Seconds(1);
   Duration guest_timeout = Duration::Seconds(60);  // default for ctx.exec and friends
   // Merged into the exercise.created payload (e.g. the scoring rules, so that
   // a replay needs nothing but the log).

@@ -1,0 +1,71 @@
+// What libvirt leaves on the host after a domain or network is undefined:
+// the qemu log of each domain (/var/log/libvirt/qemu/<domain>.log, rotated
+// copies <domain>.log.N) and the status files / empty folders of each
+// network in /run/libvirt/network. Down removes those of the exercise's own
+// objects only, matched by their full libvirt names.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "livefire/provision/libvirt.h"
+
+namespace livefire::provision {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// `entry` is `name` itself or `name` followed by a dot suffix: lf-x-web.log
+// belongs to lf-x-web, lf-x-web2.log does not.
+bool Belongs(std::string_view entry, std::string_view name, std::string_view suffix) {
+  if (entry.substr(0, name.size()) != name) return false;
+  std::string_view rest = entry.substr(name.size());
+  if (rest.substr(0, suffix.size()) != suffix) return false;
+  rest.remove_prefix(suffix.size());
+  return rest.empty() || rest.front() == '.';
+}
+
+// Removes the files (and empty folders) in `dir` that belong to one of
+// `names`; a non-empty folder is left alone (not ours to empty).
+void RemoveMatching(const std::string& dir, const std::vector<std::string>& names,
+                    std::string_view suffix, DownReport& r) {
+  std::error_code ec;
+  if (dir.empty() || names.empty() || !fs::is_directory(dir, ec)) return;
+  std::vector<fs::path> doomed;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const auto& n : names) {
+      if (Belongs(file, n, suffix)) {
+        doomed.push_back(entry.path());
+        break;
+      }
+    }
+  }
+  if (ec) r.warnings.push_back(fmt::format("cannot list {}: {}", dir, ec.message()));
+  for (const auto& p : doomed) {
+    std::error_code rec;
+    const bool is_dir = fs::is_directory(fs::symlink_status(p, rec));
+    if (is_dir && !fs::is_empty(p, rec)) {
+      r.warnings.push_back(fmt::format("left {} in place: the folder is not empty", p.string()));
+      continue;
+    }
+    if (fs::remove(p, rec)) {
+      ++r.leftovers;
+    } else if (rec) {
+      r.warnings.push_back(fmt::format("cannot remove {}: {}", p.string(), rec.message()));
+    }
+  }
+}
+
+}  // namespace
+
+void LibvirtProvisioner::DoRemoveLeftovers(DownReport& report) {
+  RemoveMatching(config().qemu_log_dir, report.domain_names, ".log", report);
+  RemoveMatching(config().network_run_dir, report.network_names, "", report);
+}
+
+}  // namespace livefire::provision
