@@ -151,7 +151,9 @@ TEST(Audit, EveryControlActionIsRecordedWithTheClientThatAsked) {
     EXPECT_EQ(c[0]->payload["client"], "audit-white-cell");
     EXPECT_TRUE(c[0]->payload["request"].is_object());
     EXPECT_FALSE(c[0]->payload.contains("account")) << "no accounts yet";
-    if (!w.id.empty()) EXPECT_EQ(c[0]->payload["id"], w.id);
+    if (!w.id.empty()) {
+      EXPECT_EQ(c[0]->payload["id"], w.id);
+    }
     EXPECT_TRUE(ValidateEvent(*c[0]).ok());
     // The record of who asked comes before what it caused.
     auto effect = OfKind(log, w.effect);

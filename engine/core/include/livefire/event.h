@@ -127,7 +127,8 @@ struct EventKindSpec {
   std::vector<std::string_view> required;
 };
 
-// Every kind above (control.* as the single entry "control.") in a fixed order.
+// Every kind above (control.* as the single entry "control.", besides
+// control.refused) in a fixed order.
 const std::vector<EventKindSpec>& EventCatalogue();
 
 // Checks that kind is in the catalogue (or starts with "control."), that the
