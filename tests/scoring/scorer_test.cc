@@ -161,6 +161,23 @@ TEST(Scorer, RevertEndsCompromiseAndCostsPenalty) {
   EXPECT_EQ(s.Metrics("blue1").reverts, 2);
 }
 
+// The event as `livefire revert` (or the engine for it) records it: the
+// scenario's revert_penalty applies and the compromise stops accruing.
+TEST(Scorer, RevertRecordedByTheCliEndsCompromiseAtTheScenarioPenalty) {
+  ScoringConfig c = BaseConfig();
+  c.params.revert_penalty = 25;
+  Scorer s(c);
+  Log log;
+  log.Reached(0, "blue1", "portal", "web-flag");  // 50, accruing 5 a minute
+  log.Add(30, "blue1", kinds::kRangeNodeReverted,
+          {{"node", "portal"}, {"by", "blue1"}, {"reason", "defaced"}, {"client", "livefire-cli"}});
+  log.Tick(3600);  // an hour on: no accrual after the revert
+  ApplyAll(s, log);
+  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kRedImpact), -50.0);
+  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kPenalties), -25.0);
+  EXPECT_EQ(s.Metrics("blue1").reverts, 1);
+}
+
 TEST(Scorer, ReachingAgainWhileOpenDoesNotDoubleCount) {
   Scorer s(BaseConfig());
   Log log;

@@ -56,9 +56,11 @@ Result<Endpoints> DefaultEndpoints(const std::string& state_dir, const ExerciseI
   fs::path dir = fs::path(state_dir) / "exercises" / id.str();
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::Unavailable(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   Endpoints e;
-  for (auto [out, name] : {std::pair{&e.events, "events.sock"}, std::pair{&e.control, "control.sock"}}) {
+  for (auto [out, name] :
+       {std::pair{&e.events, "events.sock"}, std::pair{&e.control, "control.sock"}}) {
     std::string path = (dir / name).string();
     if (path.size() > kMaxIpcPath) {
       return Status::InvalidArgument(fmt::format(
@@ -172,8 +174,9 @@ Result<std::optional<BusMessage>> Subscriber::Receive(Duration timeout) {
 // ---- ControlServer -----------------------------------------------------------------
 
 nlohmann::json ControlCounters::ToJson() const {
-  return {{"received", received}, {"accepted", accepted}, {"malformed", malformed},
-          {"oversized", oversized}, {"busy", busy}, {"replies", replies}};
+  return {{"received", received},   {"accepted", accepted}, {"malformed", malformed},
+          {"oversized", oversized}, {"busy", busy},         {"replies", replies},
+          {"refused", refused}};
 }
 
 namespace {
@@ -196,8 +199,9 @@ struct ControlServer::Impl {
   std::deque<PendingRequest> inbox;
   std::deque<Outgoing> outbox;
 
-  std::atomic<uint64_t> received{0}, accepted{0}, malformed{0}, oversized{0}, busy{0},
-      replies{0};
+  std::atomic<uint64_t> received{0}, accepted{0}, malformed{0}, oversized{0}, busy{0}, replies{0};
+  std::mutex refused_mu;
+  std::map<std::string, uint64_t> refused;  // ReplyError codes
   std::atomic<bool> stop{false};
   std::thread io;
 
@@ -213,14 +217,17 @@ struct ControlServer::Impl {
 
   void Send(const Outgoing& o) {
     try {
-      bool sent = router.send(zmq::buffer(o.route), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
-                      .has_value();
+      bool sent =
+          router.send(zmq::buffer(o.route), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+              .has_value();
       if (sent && o.delimited) {
         (void)router.send(zmq::message_t(), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
       }
       if (sent) (void)router.send(zmq::buffer(o.payload), zmq::send_flags::dontwait);
-      if (sent) replies.fetch_add(1, std::memory_order_relaxed);
-      else spdlog::warn("control: reply dropped, client queue full");
+      if (sent)
+        replies.fetch_add(1, std::memory_order_relaxed);
+      else
+        spdlog::warn("control: reply dropped, client queue full");
     } catch (const zmq::error_t& e) {
       spdlog::warn("control: cannot send a reply: {}", e.what());
     }
@@ -283,7 +290,8 @@ struct ControlServer::Impl {
           // Bounded so replies are not starved by a flood of requests.
           for (int i = 0; i < 256; ++i) {
             std::vector<zmq::message_t> parts;
-            if (!zmq::recv_multipart(router, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
+            if (!zmq::recv_multipart(router, std::back_inserter(parts),
+                                     zmq::recv_flags::dontwait)) {
               break;
             }
             if (!parts.empty()) HandleMessage(parts);
@@ -311,7 +319,8 @@ ControlServer::~ControlServer() {
   if (impl_->io.joinable()) impl_->io.join();
 }
 
-Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx, const std::string& endpoint,
+Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx,
+                                                           const std::string& endpoint,
                                                            ControlServerOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
@@ -321,9 +330,10 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx, const s
   try {
     impl->router = zmq::socket_t(z, zmq::socket_type::router);
     impl->router.set(zmq::sockopt::linger, 0);
-    // Far above the protocol limit: such peers are cut off by ZeroMQ instead
-    // of being buffered; anything up to this size gets a too_large reply.
-    impl->router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(16 * kMaxMessageBytes));
+    // Far above the protocol limit, so that an oversized request gets a
+    // too_large reply rather than silence; only a peer past this is cut off
+    // by ZeroMQ instead of being buffered.
+    impl->router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxFrameBytes));
     impl->router.bind(endpoint);
     impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
     impl->wake_rx = zmq::socket_t(z, zmq::socket_type::pair);
@@ -358,7 +368,8 @@ void ControlServer::Reply(const PendingRequest& to, nlohmann::json result) {
   }
   {
     std::lock_guard lk(impl_->mu);
-    impl_->outbox.push_back({to.route, to.delimited, EncodeOkReply(to.request.id, std::move(result))});
+    impl_->outbox.push_back(
+        {to.route, to.delimited, EncodeOkReply(to.request.id, std::move(result))});
   }
   impl_->Wake();
 }
@@ -366,8 +377,13 @@ void ControlServer::Reply(const PendingRequest& to, nlohmann::json result) {
 void ControlServer::ReplyError(const PendingRequest& to, std::string_view code,
                                std::string_view message) {
   {
+    std::lock_guard lk(impl_->refused_mu);
+    ++impl_->refused[std::string(code)];
+  }
+  {
     std::lock_guard lk(impl_->mu);
-    impl_->outbox.push_back({to.route, to.delimited, EncodeErrorReply(to.request.id, code, message)});
+    impl_->outbox.push_back(
+        {to.route, to.delimited, EncodeErrorReply(to.request.id, code, message)});
   }
   impl_->Wake();
 }
@@ -380,6 +396,8 @@ ControlCounters ControlServer::counters() const {
   c.oversized = impl_->oversized.load();
   c.busy = impl_->busy.load();
   c.replies = impl_->replies.load();
+  std::lock_guard lk(impl_->refused_mu);
+  c.refused = impl_->refused;
   return c;
 }
 
@@ -401,9 +419,9 @@ struct ControlClient::Impl {
       }
       for (;;) {
         if (!WaitReadable(dealer, deadline)) {
-          return Status::DeadlineExceeded(fmt::format(
-              "no reply from {} within {} (is the exercise running?)", endpoint,
-              FormatDuration(timeout)));
+          return Status::DeadlineExceeded(
+              fmt::format("no reply from {} within {} (is the exercise running?)", endpoint,
+                          FormatDuration(timeout)));
         }
         std::vector<zmq::message_t> parts;
         if (!zmq::recv_multipart(dealer, std::back_inserter(parts), zmq::recv_flags::dontwait)) {
@@ -412,8 +430,8 @@ struct ControlClient::Impl {
         if (parts.empty()) continue;
         auto reply = DecodeReply(parts.back().to_string_view());
         if (!reply.ok()) {
-          return Status::Internal(fmt::format("bad reply from {}: {}", endpoint,
-                                              reply.status().message()));
+          return Status::Internal(
+              fmt::format("bad reply from {}: {}", endpoint, reply.status().message()));
         }
         // Replies to earlier calls that timed out are skipped.
         if (reply->id == id) return reply;

@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 10> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 11> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 10> kTypes = {{
     {RequestType::kSubmitFlag, "submit_flag"},
     {RequestType::kGrade, "grade"},
     {RequestType::kStop, "stop"},
+    {RequestType::kRevert, "revert"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -166,13 +167,18 @@ Status DecodeArgs(const json& j, Request& r) {
       }
       return Status::Ok();
     }
+    case RequestType::kRevert:
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "by", kMaxNameBytes, false));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "error", 1024, false));
+      return TakeString(j, a, type, "reason", 1024, false);
   }
   return Status::Internal("unhandled request type");
 }
 
 bool NeedsTeam(RequestType t) {
   return t == RequestType::kSubmitReport || t == RequestType::kSubmitFinding ||
-         t == RequestType::kSubmitFlag || t == RequestType::kGrade;
+         t == RequestType::kSubmitFlag || t == RequestType::kGrade || t == RequestType::kRevert;
 }
 
 }  // namespace
@@ -411,6 +417,22 @@ Request MakeGradeRequest(std::string_view team, const GradeFields& f) {
   r.args = {{"rubric", f.rubric}, {"points", f.points}};
   if (!f.comment.empty()) r.args["comment"] = f.comment;
   if (f.target_seq > 0) r.args["target_seq"] = f.target_seq;
+  return r;
+}
+
+Request MakeRevertRequest(std::string_view team, std::string_view node, std::string_view by,
+                          std::string_view reason) {
+  Request r = Req(RequestType::kRevert, team);
+  r.args = {{"node", node}};
+  if (!by.empty()) r.args["by"] = by;
+  if (!reason.empty()) r.args["reason"] = reason;
+  return r;
+}
+
+Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
+                                std::string_view error) {
+  Request r = Req(RequestType::kRevert, team);
+  r.args = {{"node", node}, {"error", error}};
   return r;
 }
 

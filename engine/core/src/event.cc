@@ -60,6 +60,7 @@ const std::vector<EventKindSpec>& EventCatalogue() {
       {kinds::kGradeGiven, {"rubric", "points", "grader", "comment"}},
       {kinds::kPenalty, {"kind", "points", "reason"}},
       {kinds::kScoreChanged, {"total", "delta", "reason", "cause_seq"}},
+      {kinds::kControlRefused, {"counts", "total", "interval_ns"}},
       {kinds::kControlPrefix, {"id", "client", "request"}},
   };
   return kCatalogue;
@@ -72,7 +73,10 @@ Status ValidateEvent(const Event& e) {
   }
   if (!e.team.empty()) LF_RETURN_IF_ERROR(CheckName("team", e.team).WithContext(e.kind));
   std::string_view kind = e.kind;
-  if (kind.starts_with(kinds::kControlPrefix)) kind = kinds::kControlPrefix;
+  // control.refused is a summary, not a request: it has its own entry.
+  if (kind.starts_with(kinds::kControlPrefix) && kind != kinds::kControlRefused) {
+    kind = kinds::kControlPrefix;
+  }
   for (const auto& spec : EventCatalogue()) {
     if (spec.kind != kind) continue;
     for (std::string_view field : spec.required) {

@@ -138,6 +138,10 @@ struct Exercise::Impl : public InjectRunner::Host {
   bool recorded_since_tick = false;
   std::string stop_reason = "stop requested";
   std::string stop_by = "white cell";
+  // Refused requests already summarised (bus counters at the last
+  // control.refused event) and when the first one since then was seen.
+  std::map<std::string, uint64_t> refusals_summarised;
+  std::optional<WallClock::time_point> first_unsummarised_refusal;
 
   std::mutex ack_mu;
   std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
@@ -326,6 +330,9 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleSubmitFlag(const bus::PendingRequest& pr);
   void HandleGrade(const bus::PendingRequest& pr);
   void HandleStop(const bus::PendingRequest& pr);
+  void HandleRevert(const bus::PendingRequest& pr);
+  void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
+  void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
   // Whether the event was accepted (sequenced; answered once durable).
   bool SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
@@ -595,6 +602,7 @@ void Exercise::Impl::HandleStatus(const bus::PendingRequest& pr) {
 
 void Exercise::Impl::HandlePause(const bus::PendingRequest& pr) {
   const bus::Request& r = pr.request;
+  RecordControl(pr, k::kControlPaused);
   if (!paused) {
     pacer.Pause(WallClock::now());
     paused = true;
@@ -605,6 +613,7 @@ void Exercise::Impl::HandlePause(const bus::PendingRequest& pr) {
 }
 
 void Exercise::Impl::HandleResume(const bus::PendingRequest& pr) {
+  RecordControl(pr, k::kControlResumed);
   if (paused) {
     pacer.Resume(WallClock::now());
     paused = false;
@@ -616,6 +625,10 @@ void Exercise::Impl::HandleResume(const bus::PendingRequest& pr) {
 void Exercise::Impl::HandleSpeed(const bus::PendingRequest& pr) {
   const json& a = pr.request.args;
   double speed = a.contains("speed") && a["speed"].is_number() ? a["speed"].get<double>() : 0;
+  if (Status v = ValidateSpeed(speed); !v.ok()) {
+    return control->ReplyError(pr, bus::errors::kBadRequest, v.message());
+  }
+  RecordControl(pr, k::kControlSpeed);
   Status s = pacer.SetSpeed(speed, WallClock::now());
   if (!s.ok()) return control->ReplyError(pr, bus::errors::kBadRequest, s.message());
   (void)Record("", k::kExerciseSpeed, {{"speed", speed}, {"by", ByWhom(pr.request)}});
@@ -626,6 +639,13 @@ void Exercise::Impl::HandleFireInject(const bus::PendingRequest& pr) {
   const bus::Request& r = pr.request;
   std::string name = r.args.value("inject", "");
   std::string team = r.team;  // "" = every blue team
+  if (!scenario.FindInject(name)) {
+    return control->ReplyError(pr, bus::errors::kNotFound,
+                               fmt::format("no inject named '{}'", name));
+  }
+  // Recorded before the inject.fired it causes; a refusal below is counted
+  // in control.refused.
+  RecordControl(pr, k::kControlInject);
   Status s = triggers->FireManual(name, team);
   if (!s.ok()) {
     return control->ReplyError(
@@ -721,15 +741,81 @@ void Exercise::Impl::HandleGrade(const bus::PendingRequest& pr) {
             {"grader", r.client.empty() ? std::string("white cell") : r.client},
             {"comment", a.value("comment", "")}};
   if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
+  RecordControl(pr, k::kControlGrade);
   SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
 }
 
 void Exercise::Impl::HandleStop(const bus::PendingRequest& pr) {
   const bus::Request& r = pr.request;
+  RecordControl(pr, k::kControlStopped);
   stop_reason = r.args.value("reason", "stopped by the white cell");
   stop_by = ByWhom(r);
   self->Stop();
   control->Reply(pr, {{"stopping", true}, {"time_ns", sched->Now().nanos()}});
+}
+
+// `livefire revert` put a node back while this engine runs; the engine, the
+// log's only writer, records it so that scoring ends the node's compromise.
+void Exercise::Impl::HandleRevert(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const std::string node = r.args.value("node", "");
+  const bool shared = r.team == "shared";
+  if (!shared && TeamRole(r.team) != model::TeamRole::kBlue) {
+    return control->ReplyError(
+        pr, bus::errors::kBadRequest,
+        fmt::format("revert needs a blue team (or 'shared'); '{}' is not one", r.team));
+  }
+  if (!scenario.FindNode(node)) {
+    return control->ReplyError(pr, bus::errors::kNotFound, fmt::format("no node named '{}'", node));
+  }
+  // A revert that then failed comes back with its error: the node is down.
+  if (r.args.contains("error")) {
+    json p = {{"node", node},
+              {"reason", "revert failed: " + r.args.value("error", "")},
+              {"client", r.client}};
+    return SubmitDurable(pr, r.team, k::kRangeNodeFailed, std::move(p));
+  }
+  RecordControl(pr, k::kControlRevert);
+  json p = {{"node", node},
+            {"by", r.args.value("by", ByWhom(r))},
+            {"reason", r.args.value("reason", "")},
+            {"client", r.client}};
+  SubmitDurable(pr, r.team, k::kRangeNodeReverted, std::move(p));
+}
+
+void Exercise::Impl::RecordControl(const bus::PendingRequest& pr, std::string_view kind) {
+  const bus::Request& r = pr.request;
+  // "account" joins once clients authenticate (docs/protocol.md).
+  (void)Record(r.team, kind, {{"id", r.id}, {"client", r.client}, {"request", r.args}});
+}
+
+void Exercise::Impl::SummariseRefusals(bool flush) {
+  if (!control) return;
+  const bus::ControlCounters c = control->counters();
+  std::map<std::string, uint64_t> now = c.refused;
+  now["malformed"] += c.malformed;
+  now["oversized"] += c.oversized;
+  now["busy"] += c.busy;
+  json counts = json::object();
+  uint64_t total = 0;
+  for (const auto& [reason, n] : now) {
+    const uint64_t before = refusals_summarised.count(reason) ? refusals_summarised[reason] : 0;
+    if (n > before) {
+      counts[reason] = n - before;
+      total += n - before;
+    }
+  }
+  if (total == 0) return;
+  const auto wall = WallClock::now();
+  if (!first_unsummarised_refusal) first_unsummarised_refusal = wall;
+  const auto interval = std::chrono::nanoseconds(options.refused_summary_interval.nanos());
+  if (!flush && wall - *first_unsummarised_refusal < interval) return;
+  (void)Record("", k::kControlRefused,
+               {{"counts", counts},
+                {"total", total},
+                {"interval_ns", options.refused_summary_interval.nanos()}});
+  refusals_summarised = std::move(now);
+  first_unsummarised_refusal.reset();
 }
 
 void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
@@ -745,6 +831,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
       {bus::RequestType::kSubmitFlag, &Impl::HandleSubmitFlag},
       {bus::RequestType::kGrade, &Impl::HandleGrade},
       {bus::RequestType::kStop, &Impl::HandleStop},
+      {bus::RequestType::kRevert, &Impl::HandleRevert},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {
@@ -762,6 +849,7 @@ void Exercise::Impl::HandleControl() {
                           "the engine failed on this request (see the engine.error event)");
     }
   }
+  SummariseRefusals(false);
 }
 
 void Exercise::Impl::DrainGuest() {
@@ -942,6 +1030,7 @@ Status Exercise::RunLoop() {
     }
     if (shutdown_requested_.load()) {
       leave_loop();
+      m.SummariseRefusals(true);
       // Not an end: record where the clock is so that a restart resumes here.
       (void)m.Record("", k::kClockCheckpoint,
                      {{"speed", m.pacer.speed()}, {"paused", m.paused}, {"shutdown", true}});
@@ -980,6 +1069,8 @@ Status Exercise::RunLoop() {
   }
   leave_loop();
 
+  // Refusals not yet summarised are not lost at the end.
+  m.SummariseRefusals(true);
   if (end_reason == "stopped") {
     (void)m.Record("", k::kExerciseStopped, {{"by", m.stop_by}, {"reason", m.stop_reason}});
   }

@@ -101,6 +101,24 @@ inline constexpr std::string_view kPenalty = "penalty";
 inline constexpr std::string_view kScoreChanged = "score.changed";
 // Control requests as received: "control.<type>". {id, client, request}
 inline constexpr std::string_view kControlPrefix = "control.";
+// The audit trail: every accepted state-changing control request, recorded
+// just before its effect (team = the request's team, "" when none).
+// {id: the request id, client: the client's name ("" when it gave none),
+//  request: its arguments, account (opt): absent until clients authenticate}
+inline constexpr std::string_view kControlPaused = "control.paused";
+inline constexpr std::string_view kControlResumed = "control.resumed";
+inline constexpr std::string_view kControlSpeed = "control.speed";
+inline constexpr std::string_view kControlStopped = "control.stopped";
+inline constexpr std::string_view kControlInject = "control.inject";  // manual fire_inject
+inline constexpr std::string_view kControlGrade = "control.grade";    // before grade.given
+inline constexpr std::string_view kControlRevert = "control.revert";  // before range.node.reverted
+// Requests refused (bad frames, oversized, queue full, engine refusals),
+// summed over a wall-time interval (ExerciseOptions::refused_summary_interval)
+// so that a flood costs one event, not one each:
+// {counts: {reason: n} (malformed, oversized, busy, or the error code the
+//  engine replied with: bad_request, rejected, not_found, internal), total,
+//  interval_ns}
+inline constexpr std::string_view kControlRefused = "control.refused";
 }  // namespace kinds
 
 // One catalogue entry: a kind and the payload fields it must carry.
@@ -109,7 +127,8 @@ struct EventKindSpec {
   std::vector<std::string_view> required;
 };
 
-// Every kind above (control.* as the single entry "control.") in a fixed order.
+// Every kind above (control.* as the single entry "control.", besides
+// control.refused) in a fixed order.
 const std::vector<EventKindSpec>& EventCatalogue();
 
 // Checks that kind is in the catalogue (or starts with "control."), that the

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,10 @@ struct ControlServerOptions {
   size_t max_pending = 1024;  // requests waiting for Poll(); more get "busy"
 };
 
+// Largest frame the server reads whole to answer "too_large"; ZeroMQ cuts a
+// peer that sends more (so memory stays bounded) and that peer gets no reply.
+inline constexpr size_t kMaxFrameBytes = 64u << 20;
+
 // A decoded request and where its reply goes.
 struct PendingRequest {
   Request request;
@@ -105,6 +110,8 @@ struct ControlCounters {
   uint64_t oversized = 0;   // over kMaxMessageBytes
   uint64_t busy = 0;        // refused because the queue was full
   uint64_t replies = 0;     // replies sent (engine and error replies)
+  // Requests the engine refused (ReplyError), by error code.
+  std::map<std::string, uint64_t> refused;
   nlohmann::json ToJson() const;
 };
 

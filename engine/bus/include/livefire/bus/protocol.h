@@ -33,7 +33,8 @@ enum class RequestType {
   kSubmitFinding,
   kSubmitFlag,
   kGrade,
-  kStop,  // the white cell ends the exercise early
+  kStop,    // the white cell ends the exercise early
+  kRevert,  // `livefire revert` asks the engine to record a revert (or its failure)
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -118,6 +119,15 @@ struct GradeFields {
 };
 // team = the graded team.
 Request MakeGradeRequest(std::string_view team, const GradeFields& f);
+
+// `livefire revert` while the engine runs: the engine is the log's only
+// writer, so it records range.node.reverted (before the CLI reverts the
+// node). by: who asked ("white" = free of penalty, see docs/scoring.md).
+Request MakeRevertRequest(std::string_view team, std::string_view node, std::string_view by,
+                          std::string_view reason);
+// The revert of node then failed: the engine records range.node.failed.
+Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
+                                std::string_view error);
 
 // {"v":1,"id":id,"ok":true, ...result}; result must be an object (other
 // values are put under "result"); its v/id/ok keys are overwritten.

@@ -118,6 +118,9 @@ struct ExerciseOptions {
   std::string events_endpoint;   // "" = ipc under the exercise folder
   std::string control_endpoint;  // "" = ipc under the exercise folder
   Duration checkpoint_interval = Duration::Seconds(30);
+  // Wall time refused control requests are summed over before one
+  // control.refused event records them (counted from the first refusal).
+  Duration refused_summary_interval = Duration::Seconds(60);
   // End earlier than the scenario's duration (tests, dry runs).
   std::optional<Duration> stop_after;
   // Budgets for every inject body, condition and callback (per resume).
