@@ -773,7 +773,8 @@ void Exercise::Impl::HandleRevert(const bus::PendingRequest& pr) {
     json p = {{"node", node},
               {"reason", "revert failed: " + r.args.value("error", "")},
               {"client", r.client}};
-    return SubmitDurable(pr, r.team, k::kRangeNodeFailed, std::move(p));
+    (void)SubmitDurable(pr, r.team, k::kRangeNodeFailed, std::move(p));
+    return;
   }
   RecordControl(pr, k::kControlRevert);
   json p = {{"node", node},
