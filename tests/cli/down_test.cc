@@ -17,6 +17,8 @@
 
 #include "livefire/ids.h"
 #include "livefire/provision/provisioner.h"
+#include "livefire/testing/cli_range.h"
+#include "test_driver_cli.h"
 #include "livefire/testing/cli_runner.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
@@ -28,27 +30,9 @@ namespace fs = std::filesystem;
 
 using testsupport::Outcome;
 
-constexpr const char* kScenario = R"(
-scenario { name = "cli-down", title = "CLI down test", duration = "1h", seed = 1,
-           address_pool = "10.96.0.0/12", default_policy = "deny" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
-network "red" { cidr = "172.30.0.0/24", zone = "shared" }
-allow { from = "red", to = "dmz", protocol = "tcp", ports = {80} }
-node "web" { template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, reachable_from = {"red"} } }
-node "attacker" { template = "micro", iface { network = "red", address = "172.30.0.10" } }
-)";
+const std::string kScenario = testsupport::WebAndAttackerScenario("cli-down");
 
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using testsupport::LastLine;
 
 std::set<std::string> Entries(const std::string& dir) {
   std::set<std::string> out;
@@ -56,24 +40,14 @@ std::set<std::string> Entries(const std::string& dir) {
   return out;
 }
 
-class DownCli : public ::testing::Test {
+class DownCli : public TestDriverCli {
  protected:
+  DownCli() : TestDriverCli(kScenario, "lf-cli-down") {}
   void SetUp() override {
-    fs::create_directories(state_ + "/templates/micro");
-    fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
-                  state_ + "/templates/micro/manifest.json");
-    std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
-    std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
-    testsupport::WriteScenario(state_ + "/scenario", kScenario);
+    TestDriverCli::SetUp();
     fs::create_directories(logs_);
     fs::create_directories(nets_);
-    conn_ = virConnectOpen("test:///default");  // keeps the driver's objects alive
-    ASSERT_NE(conn_, nullptr);
   }
-  void TearDown() override {
-    if (conn_) virConnectClose(conn_);
-  }
-  Outcome Cli(std::vector<std::string> args) { return testsupport::RunInState(state_, args); }
 
   // libvirt names of the exercise's domains or networks, as libvirt has them.
   std::vector<std::string> Names(const std::string& id, bool domains) {
@@ -101,12 +75,8 @@ class DownCli : public ::testing::Test {
     return out;
   }
 
-  testsupport::TempDir tmp_{"lf-cli-down"};
-  std::string state_ = tmp_.str();
   std::string logs_ = state_ + "/var-log-libvirt-qemu";
   std::string nets_ = state_ + "/run-libvirt-network";
-  virConnectPtr conn_ = nullptr;
-  const std::string uri_ = "test:///default";
 };
 
 TEST_F(DownCli, DownRemovesExactlyTheExercisesLibvirtLeftoversAndKeepsTheRecord) {

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
 
 namespace livefire::cli {
@@ -27,27 +28,9 @@ namespace fs = std::filesystem;
 using testsupport::Outcome;
 using testsupport::RunArgs;
 
-constexpr const char* kScenario = R"(
-scenario { name = "cli-integrity", title = "CLI integrity test", duration = "1h", seed = 1,
-           address_pool = "10.96.0.0/12", default_policy = "deny" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
-network "red" { cidr = "172.30.0.0/24", zone = "shared" }
-allow { from = "red", to = "dmz", protocol = "tcp", ports = {80} }
-node "web" { template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, reachable_from = {"red"} } }
-node "attacker" { template = "micro", iface { network = "red", address = "172.30.0.10" } }
-)";
+const std::string kScenario = testsupport::WebAndAttackerScenario("cli-integrity");
 
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using testsupport::LastLine;
 
 // Every path under dir (and dir) that group or others may read.
 std::vector<std::string> ReadableByOthers(const std::string& dir) {
@@ -69,11 +52,7 @@ class IntegrityCli : public ::testing::Test {
     char tmpl[] = "/tmp/lf-cli-integrity-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     state_ = tmpl;
-    fs::create_directories(state_ + "/templates/micro");
-    fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
-                  state_ + "/templates/micro/manifest.json");
-    std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
-    std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
+    testsupport::FakeBuiltMicroTemplate(state_);
     fs::create_directories(state_ + "/scenario");
     std::ofstream(state_ + "/scenario/scenario.lua") << kScenario;
     conn_ = virConnectOpen("test:///default");

@@ -24,6 +24,7 @@
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
@@ -44,12 +45,7 @@ network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
 node "web" { template = "micro", iface { network = "dmz", address = "10.10.1.10" } }
 )";
 
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using testsupport::LastLine;
 
 // The engine: `livefire run ID` in its own process.
 pid_t StartEngine(const std::string& state, const std::string& id, int round) {
@@ -82,11 +78,7 @@ bool WaitForEngine(bus::Context& ctx, const std::string& endpoint) {
 TEST(KillNine, EveryAcknowledgedSubmissionIsStoredExactlyOnce) {
   testsupport::TempDir tmp{"lf-killnine"};
   const std::string state = tmp.str();
-  fs::create_directories(state + "/templates/micro");
-  fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
-                state + "/templates/micro/manifest.json");
-  std::ofstream(state + "/templates/micro/vmlinuz") << "k";
-  std::ofstream(state + "/templates/micro/initrd.img") << "i";
+  testsupport::FakeBuiltMicroTemplate(state);
   testsupport::WriteScenario(state + "/scenario", kScenario);
   auto up = testsupport::RunInState(
       state, {"up", state + "/scenario", "--uri", "test:///default", "--no-wait"});

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "cli.h"
+#include "livefire/testing/cli_range.h"
+#include "test_driver_cli.h"
 #include "livefire/testing/cli_runner.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
@@ -47,36 +49,12 @@ node "db" { template = "micro",
 node "attacker" { template = "micro", iface { network = "red", address = "172.30.0.10" } }
 )";
 
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using testsupport::LastLine;
 
-class ProvisionCli : public ::testing::Test {
+class ProvisionCli : public TestDriverCli {
  protected:
-  void SetUp() override {
-    // A "built" micro template: the test driver never boots it.
-    fs::create_directories(state_ + "/templates/micro");
-    fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
-                  state_ + "/templates/micro/manifest.json");
-    std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
-    std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
-    testsupport::WriteScenario(state_ + "/scenario", kScenario);
-    // The test driver keeps its objects while one connection stays open.
-    conn_ = virConnectOpen("test:///default");
-    ASSERT_NE(conn_, nullptr);
-  }
-  void TearDown() override {
-    if (conn_) virConnectClose(conn_);
-  }
-  Outcome Cli(std::vector<std::string> args) { return testsupport::RunInState(state_, args); }
+  ProvisionCli() : TestDriverCli(kScenario, "lf-cli-provision") {}
 
-  testsupport::TempDir tmp_{"lf-cli-provision"};
-  std::string state_ = tmp_.str();
-  virConnectPtr conn_ = nullptr;
-  const std::string uri_ = "test:///default";
 };
 
 TEST_F(ProvisionCli, UpPrintsTheIdLastAndDownRemovesTheRange) {

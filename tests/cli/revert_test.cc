@@ -21,6 +21,8 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/cli_range.h"
+#include "test_driver_cli.h"
 #include "livefire/testing/cli_runner.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
@@ -33,48 +35,24 @@ namespace fs = std::filesystem;
 
 using testsupport::Outcome;
 
-constexpr const char* kScenario = R"(
-scenario { name = "cli-revert", title = "CLI revert test", duration = "1h", seed = 1,
-           address_pool = "10.96.0.0/12", default_policy = "deny" }
-team "white" { role = "white" }
-team "red1" { role = "red" }
-team "blue1" { role = "blue" }
-network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
-network "red" { cidr = "172.30.0.0/24", zone = "shared" }
-allow { from = "red", to = "dmz", protocol = "tcp", ports = {80} }
-node "web" { template = "micro",
-  iface { network = "dmz", address = "10.10.1.10" },
-  service "http" { port = 80, reachable_from = {"red"} } }
-node "attacker" { template = "micro", iface { network = "red", address = "172.30.0.10" } }
-)";
+const std::string kScenario = testsupport::WebAndAttackerScenario("cli-revert");
 
-std::string LastLine(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  auto nl = t.find_last_of('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
+using testsupport::LastLine;
 
-class RevertCli : public ::testing::Test {
+class RevertCli : public TestDriverCli {
  protected:
+  RevertCli() : TestDriverCli(kScenario, "lf-cli-revert") {}
   void SetUp() override {
-    fs::create_directories(state_ + "/templates/micro");
-    fs::copy_file(std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/micro/manifest.json",
-                  state_ + "/templates/micro/manifest.json");
-    std::ofstream(state_ + "/templates/micro/vmlinuz") << "k";
-    std::ofstream(state_ + "/templates/micro/initrd.img") << "i";
-    testsupport::WriteScenario(state_ + "/scenario", kScenario);
-    conn_ = virConnectOpen("test:///default");
-    ASSERT_NE(conn_, nullptr);
+    TestDriverCli::SetUp();
+    if (HasFatalFailure()) return;
     Outcome up = Cli({"up", state_ + "/scenario", "--uri", uri_, "--no-wait"});
     ASSERT_EQ(up.code, 0) << up.out << up.err;
     id_ = LastLine(up.out);
   }
   void TearDown() override {
     if (!id_.empty()) (void)Cli({"down", id_, "--uri", uri_});
-    if (conn_) virConnectClose(conn_);
+    TestDriverCli::TearDown();
   }
-  Outcome Cli(std::vector<std::string> args) { return testsupport::RunInState(state_, args); }
   std::string DbPath() const { return store::EventStore::PathFor(state_, ExerciseId(id_)); }
   // The log an engine leaves behind when it stops: created, then red got in.
   void WriteStoppedEngineLog() {
@@ -105,10 +83,6 @@ class RevertCli : public ::testing::Test {
     return (*store)->Read({}).value();
   }
 
-  testsupport::TempDir tmp_{"lf-cli-revert"};
-  std::string state_ = tmp_.str();
-  virConnectPtr conn_ = nullptr;
-  const std::string uri_ = "test:///default";
   std::string id_;
 };
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "livefire/testing/wait.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/runtime/exercise.h"
@@ -22,14 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using testsupport::RunInState;
 
-bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds deadline = 60s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
+using testsupport::WaitFor;
 
 TEST(StoreHealth, StatusShowsAFailingStoreAndSubmitExitsTwo) {
   testsupport::TempDir tmp("lf-cli-storefail");

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "livefire/testing/wait.h"
 #include "livefire/bus/bus.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
@@ -26,14 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds deadline = 60s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
+using testsupport::WaitFor;
 
 // Everything the engine publishes, collected on a thread.
 class BusRecorder {

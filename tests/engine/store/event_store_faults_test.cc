@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "livefire/testing/wait.h"
 #include "livefire/store/event_store.h"
 #include "livefire/testing/temp_dir.h"
 
@@ -29,14 +30,7 @@ Event MakeEvent(int i) {
 }
 
 // Polls cond until it holds or a generous deadline passes.
-bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return cond();
-}
+using testsupport::WaitFor;
 
 std::unique_ptr<EventStore> OpenWithFaults(const std::string& path,
                                            std::shared_ptr<StoreFaults> faults) {
