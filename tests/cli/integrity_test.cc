@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "livefire/store/event_store.h"
 #include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
+#include "test_driver_cli.h"
 
 namespace livefire::cli {
 namespace {
@@ -26,7 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using testsupport::Outcome;
-using testsupport::RunArgs;
 
 const std::string kScenario = testsupport::WebAndAttackerScenario("cli-integrity");
 
@@ -46,35 +45,14 @@ std::vector<std::string> ReadableByOthers(const std::string& dir) {
   return out;
 }
 
-class IntegrityCli : public ::testing::Test {
+class IntegrityCli : public TestDriverCli {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/lf-cli-integrity-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    state_ = tmpl;
-    testsupport::FakeBuiltMicroTemplate(state_);
-    fs::create_directories(state_ + "/scenario");
-    std::ofstream(state_ + "/scenario/scenario.lua") << kScenario;
-    conn_ = virConnectOpen("test:///default");
-    ASSERT_NE(conn_, nullptr);
-  }
-  void TearDown() override {
-    if (conn_) virConnectClose(conn_);
-    fs::remove_all(state_);
-  }
-  Outcome Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--state-dir", state_});
-    return RunArgs(std::move(args));
-  }
+  IntegrityCli() : TestDriverCli(kScenario, "lf-cli-integrity") {}
   std::string Up() {
     Outcome up = Cli({"up", state_ + "/scenario", "--uri", uri_, "--no-wait"});
     EXPECT_EQ(up.code, 0) << up.out << up.err;
     return LastLine(up.out);
   }
-
-  std::string state_;
-  virConnectPtr conn_ = nullptr;
-  const std::string uri_ = "test:///default";
 };
 
 TEST_F(IntegrityCli, SecondRunIsRefusedWhileTheFirstRuns) {

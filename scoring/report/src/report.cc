@@ -262,8 +262,8 @@ class LogFolder {
     a.inject = Str(p, "inject");
     a.detail = Str(p, "detail");
     if (in_.scenario != nullptr) {
-      for (const auto& inj : in_.scenario->injects) {
-        if (inj.name == a.inject) a.inject_description = inj.description;
+      if (const model::Inject* inj = in_.scenario->FindInject(a.inject)) {
+        a.inject_description = inj->description;
       }
     }
     t.action_index[e.seq] = t.actions.size();

@@ -35,8 +35,9 @@ node "attacker" { template = "micro", iface { network = "red", address = "172.30
 )";
 }
 
-// The micro template's real manifest with placeholder boot files, under
-// <state_dir>/templates: enough for plan and up on test:///default.
+// The micro template's real manifest beside one-byte kernel and initrd files,
+// under <state_dir>/templates: the test driver defines domains from them but
+// never boots them, so plan and up on test:///default need nothing more.
 inline void FakeBuiltMicroTemplate(const std::string& state_dir) {
   const std::string dir = state_dir + "/templates/micro";
   std::filesystem::create_directories(dir);
