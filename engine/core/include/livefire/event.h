@@ -87,10 +87,17 @@ inline constexpr std::string_view kObjectiveReached = "objective.reached";
 // Team submissions (acknowledged to the team only once durable).
 // Blue incident report. {node, technique, observed_at (exercise ns), description}
 inline constexpr std::string_view kSubmissionReport = "submission.report";
-// Red finding. {node, vulnerability, evidence}
+// Red finding; team = the submitting red team. {node, vulnerability, evidence,
+//  against (the blue team whose copy), validation: "planted"|"unplanted",
+//  weakness (when planted): {node, vulnerability, cwe, severity}}
 inline constexpr std::string_view kSubmissionFinding = "submission.finding";
-// {flag, correct}
+// team = the submitting red team. {flag, correct, against, objective (when correct)}
 inline constexpr std::string_view kSubmissionFlag = "submission.flag";
+// A blue team's response to a white-cell task (a white inject). {inject, text}
+inline constexpr std::string_view kSubmissionResponse = "submission.response";
+// The white cell accepts or rejects an unplanted red finding; team = the red
+// team. {target_seq, accepted, severity, reviewer, comment}
+inline constexpr std::string_view kFindingReviewed = "finding.reviewed";
 
 // White-cell rubric grade. {target_seq (opt), rubric: 0|50|100, points, grader, comment,
 //  inject (opt): the inject graded (its points and due time apply)}
