@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -82,8 +84,14 @@ struct ControlArgs {
   bus::ReportFields report;
   bus::FindingFields finding;  // node and against are shared with report/flag
   std::string flag;
+  std::string text;  // response
   // grade
   bus::GradeFields grade;
+  double points = std::numeric_limits<double>::quiet_NaN();  // NaN = not given
+  // review
+  bus::ReviewFields review;
+  bool accept = false;
+  bool reject = false;
 };
 
 // One control subcommand: its options (besides the common ones), the request
@@ -113,7 +121,14 @@ const ControlCommand kControlCommands[] = {
        cmd.add_option("SPEED", a.speed, "exercise seconds per wall second, 0.01..1000")->required();
      },
      [](const ControlArgs& a) { return bus::MakeSpeedRequest(a.speed); },
-     [](const ControlArgs& a, const nlohmann::json&) { return fmt::format("speed {}", a.speed); },
+     [](const ControlArgs& a, const nlohmann::json& r) {
+       std::string out = fmt::format("speed {}", a.speed);
+       // Open task deadlines that now pass in a few wall minutes.
+       for (const auto& w : r.value("warnings", nlohmann::json::array())) {
+         out += "\nwarning: " + w.value("message", std::string());
+       }
+       return out;
+     },
      // Refused here too, so that the message does not depend on the engine.
      [](const ControlArgs& a) { return ValidateSpeed(a.speed); }},
     {"stop", "End the exercise now (white cell)",
@@ -132,11 +147,12 @@ const ControlCommand kControlCommands[] = {
        return fmt::format("fired {} for {} at {}", a.inject,
                           a.team.empty() ? "every blue team" : a.team, Clock(r));
      }},
-    {"submit", "Submit for a team: an incident report (blue), a finding or a flag (red)",
+    {"submit",
+     "Submit for a team: an incident report or a task response (blue), a finding or a flag (red)",
      [](CLI::App& cmd, ControlArgs& a) {
        cmd.add_option("--team", a.team, "submitting team")->required();
-       cmd.add_option("--kind", a.kind, "report, finding or flag")
-           ->check(CLI::IsMember({"report", "finding", "flag"}))
+       cmd.add_option("--kind", a.kind, "report, finding, flag or response")
+           ->check(CLI::IsMember({"report", "finding", "flag", "response"}))
            ->capture_default_str();
        cmd.add_option("--node", a.finding.node, "node concerned (report, finding)");
        cmd.add_option("--technique", a.report.technique,
@@ -147,6 +163,8 @@ const ControlCommand kControlCommands[] = {
        cmd.add_option("--vulnerability", a.finding.vulnerability, "vulnerability id (finding)");
        cmd.add_option("--evidence", a.finding.evidence, "evidence text (finding)");
        cmd.add_option("--flag", a.flag, "the flag text (flag)");
+       cmd.add_option("--inject", a.inject, "the white-cell task answered (response)");
+       cmd.add_option("--text", a.text, "the response (response)");
        cmd.add_option("--against", a.finding.against,
                       "blue team whose copy it concerns (finding, flag)");
      },
@@ -157,23 +175,73 @@ const ControlCommand kControlCommands[] = {
          return bus::MakeSubmitReportRequest(a.team, f);
        }
        if (a.kind == "finding") return bus::MakeSubmitFindingRequest(a.team, a.finding);
+       if (a.kind == "response") return bus::MakeSubmitResponseRequest(a.team, a.inject, a.text);
        return bus::MakeSubmitFlagRequest(a.team, a.flag, a.finding.against);
      },
      [](const ControlArgs&, const nlohmann::json& r) {
        return "accepted and stored as event " + Seq(r);
+     },
+     [](const ControlArgs& a) {
+       if (a.kind == "response" && (a.inject.empty() || a.text.empty())) {
+         return Status::InvalidArgument("--kind response needs --inject NAME and --text TEXT");
+       }
+       return Status::Ok();
      }},
-    {"grade", "Grade a team's report or inject response (white cell rubric)",
+    {"grade", "Grade a team's submission (--seq) or its response to a task (--inject)",
      [](CLI::App& cmd, ControlArgs& a) {
        cmd.add_option("--team", a.team, "the graded team")->required();
        cmd.add_option("--rubric", a.grade.rubric, "band: 0, 50 or 100 (% of the points)")
            ->check(CLI::IsMember({"0", "50", "100"}))
            ->required();
-       cmd.add_option("--points", a.grade.points, "full points of the graded item")->required();
-       cmd.add_option("--seq", a.grade.target_seq, "event seq of the graded submission");
+       cmd.add_option("--points", a.points,
+                      "full points of the graded item, >= 0 (default for a task: its points)");
+       auto* seq = cmd.add_option("--seq", a.grade.target_seq,
+                                  "event seq of the graded submission of that team");
+       auto* inj = cmd.add_option("--inject", a.grade.inject,
+                                  "the white-cell task whose response is graded");
+       seq->excludes(inj);
        cmd.add_option("--comment", a.grade.comment, "grader's comment");
      },
-     [](const ControlArgs& a) { return bus::MakeGradeRequest(a.team, a.grade); },
-     [](const ControlArgs&, const nlohmann::json& r) { return "grade stored as event " + Seq(r); }},
+     [](const ControlArgs& a) {
+       bus::GradeFields g = a.grade;
+       if (!std::isnan(a.points)) g.points = a.points;
+       return bus::MakeGradeRequest(a.team, g);
+     },
+     [](const ControlArgs&, const nlohmann::json& r) { return "grade stored as event " + Seq(r); },
+     [](const ControlArgs& a) {
+       if (a.grade.target_seq <= 0 && a.grade.inject.empty()) {
+         return Status::InvalidArgument(
+             "grade names what it grades: --seq N (a submission of that team) or --inject NAME "
+             "(a task)");
+       }
+       if (!std::isnan(a.points) && a.points < 0) {
+         return Status::InvalidArgument("--points must be >= 0 (a grade cannot take points away)");
+       }
+       return Status::Ok();
+     }},
+    {"review", "Accept or reject a red finding that matches no planted vulnerability",
+     [](CLI::App& cmd, ControlArgs& a) {
+       cmd.add_option("--seq", a.review.target_seq, "event seq of the finding")->required();
+       auto* acc = cmd.add_flag("--accept", a.accept, "a real weakness: counts as found");
+       auto* rej = cmd.add_flag("--reject", a.reject, "not a weakness");
+       acc->excludes(rej);
+       cmd.add_option("--severity", a.review.severity, "low, medium, high or critical")
+           ->check(CLI::IsMember({"low", "medium", "high", "critical"}));
+       cmd.add_option("--comment", a.review.comment, "reviewer's comment");
+     },
+     [](const ControlArgs& a) {
+       bus::ReviewFields f = a.review;
+       f.accepted = a.accept;
+       return bus::MakeReviewFindingRequest(f);
+     },
+     [](const ControlArgs& a, const nlohmann::json& r) {
+       return fmt::format("finding {} {}; stored as event {}", a.review.target_seq,
+                          a.accept ? "accepted" : "rejected", Seq(r));
+     },
+     [](const ControlArgs& a) {
+       if (a.accept == a.reject) return Status::InvalidArgument("give --accept or --reject");
+       return Status::Ok();
+     }},
 };
 
 }  // namespace

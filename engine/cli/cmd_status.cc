@@ -62,6 +62,26 @@ std::string StoreLine(const nlohmann::json& engine) {
       st.value("failed_attempts", 0), st.value("queued", 0), st.value("error", std::string()));
 }
 
+// Each team's open white-cell tasks (not yet responded to) with the time left,
+// from the engine's status reply ("tasks").
+std::string TasksLines(const nlohmann::json& engine) {
+  const nlohmann::json tasks = engine.value("tasks", nlohmann::json::object());
+  std::string out;
+  for (const auto& [team, list] : tasks.items()) {
+    for (const auto& t : list) {
+      if (t.value("responded", false)) continue;
+      const int64_t due = t.value("due_ns", int64_t{0});
+      const std::string left =
+          due == 0 ? std::string("no deadline")
+          : t.value("left_ns", int64_t{0}) > 0
+              ? FormatDuration(Duration::Nanos(t.value("left_ns", int64_t{0}))) + " left"
+              : std::string("overdue");
+      out += fmt::format("  {:<16} {:<24} {}\n", team, t.value("inject", std::string()), left);
+    }
+  }
+  return out.empty() ? std::string() : "Open tasks\n" + out;
+}
+
 Status RunStatus(const StatusArgs& a, Context& ctx) {
   std::optional<nlohmann::json> engine = EngineStatus(ctx, a.id);
   LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
@@ -78,13 +98,14 @@ Status RunStatus(const StatusArgs& a, Context& ctx) {
                         {"warnings", replay.warnings()}};
     if (engine) {
       j["engine"] = {{"answered", engine->value("answered", false)},
-                     {"store", engine->value("store", nlohmann::json())}};
+                     {"store", engine->value("store", nlohmann::json())},
+                     {"tasks", engine->value("tasks", nlohmann::json::object())}};
     }
     ctx.out << j.dump(2) << "\n";
     return Status::Ok();
   }
   ctx.out << fmt::format("Exercise {}\n", log.exercise);
-  if (engine) ctx.out << StoreLine(*engine);
+  if (engine) ctx.out << StoreLine(*engine) << TasksLines(*engine);
   ctx.out << scoring::RenderScoreboard(board);
   ctx.out << "\nMetrics\n";
   for (const auto& t : scorer.teams()) {

@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 11> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 13> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -28,6 +28,8 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 11> kTypes = {{
     {RequestType::kGrade, "grade"},
     {RequestType::kStop, "stop"},
     {RequestType::kRevert, "revert"},
+    {RequestType::kSubmitResponse, "submit_response"},
+    {RequestType::kReviewFinding, "review_finding"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -96,6 +98,21 @@ Status TakeNumber(const json& j, json& args, std::string_view type, const char* 
   return Status::Ok();
 }
 
+// A positive event seq (integer >= 1) under key, when present (or required).
+Status TakeSeq(const json& j, json& args, std::string_view type, const char* key, bool required) {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    if (!required) return Status::Ok();
+    return BadRequest(fmt::format("{}: missing field '{}'", type, key));
+  }
+  if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+    return BadRequest(fmt::format("{}: field '{}' must be an event seq (integer >= 1)", type, key));
+  }
+  args[key] = *it;
+  return Status::Ok();
+}
+
 Status DecodeArgs(const json& j, Request& r) {
   std::string_view type = RequestTypeName(r.type);
   json& a = r.args;
@@ -155,17 +172,41 @@ Status DecodeArgs(const json& j, Request& r) {
       return TakeString(j, a, type, "flag", 256, true);
     case RequestType::kGrade: {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "rubric", kMaxNameBytes, true));
-      LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "points", -1000.0, 1000.0));
+      // Optional: a task's grade defaults to the task's points (the engine
+      // refuses a grade of anything else without them). Never negative: a
+      // grade cannot take points away.
+      if (j.contains("points")) {
+        LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "points", 0.0, 1000.0));
+      }
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "comment", kMaxTextBytes, false));
-      auto it = j.find("target_seq");
-      if (it != j.end()) {
-        if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-            (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
-          return BadRequest("grade: field 'target_seq' must be an event seq (integer >= 1)");
-        }
-        a["target_seq"] = *it;
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "inject", kMaxNameBytes, false));
+      LF_RETURN_IF_ERROR(TakeSeq(j, a, type, "target_seq", false));
+      if (a.contains("inject") == a.contains("target_seq")) {
+        return BadRequest(
+            "grade: give exactly one of 'target_seq' (a submission of that team) or 'inject' "
+            "(a white-cell task)");
       }
       return Status::Ok();
+    }
+    case RequestType::kSubmitResponse:
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "inject", kMaxNameBytes, true));
+      return TakeString(j, a, type, "text", kMaxTextBytes, true);
+    case RequestType::kReviewFinding: {
+      LF_RETURN_IF_ERROR(TakeSeq(j, a, type, "target_seq", true));
+      auto it = j.find("accepted");
+      if (it == j.end() || !it->is_boolean()) {
+        return BadRequest("review_finding: field 'accepted' must be true or false");
+      }
+      a["accepted"] = *it;
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "severity", kMaxNameBytes, false));
+      if (a.contains("severity")) {
+        const std::string sev = a["severity"];
+        if (sev != "low" && sev != "medium" && sev != "high" && sev != "critical") {
+          return BadRequest(
+              "review_finding: field 'severity' must be low, medium, high or critical");
+        }
+      }
+      return TakeString(j, a, type, "comment", kMaxTextBytes, false);
     }
     case RequestType::kRevert:
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
@@ -178,7 +219,8 @@ Status DecodeArgs(const json& j, Request& r) {
 
 bool NeedsTeam(RequestType t) {
   return t == RequestType::kSubmitReport || t == RequestType::kSubmitFinding ||
-         t == RequestType::kSubmitFlag || t == RequestType::kGrade || t == RequestType::kRevert;
+         t == RequestType::kSubmitFlag || t == RequestType::kGrade || t == RequestType::kRevert ||
+         t == RequestType::kSubmitResponse;
 }
 
 }  // namespace
@@ -414,9 +456,26 @@ Request MakeSubmitFlagRequest(std::string_view team, std::string_view flag,
 
 Request MakeGradeRequest(std::string_view team, const GradeFields& f) {
   Request r = Req(RequestType::kGrade, team);
-  r.args = {{"rubric", f.rubric}, {"points", f.points}};
+  r.args = {{"rubric", f.rubric}};
+  if (f.points) r.args["points"] = *f.points;
   if (!f.comment.empty()) r.args["comment"] = f.comment;
   if (f.target_seq > 0) r.args["target_seq"] = f.target_seq;
+  if (!f.inject.empty()) r.args["inject"] = f.inject;
+  return r;
+}
+
+Request MakeSubmitResponseRequest(std::string_view team, std::string_view inject,
+                                  std::string_view text) {
+  Request r = Req(RequestType::kSubmitResponse, team);
+  r.args = {{"inject", inject}, {"text", text}};
+  return r;
+}
+
+Request MakeReviewFindingRequest(const ReviewFields& f) {
+  Request r = Req(RequestType::kReviewFinding);
+  r.args = {{"target_seq", f.target_seq}, {"accepted", f.accepted}};
+  if (!f.severity.empty()) r.args["severity"] = f.severity;
+  if (!f.comment.empty()) r.args["comment"] = f.comment;
   return r;
 }
 

@@ -1,26 +1,26 @@
 #include "livefire/runtime/exercise.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "inject_runner.h"
-#include "loop_watchdog.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/runtime/engine_lock.h"
 #include "livefire/runtime/triggers.h"
 #include "livefire/store/event_store.h"
+#include "loop_watchdog.h"
 
 namespace livefire::runtime {
 
@@ -143,6 +143,35 @@ struct Exercise::Impl : public InjectRunner::Host {
   std::map<std::string, uint64_t> refusals_summarised;
   std::optional<WallClock::time_point> first_unsummarised_refusal;
 
+  // What grades, reviews and task replies refer to, kept from the log (seen
+  // at Dispatch and in LoadHistory): submissions by seq, white-cell tasks
+  // fired per team, and what has been answered and graded.
+  struct SubmissionRef {
+    std::string team;
+    std::string kind;
+    std::string inject;      // submission.response
+    std::string validation;  // submission.finding
+    bool reviewed = false;   // submission.finding (unplanted)
+    bool graded = false;
+  };
+  std::map<int64_t, SubmissionRef> submissions;
+  struct TaskState {
+    SimTime fired;
+    int64_t response_seq = 0;  // the latest response; 0 = none
+    bool graded = false;
+  };
+  std::map<std::string, std::map<std::string, TaskState>> tasks;  // team -> inject -> state
+  void Track(const Event& e);
+  bool IsTask(const Inject& inj) const {
+    return inj.owner == InjectOwner::kWhite &&
+           (inj.response_due.nanos() > 0 || inj.points_success > 0);
+  }
+  json TasksJson() const;
+  json ShortDeadlines(double speed) const;
+  // The blue team a red submission concerns: `against` when given (a blue team
+  // of this exercise), else the only blue team.
+  Result<std::string> AgainstTeam(const json& args) const;
+
   std::mutex ack_mu;
   std::deque<PendingAck> acks;  // committed (or failed) submissions to answer
 
@@ -234,6 +263,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   // published that a crash or a failing disk could still take back.
   void Dispatch(const Event& e) {
     recorded_since_tick = true;
+    Track(e);
     if (publisher) outbox.push_back({e, e.seq});
     PublishCommitted();
     ForEachExtension("OnEvent", [&](Extension& x) { x.OnEvent(*self, e, false); });
@@ -331,6 +361,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleGrade(const bus::PendingRequest& pr);
   void HandleStop(const bus::PendingRequest& pr);
   void HandleRevert(const bus::PendingRequest& pr);
+  void HandleSubmitResponse(const bus::PendingRequest& pr);
+  void HandleReviewFinding(const bus::PendingRequest& pr);
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
   void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
@@ -413,6 +445,7 @@ Status Exercise::Impl::LoadHistory() {
       speed = e.payload["speed"].get<double>();
     }
     if (auto h = HistoryFromEvent(e)) history.push_back(std::move(*h));
+    Track(e);
     return true;
   });
   LF_RETURN_IF_ERROR(scan);
@@ -484,7 +517,8 @@ json Exercise::Impl::StatusJson() {
             {"paused", paused},
             {"running", running},
             {"guest_in_flight", guest.in_flight()},
-            {"events", store->head().seq}};
+            {"events", store->head().seq},
+            {"tasks", TasksJson()}};
   store::StoreHealth h = store->health();
   json st = {{"healthy", h.healthy},
              {"committed_seq", h.committed_seq},
@@ -631,8 +665,15 @@ void Exercise::Impl::HandleSpeed(const bus::PendingRequest& pr) {
   RecordControl(pr, k::kControlSpeed);
   Status s = pacer.SetSpeed(speed, WallClock::now());
   if (!s.ok()) return control->ReplyError(pr, bus::errors::kBadRequest, s.message());
-  (void)Record("", k::kExerciseSpeed, {{"speed", speed}, {"by", ByWhom(pr.request)}});
-  control->Reply(pr, {{"speed", speed}});
+  // Open task deadlines that now pass in a few wall minutes: the white cell
+  // is told (and it is recorded) so that teams are not surprised.
+  json warnings = ShortDeadlines(speed);
+  json p = {{"speed", speed}, {"by", ByWhom(pr.request)}};
+  if (!warnings.empty()) p["warnings"] = warnings;
+  (void)Record("", k::kExerciseSpeed, std::move(p));
+  json reply = {{"speed", speed}};
+  if (!warnings.empty()) reply["warnings"] = std::move(warnings);
+  control->Reply(pr, reply);
 }
 
 void Exercise::Impl::HandleFireInject(const bus::PendingRequest& pr) {
@@ -675,6 +716,116 @@ void Exercise::Impl::HandleSubmitReport(const bus::PendingRequest& pr) {
   SubmitDurable(pr, r.team, k::kSubmissionReport, std::move(p));
 }
 
+// ---- submissions and what refers to them ---------------------------------------
+
+void Exercise::Impl::Track(const Event& e) {
+  const std::string_view kind = e.kind;
+  if (kind == k::kInjectFired) {
+    const Inject* inj = scenario.FindInject(e.payload.value("inject", ""));
+    // A task fired again keeps its first fire time: the deadline does not move.
+    if (inj && IsTask(*inj) && !e.team.empty())
+      tasks[e.team].try_emplace(inj->name, TaskState{e.time});
+    return;
+  }
+  if (kind == k::kSubmissionReport || kind == k::kSubmissionFinding || kind == k::kSubmissionFlag ||
+      kind == k::kSubmissionResponse) {
+    SubmissionRef ref{e.team, std::string(kind), e.payload.value("inject", ""),
+                      e.payload.value("validation", "")};
+    if (kind == k::kSubmissionResponse) {
+      auto t = tasks.find(e.team);
+      if (t != tasks.end()) {
+        auto it = t->second.find(ref.inject);
+        if (it != t->second.end()) it->second.response_seq = e.seq;
+      }
+    }
+    submissions[e.seq] = std::move(ref);
+    return;
+  }
+  if (kind == k::kFindingReviewed) {
+    auto it = submissions.find(e.payload.value("target_seq", int64_t{0}));
+    if (it != submissions.end()) it->second.reviewed = true;
+    return;
+  }
+  if (kind == k::kGradeGiven) {
+    auto it = submissions.find(e.payload.value("target_seq", int64_t{0}));
+    if (it != submissions.end()) it->second.graded = true;
+    const std::string inject = e.payload.value("inject", "");
+    if (!inject.empty()) {
+      auto t = tasks.find(e.team);
+      if (t != tasks.end() && t->second.count(inject)) t->second[inject].graded = true;
+    }
+  }
+}
+
+json Exercise::Impl::TasksJson() const {
+  json out = json::object();
+  const int64_t now = sched->Now().nanos();
+  for (const std::string& team : plan.blue_teams) {
+    json list = json::array();
+    auto t = tasks.find(team);
+    if (t != tasks.end()) {
+      for (const auto& [name, st] : t->second) {
+        const Inject* inj = scenario.FindInject(name);
+        const int64_t due_ns =
+            inj && inj->response_due.nanos() > 0 ? st.fired.nanos() + inj->response_due.nanos() : 0;
+        list.push_back({{"inject", name},
+                        {"fired_ns", st.fired.nanos()},
+                        {"due_ns", due_ns},
+                        {"left_ns", due_ns > 0 ? std::max<int64_t>(0, due_ns - now) : 0},
+                        {"responded", st.response_seq > 0},
+                        {"response_seq", st.response_seq},
+                        {"graded", st.graded}});
+      }
+    }
+    out[team] = std::move(list);
+  }
+  return out;
+}
+
+json Exercise::Impl::ShortDeadlines(double speed) const {
+  // "A few wall minutes": less than this is too short to write a response.
+  constexpr int64_t kShortWallNs = 3LL * 60 * 1'000'000'000;
+  json out = json::array();
+  const int64_t now = sched->Now().nanos();
+  for (const auto& [team, list] : tasks) {
+    for (const auto& [name, st] : list) {
+      const Inject* inj = scenario.FindInject(name);
+      if (!inj || inj->response_due.nanos() <= 0 || st.response_seq > 0) continue;
+      const int64_t left = st.fired.nanos() + inj->response_due.nanos() - now;
+      if (left <= 0) continue;
+      const auto wall_left = static_cast<int64_t>(static_cast<double>(left) / speed);
+      if (wall_left >= kShortWallNs) continue;
+      out.push_back({{"team", team},
+                     {"inject", name},
+                     {"left_ns", left},
+                     {"wall_left_ns", wall_left},
+                     {"message", fmt::format("{}'s response to '{}' is due in {} of exercise time, "
+                                             "{} s of wall time at speed {}",
+                                             team, name, FormatDuration(Duration::Nanos(left)),
+                                             wall_left / 1'000'000'000, speed)}});
+    }
+  }
+  return out;
+}
+
+Result<std::string> Exercise::Impl::AgainstTeam(const json& args) const {
+  const std::string against = args.value("against", "");
+  const auto& blue = plan.blue_teams;
+  if (against.empty()) {
+    if (blue.size() == 1) return blue.front();
+    return Status::InvalidArgument(
+        fmt::format("'against' is required: name the blue team whose copy of the range it concerns "
+                    "(one of {})",
+                    fmt::join(blue, ", ")));
+  }
+  if (std::find(blue.begin(), blue.end(), against) == blue.end()) {
+    return Status::InvalidArgument(
+        fmt::format("'against' must be a blue team of this exercise ({}); '{}' is not one",
+                    fmt::join(blue, ", "), against));
+  }
+  return against;
+}
+
 void Exercise::Impl::HandleSubmitFinding(const bus::PendingRequest& pr) {
   const bus::Request& r = pr.request;
   const json& a = r.args;
@@ -683,35 +834,70 @@ void Exercise::Impl::HandleSubmitFinding(const bus::PendingRequest& pr) {
         pr, bus::errors::kRejected,
         fmt::format("findings come from red teams; '{}' is not one", r.team));
   }
-  json p = {{"node", a.value("node", "")},
-            {"vulnerability", a.value("vulnerability", "")},
+  Result<std::string> against = AgainstTeam(a);
+  if (!against.ok()) {
+    return control->ReplyError(pr, bus::errors::kRejected, against.status().message());
+  }
+  const std::string node_name = a.value("node", "");
+  const model::Node* node = scenario.FindNode(node_name);
+  if (!node) {
+    return control->ReplyError(pr, bus::errors::kNotFound,
+                               fmt::format("no node named '{}'", node_name));
+  }
+  // Planted: the node's vulnerability by its id or its CWE (either case).
+  const std::string vuln = a.value("vulnerability", "");
+  auto same = [](std::string_view x, std::string_view y) {
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](char p, char q) {
+             return std::tolower(static_cast<unsigned char>(p)) ==
+                    std::tolower(static_cast<unsigned char>(q));
+           });
+  };
+  const model::Vulnerability* planted = nullptr;
+  for (const auto& v : node->vulnerabilities) {
+    if (same(v.id, vuln) || (!v.cwe.empty() && same(v.cwe, vuln))) {
+      planted = &v;
+      break;
+    }
+  }
+  json p = {{"node", node_name},
+            {"vulnerability", vuln},
             {"evidence", a.value("evidence", "")},
-            {"against", a.value("against", "")},
-            {"by", r.team}};
-  SubmitDurable(pr, a.value("against", r.team), k::kSubmissionFinding, std::move(p));
+            {"against", *against},
+            {"validation", planted ? "planted" : "unplanted"},
+            {"by", r.client.empty() ? r.team : r.client}};
+  if (planted) {
+    p["weakness"] = {{"node", node_name},
+                     {"vulnerability", planted->id},
+                     {"cwe", planted->cwe},
+                     {"severity", model::ToString(planted->severity)}};
+  }
+  SubmitDurable(pr, r.team, k::kSubmissionFinding, std::move(p));
 }
 
 void Exercise::Impl::HandleSubmitFlag(const bus::PendingRequest& pr) {
   const bus::Request& r = pr.request;
   const json& a = r.args;
-  if (!TeamRole(r.team)) {
+  if (TeamRole(r.team) != model::TeamRole::kRed) {
     return control->ReplyError(pr, bus::errors::kRejected,
-                               fmt::format("unknown team '{}'", r.team));
+                               fmt::format("flags come from red teams; '{}' is not one", r.team));
+  }
+  Result<std::string> against = AgainstTeam(a);
+  if (!against.ok()) {
+    return control->ReplyError(pr, bus::errors::kRejected, against.status().message());
   }
   std::string flag = a.value("flag", "");
   const model::Objective* hit = nullptr;
   for (const auto& o : scenario.objectives) {
     if (!o.flag.empty() && o.flag == flag) hit = &o;
   }
-  std::string against = a.value("against", "");
-  json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", against}};
+  json p = {{"flag", flag}, {"correct", hit != nullptr}, {"by", r.team}, {"against", *against}};
   if (hit) p["objective"] = hit->name;
-  // The event belongs to the copy the flag was taken from (when given).
-  // A refused flag (the store cannot write) reaches no objective.
-  const bool accepted =
-      SubmitDurable(pr, against.empty() ? r.team : against, k::kSubmissionFlag, p);
-  if (accepted && hit && !against.empty()) {
-    (void)Record(against, k::kObjectiveReached,
+  // The event is the red team's (a wrong flag costs red); a correct one
+  // reaches the objective in the copy it was taken from. A refused flag
+  // (the store cannot write) reaches no objective.
+  const bool accepted = SubmitDurable(pr, r.team, k::kSubmissionFlag, p);
+  if (accepted && hit) {
+    (void)Record(*against, k::kObjectiveReached,
                  {{"node", hit->node},
                   {"objective", hit->name},
                   {"kind", model::ToString(hit->kind)},
@@ -720,9 +906,74 @@ void Exercise::Impl::HandleSubmitFlag(const bus::PendingRequest& pr) {
   }
 }
 
+void Exercise::Impl::HandleSubmitResponse(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  if (TeamRole(r.team) != model::TeamRole::kBlue) {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("task responses come from blue teams; '{}' is not one", r.team));
+  }
+  const std::string name = a.value("inject", "");
+  const Inject* inj = scenario.FindInject(name);
+  if (!inj) {
+    return control->ReplyError(pr, bus::errors::kNotFound,
+                               fmt::format("no inject named '{}'", name));
+  }
+  if (!IsTask(*inj)) {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("inject '{}' is not a white-cell task (a white inject with response_due or "
+                    "points); there is nothing to respond to",
+                    name));
+  }
+  auto t = tasks.find(r.team);
+  if (t == tasks.end() || !t->second.count(name)) {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("task '{}' has not been given to {} yet (not fired for that team)", name,
+                    r.team));
+  }
+  json p = {{"inject", name},
+            {"text", a.value("text", "")},
+            {"by", r.client.empty() ? r.team : r.client}};
+  SubmitDurable(pr, r.team, k::kSubmissionResponse, std::move(p));
+}
+
+void Exercise::Impl::HandleReviewFinding(const bus::PendingRequest& pr) {
+  const bus::Request& r = pr.request;
+  const json& a = r.args;
+  const int64_t seq = a.value("target_seq", int64_t{0});
+  auto it = submissions.find(seq);
+  if (it == submissions.end() || it->second.kind != k::kSubmissionFinding) {
+    return control->ReplyError(pr, bus::errors::kNotFound,
+                               fmt::format("event {} is not a red finding", seq));
+  }
+  if (it->second.validation != "unplanted") {
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("finding {} matched a planted vulnerability; only unplanted findings are "
+                    "reviewed",
+                    seq));
+  }
+  if (it->second.reviewed) {
+    return control->ReplyError(pr, bus::errors::kRejected,
+                               fmt::format("finding {} has already been reviewed", seq));
+  }
+  const bool accepted = a.value("accepted", false);
+  json p = {{"target_seq", seq},
+            {"accepted", accepted},
+            {"severity", a.value("severity", accepted ? "medium" : "")},
+            {"reviewer", r.client.empty() ? std::string("white cell") : r.client},
+            {"comment", a.value("comment", "")}};
+  // A review is a white-cell judgement recorded like a grade.
+  RecordControl(pr, k::kControlGrade);
+  SubmitDurable(pr, it->second.team, k::kFindingReviewed, std::move(p));
+}
+
 void Exercise::Impl::HandleGrade(const bus::PendingRequest& pr) {
   // team = the graded team; the grader is the client (the white cell's
-  // console). Authentication of clients is a later step.
+  // console).
   const bus::Request& r = pr.request;
   const json& a = r.args;
   auto role = TeamRole(r.team);
@@ -736,11 +987,57 @@ void Exercise::Impl::HandleGrade(const bus::PendingRequest& pr) {
     return control->ReplyError(pr, bus::errors::kBadRequest,
                                "rubric must be \"0\", \"50\" or \"100\" (percent of the points)");
   }
+  // What is graded: a submission of that team, or its response to a task.
+  int64_t target = 0;
+  std::string inject;
+  if (a.contains("inject")) {
+    inject = a.value("inject", "");
+    const Inject* inj = scenario.FindInject(inject);
+    if (!inj || !IsTask(*inj)) {
+      return control->ReplyError(pr, bus::errors::kNotFound,
+                                 fmt::format("no white-cell task named '{}'", inject));
+    }
+    const TaskState* st = nullptr;
+    if (auto t = tasks.find(r.team); t != tasks.end()) {
+      if (auto i = t->second.find(inject); i != t->second.end()) st = &i->second;
+    }
+    if (!st || st->response_seq == 0) {
+      return control->ReplyError(
+          pr, bus::errors::kRejected,
+          fmt::format("{} has not responded to task '{}'; there is nothing to grade", r.team,
+                      inject));
+    }
+    target = st->response_seq;
+  } else {
+    target = a.value("target_seq", int64_t{0});
+    auto it = submissions.find(target);
+    if (it == submissions.end()) {
+      return control->ReplyError(
+          pr, bus::errors::kNotFound,
+          fmt::format("event {} is not a submission (report, finding, flag or response)", target));
+    }
+    if (it->second.team != r.team) {
+      return control->ReplyError(
+          pr, bus::errors::kRejected,
+          fmt::format("submission {} is {}'s, not {}'s", target, it->second.team, r.team));
+    }
+    inject = it->second.inject;
+  }
+  double points = 0;
+  if (a.contains("points")) {
+    points = a["points"].get<double>();
+  } else if (!inject.empty()) {
+    points = scenario.FindInject(inject)->points_success;
+  } else {
+    return control->ReplyError(pr, bus::errors::kBadRequest,
+                               "grade: 'points' is required unless a task response is graded");
+  }
   json p = {{"rubric", std::stoi(rubric)},
-            {"points", a.value("points", 0.0)},
+            {"points", points},
             {"grader", r.client.empty() ? std::string("white cell") : r.client},
-            {"comment", a.value("comment", "")}};
-  if (a.contains("target_seq")) p["target_seq"] = a["target_seq"];
+            {"comment", a.value("comment", "")},
+            {"target_seq", target}};
+  if (!inject.empty()) p["inject"] = inject;
   RecordControl(pr, k::kControlGrade);
   SubmitDurable(pr, r.team, k::kGradeGiven, std::move(p));
 }
@@ -833,6 +1130,8 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
       {bus::RequestType::kGrade, &Impl::HandleGrade},
       {bus::RequestType::kStop, &Impl::HandleStop},
       {bus::RequestType::kRevert, &Impl::HandleRevert},
+      {bus::RequestType::kSubmitResponse, &Impl::HandleSubmitResponse},
+      {bus::RequestType::kReviewFinding, &Impl::HandleReviewFinding},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {

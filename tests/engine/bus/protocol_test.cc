@@ -37,7 +37,11 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"({"v":1,"type":"submit_finding","id":"7","team":"red","node":"n","vulnerability":"v",)"
       R"("evidence":"e"})",
       R"({"v":1,"type":"submit_flag","id":"8","team":"red","flag":"LF{x}"})",
-      R"({"v":1,"type":"grade","id":"9","team":"blue1","rubric":"r","points":-2,"target_seq":3})",
+      R"({"v":1,"type":"grade","id":"9","team":"blue1","rubric":"r","points":2,"target_seq":3})",
+      R"({"v":1,"type":"grade","id":"10","team":"blue1","rubric":"50","inject":"press"})",
+      R"({"v":1,"type":"submit_response","id":"11","team":"blue1","inject":"press","text":"t"})",
+      R"({"v":1,"type":"review_finding","id":"12","target_seq":4,"accepted":true,)"
+      R"("severity":"high"})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -87,6 +91,24 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
        errors::kBadRequest, "'points'"},
       {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","points":1,"target_seq":0})",
        errors::kBadRequest, "'target_seq'"},
+      // A negative grade would be scored as a positive one: refused.
+      {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","points":-1000,"target_seq":2})",
+       errors::kBadRequest, "'points'"},
+      // A grade names what it grades: exactly one of a submission or a task.
+      {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","points":1})", errors::kBadRequest,
+       "exactly one"},
+      {R"({"v":1,"type":"grade","id":"x","team":"b","rubric":"r","target_seq":2,"inject":"i"})",
+       errors::kBadRequest, "exactly one"},
+      {R"({"v":1,"type":"submit_response","id":"x","team":"b","inject":"i"})", errors::kBadRequest,
+       "'text'"},
+      {R"({"v":1,"type":"submit_response","id":"x","inject":"i","text":"t"})", errors::kBadRequest,
+       "'team'"},
+      {"{\"v\":1,\"type\":\"submit_flag\",\"id\":\"x\",\"team\":\"red\\u0007\",\"flag\":\"f\"}",
+       errors::kBadRequest, "team"},
+      {R"({"v":1,"type":"review_finding","id":"x","target_seq":4})", errors::kBadRequest,
+       "'accepted'"},
+      {R"({"v":1,"type":"review_finding","id":"x","target_seq":4,"accepted":true,"severity":"x"})",
+       errors::kBadRequest, "'severity'"},
       {std::string(40, '[') + std::string(40, ']'), errors::kTooLarge, "deeper"},
       {std::string(kMaxMessageBytes + 1, ' '), errors::kTooLarge, "limit"},
   };
@@ -207,8 +229,17 @@ TEST(Protocol, RequestBuildersSendTheDocumentedFields) {
                   {"against", "blue2"}}));
   EXPECT_EQ(Wire(MakeSubmitFlagRequest("red1", "LF{x}")),
             json({{"type", "submit_flag"}, {"team", "red1"}, {"flag", "LF{x}"}}));
-  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"50", 20, "", 0})),
-            json({{"type", "grade"}, {"team", "blue1"}, {"rubric", "50"}, {"points", 20.0}}));
+  EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"50", std::nullopt, "", 0, "press"})),
+            json({{"type", "grade"}, {"team", "blue1"}, {"rubric", "50"}, {"inject", "press"}}));
+  EXPECT_EQ(Wire(MakeSubmitResponseRequest("blue1", "press", "statement sent")),
+            json({{"type", "submit_response"},
+                  {"team", "blue1"},
+                  {"inject", "press"},
+                  {"text", "statement sent"}}));
+  EXPECT_EQ(Wire(MakeReviewFindingRequest({9, true, "high", ""})), json({{"type", "review_finding"},
+                                                                         {"target_seq", 9},
+                                                                         {"accepted", true},
+                                                                         {"severity", "high"}}));
   EXPECT_EQ(Wire(MakeGradeRequest("blue1", {"100", 20, "good", 7})), json({{"type", "grade"},
                                                                            {"team", "blue1"},
                                                                            {"rubric", "100"},
@@ -228,7 +259,10 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeSubmitReportRequest("blue1", {"portal", "T1190", "01:20:05", "SQLi"}),
       MakeSubmitFindingRequest("red1", {"web", "CVE-1", "log", ""}),
       MakeSubmitFlagRequest("red1", "LF{x}", "blue1"),
-      MakeGradeRequest("blue1", {"0", -5, "late", 3}),
+      MakeGradeRequest("blue1", {"0", 5, "late", 3}),
+      MakeGradeRequest("blue1", {"50", std::nullopt, "", 0, "press"}),
+      MakeSubmitResponseRequest("blue1", "press", "statement"),
+      MakeReviewFindingRequest({4, false, "", "not a weakness"}),
   };
   for (Request r : built) {
     r.id = "t-2";

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,8 +34,10 @@ enum class RequestType {
   kSubmitFinding,
   kSubmitFlag,
   kGrade,
-  kStop,    // the white cell ends the exercise early
-  kRevert,  // `livefire revert` asks the engine to record a revert (or its failure)
+  kStop,            // the white cell ends the exercise early
+  kRevert,          // `livefire revert` asks the engine to record a revert (or its failure)
+  kSubmitResponse,  // a blue team's answer to a white-cell task (inject)
+  kReviewFinding,   // the white cell accepts or rejects an unplanted red finding
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -112,13 +115,28 @@ Request MakeSubmitFlagRequest(std::string_view team, std::string_view flag,
                               std::string_view against = {});
 
 struct GradeFields {
-  std::string rubric;      // "0", "50" or "100": the band, % of points
-  double points = 0;       // the graded item's full points
+  std::string rubric;  // "0", "50" or "100": the band, % of points
+  // The graded item's full points (>= 0); unset = the task's points (only
+  // for a task or a response to one).
+  std::optional<double> points;
   std::string comment;     // "" = none
-  int64_t target_seq = 0;  // the graded event; 0 = none
+  int64_t target_seq = 0;  // the graded submission of that team; 0 = none
+  std::string inject;      // or: the task (white inject) whose response is graded
 };
 // team = the graded team.
 Request MakeGradeRequest(std::string_view team, const GradeFields& f);
+
+// team = the blue team answering the white-cell task `inject`.
+Request MakeSubmitResponseRequest(std::string_view team, std::string_view inject,
+                                  std::string_view text);
+
+struct ReviewFields {
+  int64_t target_seq = 0;  // the unplanted finding
+  bool accepted = false;
+  std::string severity;  // "" = the finding keeps none; else low|medium|high|critical
+  std::string comment;
+};
+Request MakeReviewFindingRequest(const ReviewFields& f);
 
 // `livefire revert` while the engine runs: the engine is the log's only
 // writer, so it records range.node.reverted (before the CLI reverts the
