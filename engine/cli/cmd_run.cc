@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -16,13 +17,13 @@
 
 #include "cli.h"
 #include "exercise_files.h"
-#include "livefire/scheduler.h"
+#include "libvirt_options.h"
 #include "livefire/live/live.h"
 #include "livefire/provision/guest_io.h"
 #include "livefire/runtime/exercise.h"
+#include "livefire/scheduler.h"
 #include "livefire/scoring/config.h"
 #include "livefire/scoring/scoreboard.h"
-#include "libvirt_options.h"
 
 namespace livefire::cli {
 
@@ -79,7 +80,12 @@ Status RunRun(const RunArgs& a, Context& ctx) {
     o.stall_after = d;
   }
   // The rules travel with the log, so a replay needs nothing else.
-  o.created_extra = {{"scoring", scoring::ConfigToJson(scoring::MakeScoringConfig(ex.scenario))}};
+  // The blue teams are the plan's (--teams N), not the scenario's list: a
+  // scenario team that does not play would be a phantom on the scoreboard.
+  scoring::ScoringConfig cfg = scoring::MakeScoringConfig(ex.scenario);
+  cfg.blue_teams = ex.plan.blue_teams;
+  std::sort(cfg.blue_teams.begin(), cfg.blue_teams.end());
+  o.created_extra = {{"scoring", scoring::ConfigToJson(cfg)}};
 
   live::LiveScoring live(ex.scenario, ex.plan, {.run_checks = !a.no_checks});
   const bool tty = &ctx.out == &std::cout && isatty(STDOUT_FILENO);

@@ -366,6 +366,10 @@ struct Exercise::Impl : public InjectRunner::Host {
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
   void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
+  bool IsPlayingBlue(const std::string& name) const {
+    return std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) !=
+           plan.blue_teams.end();
+  }
   // Whether the event was accepted (sequenced; answered once durable).
   bool SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
                      json payload);
@@ -402,6 +406,8 @@ Status Exercise::Impl::RecordNewExercise() {
   rec.status = "created";
   LF_RETURN_IF_ERROR(store->PutExercise(rec));
   for (const auto& t : scenario.teams) {
+    // A scenario blue team left out by --teams N does not play.
+    if (t.role == model::TeamRole::kBlue && !IsPlayingBlue(t.name)) continue;
     LF_RETURN_IF_ERROR(
         store->PutTeam({t.name, std::string(model::ToString(t.role)), t.organisation, t.members}));
   }
@@ -621,9 +627,10 @@ void Exercise::Impl::AnswerAcks() {
 }
 
 std::optional<model::TeamRole> Exercise::Impl::TeamRole(const std::string& name) const {
-  if (const model::Team* t = scenario.FindTeam(name)) return t->role;
-  if (std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) != plan.blue_teams.end()) {
-    return model::TeamRole::kBlue;
+  if (IsPlayingBlue(name)) return model::TeamRole::kBlue;
+  // A scenario blue team left out by --teams N is not a team of this exercise.
+  if (const model::Team* t = scenario.FindTeam(name); t && t->role != model::TeamRole::kBlue) {
+    return t->role;
   }
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <lua.hpp>
 #include <mutex>
@@ -174,12 +175,23 @@ checks::LuaCheckFn MakeLuaCheckFn(const model::Scenario& scenario) {
   };
 }
 
+namespace {
+// The teams that play are the plan's (--teams N), not the scenario's list, as
+// in the config `livefire run` records.
+scoring::ScoringConfig PlayingConfig(const model::Scenario& s, const topology::RangePlan& plan) {
+  scoring::ScoringConfig cfg = scoring::MakeScoringConfig(s);
+  cfg.blue_teams = plan.blue_teams;
+  std::sort(cfg.blue_teams.begin(), cfg.blue_teams.end());
+  return cfg;
+}
+}  // namespace
+
 LiveScoring::LiveScoring(const model::Scenario& scenario, const topology::RangePlan& plan,
                          LiveScoringOptions options)
     : scenario_(scenario),
       plan_(plan),
       options_(options),
-      scorer_(scoring::MakeScoringConfig(scenario)),
+      scorer_(PlayingConfig(scenario, plan)),
       throttle_(std::chrono::milliseconds(250)) {}
 
 LiveScoring::~LiveScoring() {
