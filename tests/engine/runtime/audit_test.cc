@@ -121,9 +121,14 @@ TEST(Audit, EveryControlActionIsRecordedWithTheClientThatAsked) {
   ASSERT_TRUE(eng.Call(with_id(bus::MakeSpeedRequest(2.0), "req-speed")).ok);
   bus::Reply fired = eng.Call(with_id(bus::MakeFireInjectRequest("press", "blue2"), "req-inject"));
   ASSERT_TRUE(fired.ok) << fired.error_message;
+  // A grade names the submission it grades (#13): a report of blue1's.
+  bus::Reply report = eng.Call(with_id(
+      bus::MakeSubmitReportRequest("blue1", {"web", "T1190", "", "seen it"}), "req-report"));
+  ASSERT_TRUE(report.ok) << report.error_message;
   bus::GradeFields g;
   g.rubric = "100";
   g.points = 20;
+  g.target_seq = report.body["seq"].get<int64_t>();
   bus::Reply graded = eng.Call(with_id(bus::MakeGradeRequest("blue1", g), "req-grade"));
   ASSERT_TRUE(graded.ok) << graded.error_message;
   bus::Reply reverted =
