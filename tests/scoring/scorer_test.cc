@@ -327,6 +327,23 @@ TEST(Scorer, PenaltiesAndWrongFlags) {
   EXPECT_EQ(s.Metrics("red").wrong_flags, 5);
 }
 
+// Contract #13: a flag event names the submitting (red) team and the blue team it was `against`;
+// a wrong flag costs the red submitter, never the blue team it was aimed at.
+TEST(Scorer, WrongFlagsChargedToTheSubmittingRedTeam) {
+  Scorer s(BaseConfig());
+  Log log;
+  for (int i = 0; i < 4; ++i) {
+    log.Add(10 + i, "red", kinds::kSubmissionFlag,
+            {{"flag", "LF{nope}"}, {"correct", false}, {"against", "blue1"}, {"by", "r1"}});
+  }
+  ApplyAll(s, log);
+  EXPECT_DOUBLE_EQ(Cat(s, "red", Category::kPenalties), -1.0);  // 3 free, the 4th costs 1
+  EXPECT_EQ(s.Metrics("red").wrong_flags, 4);
+  EXPECT_EQ(s.Metrics("blue1").wrong_flags, 0);
+  ASSERT_NE(s.team("blue1"), nullptr);
+  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kPenalties), 0.0);
+}
+
 TEST(Scorer, WeightedTotalsAndScoreChanges) {
   ScoringConfig c = BaseConfig();
   c.params.weights = {0.5, 0.2, 0.2, 0.1, 0.0};
