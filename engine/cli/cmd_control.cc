@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "remote_options.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/ids.h"
@@ -26,18 +27,22 @@ struct Common {
   std::string client = "livefire-cli";
   double timeout_s = 10;
   bool json = false;
+  RemoteOptions remote;
 };
 
 Result<bus::Reply> Call(Context& ctx, const Common& c, bus::Request req) {
   LF_ASSIGN_OR_RETURN(ExerciseId id, ParseExerciseId(c.id));
-  LF_ASSIGN_OR_RETURN(bus::Endpoints eps, bus::DefaultEndpoints(ctx.state_dir, id));
-  // An ipc endpoint is a socket file that exists only while the engine runs.
-  if (eps.control.rfind("ipc://", 0) == 0 && !std::filesystem::exists(eps.control.substr(6))) {
-    return Status::FailedPrecondition(fmt::format(
-        "no engine is running for exercise '{}' (start it with `livefire run {}`)", c.id, c.id));
-  }
+  LF_ASSIGN_OR_RETURN(std::optional<Remote> remote, ResolveRemote(c.remote));
+  if (remote) LF_RETURN_IF_ERROR(CheckTeamFlag(*remote, req.team));
+  // A team member's submissions are its team's: the credential says which,
+  // so --team is not needed (the engine takes it from the account anyway).
+  const bool submission = req.type == bus::RequestType::kSubmitReport ||
+                          req.type == bus::RequestType::kSubmitFinding ||
+                          req.type == bus::RequestType::kSubmitFlag ||
+                          req.type == bus::RequestType::kSubmitResponse;
+  if (remote && submission && req.team.empty()) req.team = remote->credential.team;
   bus::Context zctx;
-  LF_ASSIGN_OR_RETURN(auto client, bus::ControlClient::Connect(zctx, eps.control, c.client));
+  LF_ASSIGN_OR_RETURN(auto client, ConnectControl(zctx, ctx, id, remote, c.client));
   req.client = c.client;
   if (req.id.empty()) req.id = fmt::format("cli-{}", ::getpid());
   auto reply =
@@ -150,7 +155,7 @@ const ControlCommand kControlCommands[] = {
     {"submit",
      "Submit for a team: an incident report or a task response (blue), a finding or a flag (red)",
      [](CLI::App& cmd, ControlArgs& a) {
-       cmd.add_option("--team", a.team, "submitting team")->required();
+       cmd.add_option("--team", a.team, "submitting team (remote: the credential's)");
        cmd.add_option("--kind", a.kind, "report, finding, flag or response")
            ->check(CLI::IsMember({"report", "finding", "flag", "response"}))
            ->capture_default_str();
@@ -256,6 +261,7 @@ void RegisterControl(CLI::App& app, Context& ctx) {
     cmd->add_option("--timeout", c.timeout_s, "seconds to wait for the engine")
         ->capture_default_str();
     cmd->add_flag("--json", c.json, "print the engine's reply as JSON");
+    AddRemoteOptions(cmd, c.remote);
     spec.options(*cmd, *a);
     cmd->callback([&ctx, &spec, a] {
       if (spec.check) {

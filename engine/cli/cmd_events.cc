@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "exercise_files.h"
+#include "remote_commands.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/store/event_store.h"
 
@@ -30,6 +31,7 @@ struct EventsArgs {
   std::string team;
   std::string kind;
   int64_t from = 1;
+  RemoteOptions remote;
 };
 
 void PrintEvent(Context& ctx, const Event& e, bool json) {
@@ -42,6 +44,16 @@ void PrintEvent(Context& ctx, const Event& e, bool json) {
 }
 
 Status RunEvents(const EventsArgs& a, Context& ctx) {
+  LF_ASSIGN_OR_RETURN(std::optional<Remote> remote, ResolveRemote(a.remote));
+  if (remote) {
+    // The log stays on the engine's machine; a remote account sees its feed.
+    if (!a.follow) {
+      return Status::InvalidArgument(
+          "a remote client follows the engine's feed: add --follow (the log itself is on the "
+          "engine's machine)");
+    }
+    return RunRemoteEvents(ctx, a.id, *remote, {a.team, a.kind, a.json});
+  }
   LF_ASSIGN_OR_RETURN(ExerciseId id, ParseExerciseId(a.id));
   std::string path = store::EventStore::PathFor(ctx.state_dir, id);
   auto st = store::EventStore::Open(path, {.read_only = true});
@@ -133,6 +145,7 @@ void RegisterEvents(CLI::App& app, Context& ctx) {
   cmd->add_option("--team", a->team, "only this team's events");
   cmd->add_option("--kind", a->kind, "only this kind (a trailing '.' matches a prefix: inject.)");
   cmd->add_option("--from", a->from, "first seq")->capture_default_str();
+  AddRemoteOptions(cmd, a->remote);
   cmd->callback([a, &ctx] { ctx.status = RunEvents(*a, ctx); });
 
   auto w = std::make_shared<WhyArgs>();

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 
+#include "accounts_files.h"
 #include "cli.h"
 #include "exercise_files.h"
 #include "libvirt_options.h"
@@ -50,6 +51,7 @@ struct RunArgs {
   std::string stall_after = "30s";
   bool no_checks = false;
   bool quiet = false;
+  std::string listen;
 };
 
 Status RunRun(const RunArgs& a, Context& ctx) {
@@ -70,6 +72,11 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   o.speed = a.speed;
   o.keep_recorded_speed = !a.speed_given;
   o.fast = a.fast;
+  if (!a.listen.empty()) {
+    // Remote clients need accounts (an exercise from before they existed gets its defaults).
+    LF_RETURN_IF_ERROR(EnsureAccounts(ex).status());
+    o.listen = a.listen;
+  }
   if (!a.stop_after.empty()) {
     LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stop_after));
     o.stop_after = d;
@@ -113,6 +120,12 @@ Status RunRun(const RunArgs& a, Context& ctx) {
 
   LF_ASSIGN_OR_RETURN(auto exercise, runtime::Exercise::Open(ex.scenario, ex.plan, guest, o));
   exercise->AddExtension(&live);
+  if (!a.listen.empty()) {
+    // What `livefire accounts ID export` writes as "server".
+    LF_RETURN_IF_ERROR(identity::SaveListenAddress(ex.files.dir, exercise->control_tcp_endpoint()));
+    ctx.err << fmt::format("listening for remote clients on {} (events {})\n",
+                           exercise->control_tcp_endpoint(), exercise->events_tcp_endpoint());
+  }
   ctx.err << fmt::format(
       "exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"
       "speed|inject|stop {}`\n",
@@ -165,6 +178,8 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_flag("--no-checks", a->no_checks, "do not run service checks");
   cmd->add_flag("--quiet", a->quiet, "no live scoreboard");
+  cmd->add_option("--listen", a->listen,
+                  "also serve remote clients on tcp://ADDR:PORT (CURVE; events on PORT+1)");
   cmd->callback([a, cmd, &ctx] {
     a->speed_given = cmd->count("--speed") > 0;
     ctx.status = RunRun(*a, ctx);

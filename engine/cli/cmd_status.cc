@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "exercise_files.h"
+#include "remote_commands.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
 #include "livefire/ids.h"
@@ -26,6 +27,7 @@ namespace {
 struct StatusArgs {
   std::string id;
   bool json = false;
+  RemoteOptions remote;
 };
 
 // The running engine's status reply; nullopt when no engine runs it.
@@ -83,6 +85,8 @@ std::string TasksLines(const nlohmann::json& engine) {
 }
 
 Status RunStatus(const StatusArgs& a, Context& ctx) {
+  LF_ASSIGN_OR_RETURN(std::optional<Remote> remote, ResolveRemote(a.remote));
+  if (remote) return RunRemoteStatus(ctx, a.id, *remote, a.json);
   std::optional<nlohmann::json> engine = EngineStatus(ctx, a.id);
   LF_ASSIGN_OR_RETURN(ExerciseLog log, OpenExerciseLog(ctx, a.id));
   LF_ASSIGN_OR_RETURN(scoring::LogReplay replay,
@@ -138,6 +142,7 @@ void RegisterStatus(CLI::App& app, Context& ctx) {
                          "recomputed from its event log.");
   cmd->add_option("id", args->id, "exercise id")->required();
   cmd->add_flag("--json", args->json, "machine-readable output");
+  AddRemoteOptions(cmd, args->remote);
   cmd->callback([args, &ctx] { ctx.status = RunStatus(*args, ctx); });
 }
 

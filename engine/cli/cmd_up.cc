@@ -13,6 +13,7 @@
 #include <iostream>
 #include <random>
 
+#include "accounts_files.h"
 #include "cli.h"
 #include "exercise_files.h"
 #include "livefire/ids.h"
@@ -103,6 +104,9 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   // The scenario copy and exercise.json let `run`, `why` and `report` work
   // from the id alone.
   LF_RETURN_IF_ERROR(SaveExerciseFiles(ctx, id, a.dir, a.uri, a.teams));
+  // One account per team and declared person (kept on --resume).
+  LF_RETURN_IF_ERROR(
+      EnsureAccounts(ctx.state_dir + "/exercises/" + id.str(), s, plan.blue_teams).status());
 
   const bool bar = &ctx.out == &std::cout && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
   ProgressView view(ctx.err, bar);

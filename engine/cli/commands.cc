@@ -22,6 +22,7 @@ void RegisterRun(CLI::App& app, Context& ctx);
 void RegisterControl(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterReport(CLI::App& app, Context& ctx);
+void RegisterAccounts(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -42,6 +43,7 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterControl(app, ctx);
   RegisterEvents(app, ctx);
   RegisterReport(app, ctx);
+  RegisterAccounts(app, ctx);
 }
 
 }  // namespace livefire::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -41,6 +42,39 @@ bool WaitReadable(zmq::socket_t& s, Clock::time_point deadline) {
   }
 }
 
+// The ZeroMQ User-Id of a message's connection ("" when it has none: ipc,
+// NULL mechanism).
+std::string UserId(zmq::message_t& m) {
+  const char* v = zmq_msg_gets(m.handle(), "User-Id");
+  return v ? std::string(v) : std::string();
+}
+
+// CURVE server options on s, for the binds that follow: listeners copy a
+// socket's options when they bind, so endpoints bound before stay NULL.
+void SetCurveServer(zmq::socket_t& s, const std::string& secret_key) {
+  s.set(zmq::sockopt::curve_server, 1);
+  s.set(zmq::sockopt::curve_secretkey, secret_key);
+  // A domain makes libzmq consult the ZAP handler for every handshake.
+  s.set(zmq::sockopt::zap_domain, "livefire");
+}
+
+Status CheckTcp(const std::string& endpoint) {
+  if (endpoint.rfind("tcp://", 0) != 0) {
+    return Status::InvalidArgument(
+        fmt::format("listen address '{}' must be tcp://ADDR:PORT", endpoint));
+  }
+  if (endpoint.find(':', 6) == std::string::npos) {
+    return Status::InvalidArgument(fmt::format("listen address '{}' has no :PORT", endpoint));
+  }
+  return Status::Ok();
+}
+
+void SetCurveClient(zmq::socket_t& s, const CurveClientKeys& k) {
+  s.set(zmq::sockopt::curve_serverkey, k.server_public_key);
+  s.set(zmq::sockopt::curve_publickey, k.public_key);
+  s.set(zmq::sockopt::curve_secretkey, k.secret_key);
+}
+
 }  // namespace
 
 // ---- Context ------------------------------------------------------------------
@@ -77,10 +111,38 @@ Result<Endpoints> DefaultEndpoints(const std::string& state_dir, const ExerciseI
 
 struct EventPublisher::Impl {
   std::mutex mu;
-  zmq::socket_t pub;
+  zmq::socket_t pub;  // XPUB, manual subscriptions
   std::string endpoint;
   std::string exercise;
+  FeedFilter filter;  // guarded by mu
   std::atomic<uint64_t> published{0};
+
+  // Applies the subscriptions that came in: each one is applied to the pipe
+  // it came from (the socket's "last pipe" after the receive). mu held.
+  void DrainSubscriptions() {
+    for (;;) {
+      zmq::message_t m;
+      if (!pub.recv(m, zmq::recv_flags::dontwait)) return;
+      if (m.size() == 0) continue;
+      const auto* b = static_cast<const unsigned char*>(m.data());
+      const bool on = b[0] == 1;
+      if (b[0] > 1) continue;
+      std::string topic(static_cast<const char*>(m.data()) + 1, m.size() - 1);
+      std::string account = UserId(m);
+      std::vector<std::string> prefixes;
+      if (account.empty()) {
+        prefixes.push_back(std::move(topic));  // the host's own channel
+      } else if (filter) {
+        prefixes = filter(account, topic);
+      }
+      for (const std::string& p : prefixes) {
+        if (on)
+          pub.set(zmq::sockopt::subscribe, p);
+        else
+          pub.set(zmq::sockopt::unsubscribe, p);
+      }
+    }
+  }
 };
 
 EventPublisher::EventPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -91,8 +153,9 @@ Result<std::unique_ptr<EventPublisher>> EventPublisher::Bind(Context& ctx,
                                                              const ExerciseId& exercise) {
   auto impl = std::make_unique<Impl>();
   try {
-    impl->pub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::pub);
+    impl->pub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::xpub);
     impl->pub.set(zmq::sockopt::linger, 0);
+    impl->pub.set(zmq::sockopt::xpub_manual, 1);
     impl->pub.bind(endpoint);
     impl->endpoint = impl->pub.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -105,11 +168,25 @@ Result<std::unique_ptr<EventPublisher>> EventPublisher::Bind(Context& ctx,
 const std::string& EventPublisher::endpoint() const { return impl_->endpoint; }
 uint64_t EventPublisher::published() const { return impl_->published.load(); }
 
+Result<std::string> EventPublisher::Listen(const CurveListen& listen, FeedFilter filter) {
+  LF_RETURN_IF_ERROR(CheckTcp(listen.endpoint));
+  std::lock_guard lk(impl_->mu);
+  impl_->filter = std::move(filter);
+  try {
+    SetCurveServer(impl_->pub, listen.secret_key);
+    impl_->pub.bind(listen.endpoint);
+    return impl_->pub.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot listen for events on", listen.endpoint);
+  }
+}
+
 Status EventPublisher::Publish(const Event& e) {
   std::string topic = Topic(impl_->exercise, e.team, e.kind);
   std::string body = CanonicalJson(e);
   std::lock_guard lk(impl_->mu);
   try {
+    impl_->DrainSubscriptions();
     impl_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     impl_->pub.send(zmq::buffer(body), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& err) {
@@ -134,6 +211,22 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std:
   try {
     impl->sub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::sub);
     impl->sub.set(zmq::sockopt::linger, 0);
+    impl->sub.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot connect a subscriber to", endpoint);
+  }
+  impl->endpoint = endpoint;
+  return std::unique_ptr<Subscriber>(new Subscriber(std::move(impl)));
+}
+
+Result<std::unique_ptr<Subscriber>> Subscriber::ConnectCurve(Context& ctx,
+                                                             const std::string& endpoint,
+                                                             const CurveClientKeys& keys) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->sub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::sub);
+    impl->sub.set(zmq::sockopt::linger, 0);
+    SetCurveClient(impl->sub, keys);
     impl->sub.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot connect a subscriber to", endpoint);
@@ -176,7 +269,8 @@ Result<std::optional<BusMessage>> Subscriber::Receive(Duration timeout) {
 nlohmann::json ControlCounters::ToJson() const {
   return {{"received", received},   {"accepted", accepted}, {"malformed", malformed},
           {"oversized", oversized}, {"busy", busy},         {"replies", replies},
-          {"refused", refused}};
+          {"refused", refused},     {"handshakes_refused", handshakes_refused},
+          {"handshakes_accepted", handshakes_accepted}};
 }
 
 namespace {
@@ -190,7 +284,11 @@ struct Outgoing {
 struct ControlServer::Impl {
   ControlServerOptions opts;
   std::string endpoint;
+  std::string tcp_endpoint;
   zmq::socket_t router;   // I/O thread only once started
+  zmq::socket_t zap;      // REP on inproc://zeromq.zap.01; I/O thread only
+  Authenticator authenticate;
+  std::atomic<uint64_t> zap_refused{0}, zap_accepted{0};
   zmq::socket_t wake_rx;  // I/O thread only
   std::mutex wake_mu;     // guards wake_tx (sockets are not thread-safe)
   zmq::socket_t wake_tx;
@@ -252,6 +350,7 @@ struct ControlServer::Impl {
       Send(err);
       return;
     }
+    std::string account = UserId(parts.back());
     auto req = DecodeRequest(payload);
     if (!req.ok()) {
       bool too_big = payload.size() > kMaxMessageBytes;
@@ -264,7 +363,7 @@ struct ControlServer::Impl {
     {
       std::lock_guard lk(mu);
       if (inbox.size() < opts.max_pending) {
-        inbox.push_back({std::move(req).value(), err.route, err.delimited});
+        inbox.push_back({std::move(req).value(), err.route, err.delimited, std::move(account)});
         accepted.fetch_add(1, std::memory_order_relaxed);
         return;
       }
@@ -275,12 +374,42 @@ struct ControlServer::Impl {
     Send(err);
   }
 
+  // One ZAP request (RFC 27): version, request id, domain, address,
+  // identity, mechanism, credentials. Only CURVE clients whose key names a
+  // live account get in; the account becomes the connection's User-Id.
+  void HandleZap() {
+    std::vector<zmq::message_t> f;
+    if (!zmq::recv_multipart(zap, std::back_inserter(f), zmq::recv_flags::dontwait)) return;
+    if (f.size() < 6) return;  // not ZAP: a REP socket must still answer something
+    std::string user;
+    std::string mechanism = f[5].to_string();
+    if (mechanism == "CURVE" && f.size() >= 7 && f[6].size() == 32) {
+      char z85[41];
+      if (zmq_z85_encode(z85, static_cast<const uint8_t*>(f[6].data()), 32) != nullptr &&
+          authenticate) {
+        user = authenticate(z85);
+      }
+    }
+    const bool ok = !user.empty();
+    (ok ? zap_accepted : zap_refused).fetch_add(1, std::memory_order_relaxed);
+    if (!ok) spdlog::info("control: refused a {} handshake from {}", mechanism, f[3].to_string());
+    std::array<zmq::const_buffer, 6> reply = {
+        zmq::str_buffer("1.0"),   zmq::buffer(f[1].data(), f[1].size()),
+        zmq::buffer(std::string_view(ok ? "200" : "400")),
+        zmq::buffer(std::string_view(ok ? "OK" : "unknown or revoked key")),
+        zmq::buffer(user),        zmq::const_buffer()};
+    (void)zmq::send_multipart(zap, reply);
+  }
+
   void Loop() {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
-                               {wake_rx.handle(), 0, ZMQ_POLLIN, 0}};
+                               {wake_rx.handle(), 0, ZMQ_POLLIN, 0},
+                               {zap ? zap.handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+    const int n_items = zap ? 3 : 2;
     while (!stop.load()) {
       try {
-        zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        zmq::poll(items, n_items, std::chrono::milliseconds(-1));
+        if (n_items == 3 && (items[2].revents & ZMQ_POLLIN)) HandleZap();
         if (items[1].revents & ZMQ_POLLIN) {
           zmq::message_t m;
           while (wake_rx.recv(m, zmq::recv_flags::dontwait)) {
@@ -322,6 +451,15 @@ ControlServer::~ControlServer() {
 Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx,
                                                            const std::string& endpoint,
                                                            ControlServerOptions options) {
+  return Bind(ctx, endpoint, CurveListen{}, nullptr, options);
+}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx,
+                                                           const std::string& endpoint,
+                                                           const CurveListen& listen,
+                                                           Authenticator authenticate,
+                                                           ControlServerOptions options) {
+  if (!listen.endpoint.empty()) LF_RETURN_IF_ERROR(CheckTcp(listen.endpoint));
   auto impl = std::make_unique<Impl>();
   impl->opts = options;
   if (impl->opts.max_pending == 0) return Status::InvalidArgument("max_pending must be positive");
@@ -336,6 +474,15 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx,
     impl->router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxFrameBytes));
     impl->router.bind(endpoint);
     impl->endpoint = impl->router.get(zmq::sockopt::last_endpoint);
+    if (!listen.endpoint.empty()) {
+      impl->authenticate = std::move(authenticate);
+      impl->zap = zmq::socket_t(z, zmq::socket_type::rep);
+      impl->zap.set(zmq::sockopt::linger, 0);
+      impl->zap.bind("inproc://zeromq.zap.01");
+      SetCurveServer(impl->router, listen.secret_key);
+      impl->router.bind(listen.endpoint);
+      impl->tcp_endpoint = impl->router.get(zmq::sockopt::last_endpoint);
+    }
     impl->wake_rx = zmq::socket_t(z, zmq::socket_type::pair);
     impl->wake_rx.bind(wake);
     impl->wake_tx = zmq::socket_t(z, zmq::socket_type::pair);
@@ -350,6 +497,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Bind(Context& ctx,
 }
 
 const std::string& ControlServer::endpoint() const { return impl_->endpoint; }
+const std::string& ControlServer::tcp_endpoint() const { return impl_->tcp_endpoint; }
 
 std::vector<PendingRequest> ControlServer::Poll(size_t max) {
   std::vector<PendingRequest> out;
@@ -396,6 +544,8 @@ ControlCounters ControlServer::counters() const {
   c.oversized = impl_->oversized.load();
   c.busy = impl_->busy.load();
   c.replies = impl_->replies.load();
+  c.handshakes_refused = impl_->zap_refused.load();
+  c.handshakes_accepted = impl_->zap_accepted.load();
   std::lock_guard lk(impl_->refused_mu);
   c.refused = impl_->refused;
   return c;
@@ -452,6 +602,24 @@ Result<std::unique_ptr<ControlClient>> ControlClient::Connect(Context& ctx,
   try {
     impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);
     impl->dealer.set(zmq::sockopt::linger, 0);
+    impl->dealer.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqError(e, "cannot connect to", endpoint);
+  }
+  impl->endpoint = endpoint;
+  impl->name = std::move(client_name);
+  return std::unique_ptr<ControlClient>(new ControlClient(std::move(impl)));
+}
+
+Result<std::unique_ptr<ControlClient>> ControlClient::ConnectCurve(Context& ctx,
+                                                                   const std::string& endpoint,
+                                                                   const CurveClientKeys& keys,
+                                                                   std::string client_name) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);
+    impl->dealer.set(zmq::sockopt::linger, 0);
+    SetCurveClient(impl->dealer, keys);
     impl->dealer.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot connect to", endpoint);

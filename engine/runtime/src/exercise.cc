@@ -17,6 +17,8 @@
 #include "inject_runner.h"
 #include "livefire/bus/bus.h"
 #include "livefire/bus/protocol.h"
+#include "livefire/identity/accounts.h"
+#include "livefire/runtime/authorize.h"
 #include "livefire/runtime/engine_lock.h"
 #include "livefire/runtime/triggers.h"
 #include "livefire/store/event_store.h"
@@ -114,6 +116,9 @@ struct Exercise::Impl : public InjectRunner::Host {
   std::unique_ptr<bus::Context> bus_ctx;
   std::unique_ptr<bus::EventPublisher> publisher;
   std::unique_ptr<bus::ControlServer> control;
+  // The accounts of remote clients (with --listen only).
+  std::unique_ptr<identity::AccountDirectory> accounts;
+  std::string events_tcp;
   std::unique_ptr<TriggerEngine> triggers;
   std::unique_ptr<InjectRunner> runner;
   // An extension that threw is disabled for the rest of the run: its state
@@ -343,6 +348,7 @@ struct Exercise::Impl : public InjectRunner::Host {
 
   // ---- set-up and recovery ----
   Status OpenStore();
+  Status OpenRemote(const std::string& control_ipc);
   Status LoadHistory();
   Status RecordNewExercise();
   void WireTriggers();
@@ -350,6 +356,8 @@ struct Exercise::Impl : public InjectRunner::Host {
   // ---- the loop ----
   void HandleControl();
   void HandleRequest(const bus::PendingRequest& pr);
+  bool Authorize(bus::PendingRequest& pr);
+  json Attribution(const bus::PendingRequest& pr) const;
   void HandleStatus(const bus::PendingRequest& pr);
   void HandlePause(const bus::PendingRequest& pr);
   void HandleResume(const bus::PendingRequest& pr);
@@ -537,6 +545,7 @@ json Exercise::Impl::StatusJson() {
   }
   j["store"] = std::move(st);
   if (control) j["control"] = control->counters().ToJson();
+  if (!events_tcp.empty()) j["feed"] = events_tcp;  // remote clients subscribe there
   ForEachExtension("OnStatus", [&](Extension& x) {
     if (auto extra = x.OnStatus(*self)) j[std::string(x.name())] = *extra;
   });
@@ -561,6 +570,7 @@ bool Exercise::Impl::SubmitDurable(const bus::PendingRequest& pr, const std::str
   e.team = team;
   e.kind = std::string(kind);
   e.payload = std::move(payload);
+  e.payload.update(Attribution(pr));
   Result<Event> stored = store->Append(std::move(e), [this, pr](const Status& s, const Event& ev) {
     std::lock_guard<std::mutex> lock(ack_mu);
     acks.push_back({pr, s, ev.seq});
@@ -1090,8 +1100,9 @@ void Exercise::Impl::HandleRevert(const bus::PendingRequest& pr) {
 
 void Exercise::Impl::RecordControl(const bus::PendingRequest& pr, std::string_view kind) {
   const bus::Request& r = pr.request;
-  // "account" joins once clients authenticate (docs/protocol.md).
-  (void)Record(r.team, kind, {{"id", r.id}, {"client", r.client}, {"request", r.args}});
+  json p = {{"id", r.id}, {"client", r.client}, {"request", r.args}};
+  p.update(Attribution(pr));
+  (void)Record(r.team, kind, std::move(p));
 }
 
 void Exercise::Impl::SummariseRefusals(bool flush) {
@@ -1123,7 +1134,9 @@ void Exercise::Impl::SummariseRefusals(bool flush) {
   first_unsummarised_refusal.reset();
 }
 
-void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
+void Exercise::Impl::HandleRequest(const bus::PendingRequest& received) {
+  bus::PendingRequest pr = received;
+  if (!Authorize(pr)) return;
   using Handler = void (Impl::*)(const bus::PendingRequest&);
   static const std::map<bus::RequestType, Handler> kHandlers = {
       {bus::RequestType::kStatus, &Impl::HandleStatus},
@@ -1145,6 +1158,61 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& pr) {
     return control->ReplyError(pr, bus::errors::kBadRequest, "unhandled request type");
   }
   (this->*(it->second))(pr);
+}
+
+// Who sent a request, for its events: the account (and person) of a remote
+// client; "host" for the ipc channel (root on the engine's machine).
+json Exercise::Impl::Attribution(const bus::PendingRequest& pr) const {
+  if (pr.account.empty()) return {{"account", "host"}};
+  json j = {{"account", pr.account}};
+  if (accounts) {
+    if (auto a = accounts->ByName(pr.account); a && !a->person.empty()) j["person"] = a->person;
+  }
+  return j;
+}
+
+// The one authorization step before dispatch (docs/protocol.md, "Roles"):
+// a remote request is handled with the team and sender of its account, and
+// only when its role allows the type. false: answered (refused, or the
+// reduced status of a non-white account).
+bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
+  if (pr.account.empty()) return true;  // the host's ipc channel
+  std::optional<identity::Account> a = accounts ? accounts->ByName(pr.account) : std::nullopt;
+  Result<bus::Request> r = a ? AuthorizeRequest(*a, pr.request)
+                             : Result<bus::Request>(Status::FailedPrecondition(fmt::format(
+                                   "account '{}' is revoked", pr.account)));
+  if (!r.ok()) {
+    control->ReplyError(pr, bus::errors::kForbidden, r.status().message());
+    // Recorded now, with the account, and left out of the periodic summary.
+    ++refusals_summarised[std::string(bus::errors::kForbidden)];
+    json p = {{"counts", {{bus::errors::kForbidden, 1}}},
+              {"total", 1},
+              {"interval_ns", 0},
+              {"type", bus::RequestTypeName(pr.request.type)},
+              {"id", pr.request.id},
+              {"team", pr.request.team},
+              {"reason", r.status().message()}};
+    p.update(Attribution(pr));
+    (void)Record("", k::kControlRefused, std::move(p));
+    return false;
+  }
+  pr.request = std::move(r).value();
+  if (pr.request.type == bus::RequestType::kStatus && a->role != identity::Role::kWhite) {
+    // No in-flight injects, store or bus details: the clock and the board.
+    json full = StatusJson();
+    json j = json::object();
+    for (const char* key :
+         {"exercise", "scenario", "time_ns", "clock", "end_ns", "speed", "paused", "scoring",
+          "feed"}) {
+      if (full.contains(key)) j[key] = full[key];
+    }
+    j["account"] = a->name;
+    j["team"] = a->team;
+    j["role"] = identity::RoleName(a->role);
+    control->Reply(pr, std::move(j));
+    return false;
+  }
+  return true;
 }
 
 void Exercise::Impl::HandleControl() {
@@ -1172,6 +1240,43 @@ size_t Exercise::Impl::Outstanding() {
   size_t n = guest.in_flight() + failed_guest.size();
   ForEachExtension("Outstanding", [&](Extension& x) { n += x.Outstanding(); });
   return n;
+}
+
+// --listen: the control server and the publisher also on CURVE tcp, the
+// ZAP handler knowing clients by the accounts' keys.
+Status Exercise::Impl::OpenRemote(const std::string& control_ipc) {
+  const std::string path = identity::AccountBook::PathIn(options.state_dir + "/exercises/" +
+                                                         options.id.str());
+  auto dir = identity::AccountDirectory::Open(path);
+  if (!dir.ok()) {
+    return dir.status().WithContext(
+        "--listen needs the exercise's accounts (made by `livefire up`, see `livefire accounts`)");
+  }
+  accounts = std::move(dir).value();
+  identity::AccountDirectory* d = accounts.get();
+  const std::string secret = d->server_secret_key();
+  LF_ASSIGN_OR_RETURN(control,
+                      bus::ControlServer::Bind(*bus_ctx, control_ipc, {options.listen, secret},
+                                               [d](std::string_view key) {
+                                                 auto a = d->ByPublicKey(key);
+                                                 return a ? a->name : std::string();
+                                               }));
+  // Events on the next port (or a free one when the control port was).
+  const std::string& ct = control->tcp_endpoint();
+  const size_t colon = ct.rfind(':');
+  const std::string requested = options.listen.substr(options.listen.rfind(':') + 1);
+  const int port = requested == "0" ? 0 : std::stoi(ct.substr(colon + 1)) + 1;
+  const std::string events = fmt::format("{}:{}", ct.substr(0, colon), port);
+  LF_ASSIGN_OR_RETURN(
+      events_tcp, publisher->Listen({events, secret},
+                                    [d, ex = options.id.str(), blue = plan.blue_teams](
+                                        std::string_view account, std::string_view topic) {
+                                      auto a = d->ByName(account);
+                                      if (!a) return std::vector<std::string>{};
+                                      return FeedPrefixes(*a, ex, blue, topic);
+                                    }));
+  spdlog::info("listening for remote clients: control {}, events {}", ct, events_tcp);
+  return Status::Ok();
 }
 
 // ---- Exercise -------------------------------------------------------------------
@@ -1212,7 +1317,11 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
     std::string ct = m.options.control_endpoint.empty() ? eps->control : m.options.control_endpoint;
     LF_ASSIGN_OR_RETURN(m.publisher, bus::EventPublisher::Bind(*m.bus_ctx, ev, m.options.id));
     if (auto b = IpcSocketFile(ev)) m.bound_sockets.push_back(*b);
-    LF_ASSIGN_OR_RETURN(m.control, bus::ControlServer::Bind(*m.bus_ctx, ct));
+    if (m.options.listen.empty()) {
+      LF_ASSIGN_OR_RETURN(m.control, bus::ControlServer::Bind(*m.bus_ctx, ct));
+    } else {
+      LF_RETURN_IF_ERROR(m.OpenRemote(ct));
+    }
     if (auto b = IpcSocketFile(ct)) m.bound_sockets.push_back(*b);
   }
 
@@ -1230,6 +1339,11 @@ Result<std::unique_ptr<Exercise>> Exercise::Open(const model::Scenario& scenario
   m.WireTriggers();
   return std::unique_ptr<Exercise>(new Exercise(std::move(impl)));
 }
+
+std::string Exercise::control_tcp_endpoint() const {
+  return impl_->control ? impl_->control->tcp_endpoint() : std::string();
+}
+std::string Exercise::events_tcp_endpoint() const { return impl_->events_tcp; }
 
 void Exercise::AddExtension(Extension* ext) { impl_->extensions.push_back({ext, false}); }
 

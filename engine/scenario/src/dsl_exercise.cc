@@ -50,6 +50,7 @@ void Walker::TeamDecl(Reader& r, const std::string& name) {
   r.Str("display_name", &t.display_name);
   r.Str("organisation", &t.organisation);
   r.Int("members", &t.members);
+  t.people = r.StrList("people");
   r.Finish();
   s->teams.push_back(std::move(t));
 }

@@ -146,6 +146,12 @@ class Validator {
     }
     for (const model::Team& t : s_.teams) {
       if (t.members < 0) Add(t.loc, fmt::format("team '{}': members must not be negative", t.name));
+      for (const std::string& person : t.people) {
+        // The person's account is "<team>-<person>", a name like any other.
+        if (Status n = CheckName("person", person, 24); !n.ok()) {
+          Add(t.loc, fmt::format("team '{}': {}", t.name, n.message()));
+        }
+      }
     }
   }
 

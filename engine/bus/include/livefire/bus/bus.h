@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,14 +48,36 @@ struct Endpoints {
 // Fails when a socket path would exceed the OS limit for ipc:// (107 bytes).
 Result<Endpoints> DefaultEndpoints(const std::string& state_dir, const ExerciseId& id);
 
+// Remote clients (docs/protocol.md, "Remote clients"): a tcp:// endpoint
+// with CurveZMQ. The ZAP handler (on the ControlServer's I/O thread, which
+// must be bound first in the same Context) asks `authenticate` for every
+// handshake on either socket; the account it names becomes the connection's
+// ZeroMQ User-Id.
+struct CurveListen {
+  std::string endpoint;    // tcp://ADDR:PORT (port 0: any free one)
+  std::string secret_key;  // the server's Z85 secret key
+};
+// Client public key (Z85) -> account name; "" refuses the handshake.
+// Called on the control server's I/O thread.
+using Authenticator = std::function<std::string(std::string_view public_key)>;
+// What a remote account may receive: the prefixes (of the topics it asked
+// for, `requested`) it is actually subscribed to. Called under the
+// publisher's lock; empty = nothing.
+using FeedFilter =
+    std::function<std::vector<std::string>(std::string_view account, std::string_view requested)>;
+
 class EventPublisher {
  public:
-  // Binds a PUB socket for `exercise` at endpoint.
+  // Binds a publisher socket for `exercise` at endpoint. It is an XPUB that
+  // applies subscriptions itself: those of the ipc endpoint (the host, no
+  // account) as asked, those of remote accounts through the FeedFilter.
   static Result<std::unique_ptr<EventPublisher>> Bind(Context& ctx, const std::string& endpoint,
                                                       const ExerciseId& exercise);
   ~EventPublisher();
   // The bound endpoint (with the real port for tcp://127.0.0.1:0).
   const std::string& endpoint() const;
+  // Also listens on a CURVE tcp endpoint; returns the bound address.
+  Result<std::string> Listen(const CurveListen& listen, FeedFilter filter);
   // Sends [Topic(exercise, e.team, e.kind), CanonicalJson(e)]. Never blocks:
   // PUB drops for subscribers that are too slow (their high-water mark).
   // Thread-safe.
@@ -72,10 +95,20 @@ struct BusMessage {
   Event event;
 };
 
+// A remote client's CURVE keys (from its credential file), Z85.
+struct CurveClientKeys {
+  std::string server_public_key;
+  std::string public_key;
+  std::string secret_key;
+};
+
 class Subscriber {
  public:
   // Connects to a publisher; subscribe to prefixes before receiving ("" = all).
   static Result<std::unique_ptr<Subscriber>> Connect(Context& ctx, const std::string& endpoint);
+  static Result<std::unique_ptr<Subscriber>> ConnectCurve(Context& ctx,
+                                                          const std::string& endpoint,
+                                                          const CurveClientKeys& keys);
   ~Subscriber();
   Status Subscribe(const std::string& topic_prefix);
   // Next message, or nullopt after timeout. A message that does not decode
@@ -101,6 +134,9 @@ struct PendingRequest {
   Request request;
   std::string route;  // ZeroMQ routing envelope (opaque)
   bool delimited = false;
+  // The authenticated account (ZeroMQ User-Id of a CURVE connection); ""
+  // for the host's ipc channel.
+  std::string account;
 };
 
 struct ControlCounters {
@@ -110,6 +146,8 @@ struct ControlCounters {
   uint64_t oversized = 0;   // over kMaxMessageBytes
   uint64_t busy = 0;        // refused because the queue was full
   uint64_t replies = 0;     // replies sent (engine and error replies)
+  uint64_t handshakes_refused = 0;   // CURVE clients the ZAP handler refused
+  uint64_t handshakes_accepted = 0;  // CURVE clients it let in
   // Requests the engine refused (ReplyError), by error code.
   std::map<std::string, uint64_t> refused;
   nlohmann::json ToJson() const;
@@ -119,8 +157,16 @@ class ControlServer {
  public:
   static Result<std::unique_ptr<ControlServer>> Bind(Context& ctx, const std::string& endpoint,
                                                      ControlServerOptions options = {});
+  // Bind and also listen on a CURVE tcp endpoint; serves the Context's ZAP
+  // handler (inproc://zeromq.zap.01), which refuses keys `authenticate`
+  // does not know. At most one such server per Context.
+  static Result<std::unique_ptr<ControlServer>> Bind(Context& ctx, const std::string& endpoint,
+                                                     const CurveListen& listen,
+                                                     Authenticator authenticate,
+                                                     ControlServerOptions options = {});
   ~ControlServer();  // stops the I/O thread
   const std::string& endpoint() const;
+  const std::string& tcp_endpoint() const;  // "" when not listening
 
   // Takes up to max pending requests. Never blocks.
   std::vector<PendingRequest> Poll(size_t max = SIZE_MAX);
@@ -140,6 +186,11 @@ class ControlClient {
  public:
   static Result<std::unique_ptr<ControlClient>> Connect(Context& ctx, const std::string& endpoint,
                                                         std::string client_name = "cli");
+  // A CURVE client (a remote account): keys in Z85.
+  static Result<std::unique_ptr<ControlClient>> ConnectCurve(Context& ctx,
+                                                             const std::string& endpoint,
+                                                             const CurveClientKeys& keys,
+                                                             std::string client_name = "cli");
   ~ControlClient();
   // Sends the request (an empty id gets a fresh one) and waits for its
   // reply. DeadlineExceeded when none came within timeout. A reply with

@@ -63,6 +63,8 @@ inline constexpr std::string_view kUnknownType = "unknown_type";
 inline constexpr std::string_view kBusy = "busy";           // server queue full, retry
 inline constexpr std::string_view kRejected = "rejected";   // engine refused (state, role)
 inline constexpr std::string_view kNotFound = "not_found";  // e.g. no such inject
+// The authenticated account may not: beyond its role, for another team, or revoked.
+inline constexpr std::string_view kForbidden = "forbidden";
 inline constexpr std::string_view kInternal = "internal";
 }  // namespace errors
 

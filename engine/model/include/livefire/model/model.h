@@ -32,6 +32,9 @@ struct Team {
   std::string display_name;  // free text, may be Vietnamese
   std::string organisation;  // e.g. the province's IR team
   int members = 0;           // Decree 85 IR teams have at least 5 experts
+  // Per-person accounts `up` creates beside the team's own (account
+  // "<team>-<person>"), e.g. { "an", "binh" }.
+  std::vector<std::string> people;
   SourceLoc loc;
 };
 

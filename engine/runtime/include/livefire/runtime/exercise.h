@@ -117,6 +117,10 @@ struct ExerciseOptions {
   bool bind_bus = true;          // false: no ZeroMQ sockets (tests)
   std::string events_endpoint;   // "" = ipc under the exercise folder
   std::string control_endpoint;  // "" = ipc under the exercise folder
+  // Remote clients: also listen on this tcp://ADDR:PORT with CURVE, control
+  // on PORT and events on PORT+1 (both free ports for PORT 0); "" = ipc only.
+  // Accounts come from the exercise folder's accounts.json.
+  std::string listen;
   Duration checkpoint_interval = Duration::Seconds(30);
   // Wall time refused control requests are summed over before one
   // control.refused event records them (counted from the first refusal).
@@ -180,6 +184,10 @@ class Exercise : public ExerciseContext {
                       const nlohmann::json& payload) override;
   void Wake() override;
   Status SaveMetric(const std::string& team, const std::string& metric, double value) override;
+
+  // The bound tcp:// endpoints of --listen ("" when not listening).
+  std::string control_tcp_endpoint() const;
+  std::string events_tcp_endpoint() const;
 
   // For `why` and tests.
   const TriggerEngine& triggers() const;
