@@ -282,8 +282,8 @@ class LogFolder {
     l.by = Str(p, "by");
     l.outcome = "situation";
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kDetection)) {
-      l.points += x->delta;
-      if (x->delta < 0) {
+      l.points += x->points;
+      if (x->points < 0) {
         l.outcome = "false";
         continue;
       }
@@ -293,7 +293,7 @@ class LogFolder {
       // The scorer cites the action it credited; a duplicate cites one
       // credited before, so the first citation is the credit.
       if (it == t.action_index.end() || t.actions[it->second].detected) continue;
-      CreditAction(e, x->delta, t.actions[it->second]);
+      CreditAction(e, x->points, t.actions[it->second]);
       l.outcome = "accepted";
     }
     t.reports.push_back(std::move(l));
@@ -326,9 +326,9 @@ class LogFolder {
     ++ss.rounds;
     if (up) ++ss.up_rounds;
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kAvailability)) {
-      if (x->delta < 0) {
+      if (x->points < 0) {
         ++ss.sla_charges;
-        ss.sla_points += -x->delta;
+        ss.sla_points += -x->points;
       }
     }
   }
@@ -336,7 +336,7 @@ class LogFolder {
   void OnObjective(const Event& e) {
     const json& p = e.payload;
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kRedImpact)) {
-      if (x->delta >= 0 || x->causes.size() != 1) continue;
+      if (x->points >= 0 || x->causes.size() != 1) continue;
       CompromiseLine c;
       c.seq = e.seq;
       c.time = e.time;
@@ -349,7 +349,7 @@ class LogFolder {
       if (c.red_team.empty() && in_.config.red_teams.size() == 1) {
         c.red_team = in_.config.red_teams.front();
       }
-      c.deduction = -x->delta;
+      c.deduction = -x->points;
       acc_[e.team].compromises.push_back(std::move(c));
     }
   }
