@@ -124,7 +124,7 @@ TEST(Scorer, AvailabilityRoundsRecoveryAndCappedSla) {
     }
   }
   EXPECT_EQ(sla, 2);
-  EXPECT_EQ(entries.back().reason, "web/http down (failed round 1): connection refused");
+  EXPECT_EQ(entries.back().reason, "web/http down (failed round 1): connection refused; 0 of 2");
   TeamMetrics m = s.Metrics("blue1");
   EXPECT_EQ(m.check_rounds, 10);
   EXPECT_EQ(m.up_rounds, 4);
@@ -146,9 +146,10 @@ TEST(Scorer, CompromiseDeductsCreditsRedAndAccruesUntilCap) {
   auto entries = ApplyAll(s, log);
   EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kRedImpact), -60.0 - 6 - 6 - 3);
   EXPECT_DOUBLE_EQ(Cat(s, "red", Category::kRedImpact), 75.0);
-  EXPECT_EQ(entries[0].reason, "compromise of db (objective db-flag): 30 x level 4/3 x value 1.5 = 60");
+  // 12 opening entries: 5 per blue team, red's reports and penalties.
+  EXPECT_EQ(entries[12].reason, "compromise of db (objective db-flag): 30 x level 4/3 x value 1.5 = 60");
   // Accruals cite the compromise first, then the event that moved time on.
-  EXPECT_EQ(entries[2].causes, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(entries[14].causes, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(s.Metrics("blue1").compromises_by_severity.at("critical"), 1);
 }
 
@@ -309,7 +310,8 @@ TEST(Scorer, GradesWithDueAndCloseTimesAndRegrades) {
   EXPECT_EQ(entries.back().points, 10.0);
   EXPECT_EQ(entries.back().delta, 50.0);
   EXPECT_EQ(entries.back().causes, (std::vector<int64_t>{log.events().back().seq, a}));
-  EXPECT_NE(entries.back().reason.find("regrade, was 0"), std::string::npos);
+  EXPECT_NE(entries.back().reason.find("on time (due 00:30:00): 10 of 20"), std::string::npos)
+      << entries.back().reason;
   EXPECT_NE(entries[entries.size() - 2].reason.find("refused"), std::string::npos);
 }
 

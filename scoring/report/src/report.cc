@@ -9,6 +9,7 @@
 #include "livefire/escape.h"
 #include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
+#include "report_html.h"
 
 namespace livefire::report {
 
@@ -95,7 +96,7 @@ void SlowLessons(const TeamReport& t, const model::ScoringParams& p, std::vector
     out.push_back({"slow_detection",
                    fmt::format("{} on {} (action at {}) was reported {} later, past the {} of "
                                "full credit: {:.1f} of {:g} points",
-                               a->technique, a->node, FormatClock(a->time), FormatDuration(a->ttr),
+                               a->technique, a->node, FormatClock(a->time), html::Human(a->ttr),
                                FormatDuration(p.ttd_full_credit), a->credit, p.detection_points),
                    {a->seq, a->report_seq}});
   }
@@ -109,7 +110,7 @@ void SlaLessons(const TeamReport& t, std::vector<Lesson>& out) {
         fmt::format("{}/{} breached its SLA: {} charged round{} ({:g} points); longest "
                     "outage {} from {}",
                     s.node, s.service, s.sla_charges, s.sla_charges == 1 ? "" : "s", s.sla_points,
-                    FormatDuration(s.longest_outage), FormatClock(s.longest_outage_from)),
+                    html::Human(s.longest_outage), FormatClock(s.longest_outage_from)),
         {}};
     for (const auto& pt : s.points) {
       if (!pt.up && pt.time >= s.longest_outage_from &&

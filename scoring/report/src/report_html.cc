@@ -193,7 +193,7 @@ std::string ActionRowHtml(const ActionLine& a) {
         "</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
         "<td>#{}, #{}</td></tr>",
         FormatClock(a.time), E(a.technique), E(a.node), inject, FormatClock(a.reported),
-        FormatDuration(a.ttd), FormatDuration(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
+        Human(a.ttd), Human(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
   }
   return fmt::format(
       "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip miss\">"
@@ -322,8 +322,8 @@ std::string HeaderHtml(const ReportData& r) {
        fmt::format("{} <small>(Nghị định 85/2016)</small>", r.security_level));
   fact("Mã / exercise", E(r.exercise_id));
   fact("Thời lượng / duration",
-       fmt::format("{} <small>(planned {}{})</small>", FormatDuration(r.ended - r.started),
-                   FormatDuration(r.planned),
+       fmt::format("{} <small>(planned {}{})</small>", Human(r.ended - r.started),
+                   Human(r.planned),
                    r.end_reason.empty() ? ", not ended" : ", ended: " + E(r.end_reason)));
   fact("Kịch bản / scenario", E(r.scenario));
   fact("Seed", std::to_string(r.seed));
