@@ -115,7 +115,7 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
   // availability earned points back: totals stay within the rule bounds.
   for (const auto& row : board["scoreboard"]["blue"]) {
     SCOPED_TRACE(row.dump());
-    EXPECT_LT(row["categories"]["red_impact"].get<double>(), 0);
+    EXPECT_LT(row["categories"]["red_impact"].get<double>(), 100);  // % of the most it could lose
     EXPECT_GT(row["categories"]["detection"].get<double>(), 0);
     EXPECT_GT(row["categories"]["availability"].get<double>(), 0);
   }

@@ -102,10 +102,12 @@ TEST_F(ScoringCommands, StatusShowsRankedScoreboard) {
   Record();
   Outcome o = Run({"status", id_.str()});
   ASSERT_EQ(o.code, 0) << o.err;
-  // blue1: 5 rounds x 1 x value 2 = 10 availability, 20 detection:
-  // total 0.30 x 10 + 0.25 x 20 = 8. blue2: 2 + 2 + 0 + 1 (recovering) + 2 = 7 -> 2.1.
-  EXPECT_NE(o.out.find("   1  blue1                  8.00"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("   2  blue2                  2.10"), std::string::npos) << o.out;
+  // Categories are % of their maximum (docs/scoring.md). blue1: every round
+  // up, its one red action detected at once, nothing else possible: 100.
+  // blue2: 2 + 2 + 0 + 1 (recovering) + 2 = 7 of 10 round points: availability
+  // 70 %, total 0.30 x 70 + 0.25 x 100 + 0.25 x 100 + 0.15 x 100 + 0.05 x 100 = 91.
+  EXPECT_NE(o.out.find("   1  blue1             100.00"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("   2  blue2              91.00"), std::string::npos) << o.out;
   Outcome j = Run({"status", id_.str(), "--json"});
   ASSERT_EQ(j.code, 0) << j.err;
   json doc = json::parse(j.out);
@@ -124,13 +126,15 @@ TEST_F(ScoringCommands, ExplainListsTheLedgerWithCauses) {
       o.out.find("detected T1190 on portal: reported 1m after the action, credit 100.0 % of 20"),
       std::string::npos)
       << o.out;
-  EXPECT_NE(o.out.find("weighted total 8.00"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("weighted total 100.00"), std::string::npos) << o.out;
   Outcome j = Run({"explain", id_.str(), "blue2", "--json", "--all"});
   ASSERT_EQ(j.code, 0) << j.err;
   json doc = json::parse(j.out);
-  ASSERT_EQ(doc["entries"].size(), 5u);
-  EXPECT_EQ(doc["entries"][2]["reason"],
-            "portal/http down (failed round 1): connect: Connection refused");
+  // Five opening entries (each category starts at 100 %), then the rounds.
+  ASSERT_EQ(doc["entries"].size(), 10u);
+  EXPECT_EQ(doc["entries"][7]["reason"],
+            "portal/http down (failed round 1): connect: Connection refused; 0 of 2");
+  EXPECT_DOUBLE_EQ(doc["categories"]["availability"].get<double>(), 70.0);
   EXPECT_EQ(Run({"explain", id_.str(), "blue9"}).code, 1);
   EXPECT_EQ(Run({"explain", id_.str(), "blue1", "--category", "luck"}).code, 1);
 }
@@ -139,15 +143,17 @@ TEST_F(ScoringCommands, ReplayMatchesRecordedScores) {
   Record();
   Outcome o = Run({"replay", id_.str()});
   EXPECT_EQ(o.code, 0) << o.err;
-  // blue1: 5 up rounds + 1 detection; blue2: 4 up rounds (the down round changes nothing).
-  EXPECT_NE(o.out.find("all 10 recorded score changes match"), std::string::npos) << o.out;
+  // Every team opens at the first event (3); blue2's availability moves at
+  // rounds 3, 4 and 5; blue1's detection falls at the red action and comes
+  // back with the report.
+  EXPECT_NE(o.out.find("all 8 recorded score changes match"), std::string::npos) << o.out;
 }
 
 TEST_F(ScoringCommands, ReplayFindsATamperedScore) {
   Record(/*forge_one=*/true);
   Outcome o = Run({"replay", id_.str()});
   EXPECT_EQ(o.code, 1);
-  EXPECT_NE(o.err.find("recorded team blue2 total 1.1000000000000001"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("recorded team blue2 total 100.5"), std::string::npos) << o.err;
 }
 
 TEST_F(ScoringCommands, UnknownExerciseIsAUserError) {

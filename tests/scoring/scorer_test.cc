@@ -83,7 +83,11 @@ std::vector<LedgerEntry> ApplyAll(Scorer& s, const Log& log) {
   return all;
 }
 
+// Raw category points (what the rules add up); Norm is the 0..100 score.
 double Cat(const Scorer& s, const std::string& team, Category c) {
+  return s.team(team)->points[static_cast<int>(c)];
+}
+double Norm(const Scorer& s, const std::string& team, Category c) {
   return s.team(team)->category[static_cast<int>(c)];
 }
 
@@ -108,7 +112,10 @@ TEST(Scorer, AvailabilityRoundsRecoveryAndCappedSla) {
   auto entries = ApplyAll(s, log);
   // 2 + 2 + 0 + 0 - 5 - 3 + 0 + 1 + 2 + 0 = -1
   EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kAvailability), -1.0);
-  EXPECT_DOUBLE_EQ(s.team("blue1")->total, 0.30 * -1.0);
+  // -1 of a possible 20 clamps to 0 %; the other categories are untouched
+  // (100 %: nothing lost, nothing missed).
+  EXPECT_DOUBLE_EQ(Norm(s, "blue1", Category::kAvailability), 0.0);
+  EXPECT_DOUBLE_EQ(s.team("blue1")->total, 25.0 + 25.0 + 15.0 + 5.0);
   int sla = 0;
   for (const auto& e : entries) {
     if (e.reason.starts_with("SLA breach")) {
@@ -117,7 +124,7 @@ TEST(Scorer, AvailabilityRoundsRecoveryAndCappedSla) {
     }
   }
   EXPECT_EQ(sla, 2);
-  EXPECT_EQ(entries.back().reason, "web/http down (failed round 1): connection refused");
+  EXPECT_EQ(entries.back().reason, "web/http down (failed round 1): connection refused; 0 of 2");
   TeamMetrics m = s.Metrics("blue1");
   EXPECT_EQ(m.check_rounds, 10);
   EXPECT_EQ(m.up_rounds, 4);
@@ -128,7 +135,7 @@ TEST(Scorer, AvailabilityRoundsRecoveryAndCappedSla) {
 
 TEST(Scorer, CompromiseDeductsCreditsRedAndAccruesUntilCap) {
   ScoringConfig c = BaseConfig();
-  c.params.persist_rate = 0.1;
+  c.params.persist_rate = 6;  // per hour: 0.1 of D a minute, the cap after 2.5 min
   c.params.persist_cap = 0.25;
   Scorer s(c);
   Log log;
@@ -139,9 +146,10 @@ TEST(Scorer, CompromiseDeductsCreditsRedAndAccruesUntilCap) {
   auto entries = ApplyAll(s, log);
   EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kRedImpact), -60.0 - 6 - 6 - 3);
   EXPECT_DOUBLE_EQ(Cat(s, "red", Category::kRedImpact), 75.0);
-  EXPECT_EQ(entries[0].reason, "compromise of db (objective db-flag): 30 x level 4/3 x value 1.5 = 60");
+  // 12 opening entries: 5 per blue team, red's reports and penalties.
+  EXPECT_EQ(entries[12].reason, "compromise of db (objective db-flag): 30 x level 4/3 x value 1.5 = 60");
   // Accruals cite the compromise first, then the event that moved time on.
-  EXPECT_EQ(entries[2].causes, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(entries[14].causes, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(s.Metrics("blue1").compromises_by_severity.at("critical"), 1);
 }
 
@@ -156,8 +164,10 @@ TEST(Scorer, RevertEndsCompromiseAndCostsPenalty) {
   log.Add(1100, "blue1", kinds::kRangeNodeReverted,
           {{"node", "portal"}, {"by", "white"}, {"reason", "broken"}});
   ApplyAll(s, log);
-  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kRedImpact), -50.0 - 5 - 5);
+  // Accruals at 60 s and 120 s: 0.1 of D per hour.
+  EXPECT_NEAR(Cat(s, "blue1", Category::kRedImpact), -50.0 - 50 * 0.1 * 2 / 60, 1e-9);
   EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kPenalties), -10.0);  // white's revert is free
+  EXPECT_DOUBLE_EQ(Norm(s, "blue1", Category::kPenalties), 90.0);
   EXPECT_EQ(s.Metrics("blue1").reverts, 2);
 }
 
@@ -168,7 +178,7 @@ TEST(Scorer, RevertRecordedByTheCliEndsCompromiseAtTheScenarioPenalty) {
   c.params.revert_penalty = 25;
   Scorer s(c);
   Log log;
-  log.Reached(0, "blue1", "portal", "web-flag");  // 50, accruing 5 a minute
+  log.Reached(0, "blue1", "portal", "web-flag");  // 50, accruing 5 an hour
   log.Add(30, "blue1", kinds::kRangeNodeReverted,
           {{"node", "portal"}, {"by", "blue1"}, {"reason", "defaced"}, {"client", "livefire-cli"}});
   log.Tick(3600);  // an hour on: no accrual after the revert
@@ -289,15 +299,19 @@ TEST(Scorer, GradesWithDueAndCloseTimesAndRegrades) {
             {{"target_seq", target}, {"inject", "sitrep"}, {"rubric", rubric}, {"points", 5},
              {"grader", "white1"}, {"comment", ""}});
   };
+  // One grade per team and task: each replaces the one before.
   grade(4100, a, 100);    // 100 % x 20 = 20
-  grade(4110, b, "50%");  // 50 % x 20 x late 0.5 = 5
-  grade(4120, c, "100");  // refused: 0
-  grade(4130, a, 50);     // regrade: 10 - 20 = -10
+  grade(4110, b, "50%");  // 50 % x 20 x late 0.5 = 5: -15
+  grade(4120, c, "100");  // refused: 0: -5
+  grade(4130, a, 50);     // regrade: 10 - 0 = +10
   auto entries = ApplyAll(s, log);
-  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kReports), 20.0 + 5.0 + 0.0 - 10.0);
-  EXPECT_EQ(entries.back().delta, -10.0);
+  EXPECT_DOUBLE_EQ(Cat(s, "blue1", Category::kReports), 10.0);
+  EXPECT_DOUBLE_EQ(Norm(s, "blue1", Category::kReports), 50.0);  // 10 of the task's 20
+  EXPECT_EQ(entries.back().points, 10.0);
+  EXPECT_EQ(entries.back().delta, 50.0);
   EXPECT_EQ(entries.back().causes, (std::vector<int64_t>{log.events().back().seq, a}));
-  EXPECT_NE(entries.back().reason.find("regrade, was 20"), std::string::npos);
+  EXPECT_NE(entries.back().reason.find("on time (due 00:30:00): 10 of 20"), std::string::npos)
+      << entries.back().reason;
   EXPECT_NE(entries[entries.size() - 2].reason.find("refused"), std::string::npos);
 }
 
@@ -323,7 +337,10 @@ TEST(Scorer, PenaltiesAndWrongFlags) {
   ApplyAll(s, log);
   // 5 wrong, 3 free: -1 -1; roe -7.
   EXPECT_DOUBLE_EQ(Cat(s, "red", Category::kPenalties), -9.0);
-  EXPECT_DOUBLE_EQ(s.team("red")->total, 0.05 * -9.0);
+  // Red: penalties 91 %, reports 100 % (nothing to grade), no impact yet;
+  // availability and detection do not apply to red.
+  EXPECT_DOUBLE_EQ(Norm(s, "red", Category::kPenalties), 91.0);
+  EXPECT_DOUBLE_EQ(s.team("red")->total, 0.05 * 91 + 0.15 * 100);
   EXPECT_EQ(s.Metrics("red").wrong_flags, 5);
 }
 
@@ -349,22 +366,32 @@ TEST(Scorer, WeightedTotalsAndScoreChanges) {
   c.params.weights = {0.5, 0.2, 0.2, 0.1, 0.0};
   Scorer s(c);
   Log log;
-  log.Check(60, "blue1", "portal", "http", true);            // availability +1
-  log.Check(61, "blue1", "portal", "http", false);           // no change
-  log.Reached(62, "blue1", "portal", "web-flag");           // -50 blue, +50 red
+  log.Check(60, "blue1", "portal", "http", true);   // availability 1 of 1
+  log.Check(61, "blue1", "portal", "http", false);  // 1 of 2: 50 %
+  log.Reached(62, "blue1", "portal", "web-flag");   // -50 blue, +50 red
   Applied a;
+  // The first event opens every team at what it has not missed yet.
   ASSERT_TRUE(s.Apply(log.events()[0], &a).ok());
-  ASSERT_EQ(a.changes.size(), 1u);
-  EXPECT_EQ(a.changes[0], (ScoreChange{"blue1", 0.5, 0.5, "portal/http up", 1}));
+  ASSERT_EQ(a.changes.size(), 3u);
+  EXPECT_EQ(a.changes[0].team, "blue1");
+  EXPECT_DOUBLE_EQ(a.changes[0].total, 100.0);
+  EXPECT_EQ(a.changes[2].team, "red");
+  EXPECT_DOUBLE_EQ(a.changes[2].total, 0.1 * 100);  // reports 100 %, nothing achieved yet
   ASSERT_TRUE(s.Apply(log.events()[1], &a).ok());
-  EXPECT_TRUE(a.changes.empty());
-  ASSERT_EQ(a.entries.size(), 1u);
+  ASSERT_EQ(a.changes.size(), 1u);
+  EXPECT_EQ(a.changes[0], (ScoreChange{"blue1", 75.0, -25.0,
+                                       "portal/http down (failed round 1): no detail; 0 of 1",
+                                       2}));
   ASSERT_TRUE(s.Apply(log.events()[2], &a).ok());
   ASSERT_EQ(a.changes.size(), 2u);
+  // web-flag is not in the config: its most (D = 50, persisting to 2 D) joins
+  // the maximum. blue1 could lose 2 x 60 (db-flag) + 100; red gain that
+  // against both blue teams' db-flag plus this one.
   EXPECT_EQ(a.changes[0].team, "blue1");
-  EXPECT_DOUBLE_EQ(a.changes[0].total, 0.5 - 0.2 * 50);
+  EXPECT_DOUBLE_EQ(a.changes[0].total, 0.5 * 50 + 0.2 * (100 * (1 - 50.0 / 220)) + 0.2 * 100 +
+                                           0.1 * 100);
   EXPECT_EQ(a.changes[1].team, "red");
-  EXPECT_DOUBLE_EQ(a.changes[1].total, 0.2 * 50);
+  EXPECT_DOUBLE_EQ(a.changes[1].total, 0.2 * (100 * 50.0 / 340) + 0.1 * 100);
   Event ev = ToEvent(a.changes[1], At(62));
   EXPECT_TRUE(ValidateEvent(ev).ok());
   EXPECT_EQ(ev.payload["cause_seq"], 3);
@@ -385,7 +412,8 @@ TEST(Scorer, RejectsOutOfOrderAndReportsMalformedPayloads) {
   EXPECT_EQ(s.Apply(e).message(), "event 6 (check.result): payload lacks field 'node'");
   e.seq = 6;
   EXPECT_EQ(s.Apply(e).code(), StatusCode::kFailedPrecondition);
-  EXPECT_DOUBLE_EQ(s.team("blue1")->total, 0.0);
+  // Malformed events score nothing of their own; the teams are open (100 %).
+  EXPECT_DOUBLE_EQ(s.team("blue1")->total, 100.0);
   e.seq = 7;
   e.payload = {{"node", "portal"}, {"status", "up"}, {"service", "http"}};
   EXPECT_TRUE(s.Apply(e).ok());

@@ -292,7 +292,10 @@ json RulesJson(const ScoringConfig& c) {
   const auto& p = c.params;
   json j = json::object();
   j["params"] = ParamsToJson(p);
-  j["total"] = "sum over categories of weight x category score";
+  j["total"] =
+      "sum over categories of weight x category score; each category is 0..100, the % of its "
+      "maximum for the team in this exercise, so a weight is the category's share of the "
+      "maximum total (100)";
   json rules = json::array();
   auto rule = [&](std::string_view category, std::string text) {
     rules.push_back({{"category", category}, {"rule", std::move(text)}});
@@ -310,9 +313,11 @@ json RulesJson(const ScoringConfig& c) {
       "security level / 3 x node value and credits the red team the same",
       Fmt(p.compromise_points)));
   rule("red_impact", fmt::format(
-      "while it persists, every {} of exercise time costs a further {} x D (and credits red), "
-      "at most {} x D, until the node is reverted or the exercise ends",
-      FormatDuration(p.check_interval), Fmt(p.persist_rate), Fmt(p.persist_cap)));
+      "while it persists it costs a further {} x D per hour of exercise time (and credits red), "
+      "added every {}, at most {} x D (reached after {} h), until the node is reverted or the "
+      "exercise ends",
+      Fmt(p.persist_rate), FormatDuration(p.check_interval), Fmt(p.persist_cap),
+      Fmt(p.persist_rate > 0 ? p.persist_cap / p.persist_rate : 0)));
   rule("red_impact", fmt::format(
       "a credited detection of a red action on the compromised node, reported within {}, "
       "gives back {} x D to blue (once per compromise)",

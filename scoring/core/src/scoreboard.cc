@@ -18,7 +18,7 @@ bool RanksBefore(const TeamScore& a, const TeamScore& b) {
   if (Cat(a, Category::kAvailability) != Cat(b, Category::kAvailability)) {
     return Cat(a, Category::kAvailability) > Cat(b, Category::kAvailability);
   }
-  // Penalties are negative: the larger value is the smaller penalty.
+  // Penalties are 100 % when clean: the larger value is the smaller penalty.
   if (Cat(a, Category::kPenalties) != Cat(b, Category::kPenalties)) {
     return Cat(a, Category::kPenalties) > Cat(b, Category::kPenalties);
   }
@@ -31,13 +31,20 @@ void Rank(std::vector<ScoreboardRow>& rows) {
   for (size_t i = 0; i < rows.size(); ++i) rows[i].rank = static_cast<int>(i) + 1;
 }
 
-nlohmann::json RowsJson(const std::vector<ScoreboardRow>& rows) {
+// categories: each 0..100 (% of its maximum); points: weight x that, what it
+// adds to the total.
+nlohmann::json RowsJson(const std::vector<ScoreboardRow>& rows,
+                        const model::ScoringWeights& weights) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& r : rows) {
     nlohmann::json cats = nlohmann::json::object();
-    for (Category c : kCategories) cats[std::string(CategoryName(c))] = Cat(r.score, c);
+    nlohmann::json pts = nlohmann::json::object();
+    for (Category c : kCategories) {
+      cats[std::string(CategoryName(c))] = Cat(r.score, c);
+      pts[std::string(CategoryName(c))] = Weight(weights, c) * Cat(r.score, c);
+    }
     a.push_back({{"rank", r.rank}, {"team", r.score.team}, {"total", r.score.total},
-                 {"categories", std::move(cats)}});
+                 {"categories", std::move(cats)}, {"points", std::move(pts)}});
   }
   return a;
 }
@@ -65,25 +72,31 @@ nlohmann::json ToJson(const Scoreboard& b) {
   nlohmann::json w = nlohmann::json::object();
   for (Category c : kCategories) w[std::string(CategoryName(c))] = Weight(b.weights, c);
   return {{"seq", b.seq},          {"time_ns", b.time.nanos()}, {"clock", FormatClock(b.time)},
-          {"weights", std::move(w)}, {"blue", RowsJson(b.blue)},  {"red", RowsJson(b.red)}};
+          {"weights", std::move(w)}, {"blue", RowsJson(b.blue, b.weights)},
+          {"red", RowsJson(b.red, b.weights)}};
 }
 
 std::string RenderScoreboard(const Scoreboard& b) {
   std::string out = fmt::format("Scoreboard at {} (event {})\n", FormatClock(b.time), b.seq);
   auto table = [&](const char* title, const std::vector<ScoreboardRow>& rows) {
     if (rows.empty()) return;
-    out += fmt::format("\n{}\n{:>4}  {:<16} {:>10}", title, "rank", "team", "total");
-    for (Category c : kCategories) out += fmt::format(" {:>12}", CategoryName(c));
+    out += fmt::format("\n{}\n{:>4}  {:<16} {:>7}", title, "rank", "team", "total");
+    for (Category c : kCategories) out += fmt::format(" {:>16}", CategoryName(c));
     out += "\n";
+    // Each category: % of its maximum, then the points it adds to the total.
     for (const auto& r : rows) {
-      out += fmt::format("{:>4}  {:<16} {:>10.2f}", r.rank, r.score.team, r.score.total);
-      for (Category c : kCategories) out += fmt::format(" {:>12.2f}", Cat(r.score, c));
+      out += fmt::format("{:>4}  {:<16} {:>7.2f}", r.rank, r.score.team, r.score.total);
+      for (Category c : kCategories) {
+        out += fmt::format(" {:>6.1f}% {:>7.2f}", Cat(r.score, c),
+                           Weight(b.weights, c) * Cat(r.score, c));
+      }
       out += "\n";
     }
   };
   table("Blue teams", b.blue);
   table("Red teams", b.red);
-  out += fmt::format("\nTotal = weighted sum (weights: availability {:g}, red_impact {:g}, "
+  out += fmt::format("\nEach category: % of its maximum, then weight x % in points. Total = "
+                     "the sum, at most 100 (weights: availability {:g}, red_impact {:g}, "
                      "detection {:g}, reports {:g}, penalties {:g})\n",
                      b.weights.availability, b.weights.red_impact, b.weights.detection,
                      b.weights.reports, b.weights.penalties);

@@ -62,6 +62,8 @@ json ToJson(const LedgerEntry& e) {
           {"team", e.team},
           {"category", CategoryName(e.category)},
           {"delta", e.delta},
+          {"points", e.points},
+          {"max", e.max},
           {"reason", e.reason},
           {"causes", e.causes}};
 }
@@ -100,8 +102,11 @@ Status Scorer::Apply(const Event& e, Applied* out) {
   s.out = out;
   s.touched.clear();
   s.reasons.clear();
+  s.OpenTeams(e.seq);
   s.AccrueUntil(s.time, e.seq);
+  s.TasksDueUntil(s.time, e.seq);
   Status st = s.Dispatch(e);
+  s.OpenTeams(e.seq);  // teams this event named for the first time
   for (size_t i = 0; i < s.touched.size(); ++i) {
     TeamState& ts = s.Team(s.touched[i].first);
     double before = s.touched[i].second;

@@ -19,6 +19,12 @@ Status Scorer::State::OnRedAction(const Event& e) {
   TeamState& ts = Team(e.team);
   ++ts.red_actions;
   if (!technique.empty()) ts.techniques_executed.insert(technique);
+  // Every executed action is a detection the team could earn.
+  Add(e.team, Category::kDetection, 0,
+      fmt::format("red action {} on {}: {} more detection points possible",
+                  technique.empty() ? "(no technique)" : technique, node,
+                  Pts(cfg.params.detection_points)),
+      {e.seq}, cfg.params.detection_points);
   auto& q = actions[e.team];
   q.push_back({e.seq, e.time, node, technique, false});
   PruneActions(q, e.time);

@@ -24,7 +24,51 @@ Status Scorer::State::OnFired(const Event& e) {
   std::string inject;
   LF_RETURN_IF_ERROR(f.Str("inject", inject));
   fired[e.team + '/' + inject] = e.time;
+  auto it = cfg.injects.find(inject);
+  if (it == cfg.injects.end() || it->second.response_due.nanos() <= 0) return Status::Ok();
+  // A task with a deadline: each team it was fired for owes a response.
+  std::vector<std::string> owed;
+  if (e.team.empty()) {
+    owed = cfg.blue_teams;
+  } else {
+    owed.push_back(e.team);
+  }
+  for (auto& t : owed) {
+    responded.erase(t + '/' + inject);
+    tasks_due.emplace(e.time + it->second.response_due, std::make_tuple(t, inject, e.seq));
+  }
   return Status::Ok();
+}
+
+Status Scorer::State::OnResponse(const Event& e) {
+  FieldReader f(e);
+  std::string inject;
+  LF_RETURN_IF_ERROR(f.NeedTeam());
+  LF_RETURN_IF_ERROR(f.Str("inject", inject));
+  RememberSubmission(e);
+  responded[e.team + '/' + inject] = e.seq;
+  return Status::Ok();
+}
+
+void Scorer::State::TasksDueUntil(SimTime t, int64_t trigger_seq) {
+  while (!tasks_due.empty() && tasks_due.begin()->first < t) {
+    auto [due, task] = *tasks_due.begin();
+    tasks_due.erase(tasks_due.begin());
+    const auto& [team, inject, fired_seq] = task;
+    if (responded.count(team + '/' + inject)) continue;
+    std::string key = team + "|task:" + inject;
+    if (grade_max.count(key)) continue;  // already graded
+    double points = cfg.injects.at(inject).points;
+    grade_max[key] = points;
+    grades[key] = 0;
+    SimTime was = time;
+    time = due;  // the entry is dated when the task fell due
+    Add(team, Category::kReports, 0,
+        fmt::format("task {}: no response by its due time {}: 0 of {}", inject, FormatClock(due),
+                    Pts(points)),
+        {fired_seq, trigger_seq}, points);
+    time = was;
+  }
 }
 
 Status Scorer::State::OnGrade(const Event& e) {
@@ -94,20 +138,28 @@ Status Scorer::State::OnGrade(const Event& e) {
     }
   }
   double award = band / 100.0 * max * factor;
+  // A task (an inject with points) has one grade per team: the latest, of
+  // whichever response, replaces the earlier one.
+  bool task = info != nullptr && info->points > 0;
   std::string key = e.team + '|' +
-                    (has_target        ? fmt::format("seq:{}", target)
+                    (task              ? "task:" + inject
+                     : has_target      ? fmt::format("seq:{}", target)
                      : !inject.empty() ? "inject:" + inject
                                        : fmt::format("grade:{}", e.seq));
   double& before = grades[key];
+  double& max_before = grade_max[key];
   double delta = award - before;
+  double max_delta = max - max_before;
   std::string what = inject.empty() ? std::string("response") : "inject " + inject;
-  std::string why = fmt::format("grade {} % of {} for {}{}{}{}", Pts(band), Pts(max), what, timing,
+  std::string why = fmt::format("grade {} % of {} for {}{}: {} of {}{}{}", Pts(band), Pts(max),
+                                what, timing, Pts(award), Pts(max),
                                 grader.empty() ? "" : " by " + grader,
                                 before != 0 ? fmt::format(" (regrade, was {})", Pts(before)) : "");
   before = award;
+  max_before = max;
   std::vector<int64_t> causes = {e.seq};
   if (has_target) causes.push_back(target);
-  Add(e.team, Category::kReports, delta, why, std::move(causes));
+  Add(e.team, Category::kReports, delta, why, std::move(causes), max_delta);
   return Status::Ok();
 }
 

@@ -15,14 +15,55 @@ TeamState& Scorer::State::Team(std::string_view name) {
   auto it = teams.find(name);
   if (it == teams.end()) {
     it = teams.emplace(std::string(name), TeamState{}).first;
-    it->second.score.team = std::string(name);
-    it->second.score.role = cfg.IsRed(name) ? "red" : "blue";
+    TeamScore& s = it->second.score;
+    s.team = std::string(name);
+    s.role = cfg.IsRed(name) ? "red" : "blue";
+    // What red impact can cost one blue team (or earn red against all of
+    // them): every objective of the scenario reached, persisting to the cap.
+    double per_team = 0;
+    for (const auto& [id, o] : cfg.objectives) per_team += MaxLoss(o.node, o.points);
+    double blues = static_cast<double>(std::max<size_t>(1, cfg.blue_teams.size()));
+    s.max[static_cast<int>(Category::kRedImpact)] = s.role == "red" ? per_team * blues : per_team;
+    s.max[static_cast<int>(Category::kPenalties)] = kPenaltyBudget;
   }
   return it->second;
 }
 
+double Scorer::State::Deduction(std::string_view node, double objective_points) const {
+  const NodeInfo& n = cfg.Node(node);
+  double base = objective_points > 0 ? objective_points : cfg.params.compromise_points;
+  return base * n.security_level / 3.0 * n.value;
+}
+
+double Scorer::State::MaxLoss(std::string_view node, double objective_points) const {
+  return Deduction(node, objective_points) * (1 + cfg.params.persist_cap);
+}
+
+double Scorer::State::Normalised(const TeamScore& s, Category c) const {
+  int i = static_cast<int>(c);
+  double e = s.points[i], m = s.max[i];
+  bool red = s.role == "red";
+  auto clamp = [](double v) { return std::clamp(v, 0.0, 100.0); };
+  switch (c) {
+    case Category::kAvailability:
+    case Category::kDetection:
+      // Red has no services and detects nothing: these do not apply to it.
+      if (red) return 0;
+      return m > 0 ? clamp(100 * e / m) : 100;
+    case Category::kRedImpact:
+      // Blue: the share of the possible loss avoided; red: the share achieved.
+      if (red) return m > 0 ? clamp(100 * e / m) : 0;
+      return m > 0 ? clamp(100 * (1 + e / m)) : 100;
+    case Category::kReports:
+      return m > 0 ? clamp(100 * e / m) : 100;
+    case Category::kPenalties:
+      return clamp(100 * (1 + e / kPenaltyBudget));
+  }
+  return 0;
+}
+
 void Scorer::State::Add(const std::string& team, Category c, double delta, std::string reason,
-                        std::vector<int64_t> causes) {
+                        std::vector<int64_t> causes, double max_delta) {
   TeamState& ts = Team(team);
   size_t i = 0;
   while (i < touched.size() && touched[i].first != team) ++i;
@@ -30,14 +71,44 @@ void Scorer::State::Add(const std::string& team, Category c, double delta, std::
     touched.emplace_back(team, ts.score.total);
     reasons.emplace_back();
   }
-  ts.score.category[static_cast<int>(c)] += delta;
-  if (delta != 0) {
+  int k = static_cast<int>(c);
+  ts.score.points[k] += delta;
+  ts.score.max[k] += max_delta;
+  double before = ts.score.category[k];
+  double after = Normalised(ts.score, c);
+  ts.score.category[k] = after;
+  double change = after - before;
+  if (change != 0) {
     if (!reasons[i].empty()) reasons[i] += "; ";
     reasons[i] += reason;
   }
   ++entry_seq;
   if (out != nullptr) {
-    out->entries.push_back({entry_seq, time, team, c, delta, std::move(reason), std::move(causes)});
+    out->entries.push_back({.seq = entry_seq,
+                            .time = time,
+                            .team = team,
+                            .category = c,
+                            .delta = change,
+                            .points = delta,
+                            .max = max_delta,
+                            .reason = std::move(reason),
+                            .causes = std::move(causes)});
+  }
+}
+
+void Scorer::State::OpenTeams(int64_t seq) {
+  for (auto& [name, ts] : teams) {
+    if (ts.opened) continue;
+    ts.opened = true;
+    const TeamScore& s = ts.score;
+    for (Category c : kCategories) {
+      if (Normalised(s, c) == 0) continue;
+      int k = static_cast<int>(c);
+      Add(name, c, 0,
+          fmt::format("{} starts at {} (nothing missed yet; maximum so far {})", CategoryName(c),
+                      Pct(Normalised(s, c) / 100), Pts(s.max[k])),
+          {seq});
+    }
   }
 }
 
@@ -63,6 +134,7 @@ Status Scorer::State::Dispatch(const Event& e) {
   if (k == kinds::kSubmissionReport) return OnReport(e);
   if (k == kinds::kRangeNodeReverted) return OnRevert(e);
   if (k == kinds::kPenalty) return OnPenalty(e);
+  if (k == kinds::kRangeNodeReady || k == kinds::kRangeNodeFailed) return OnNodeSettled(e);
   if (k == kinds::kSubmissionFlag) return OnFlag(e);
   if (k == kinds::kSubmissionFinding) {
     if (e.team.empty()) return FieldReader(e).NeedTeam();
@@ -70,6 +142,7 @@ Status Scorer::State::Dispatch(const Event& e) {
     return Status::Ok();
   }
   if (k == kinds::kInjectFired) return OnFired(e);
+  if (k == kinds::kSubmissionResponse) return OnResponse(e);
   if (k == kinds::kGradeGiven) return OnGrade(e);
   if (k == kinds::kExerciseEnded) return OnEnded(e);
   return Status::Ok();  // not a scoring event

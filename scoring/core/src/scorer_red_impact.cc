@@ -15,18 +15,25 @@ void Scorer::State::AccrueUntil(SimTime t, int64_t trigger_seq) {
   for (auto& c : compromises) {
     if (!c.open) continue;
     double cap = p.persist_cap * c.deduction;
-    double step = p.persist_rate * c.deduction;
-    while (step > 0 && c.accrued < cap && c.next_accrual <= t) {
-      double amount = std::min(step, cap - c.accrued);
-      c.accrued += amount;
-      std::string why = fmt::format("compromise of {} persists at {} (objective {})", c.node,
-                                    FormatClock(c.next_accrual), c.objective);
+    // persist_rate is a share of D per hour of exercise time, evaluated at each
+    // check_interval: the accrued total is computed from the elapsed time (not
+    // summed step by step), so the cap is reached no sooner than
+    // persist_cap / persist_rate hours after the compromise.
+    while (p.persist_rate > 0 && c.accrued < cap && c.next_accrual <= t) {
+      double hours = static_cast<double>((c.next_accrual - c.reached).nanos()) / 3.6e12;
+      double target = std::min(cap, p.persist_rate * hours * c.deduction);
+      double amount = target - c.accrued;
+      c.accrued = target;
+      std::string why =
+          fmt::format("compromise of {} persists at {} (objective {}): {} after {}, {} of cap {}",
+                      c.node, FormatClock(c.next_accrual), c.objective, Pts(amount),
+                      FormatDuration(c.next_accrual - c.reached), Pts(c.accrued), Pts(cap));
       Add(c.team, Category::kRedImpact, -amount, why, {c.seq, trigger_seq});
       if (!c.red_team.empty())
         Add(c.red_team, Category::kRedImpact, amount, why, {c.seq, trigger_seq});
       c.next_accrual += p.check_interval;
     }
-    if (step <= 0 || c.accrued >= cap) c.next_accrual = SimTime::Max();
+    if (p.persist_rate <= 0 || c.accrued >= cap) c.next_accrual = SimTime::Max();
   }
 }
 
@@ -64,11 +71,11 @@ Status Scorer::State::OnObjective(const Event& e) {
   const auto& p = cfg.params;
   const NodeInfo& n = cfg.Node(node);
   double base = p.compromise_points;
-  if (auto it = cfg.objectives.find(objective);
-      it != cfg.objectives.end() && it->second.points > 0) {
-    base = it->second.points;
-  }
-  double d = base * n.security_level / 3.0 * n.value;
+  auto oit = cfg.objectives.find(objective);
+  if (oit != cfg.objectives.end() && oit->second.points > 0) base = oit->second.points;
+  double d = Deduction(node, base);
+  // An objective the config does not list widens what red impact can cost.
+  double extra_max = oit == cfg.objectives.end() ? MaxLoss(node, base) : 0;
   Compromise c;
   c.team = e.team;
   c.node = node;
@@ -80,8 +87,8 @@ Status Scorer::State::OnObjective(const Event& e) {
   c.next_accrual = e.time + p.check_interval;
   std::string why = fmt::format("compromise of {} (objective {}): {} x level {}/3 x value {} = {}",
                                 node, objective, Pts(base), n.security_level, Pts(n.value), Pts(d));
-  Add(e.team, Category::kRedImpact, -d, why, {e.seq});
-  if (!c.red_team.empty()) Add(c.red_team, Category::kRedImpact, d, why, {e.seq});
+  Add(e.team, Category::kRedImpact, -d, why, {e.seq}, extra_max);
+  if (!c.red_team.empty()) Add(c.red_team, Category::kRedImpact, d, why, {e.seq}, extra_max);
   TeamState& ts = Team(e.team);
   ++ts.compromises;
   ++ts.compromises_by_severity[severity.empty() ? n.severity : severity];
@@ -107,6 +114,7 @@ Status Scorer::State::OnRevert(const Event& e) {
           {e.seq, c.seq});
     }
   }
+  rebooting[e.team + '/' + node] = e.time + kRevertExcuseMax;
   TeamState& ts = Team(e.team);
   ++ts.reverts;
   if (by == "white") {
@@ -116,6 +124,14 @@ Status Scorer::State::OnRevert(const Event& e) {
     Add(e.team, Category::kPenalties, -cfg.params.revert_penalty,
         fmt::format("{} reverted to its snapshot (requested by {})", node, by), {e.seq});
   }
+  return Status::Ok();
+}
+
+Status Scorer::State::OnNodeSettled(const Event& e) {
+  if (e.team.empty()) return Status::Ok();  // not a team's copy
+  std::string node;
+  LF_RETURN_IF_ERROR(FieldReader(e).Str("node", node));
+  rebooting.erase(e.team + '/' + node);
   return Status::Ok();
 }
 

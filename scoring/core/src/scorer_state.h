@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <tuple>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +31,11 @@ using json = nlohmann::json;
 constexpr size_t kMaxSubmissions = 100'000;
 // Red actions kept per team for matching, besides the detection_window pruning.
 constexpr size_t kMaxRedActionsPerTeam = 100'000;
+// Penalty points a team can lose before its penalties category reaches 0 %.
+constexpr double kPenaltyBudget = 100.0;
+// Failed checks of a node are excused from its revert until it is ready (or a
+// check finds it up) again, at most this long (docs/scoring.md "Reverts").
+inline constexpr Duration kRevertExcuseMax = Duration::Minutes(5);
 
 inline std::string Pct(double f) { return fmt::format("{:.1f} %", f * 100); }
 inline std::string Pts(double v) { return fmt::format("{:g}", v); }
@@ -51,6 +57,7 @@ inline bool TechniqueMatches(std::string_view reported, std::string_view execute
 
 struct TeamState {
   TeamScore score;
+  bool opened = false;  // its starting category scores have ledger entries
   int64_t check_rounds = 0;
   int64_t up_rounds = 0;
   std::vector<double> ttd_s, ttr_s;
@@ -172,7 +179,13 @@ struct Scorer::State {
   std::unordered_map<int64_t, internal::Submission> submissions;
   std::deque<int64_t> submission_order;
   std::map<std::string, SimTime> fired;  // team/inject -> last firing
-  std::map<std::string, double> grades;  // grade key -> points awarded so far
+  std::map<std::string, SimTime> rebooting;
+  // Tasks fired and not yet due: (due time, team, inject, fired seq), checked
+  // as time moves on; team/inject -> the team's last response to it.
+  std::multimap<SimTime, std::tuple<std::string, std::string, int64_t>> tasks_due;
+  std::map<std::string, int64_t> responded;  // team/node -> end of its revert's excuse
+  std::map<std::string, double> grades;     // grade key -> points awarded so far
+  std::map<std::string, double> grade_max;  // grade key -> its points in the maximum
 
   // Per Apply: entries made and each touched team's total before the event.
   Applied* out = nullptr;
@@ -181,8 +194,18 @@ struct Scorer::State {
 
   // ---- ledger (scorer_ledger.cc) ----------------------------------------------
   internal::TeamState& Team(std::string_view name);
+  // delta: raw points earned (deductions negative); max_delta: what the
+  // event adds to the category's possible maximum. The entry records the
+  // change of the normalised (0..100) category score.
   void Add(const std::string& team, Category c, double delta, std::string reason,
-           std::vector<int64_t> causes);
+           std::vector<int64_t> causes, double max_delta = 0);
+  // The category score 0..100 from the team's raw points and maximum.
+  double Normalised(const TeamScore& s, Category c) const;
+  // Entries for the category scores a team starts with (100 % of nothing missed).
+  void OpenTeams(int64_t seq);
+  // A compromise's deduction D, and the most it can cost with persistence.
+  double Deduction(std::string_view node, double objective_points) const;
+  double MaxLoss(std::string_view node, double objective_points) const;
   // Weighted total, summed in category order so live and replay agree bit for bit.
   double Total(const TeamScore& s) const;
   std::string RedTeamFor(const Event& e) const;
@@ -197,6 +220,8 @@ struct Scorer::State {
   void Refund(internal::Compromise& c, int64_t report_seq, int64_t action_seq, int64_t cause_seq);
   Status OnObjective(const Event& e);
   Status OnRevert(const Event& e);
+  // range.node.ready / range.node.failed: the node's revert excuse ends.
+  Status OnNodeSettled(const Event& e);
   Status OnEnded(const Event& e);
 
   // ---- detection (scorer_detection.cc) ----------------------------------------
@@ -207,6 +232,9 @@ struct Scorer::State {
   // ---- reports and penalties (scorer_grades.cc) -------------------------------
   void RememberSubmission(const Event& e);
   Status OnFired(const Event& e);
+  Status OnResponse(const Event& e);
+  // Tasks whose response_due passed by t with no response: 0 of their points.
+  void TasksDueUntil(SimTime t, int64_t trigger_seq);
   Status OnGrade(const Event& e);
   Status OnPenalty(const Event& e);
   Status OnFlag(const Event& e);

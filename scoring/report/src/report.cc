@@ -9,6 +9,7 @@
 #include "livefire/escape.h"
 #include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
+#include "report_html.h"
 
 namespace livefire::report {
 
@@ -95,7 +96,7 @@ void SlowLessons(const TeamReport& t, const model::ScoringParams& p, std::vector
     out.push_back({"slow_detection",
                    fmt::format("{} on {} (action at {}) was reported {} later, past the {} of "
                                "full credit: {:.1f} of {:g} points",
-                               a->technique, a->node, FormatClock(a->time), FormatDuration(a->ttr),
+                               a->technique, a->node, FormatClock(a->time), html::Human(a->ttr),
                                FormatDuration(p.ttd_full_credit), a->credit, p.detection_points),
                    {a->seq, a->report_seq}});
   }
@@ -109,7 +110,7 @@ void SlaLessons(const TeamReport& t, std::vector<Lesson>& out) {
         fmt::format("{}/{} breached its SLA: {} charged round{} ({:g} points); longest "
                     "outage {} from {}",
                     s.node, s.service, s.sla_charges, s.sla_charges == 1 ? "" : "s", s.sla_points,
-                    FormatDuration(s.longest_outage), FormatClock(s.longest_outage_from)),
+                    html::Human(s.longest_outage), FormatClock(s.longest_outage_from)),
         {}};
     for (const auto& pt : s.points) {
       if (!pt.up && pt.time >= s.longest_outage_from &&
@@ -282,8 +283,8 @@ class LogFolder {
     l.by = Str(p, "by");
     l.outcome = "situation";
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kDetection)) {
-      l.points += x->delta;
-      if (x->delta < 0) {
+      l.points += x->points;
+      if (x->points < 0) {
         l.outcome = "false";
         continue;
       }
@@ -293,7 +294,7 @@ class LogFolder {
       // The scorer cites the action it credited; a duplicate cites one
       // credited before, so the first citation is the credit.
       if (it == t.action_index.end() || t.actions[it->second].detected) continue;
-      CreditAction(e, x->delta, t.actions[it->second]);
+      CreditAction(e, x->points, t.actions[it->second]);
       l.outcome = "accepted";
     }
     t.reports.push_back(std::move(l));
@@ -326,9 +327,9 @@ class LogFolder {
     ++ss.rounds;
     if (up) ++ss.up_rounds;
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kAvailability)) {
-      if (x->delta < 0) {
+      if (x->points < 0) {
         ++ss.sla_charges;
-        ss.sla_points += -x->delta;
+        ss.sla_points += -x->points;
       }
     }
   }
@@ -336,7 +337,7 @@ class LogFolder {
   void OnObjective(const Event& e) {
     const json& p = e.payload;
     for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kRedImpact)) {
-      if (x->delta >= 0 || x->causes.size() != 1) continue;
+      if (x->points >= 0 || x->causes.size() != 1) continue;
       CompromiseLine c;
       c.seq = e.seq;
       c.time = e.time;
@@ -349,7 +350,7 @@ class LogFolder {
       if (c.red_team.empty() && in_.config.red_teams.size() == 1) {
         c.red_team = in_.config.red_teams.front();
       }
-      c.deduction = -x->delta;
+      c.deduction = -x->points;
       acc_[e.team].compromises.push_back(std::move(c));
     }
   }

@@ -108,15 +108,19 @@ std::string LedgerHtml(const TeamReport& t, const model::ScoringWeights& w) {
   for (scoring::Category c : scoring::kCategories) {
     int64_t n = 0;
     for (const auto& e : t.ledger) n += e.category == c;
-    double sum = t.score.category[static_cast<int>(c)];
-    out += fmt::format("<details><summary>{} — {} entries, {} points (x {:.2f})</summary>",
-                       CategoryLabel(c), n, Signed(sum), Weight(w, c));
+    int k = static_cast<int>(c);
+    double pct = t.score.category[k];
+    out += fmt::format(
+        "<details><summary>{} — {} entries, {} % of its maximum ({} of {} raw points), "
+        "x {:.2f} = {} points</summary>",
+        CategoryLabel(c), n, Num(pct, 1), Num(t.score.points[k], 2), Num(t.score.max[k], 2),
+        Weight(w, c), Num(Weight(w, c) * pct, 2));
     if (n == 0) {
       out += "<p>No entries.</p></details>";
       continue;
     }
     out +=
-        "<table><tr><th class=\"n\">#</th><th>Time</th><th class=\"n\">Δ</th><th>Reason</th>"
+        "<table><tr><th class=\"n\">#</th><th>Time</th><th class=\"n\">Δ %</th><th>Reason</th>"
         "<th>Events</th></tr>";
     for (const auto& e : t.ledger) {
       if (e.category != c) continue;
@@ -189,7 +193,7 @@ std::string ActionRowHtml(const ActionLine& a) {
         "</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
         "<td>#{}, #{}</td></tr>",
         FormatClock(a.time), E(a.technique), E(a.node), inject, FormatClock(a.reported),
-        FormatDuration(a.ttd), FormatDuration(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
+        Human(a.ttd), Human(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
   }
   return fmt::format(
       "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip miss\">"
@@ -283,9 +287,11 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
 std::string RedTeamHtml(const TeamReport& t, const model::ScoringWeights& w) {
   std::string out = fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>",
                                 E(t.team.name), t.rank, TeamTitle(t.team));
-  out += fmt::format("<p>Weighted total <b>{}</b>; red impact {}, reports {}, penalties {}.</p>",
-                     Num(t.score.total, 2), Num(t.score.category[1], 2),
-                     Num(t.score.category[3], 2), Num(t.score.category[4], 2));
+  out += fmt::format(
+      "<p>Weighted total <b>{}</b>; red impact {} %, reports {} %, penalties {} % (of each "
+      "category's maximum).</p>",
+      Num(t.score.total, 2), Num(t.score.category[1], 1), Num(t.score.category[3], 1),
+      Num(t.score.category[4], 1));
   out += LedgerHtml(t, w);
   out += "</section>\n";
   return out;
@@ -316,8 +322,8 @@ std::string HeaderHtml(const ReportData& r) {
        fmt::format("{} <small>(Nghị định 85/2016)</small>", r.security_level));
   fact("Mã / exercise", E(r.exercise_id));
   fact("Thời lượng / duration",
-       fmt::format("{} <small>(planned {}{})</small>", FormatDuration(r.ended - r.started),
-                   FormatDuration(r.planned),
+       fmt::format("{} <small>(planned {}{})</small>", Human(r.ended - r.started),
+                   Human(r.planned),
                    r.end_reason.empty() ? ", not ended" : ", ended: " + E(r.end_reason)));
   fact("Kịch bản / scenario", E(r.scenario));
   fact("Seed", std::to_string(r.seed));
@@ -357,7 +363,10 @@ std::string ScoreboardTableHtml(const ReportData& r) {
       o += fmt::format("<tr><td class=\"n\">{}</td><td>{} <small>{}</small></td>", t.rank,
                        TeamTitle(t.team), E(t.team.role));
       for (scoring::Category c : scoring::kCategories) {
-        o += fmt::format("<td class=\"n\">{}</td>", Num(t.score.category[static_cast<int>(c)], 2));
+        // % of the category's maximum, then the points it adds to the total.
+        double pct = t.score.category[static_cast<int>(c)];
+        o += fmt::format("<td class=\"n\">{} %<br><small>{} pts</small></td>", Num(pct, 1),
+                         Num(Weight(r.config.params.weights, c) * pct, 2));
       }
       o += fmt::format("<td class=\"n\"><b>{}</b></td></tr>", Num(t.score.total, 2));
     }

@@ -97,9 +97,15 @@ json CompromisesJson(const std::vector<CompromiseLine>& compromises) {
 }
 
 json TeamJson(const TeamReport& t) {
+  // categories: % of each category's maximum; category_points/max: the raw
+  // points behind it (docs/report.md).
   json categories = json::object();
+  json raw = json::object();
   for (scoring::Category c : scoring::kCategories) {
-    categories[std::string(scoring::CategoryName(c))] = t.score.category[static_cast<int>(c)];
+    int k = static_cast<int>(c);
+    categories[std::string(scoring::CategoryName(c))] = t.score.category[k];
+    raw[std::string(scoring::CategoryName(c))] = {{"points", t.score.points[k]},
+                                                   {"max", t.score.max[k]}};
   }
   json ledger = json::array();
   for (const auto& e : t.ledger) ledger.push_back(ToJson(e));
@@ -117,6 +123,7 @@ json TeamJson(const TeamReport& t) {
               {"rank", t.rank},
               {"total", t.score.total},
               {"categories", std::move(categories)},
+              {"category_raw", std::move(raw)},
               {"metrics", ToJson(t.metrics)},
               {"red_actions", ActionsJson(t.actions)},
               {"reports", ReportsJson(t.reports)},

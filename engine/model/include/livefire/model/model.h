@@ -233,7 +233,7 @@ struct ScoringParams {
   // Added by scoring (docs/scoring.md explains each rule).
   double round_points = 1.0;        // availability: per service per up round (x node value)
   double compromise_points = 50.0;  // red impact base for an objective without points
-  double persist_rate = 0.1;        // share of the deduction per check_interval it persists
+  double persist_rate = 0.1;        // share of the deduction per hour of exercise time it persists
   double persist_cap = 1.0;         // accrued persistence at most this share of the deduction
   double detection_points = 20.0;   // credit for one detected red action (before decay)
   Duration detection_window = Duration::Hours(2);  // a report must come this soon after the action

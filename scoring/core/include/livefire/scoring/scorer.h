@@ -42,7 +42,11 @@ struct LedgerEntry {
   SimTime time;     // exercise time of the event that caused it
   std::string team;
   Category category = Category::kAvailability;
-  double delta = 0;  // category points (unweighted); 0 entries explain non-changes
+  // Change of the category score (0..100, % of the category's maximum); 0
+  // entries explain non-changes. Summed per category they give the score.
+  double delta = 0;
+  double points = 0;  // the raw points behind it (earned; deductions negative)
+  double max = 0;     // what it added to the category's possible maximum
   std::string reason;
   // Event seqs that justify the entry, most specific first (a persistence
   // accrual cites the compromise, then the event whose time triggered it).
@@ -65,8 +69,12 @@ Event ToEvent(const ScoreChange& c, SimTime time);
 struct TeamScore {
   std::string team;
   std::string role;  // "blue" or "red"
-  std::array<double, kCategoryCount> category{};  // unweighted category scores
-  double total = 0;                                // sum of weight x category
+  // Category scores, each 0..100: % of what the team could have got in this
+  // exercise so far (docs/scoring.md "Normalised categories").
+  std::array<double, kCategoryCount> category{};
+  std::array<double, kCategoryCount> points{};  // raw points earned (deductions negative)
+  std::array<double, kCategoryCount> max{};     // raw maximum possible so far
+  double total = 0;  // sum of weight x category: at most 100 x the sum of the weights
   bool operator==(const TeamScore&) const = default;
 };
 
