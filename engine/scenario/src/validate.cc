@@ -218,6 +218,7 @@ class Validator {
                                n.template_name, DidYouMean(n.template_name, known),
                                templates_.dir(), known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
       }
+      Resources(n);
       if (n.interfaces.empty()) {
         Add(n.loc, fmt::format("node '{}' has no interface: add iface {{ network = \"...\", "
                                "address = \"...\" }}",
@@ -238,6 +239,22 @@ class Validator {
         }
         if (!f.source.empty()) SourceFile(n, f);
       }
+    }
+  }
+
+  // 0 keeps the template's value; what is given is what the domain gets.
+  void Resources(const model::Node& n) {
+    const model::Resources& r = n.resources;
+    if (r.vcpus < 0 || r.vcpus > 64) {
+      Add(n.loc, fmt::format("node '{}': resources.vcpus {} is out of range 1..64", n.name, r.vcpus));
+    }
+    if (r.memory_mb < 0 || (r.memory_mb > 0 && r.memory_mb < 64)) {
+      Add(n.loc, fmt::format("node '{}': resources.memory_mb {} is below 64 (a guest needs at "
+                             "least 64 MiB)",
+                             n.name, r.memory_mb));
+    }
+    if (r.disk_gb < 0) {
+      Add(n.loc, fmt::format("node '{}': resources.disk_gb must not be negative", n.name));
     }
   }
 

@@ -150,6 +150,12 @@ inject "c" { owner = "red", after = "a", run = function(ctx) return true end }
      R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
   vuln "weak-password" { } }
 )lua"},
+    {"bad_resources", 16, "node 'db': resources.memory_mb 32 is below 64",
+     R"lua(node "db" { template = "micro", resources = { vcpus = 0, memory_mb = 32 }, iface { network = "dmz", address = "10.10.1.30" } }
+)lua"},
+    {"negative_vcpus", 16, "node 'db': resources.vcpus -1 is out of range 1..64",
+     R"lua(node "db" { template = "micro", resources = { vcpus = -1 }, iface { network = "dmz", address = "10.10.1.30" } }
+)lua"},
     {"no_blue_team", 1, "no blue team"},
     {"no_red_team", 1, "no red team"},
     {"no_white_team", 1, "no white team"},
