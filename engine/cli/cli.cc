@@ -19,7 +19,12 @@ std::string DefaultStateDir() {
 }  // namespace
 
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  Context ctx{out, err, Status::Ok(), "warn", DefaultStateDir()};
+  return Run(argc, argv, out, err, nullptr);
+}
+
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const topology::HostCapacitySource* host) {
+  Context ctx{out, err, Status::Ok(), "warn", DefaultStateDir(), host};
   CLI::App app{
       "livefire: cyber range and live-fire exercise engine.\n"
       "Exit codes: 0 ok, 1 user or input error, 2 internal or environment error.",

@@ -11,6 +11,10 @@
 
 #include "livefire/status.h"
 
+namespace livefire::topology {
+class HostCapacitySource;
+}
+
 namespace livefire::cli {
 
 struct Context {
@@ -20,9 +24,15 @@ struct Context {
   std::string log_level = "warn";
   // Where exercise state lives (SQLite stores, generated files).
   std::string state_dir;
+  // Whose memory and cores `plan` and `up` check the range against; nullptr
+  // = this host (/proc/meminfo, nproc). Tests inject a fixed capacity.
+  const topology::HostCapacitySource* host_capacity = nullptr;
 };
 
 // Parses argv and runs the chosen subcommand. Never throws.
 int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+// The same, checking capacity against `host` instead of this host.
+int Run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+        const topology::HostCapacitySource* host);
 
 }  // namespace livefire::cli

@@ -1,10 +1,12 @@
 // `livefire plan DIR [--teams N] [--json] [--templates DIR]`: loads and
 // validates a scenario, instantiates it for the blue teams and prints the
-// range plan (networks, domains, addresses, attack paths) or its JSON.
+// range plan (networks, domains, addresses, attack paths) or its JSON, then
+// on stderr whether this host's memory and cores can hold it (exit 2 if not).
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli.h"
+#include "host_capacity.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/templates/catalog.h"
 #include "livefire/topology/plan.h"
@@ -39,7 +41,9 @@ Status RunPlan(const PlanArgs& a, Context& ctx) {
   } else {
     ctx.out << topology::FormatPlan(plan);
   }
-  return Status::Ok();
+  // The plan is printed either way (it may be meant for a bigger host); the
+  // exit code says whether this one can hold it.
+  return CheckHostCapacity(ctx, plan, ctx.err);
 }
 
 }  // namespace

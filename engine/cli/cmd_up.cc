@@ -25,6 +25,7 @@
 #include "livefire/topology/plan.h"
 #include "exercise_files.h"
 #include "libvirt_options.h"
+#include "host_capacity.h"
 
 namespace livefire::cli {
 
@@ -92,6 +93,12 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   po.template_resources = catalog.Resources();
   LF_ASSIGN_OR_RETURN(topology::RangePlan plan, topology::MakePlan(s, po));
   LF_ASSIGN_OR_RETURN(auto guests, provision::GuestSpecsFromScenario(s, plan));
+  // Refused before anything is defined, rather than failing halfway. A
+  // resumed range already holds its memory (MemAvailable counts it), and a
+  // remote host is not this one's to measure.
+  if (a.resume.empty() && IsLocalUri(a.uri)) {
+    LF_RETURN_IF_ERROR(CheckHostCapacity(ctx, plan, ctx.err));
+  }
 
   ExerciseId id;
   if (!a.resume.empty()) {

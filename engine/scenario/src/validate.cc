@@ -224,13 +224,17 @@ class Validator {
                                n.template_name, DidYouMean(n.template_name, known),
                                templates_.dir(), known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
       }
+      Resources(n);
       if (n.interfaces.empty()) {
         Add(n.loc, fmt::format("node '{}' has no interface: add iface {{ network = \"...\", "
                                "address = \"...\" }}",
                                n.name));
       }
       for (const model::Interface& f : n.interfaces) Iface(n, f);
-      for (const model::Service& sv : n.services) ServiceRules(n, sv, topo);
+      for (const model::Service& sv : n.services) {
+        ServiceRules(n, sv, topo);
+        if (tpl) ServiceInTemplate(n, sv, *tpl);
+      }
       for (const model::Vulnerability& v : n.vulnerabilities) Vuln(n, v, tpl, topo);
       for (const model::Account& a : n.accounts) {
         if (a.user.empty() && a.loc.line) Add(a.loc, fmt::format("node '{}': account needs a user", n.name));
@@ -241,6 +245,22 @@ class Validator {
         }
         if (!f.source.empty()) SourceFile(n, f);
       }
+    }
+  }
+
+  // 0 keeps the template's value; what is given is what the domain gets.
+  void Resources(const model::Node& n) {
+    const model::Resources& r = n.resources;
+    if (r.vcpus < 0 || r.vcpus > 64) {
+      Add(n.loc, fmt::format("node '{}': resources.vcpus {} is out of range 1..64", n.name, r.vcpus));
+    }
+    if (r.memory_mb < 0 || (r.memory_mb > 0 && r.memory_mb < 64)) {
+      Add(n.loc, fmt::format("node '{}': resources.memory_mb {} is below 64 (a guest needs at "
+                             "least 64 MiB)",
+                             n.name, r.memory_mb));
+    }
+    if (r.disk_gb < 0) {
+      Add(n.loc, fmt::format("node '{}': resources.disk_gb must not be negative", n.name));
     }
   }
 
@@ -330,6 +350,31 @@ class Validator {
     }
   }
 
+  // The node's template must run the service (by name or check kind, as
+  // provisioning maps it): otherwise the range would boot without it.
+  void ServiceInTemplate(const model::Node& n, const model::Service& sv,
+                         const templates::Template& tpl) {
+    if (tpl.RunsAs(sv.name, sv.check.kind)) return;
+    std::string hint;
+    for (const templates::Service& ts : tpl.services) {
+      if (sv.port != 0 && ts.default_port == sv.port) {
+        hint = fmt::format(" (port {} is its '{}')", sv.port, ts.name);
+        break;
+      }
+    }
+    if (hint.empty()) {
+      std::vector<std::string> names;
+      for (const templates::Service& ts : tpl.services) names.push_back(ts.name);
+      hint = DidYouMean(sv.name, names);
+    }
+    std::string kind = sv.check.kind.empty() ? "" : fmt::format(", check kind '{}'", sv.check.kind);
+    Add(sv.loc, fmt::format("node '{}': template '{}' cannot run service '{}' ({}/{}{}){}; it "
+                            "offers {}: name the service after one of them or set check = {{ "
+                            "kind = \"...\" }}",
+                            n.name, tpl.name, sv.name, sv.protocol.empty() ? "tcp" : sv.protocol,
+                            sv.port, kind, hint, tpl.OfferedServices()));
+  }
+
   const model::Service* FindService(const model::Node& n, std::string_view name) const {
     for (const model::Service& sv : n.services) {
       if (sv.name == name) return &sv;
@@ -339,7 +384,8 @@ class Validator {
 
   void Vuln(const model::Node& n, const model::Vulnerability& v, const templates::Template* tpl,
             const graph::Topology& topo) {
-    if (tpl && !tpl->FindVulnerability(v.id)) {
+    const templates::Vulnerability* tv = tpl ? tpl->FindVulnerability(v.id) : nullptr;
+    if (tpl && !tv) {
       std::vector<std::string> ids;
       for (const auto& tv : tpl->vulnerabilities) ids.push_back(tv.id);
       Add(v.loc, fmt::format("node '{}': template '{}' cannot plant vulnerability '{}'{} (it "
@@ -351,6 +397,7 @@ class Validator {
       Add(v.loc, fmt::format("node '{}' vulnerability '{}': cost must not be negative", n.name,
                              v.id));
     }
+    if (tv && !tv->service.empty()) VulnNeedsService(n, v, *tpl, *tv);
     if (v.service.empty()) return;
     const model::Service* sv = FindService(n, v.service);
     if (!sv) {
@@ -377,6 +424,32 @@ class Validator {
     Add(v.loc, fmt::format("node '{}' vulnerability '{}' is on service '{}' ({}/{}), which is "
                            "not exposed: no other network or node can reach it",
                            n.name, v.id, sv->name, sv->protocol, sv->port));
+  }
+
+  // A template weakness lives in one of its services (cgi-cmd-injection in
+  // http): the node must run that service, and a vuln naming a node service
+  // must name one that runs as it.
+  void VulnNeedsService(const model::Node& n, const model::Vulnerability& v,
+                        const templates::Template& tpl, const templates::Vulnerability& tv) {
+    auto runs_as = [&](const model::Service& sv) {
+      const templates::Service* ts = tpl.RunsAs(sv.name, sv.check.kind);
+      return ts && ts->name == tv.service;
+    };
+    if (!v.service.empty()) {
+      const model::Service* sv = FindService(n, v.service);
+      if (!sv || runs_as(*sv)) return;  // unknown service: reported by Vuln
+      const templates::Service* ts = tpl.RunsAs(sv->name, sv->check.kind);
+      Add(v.loc, fmt::format("node '{}' vulnerability '{}': template '{}' plants it in its '{}' "
+                             "service, but service '{}' runs as '{}'",
+                             n.name, v.id, tpl.name, tv.service, sv->name,
+                             ts ? ts->name : "nothing"));
+      return;
+    }
+    if (std::any_of(n.services.begin(), n.services.end(), runs_as)) return;
+    Add(v.loc, fmt::format("node '{}' vulnerability '{}': template '{}' plants it in its '{}' "
+                           "service, which the node does not run: declare service \"{}\" {{ ... "
+                           "}} and set service = \"{}\"",
+                           n.name, v.id, tpl.name, tv.service, tv.service, tv.service));
   }
 
   void Objectives() {

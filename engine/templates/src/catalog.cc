@@ -32,6 +32,24 @@ const Service* Template::FindService(std::string_view n) const {
   return nullptr;
 }
 
+const Service* Template::RunsAs(std::string_view name, std::string_view check_kind) const {
+  if (const Service* s = FindService(name)) return s;
+  return check_kind.empty() ? nullptr : FindService(check_kind);
+}
+
+std::string Template::OfferedServices() const {
+  std::vector<std::string> parts;
+  for (const auto& s : services) {
+    if (s.default_port == 0) {
+      parts.push_back(s.name);
+    } else {
+      parts.push_back(fmt::format("{} ({}/{})", s.name, s.protocol.empty() ? "tcp" : s.protocol,
+                                  s.default_port));
+    }
+  }
+  return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
 const Vulnerability* Template::FindVulnerability(std::string_view id) const {
   for (const auto& v : vulnerabilities) {
     if (v.id == id) return &v;

@@ -127,6 +127,35 @@ inject "c" { owner = "red", after = "a", run = function(ctx) return true end }
     {"vuln_not_exposed", 14, "is on service 'telnet' (tcp/23), which is not exposed"},
     {"vuln_unknown_service", 12, "unknown service 'https' (did you mean 'http'?)"},
     {"vuln_not_in_template", 12, "template 'micro' cannot plant vulnerability 'sql-injection'"},
+    {"service_not_in_template", 16,
+     "node 'db': template 'micro' cannot run service 'emr-db' (tcp/3306); it offers http "
+     "(tcp/80), telnet (tcp/23), ftp (tcp/21), smtp (tcp/25), dns (udp/53)",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" }, service "emr-db" { port = 3306 } }
+)lua"},
+    {"service_check_kind_not_in_template", 17,
+     "template 'micro' cannot run service 'emr-db' (tcp/3306, check kind 'tcp')",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  service "emr-db" { port = 3306, check = { kind = "tcp" } } }
+)lua"},
+    {"vuln_in_other_service", 18,
+     "vulnerability 'cgi-cmd-injection': template 'micro' plants it in its 'http' service, but "
+     "service 'telnet' runs as 'telnet'",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  service "telnet" { port = 23 },
+  vuln "cgi-cmd-injection" { service = "telnet" } }
+)lua"},
+    {"vuln_service_not_run", 17,
+     "vulnerability 'weak-password': template 'micro' plants it in its 'telnet' service, which "
+     "the node does not run",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  vuln "weak-password" { } }
+)lua"},
+    {"bad_resources", 16, "node 'db': resources.memory_mb 32 is below 64",
+     R"lua(node "db" { template = "micro", resources = { vcpus = 0, memory_mb = 32 }, iface { network = "dmz", address = "10.10.1.30" } }
+)lua"},
+    {"negative_vcpus", 16, "node 'db': resources.vcpus -1 is out of range 1..64",
+     R"lua(node "db" { template = "micro", resources = { vcpus = -1 }, iface { network = "dmz", address = "10.10.1.30" } }
+)lua"},
     {"no_blue_team", 1, "no blue team"},
     {"no_red_team", 1, "no red team"},
     {"no_white_team", 1, "no white team"},
@@ -173,6 +202,61 @@ TEST(Validation, LoadValidScenarioListsEveryDiagnosticOnePerLine) {
                 file +
                 ":12: node 'web' vulnerability 'cgi-cmd-injection' is on service 'http' "
                 "(tcp/80), which is not exposed: no other network or node can reach it");
+}
+
+// A service named for what it serves runs as its check's kind: accepted.
+TEST(Validation, ServiceRunsAsItsCheckKind) {
+  testsupport::TempDir tmp;
+  std::string dir = testsupport::WriteScenario(
+      tmp.path() / "s", testsupport::ReadFile(Dir("valid") + "/scenario.lua") +
+                            R"lua(node "portal" { template = "micro", iface { network = "dmz", address = "10.10.1.40" },
+  service "portal" { port = 8080, check = { kind = "http", path = "/" } },
+  vuln "cgi-cmd-injection" { } }
+)lua");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  EXPECT_TRUE(out.ok()) << out.Report();
+}
+
+// What a template can run comes from its manifest, not from a list in the
+// engine: a template with mysql accepts 3306, micro refuses it.
+TEST(Validation, ServicesComeFromTheNodesTemplateManifest) {
+  testsupport::TempDir tmp;
+  testsupport::WriteFile(tmp.path() / "tpl" / "micro", "manifest.json",
+                         testsupport::ReadFile(testsupport::TemplatesDir() + "/micro/manifest.json"));
+  testsupport::WriteFile(tmp.path() / "tpl" / "dbhost", "manifest.json", R"json({
+  "name": "dbhost", "boot": "disk", "artifacts": {"disk": "base.qcow2"},
+  "services": ["ssh", "mysql"],
+  "service_details": {"ssh": {"default_port": 22, "proto": "tcp"},
+                      "mysql": {"default_port": 3306, "proto": "tcp"}},
+  "vulnerabilities": [{"id": "mysql-default-root", "cwe": "CWE-1393", "service": "mysql",
+                       "description": "root:root"}]
+})json");
+  LoadOptions opts{.templates_dir = (tmp.path() / "tpl").string()};
+  std::string base = testsupport::ReadFile(Dir("valid") + "/scenario.lua");
+  std::string ok = testsupport::WriteScenario(
+      tmp.path() / "ok", base + R"lua(node "db" { template = "dbhost", iface { network = "dmz", address = "10.10.1.30" },
+  service "mysql" { port = 3306 }, service "admin" { port = 2222, check = { kind = "ssh" } },
+  vuln "mysql-default-root" { service = "mysql" } }
+)lua");
+  LoadOutcome good = LoadScenario(ok, opts);
+  EXPECT_TRUE(good.ok()) << good.Report();
+
+  std::string bad = testsupport::WriteScenario(
+      tmp.path() / "bad", base + R"lua(node "db" { template = "dbhost", iface { network = "dmz", address = "10.10.1.30" },
+  service "emr-db" { port = 3306 }, service "http" { port = 80 } }
+)lua");
+  LoadOutcome out = LoadScenario(bad, opts);
+  ASSERT_FALSE(out.ok());
+  std::string file = bad + "/scenario.lua";
+  EXPECT_NE(out.Report().find(file + ":17: node 'db': template 'dbhost' cannot run service "
+                                     "'emr-db' (tcp/3306) (port 3306 is its 'mysql'); it offers "
+                                     "ssh (tcp/22), mysql (tcp/3306)"),
+            std::string::npos)
+      << out.Report();
+  EXPECT_NE(out.Report().find(file + ":17: node 'db': template 'dbhost' cannot run service "
+                                     "'http' (tcp/80)"),
+            std::string::npos)
+      << out.Report();
 }
 
 TEST(Validation, MissingFolderIsNotFound) {

@@ -54,6 +54,13 @@ struct Template {
 
   bool diskless() const { return boot == Boot::kDirectKernel; }
   const Service* FindService(std::string_view name) const;
+  // The template service a scenario service runs as: the one it is named
+  // after, else the one its check's kind names (a "portal" checked as http
+  // runs http). nullptr when the template runs neither. Provisioning maps
+  // services by the same rule (docs/scenario-language.md, "Services").
+  const Service* RunsAs(std::string_view name, std::string_view check_kind) const;
+  // What the template runs, for error messages: "http (tcp/80), dns (udp/53)".
+  std::string OfferedServices() const;
   const Vulnerability* FindVulnerability(std::string_view id) const;
   // Ok when every boot artefact is a file; NotFound naming the missing one.
   Status CheckBuilt() const;

@@ -1,0 +1,21 @@
+#include "host_capacity.h"
+
+#include "livefire/topology/capacity.h"
+
+namespace livefire::cli {
+
+bool IsLocalUri(const std::string& uri) {
+  auto at = uri.find("://");
+  return at == std::string::npos || uri.compare(at, 4, ":///") == 0;
+}
+
+Status CheckHostCapacity(const Context& ctx, const topology::RangePlan& plan, std::ostream& note) {
+  topology::ProcHostCapacity here;
+  const topology::HostCapacitySource& source =
+      ctx.host_capacity != nullptr ? *ctx.host_capacity : here;
+  LF_ASSIGN_OR_RETURN(topology::HostCapacity host, source.Read());
+  note << topology::FormatCapacity(plan, host) << "\n";
+  return topology::CheckCapacity(plan, host);
+}
+
+}  // namespace livefire::cli
