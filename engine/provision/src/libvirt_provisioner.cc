@@ -395,9 +395,14 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   // 2. A direct-boot guest gets its secrets now, through the agent (never the
-  //    command line), and starts its services once they are applied.
+  //    command line), and starts its services once they are applied; an
+  //    "agent-full" template (debian) gets every declaration that way.
   LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
-  if (b.tmpl->diskless()) LF_RETURN_IF_ERROR(PushGuestConfig(t, deadline));
+  if (b.tmpl->full_agent_config()) {
+    LF_RETURN_IF_ERROR(PushGuestConfig(t, FullGuestConfig(*t.domain, *t.guest), deadline));
+  } else if (b.tmpl->diskless()) {
+    LF_RETURN_IF_ERROR(PushGuestConfig(t, MicroGuestConfig(*t.guest), deadline));
+  }
   // 3. Every declared TCP service listens, seen from the host.
   if (t.domain->interfaces.empty()) return Status::Ok();
   const std::string& addr = t.domain->interfaces.front().address;
@@ -414,7 +419,8 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
   return Status::Ok();
 }
 
-Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point deadline) {
+Status LibvirtProvisioner::PushGuestConfig(const Target& t, const std::string& config,
+                                           Clock::time_point deadline) {
   const std::string applied(kMicroConfigApplied);
   auto is_applied = [&]() -> Result<bool> {
     LF_ASSIGN_OR_RETURN(ExecResult r, DoExec(t, {"test", "-e", applied}, Duration::Seconds(10)));
@@ -431,7 +437,7 @@ Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point de
     if (done.ok() && !pushed) {
       // Mode -1: no mkdir or chmod. /init made the directory root-only, and
       // deletes the file as soon as it has read it.
-      last = DoPushFile(t, std::string(kMicroConfigPath), MicroGuestConfig(*t.guest), -1);
+      last = DoPushFile(t, std::string(kMicroConfigPath), config, -1);
       pushed = last.ok();
     }
     if (Clock::now() >= deadline) {
