@@ -129,7 +129,7 @@ cmd_build() {
   # Overlay from the repo; modes are set here, not taken from the checkout.
   cp -R --no-preserve=mode,ownership "$HERE/rootfs/." "$root/"
   chmod 0755 "$root"/usr/local/sbin/*
-  chmod 0644 "$root"/etc/systemd/system/*.service
+  chmod 0644 "$root/etc/systemd/system/lf-init.service"
   # Weakness scripts and the application (vm-templates/debian/{weaknesses,app}/)
   # ship in the image; lf-init runs weaknesses/ID.sh for each planted ID.
   if [ -d "$HERE/weaknesses" ]; then

@@ -709,14 +709,25 @@ Result<std::string> LibvirtProvisioner::DoPullFile(const Target& t, const std::s
   return data;
 }
 
+namespace {
+
+// A disk template's snapshot is its saved memory state (paths.save) plus a
+// copy of its overlay at that instant, beside it: restoring both together
+// gives a consistent guest.
+std::string SavedOverlay(const std::string& save) { return save + ".qcow2"; }
+
+Status CopyFileDurably(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  const std::string tmp = to + ".new";
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::Internal(fmt::format("copying {} to {}: {}", from, tmp, ec.message()));
+  return RenameDurably(tmp, to);
+}
+
+}  // namespace
+
 Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
-  if (!b.tmpl->diskless()) {
-    return Status::FailedPrecondition(fmt::format(
-        "domain {}: snapshots are for diskless templates; '{}' has a disk (Revert gives it a "
-        "fresh overlay instead)",
-        t.name, b.tmpl->name));
-  }
   LF_ASSIGN_OR_RETURN(Dom d, impl_->Running(t.name));
   const std::string file = t.paths.save(t.name);
   const std::string tmp = file + ".new";
@@ -725,10 +736,20 @@ Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   if (virDomainSaveFlags(d.get(), tmp.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) < 0) {
     return VirError("saving domain " + t.name);
   }
-  LF_RETURN_IF_ERROR(RenameDurably(tmp, file));
-  if (virDomainRestoreFlags(impl_->conn.get(), file.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
-      0) {
+  // The guest is stopped: its overlay is exactly the disk that memory state
+  // saw. Copy it before the guest writes again.
+  Status copied = b.tmpl->diskless()
+                      ? Status::Ok()
+                      : CopyFileDurably(t.paths.disk(t.name), SavedOverlay(file));
+  Status renamed = copied.ok() ? RenameDurably(tmp, file) : copied;
+  if (virDomainRestoreFlags(impl_->conn.get(), (renamed.ok() ? file : tmp).c_str(), nullptr,
+                            VIR_DOMAIN_SAVE_RUNNING) < 0) {
     return VirError("restoring domain " + t.name + " after its snapshot");
+  }
+  if (!renamed.ok()) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return renamed.WithContext("snapshot of " + t.name);
   }
   return Status::Ok();
 }
@@ -742,7 +763,13 @@ Result<std::string> LibvirtProvisioner::DoRevert(const Target& t, Clock::time_po
   }
   std::error_code ec;
   const std::string save = t.paths.save(t.name);
-  if (b.tmpl->diskless() && fs::exists(save, ec)) {
+  const bool saved = fs::exists(save, ec) &&
+                     (b.tmpl->diskless() || fs::exists(SavedOverlay(save), ec));
+  if (saved) {
+    // Disk templates: overlay swap back to the snapshot's copy, then its memory.
+    if (!b.tmpl->diskless()) {
+      LF_RETURN_IF_ERROR(CopyFileDurably(SavedOverlay(save), t.paths.disk(t.name)));
+    }
     if (virDomainRestoreFlags(impl_->conn.get(), save.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
         0) {
       return VirError("restoring domain " + t.name + " from " + save);
