@@ -20,6 +20,17 @@ bool IsMicroService(std::string_view k) {
   return false;
 }
 
+// The debian template's service kinds (vm-templates/debian/manifest.json).
+constexpr std::array<std::string_view, 10> kDebianServices = {
+    "http", "https", "ssh", "smtp", "imap", "pop3", "ftp", "smb", "mysql", "dns"};
+
+bool IsDebianService(std::string_view k) {
+  for (auto m : kDebianServices) {
+    if (m == k) return true;
+  }
+  return false;
+}
+
 // "file:line" (formatted here so that this file needs only the model's data).
 std::string Where(const model::SourceLoc& l) {
   if (l.line == 0) return l.file;
@@ -89,6 +100,10 @@ Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const model::Sce
     for (const auto& svc : n->services) {
       std::string kind = svc.name;
       if (micro && !IsMicroService(kind) && IsMicroService(svc.check.kind)) kind = svc.check.kind;
+      // A service named for what it serves ("portal") runs as its check's kind.
+      if (!micro && !IsDebianService(kind) && IsDebianService(svc.check.kind)) {
+        kind = svc.check.kind;
+      }
       if (micro && !IsMicroService(kind)) {
         return Status::InvalidArgument(fmt::format(
             "{}: service '{}' of node '{}': the micro template runs only http, telnet, ftp, "
@@ -160,6 +175,26 @@ std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const Guest
   // Accounts, flag and vulnerabilities follow through the guest agent.
   args.push_back("lf.config=agent");
   return Join(args, " ");
+}
+
+std::string FullGuestConfig(const topology::PlannedDomain& d, const GuestSpec& g) {
+  std::string out = "lf.host=" + (g.hostname.empty() ? d.node : g.hostname) + "\n";
+  std::vector<std::string> ifs;
+  for (size_t i = 0; i < d.interfaces.size(); ++i) {
+    ifs.push_back(fmt::format("eth{}:{}/{}", i, d.interfaces[i].address, d.interfaces[i].prefix));
+  }
+  if (!ifs.empty()) out += "lf.if=" + Join(ifs, ",") + "\n";
+  const std::string& gw = g.gateway.empty() ? d.gateway : g.gateway;
+  std::vector<std::string> routes = g.routes;
+  if (routes.empty()) {
+    for (const auto& r : d.routes) routes.push_back(r.destination + "@" + r.via);
+  }
+  if (!gw.empty()) out += "lf.gw=" + gw + "\n";
+  if (!routes.empty()) out += "lf.routes=" + Join(routes, ",") + "\n";
+  std::vector<std::string> svcs;
+  for (const auto& s : g.services) svcs.push_back(fmt::format("{}:{}", s.kind, s.port));
+  if (!svcs.empty()) out += "lf.svc=" + Join(svcs, ",") + "\n";
+  return out + MicroGuestConfig(g);
 }
 
 std::string MicroGuestConfig(const GuestSpec& g) {

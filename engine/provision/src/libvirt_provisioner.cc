@@ -395,9 +395,14 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   // 2. A direct-boot guest gets its secrets now, through the agent (never the
-  //    command line), and starts its services once they are applied.
+  //    command line), and starts its services once they are applied; an
+  //    "agent-full" template (debian) gets every declaration that way.
   LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
-  if (b.tmpl->diskless()) LF_RETURN_IF_ERROR(PushGuestConfig(t, deadline));
+  if (b.tmpl->full_agent_config()) {
+    LF_RETURN_IF_ERROR(PushGuestConfig(t, FullGuestConfig(*t.domain, *t.guest), deadline));
+  } else if (b.tmpl->diskless()) {
+    LF_RETURN_IF_ERROR(PushGuestConfig(t, MicroGuestConfig(*t.guest), deadline));
+  }
   // 3. Every declared TCP service listens, seen from the host.
   if (t.domain->interfaces.empty()) return Status::Ok();
   const std::string& addr = t.domain->interfaces.front().address;
@@ -414,7 +419,8 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
   return Status::Ok();
 }
 
-Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point deadline) {
+Status LibvirtProvisioner::PushGuestConfig(const Target& t, const std::string& config,
+                                           Clock::time_point deadline) {
   const std::string applied(kMicroConfigApplied);
   auto is_applied = [&]() -> Result<bool> {
     LF_ASSIGN_OR_RETURN(ExecResult r, DoExec(t, {"test", "-e", applied}, Duration::Seconds(10)));
@@ -431,7 +437,7 @@ Status LibvirtProvisioner::PushGuestConfig(const Target& t, Clock::time_point de
     if (done.ok() && !pushed) {
       // Mode -1: no mkdir or chmod. /init made the directory root-only, and
       // deletes the file as soon as it has read it.
-      last = DoPushFile(t, std::string(kMicroConfigPath), MicroGuestConfig(*t.guest), -1);
+      last = DoPushFile(t, std::string(kMicroConfigPath), config, -1);
       pushed = last.ok();
     }
     if (Clock::now() >= deadline) {
@@ -703,14 +709,25 @@ Result<std::string> LibvirtProvisioner::DoPullFile(const Target& t, const std::s
   return data;
 }
 
+namespace {
+
+// A disk template's snapshot is its saved memory state (paths.save) plus a
+// copy of its overlay at that instant, beside it: restoring both together
+// gives a consistent guest.
+std::string SavedOverlay(const std::string& save) { return save + ".qcow2"; }
+
+Status CopyFileDurably(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  const std::string tmp = to + ".new";
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::Internal(fmt::format("copying {} to {}: {}", from, tmp, ec.message()));
+  return RenameDurably(tmp, to);
+}
+
+}  // namespace
+
 Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   LF_ASSIGN_OR_RETURN(Built b, impl_->Build(config_, t));
-  if (!b.tmpl->diskless()) {
-    return Status::FailedPrecondition(fmt::format(
-        "domain {}: snapshots are for diskless templates; '{}' has a disk (Revert gives it a "
-        "fresh overlay instead)",
-        t.name, b.tmpl->name));
-  }
   LF_ASSIGN_OR_RETURN(Dom d, impl_->Running(t.name));
   const std::string file = t.paths.save(t.name);
   const std::string tmp = file + ".new";
@@ -719,10 +736,20 @@ Status LibvirtProvisioner::DoSnapshot(const Target& t) {
   if (virDomainSaveFlags(d.get(), tmp.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) < 0) {
     return VirError("saving domain " + t.name);
   }
-  LF_RETURN_IF_ERROR(RenameDurably(tmp, file));
-  if (virDomainRestoreFlags(impl_->conn.get(), file.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
-      0) {
+  // The guest is stopped: its overlay is exactly the disk that memory state
+  // saw. Copy it before the guest writes again.
+  Status copied = b.tmpl->diskless()
+                      ? Status::Ok()
+                      : CopyFileDurably(t.paths.disk(t.name), SavedOverlay(file));
+  Status renamed = copied.ok() ? RenameDurably(tmp, file) : copied;
+  if (virDomainRestoreFlags(impl_->conn.get(), (renamed.ok() ? file : tmp).c_str(), nullptr,
+                            VIR_DOMAIN_SAVE_RUNNING) < 0) {
     return VirError("restoring domain " + t.name + " after its snapshot");
+  }
+  if (!renamed.ok()) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return renamed.WithContext("snapshot of " + t.name);
   }
   return Status::Ok();
 }
@@ -736,7 +763,13 @@ Result<std::string> LibvirtProvisioner::DoRevert(const Target& t, Clock::time_po
   }
   std::error_code ec;
   const std::string save = t.paths.save(t.name);
-  if (b.tmpl->diskless() && fs::exists(save, ec)) {
+  const bool saved = fs::exists(save, ec) &&
+                     (b.tmpl->diskless() || fs::exists(SavedOverlay(save), ec));
+  if (saved) {
+    // Disk templates: overlay swap back to the snapshot's copy, then its memory.
+    if (!b.tmpl->diskless()) {
+      LF_RETURN_IF_ERROR(CopyFileDurably(SavedOverlay(save), t.paths.disk(t.name)));
+    }
     if (virDomainRestoreFlags(impl_->conn.get(), save.c_str(), nullptr, VIR_DOMAIN_SAVE_RUNNING) <
         0) {
       return VirError("restoring domain " + t.name + " from " + save);

@@ -277,6 +277,12 @@ Result<std::string> DomainXml(const DomainXmlInput& in) {
     b.Text(os, "kernel", t.kernel);
     b.Text(os, "initrd", t.initrd);
     b.Text(os, "cmdline", cmdline);
+  } else if (t.direct_kernel()) {
+    // The image's own kernel and initrd, root on the overlay (vda). Only the
+    // manifest's fixed arguments: the node's declarations go through the agent.
+    b.Text(os, "kernel", t.kernel);
+    b.Text(os, "initrd", t.initrd);
+    b.Text(os, "cmdline", t.kernel_cmdline);
   } else {
     b.Attr(b.Element(os, "boot"), "dev", "hd");
   }
@@ -338,7 +344,11 @@ Result<std::string> DomainXml(const DomainXmlInput& in) {
   // plus the secrets a direct-boot guest gets through its agent at boot (not
   // in the XML), so that changing them restarts the guest.
   std::string fingerprinted = Serialise(doc);
-  if (t.diskless()) fingerprinted += MicroGuestConfig(g);
+  if (t.full_agent_config()) {
+    fingerprinted += FullGuestConfig(d, g);
+  } else if (t.diskless()) {
+    fingerprinted += MicroGuestConfig(g);
+  }
   b.Set(spec, "spec", fmt::format("{:016x}", Fnv1a(fingerprinted)));
   if (!in.uuid.empty()) {
     pugi::xml_node uuid = dom.insert_child_after("uuid", name);

@@ -113,6 +113,10 @@ Result<Template> ReadManifest(const std::string& folder_text) {
     return bad(fmt::format("unknown boot type '{}' (direct-kernel or disk)", boot));
   }
   t.kernel_cmdline = StrOr(j, "kernel_cmdline");
+  t.guest_config = StrOr(j, "guest_config", t.boot == Boot::kDirectKernel ? "agent" : "");
+  if (t.guest_config != "" && t.guest_config != "agent" && t.guest_config != "agent-full") {
+    return bad(fmt::format("unknown guest_config '{}' (agent or agent-full)", t.guest_config));
+  }
   try {
     if (auto r = j.find("resources"); r != j.end() && r->is_object()) {
       t.vcpus = r->value("vcpus", t.vcpus);
@@ -132,6 +136,13 @@ Result<Template> ReadManifest(const std::string& folder_text) {
       t.initrd = artifact("initrd", "initrd.img");
     } else {
       t.disk = artifact("disk", "base.qcow2");
+      if (artifacts.contains("kernel") != artifacts.contains("initrd")) {
+        return bad("\"artifacts\": a disk template names both \"kernel\" and \"initrd\" or neither");
+      }
+      if (artifacts.contains("kernel")) {
+        t.kernel = artifact("kernel", "vmlinuz");
+        t.initrd = artifact("initrd", "initrd.img");
+      }
     }
     const nlohmann::json* details = nullptr;
     if (auto d = j.find("service_details"); d != j.end() && d->is_object()) details = &*d;

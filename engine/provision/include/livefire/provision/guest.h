@@ -70,6 +70,12 @@ inline constexpr std::string_view kMicroConfigApplied = "/run/livefire/applied";
 // (encoded as the command line would), always ended by "lf.end=1".
 std::string MicroGuestConfig(const GuestSpec& g);
 
+// Everything a template with "guest_config": "agent-full" (debian) is told,
+// for kMicroConfigPath: lf.host=, lf.if=ethN:IP/PREFIX,..., lf.gw=,
+// lf.routes=, lf.svc=KIND:PORT,... (every service), then the secrets as in
+// MicroGuestConfig, ended by "lf.end=1". Contract: vm-templates/debian/README.md.
+std::string FullGuestConfig(const topology::PlannedDomain& d, const GuestSpec& g);
+
 // RFC 3986 percent-encoding of everything but unreserved characters (the
 // template decodes lf.pw and lf.flag values with `httpd -d`).
 std::string PercentEncode(std::string_view s);

@@ -155,9 +155,11 @@ class LibvirtProvisioner : public Provisioner {
   void DoRemoveLeftovers(DownReport& report) override;  // libvirt_leftovers.cc
 
  private:
-  // Writes a direct-boot guest's secrets (MicroGuestConfig) and waits until
-  // its /init has applied them.
-  Status PushGuestConfig(const Target& t, std::chrono::steady_clock::time_point deadline);
+  // Writes a guest's agent configuration (MicroGuestConfig for micro,
+  // FullGuestConfig for "agent-full" templates) and waits until the guest
+  // has applied it (kMicroConfigApplied).
+  Status PushGuestConfig(const Target& t, const std::string& config,
+                         std::chrono::steady_clock::time_point deadline);
 
   struct Impl;
   LibvirtConfig config_;

@@ -190,7 +190,9 @@ class Provisioner {
                                const std::string& guest_path);
 
   // Saves the running state of one node (node set) or of every node of a
-  // team's copy; Revert then restores it. Diskless templates only.
+  // team's copy; Revert then restores it. Disk templates also keep a copy of
+  // the node's overlay taken while the guest is stopped for the save, which
+  // Revert swaps back in before restoring the memory state.
   Status Snapshot(const ExerciseId& exercise, const TeamId& team, std::optional<NodeId> node);
 
   // Puts one node or a team's whole copy back to its pristine state: the

@@ -49,10 +49,20 @@ struct Template {
   std::string kernel;
   std::string initrd;
   std::string disk;
+  // Disk templates may also name a kernel and initrd (extracted from the
+  // image at build): the engine then boots them direct-kernel with the disk
+  // as root instead of through a bootloader.
+  // "agent-full" (manifest "guest_config"): every declaration (host,
+  // addresses, routes, services, accounts, flag, weaknesses) reaches the
+  // guest through its agent at first boot. Diskless templates get only their
+  // secrets that way ("agent"), the rest on the kernel command line.
+  std::string guest_config;
   std::vector<Service> services;
   std::vector<Vulnerability> vulnerabilities;
 
   bool diskless() const { return boot == Boot::kDirectKernel; }
+  bool direct_kernel() const { return !kernel.empty(); }
+  bool full_agent_config() const { return guest_config == "agent-full"; }
   const Service* FindService(std::string_view name) const;
   // The template service a scenario service runs as: the one it is named
   // after, else the one its check's kind names (a "portal" checked as http
