@@ -93,37 +93,58 @@ struct TestDriver {
   }
 };
 
-void BM_UpTestDriver(benchmark::State& state) {
+// Up and Down of n domains on the test driver; `measure` says which of the two
+// is timed (the other is setup or cleanup of the round).
+enum class Measure { kUp, kDown };
+
+void TimeTestDriver(benchmark::State& state, const char* id, int octet, Measure measure) {
   const int n = static_cast<int>(state.range(0));
-  TestDriver driver("lf-bench-up");
+  TestDriver driver(id);
   if (!driver.prov.ok()) {
     state.SkipWithError(driver.prov.status().ToString().c_str());
     return;
   }
   auto& prov = driver.prov;
-  topology::RangePlan plan = BigPlan(n, 200, 10);
+  topology::RangePlan plan = BigPlan(n, octet, 10);
   UpOptions o;
   o.wait_ready = false;
   double total = 0;
   int round = 0;
   for (auto _ : state) {
     ExerciseId ex(fmt::format("lf-20260101-000000-{:06x}", ++round));
-    auto t0 = Clock::now();
-    auto r = (*prov)->Up(plan, ex, o);
-    double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    state.SetIterationTime(s);
-    total += s;
-    if (!r.ok() || !r->complete()) {
+    if (measure == Measure::kDown && !(*prov)->Up(plan, ex, o).ok()) {
       state.SkipWithError("Up failed");
       break;
     }
-    state.PauseTiming();
-    (void)(*prov)->Down(ex);
-    state.ResumeTiming();
+    auto t0 = Clock::now();
+    bool ok;
+    if (measure == Measure::kUp) {
+      auto r = (*prov)->Up(plan, ex, o);
+      ok = r.ok() && r->complete();
+    } else {
+      auto r = (*prov)->Down(ex);
+      ok = r.ok() && r->domains == n;
+    }
+    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    state.SetIterationTime(s);
+    total += s;
+    if (!ok) {
+      state.SkipWithError(measure == Measure::kUp ? "Up failed" : "Down failed");
+      break;
+    }
+    if (measure == Measure::kUp) {
+      state.PauseTiming();
+      (void)(*prov)->Down(ex);
+      state.ResumeTiming();
+    }
   }
   state.counters["ms_per_domain"] =
       benchmark::Counter(total * 1000.0 / n / static_cast<double>(state.iterations()));
-  state.SetItemsProcessed(state.iterations() * n);
+  if (measure == Measure::kUp) state.SetItemsProcessed(state.iterations() * n);
+}
+
+void BM_UpTestDriver(benchmark::State& state) {
+  TimeTestDriver(state, "lf-bench-up", 200, Measure::kUp);
 }
 BENCHMARK(BM_UpTestDriver)
     ->Arg(100)
@@ -133,36 +154,7 @@ BENCHMARK(BM_UpTestDriver)
     ->Unit(benchmark::kMillisecond);
 
 void BM_DownTestDriver(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  TestDriver driver("lf-bench-down");
-  if (!driver.prov.ok()) {
-    state.SkipWithError(driver.prov.status().ToString().c_str());
-    return;
-  }
-  auto& prov = driver.prov;
-  topology::RangePlan plan = BigPlan(n, 201, 10);
-  UpOptions o;
-  o.wait_ready = false;
-  double total = 0;
-  int round = 0;
-  for (auto _ : state) {
-    ExerciseId ex(fmt::format("lf-20260101-000000-{:06x}", ++round));
-    if (!(*prov)->Up(plan, ex, o).ok()) {
-      state.SkipWithError("Up failed");
-      break;
-    }
-    auto t0 = Clock::now();
-    auto r = (*prov)->Down(ex);
-    double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    state.SetIterationTime(s);
-    total += s;
-    if (!r.ok() || r->domains != n) {
-      state.SkipWithError("Down failed");
-      break;
-    }
-  }
-  state.counters["ms_per_domain"] =
-      benchmark::Counter(total * 1000.0 / n / static_cast<double>(state.iterations()));
+  TimeTestDriver(state, "lf-bench-down", 201, Measure::kDown);
 }
 BENCHMARK(BM_DownTestDriver)
     ->Arg(1000)

@@ -88,6 +88,18 @@ class Sha256 {
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
 };
 
+// The columns every event query selects first: seq, time_ns, wall_ns, team,
+// kind (payload and hash follow, read by the caller as it needs them).
+Event EventHeadOfRow(SQLite::Statement& st) {
+  Event e;
+  e.seq = st.getColumn(0).getInt64();
+  e.time = SimTime::FromNanos(st.getColumn(1).getInt64());
+  e.wall_ns = st.getColumn(2).getInt64();
+  e.team = st.getColumn(3).getString();
+  e.kind = st.getColumn(4).getString();
+  return e;
+}
+
 Status FromSqlite(const SQLite::Exception& e, std::string_view what, const std::string& path) {
   std::string msg = fmt::format("{}: {}: {}", path, what, e.what());
   switch (e.getErrorCode() & 0xff) {
@@ -819,12 +831,7 @@ Status EventStore::Scan(const EventQuery& q, const std::function<bool(const Even
     }
     if (q.limit >= 0) st.bind(i++, static_cast<int64_t>(q.limit));
     while (st.executeStep()) {
-      Event e;
-      e.seq = st.getColumn(0).getInt64();
-      e.time = SimTime::FromNanos(st.getColumn(1).getInt64());
-      e.wall_ns = st.getColumn(2).getInt64();
-      e.team = st.getColumn(3).getString();
-      e.kind = st.getColumn(4).getString();
+      Event e = EventHeadOfRow(st);
       e.payload = nlohmann::json::parse(st.getColumn(5).getString(), nullptr, false);
       if (e.payload.is_discarded()) {
         return Status::DataLoss(
@@ -865,12 +872,7 @@ Result<VerifyReport> EventStore::Verify() const {
       return r;
     };
     while (st.executeStep()) {
-      Event e;
-      e.seq = st.getColumn(0).getInt64();
-      e.time = SimTime::FromNanos(st.getColumn(1).getInt64());
-      e.wall_ns = st.getColumn(2).getInt64();
-      e.team = st.getColumn(3).getString();
-      e.kind = st.getColumn(4).getString();
+      Event e = EventHeadOfRow(st);
       std::string payload = st.getColumn(5).getString();
       std::string stored = st.getColumn(6).getString();
       if (e.seq != expect) {
