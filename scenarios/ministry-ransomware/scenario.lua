@@ -34,15 +34,17 @@ node "mail" {
   iface { network = "dmz", address = "10.20.1.10" },
   service "smtp" { port = 25, reachable_from = {"red", "office"},
                    check = { kind = "smtp", expect = "220" } },
-  vuln "smtp-vrfy-enum" { cwe = "CWE-204", severity = "low", service = "smtp", cost = 3 },
+  vuln "smtp-vrfy-enum" { cwe = "CWE-204", severity = "low", service = "smtp", cost = 3,
+                          effect = "information" },
 }
 
 node "ketoan-ws" {
   template = "micro", security_level = 3, value = 1, role = "Máy trạm kế toán",
   iface { network = "office", address = "10.20.2.20" },
   vuln "world-readable-secret" { cwe = "CWE-732", severity = "medium", cost = 1,
+                                 yields = { credential = "office-admin" },
                                  description = "the IT department's setup notes, readable by all" },
-  account { user = "admin", password = "KhTc@2025", admin = true },
+  account { user = "admin", password = "KhTc@2025", admin = true, credential = "office-admin" },
 }
 
 node "fileserver" {
@@ -52,8 +54,9 @@ node "fileserver" {
                    check = { kind = "http", path = "/share/baocao-2026.txt", expect = "BAO CAO" } },
   service "telnet" { port = 23, reachable_from = {"office"} },
   vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         credential = "office-admin",
                          description = "administrator password shared with the workstations" },
-  account { user = "admin", password = "KhTc@2025", admin = true },
+  account { user = "admin", password = "KhTc@2025", admin = true, credential = "office-admin" },
   file { path = "/www/share/baocao-2026.txt", content = "BAO CAO TAI CHINH 2026 - MAT\n" },
   file { path = "/www/share/ngansach-q4.txt", content = "BAO CAO NGAN SACH QUY 4\n" },
 }

@@ -55,8 +55,10 @@ node "portal" {
                    check = { kind = "http", path = "/", expect = "Cong thong tin" } },
   service "telnet" { port = 23 },
   vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         credential = "dmz-admin",
                          description = "reused administrator password" },
-  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true,
+            credential = "dmz-admin" },
   file { path = "/www/index.html", source = "files/portal-index.html" },
 }
 
@@ -70,8 +72,10 @@ node "dichvucong" {
   vuln "cgi-cmd-injection" { cwe = "CWE-78", severity = "critical", service = "http", cost = 1,
                              description = "ping.cgi passes host= to sh" },
   vuln "world-readable-secret" { cwe = "CWE-732", severity = "medium", cost = 1,
+                                 yields = { credential = "dmz-admin" },
                                  description = "/var/backups/credentials.txt is mode 0644" },
-  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true,
+            credential = "dmz-admin" },
   file { path = "/root/flag.txt", content = "FLAG{dvc-root-7f3a91}", mode = "0600" },
 }
 
@@ -81,7 +85,8 @@ node "mail" {
   iface { network = "dmz", address = "10.10.1.12" },
   service "smtp" { port = 25, reachable_from = {"red"},
                    check = { kind = "smtp", expect = "220" } },
-  vuln "smtp-vrfy-enum" { cwe = "CWE-204", severity = "low", service = "smtp", cost = 3 },
+  vuln "smtp-vrfy-enum" { cwe = "CWE-204", severity = "low", service = "smtp", cost = 3,
+                          effect = "information" },
 }
 
 node "docs" {
@@ -90,8 +95,10 @@ node "docs" {
   iface { network = "internal", address = "10.10.2.10" },
   service "telnet" { port = 23, reachable_from = {"dmz"} },
   vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         credential = "dmz-admin",
                          description = "administrator password reused from the DMZ" },
-  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true,
+            credential = "dmz-admin" },
   file { path = "/srv/docs/secret.txt", mode = "0600",
          content = "TÀI LIỆU MẬT - Kế hoạch chuyển đổi số 2026\nFLAG{docs-exfil-52c8e0}\n" },
 }
@@ -101,8 +108,10 @@ node "admin-ws" {
   role = "Máy trạm quản trị (administrator workstation)",
   iface { network = "internal", address = "10.10.2.20" },
   service "telnet" { port = 23 },
-  vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2 },
-  account { user = "admin", password = "HoaBinhXanh@2024", admin = true },
+  vuln "weak-password" { cwe = "CWE-521", severity = "high", service = "telnet", cost = 2,
+                         description = "quantri:123456 is guessed without any credential" },
+  account { user = "admin", password = "HoaBinhXanh@2024", admin = true,
+            credential = "dmz-admin" },
   account { user = "quantri", password = "123456" },
 }
 

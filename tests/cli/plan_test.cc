@@ -62,6 +62,35 @@ TEST(PlanCli, SummaryListsTeamsAndAttackPaths) {
   EXPECT_NE(o.out.find("Attack paths"), std::string::npos) << o.out;
 }
 
+// The chain the red injects play (#13 item 8): the document server falls to
+// the administrator password found on dichvucong, not to a free exploit.
+TEST(PlanCli, ProvincialPortalChainReusesTheStolenPassword) {
+  Outcome o = RunArgs({"plan", kScenario, "--teams", "1", "--templates", kTemplates});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.out.find(
+                "  steal-doc on docs: cost 4, 3 step(s)\n"
+                "    1. dichvucong cgi-cmd-injection via http from red: root foothold (cost 1)\n"
+                "    2. dichvucong world-readable-secret (local): credential dmz-admin (cost 1)\n"
+                "    3. docs weak-password via telnet from dichvucong with credential dmz-admin: "
+                "root foothold (cost 2)\n"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("  deface-portal on portal: cost 4, 3 step(s)\n"), std::string::npos)
+      << o.out;
+  // The SMTP user enumeration is information only: the relay is never a foothold.
+  EXPECT_EQ(o.out.find("smtp-vrfy-enum"), std::string::npos) << o.out;
+
+  Outcome j = RunArgs({"plan", kScenario, "--teams", "1", "--json", "--templates", kTemplates});
+  ASSERT_EQ(j.code, 0) << j.err;
+  nlohmann::json steps = nlohmann::json::parse(j.out)["attack_paths"][0]["steps"];
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[1]["kind"], "credentials");
+  EXPECT_EQ(steps[1]["yields"], (nlohmann::json{"dmz-admin"}));
+  EXPECT_EQ(steps[2]["credential"], "dmz-admin");
+  EXPECT_EQ(steps[2]["from"], "dichvucong");
+  EXPECT_EQ(steps[2]["privilege"], "root");
+}
+
 TEST(PlanCli, ScenarioErrorsArePrintedWithExitOne) {
   testsupport::TempDir tmp("lf-plan-cli");
   std::string dir = testsupport::WriteScenario(tmp.path(), "this is not lua\n");

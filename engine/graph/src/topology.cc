@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -9,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "attack_impl.h"
 #include "livefire/graph/topology.h"
 
 namespace livefire::graph {
@@ -51,6 +51,18 @@ struct VulnInfo {
   std::string service;  // "" = local only
   double cost = 1.0;
   int service_index = -1;  // into NodeInfo::services; -1 = local or dangling
+  model::VulnEffect effect = model::VulnEffect::kFoothold;
+  model::Privilege gives = model::Privilege::kRoot;
+  model::Privilege needs = model::Privilege::kUser;
+  std::vector<std::string> yields;
+  std::string credential;
+};
+
+struct AccountInfo {
+  std::string user;
+  bool admin = false;
+  std::string credential;
+  std::vector<int> login;  // into NodeInfo::services (dangling names dropped)
 };
 
 struct NodeInfo {
@@ -58,6 +70,7 @@ struct NodeInfo {
   std::vector<int> nets;  // declaration order, duplicates removed
   std::vector<ServiceInfo> services;
   std::vector<VulnInfo> vulns;
+  std::vector<AccountInfo> accounts;
   bool named_as_source = false;  // some rule's `from` is this node
   bool named_as_target = false;  // some rule's `to` is this node
   bool red_zone = false;         // every interface is on a shared network
@@ -229,8 +242,11 @@ struct Topology::Impl {
   }
 
   AttackGraph BuildAttackGraph() const;
-  AttackPath PathFromPredecessors(const AttackGraph& g, const std::vector<size_t>& pred,
-                                  const std::vector<double>& dist, const ObjectiveInfo& o) const;
+  // Whether red acting as an ordinary host on network s reaches (proto,
+  // port) on node y; `cache` memoises network-to-network verdicts for nodes
+  // no rule names, per interned service id `svc` of n_svc.
+  bool NetReaches(int s, int y, int proto, int port, int svc, size_t n_svc,
+                  std::vector<int8_t>& cache) const;
   size_t NetVertex(int n) const { return 1 + static_cast<size_t>(n); }
   size_t NodeVertex(int n) const { return 1 + nets.size() + static_cast<size_t>(n); }
   int VertexNode(size_t v) const {
@@ -270,15 +286,23 @@ Topology Topology::Build(const model::Scenario& s) {
     for (const model::Service& sv : n.services) {
       info.services.push_back({sv.name, t.InternProtocol(sv.protocol), sv.port});
     }
-    for (const model::Vulnerability& v : n.vulnerabilities) {
-      VulnInfo vi{v.id, v.service, std::max(0.0, v.exploit_cost), -1};
+    auto service_index = [&](std::string_view name) {
       for (size_t k = 0; k < info.services.size(); ++k) {
-        if (!v.service.empty() && info.services[k].name == v.service) {
-          vi.service_index = static_cast<int>(k);
-          break;
-        }
+        if (!name.empty() && info.services[k].name == name) return static_cast<int>(k);
       }
-      info.vulns.push_back(std::move(vi));
+      return -1;
+    };
+    for (const model::Vulnerability& v : n.vulnerabilities) {
+      info.vulns.push_back({v.id, v.service, std::max(0.0, v.exploit_cost),
+                            service_index(v.service), v.effect, v.gives, v.needs, v.yields,
+                            v.credential});
+    }
+    for (const model::Account& a : n.accounts) {
+      AccountInfo ai{a.user, a.admin, a.credential, {}};
+      for (const std::string& l : a.login) {
+        if (int k = service_index(l); k >= 0) ai.login.push_back(k);
+      }
+      info.accounts.push_back(std::move(ai));
     }
     info.red_zone = !info.nets.empty() && std::all_of(info.nets.begin(), info.nets.end(),
                                                       [&](int k) { return t.nets[k].shared; });
@@ -379,7 +403,12 @@ AttackGraph Topology::Impl::BuildAttackGraph() const {
   for (size_t y = 0; y < nodes.size(); ++y) {
     for (size_t k = 0; k < nodes[y].vulns.size(); ++k) {
       const VulnInfo& v = nodes[y].vulns[k];
-      if (v.service_index < 0) continue;  // local-only: needs a foothold on y first
+      // Only unconditional remote footholds: local weaknesses need a
+      // foothold first, others need a credential or give none.
+      if (v.service_index < 0 || v.effect != model::VulnEffect::kFoothold ||
+          !v.credential.empty()) {
+        continue;
+      }
       const ServiceInfo& sv = nodes[y].services[v.service_index];
       auto [it, _] =
           svc_ids.emplace(std::make_pair(sv.proto, sv.port), static_cast<int>(svc_ids.size()));
@@ -390,21 +419,7 @@ AttackGraph Topology::Impl::BuildAttackGraph() const {
   // cache[(s * n_nets + d) * n_svc + svc]: -1 unknown, 0 denied, 1 allowed.
   std::vector<int8_t> cache(n_nets * n_nets * n_svc, -1);
   auto net_reaches = [&](int s, int y, const Exploit& e) {
-    for (int d : nodes[y].nets) {
-      if (d == s) return true;
-    }
-    for (int d : nodes[y].nets) {
-      bool ok;
-      if (nodes[y].named_as_target) {
-        ok = Allowed(FirstMatch(s, -1, d, y, e.proto, e.port));
-      } else {
-        int8_t& c = cache[(static_cast<size_t>(s) * n_nets + d) * n_svc + e.svc];
-        if (c < 0) c = Allowed(FirstMatch(s, -1, d, -1, e.proto, e.port)) ? 1 : 0;
-        ok = c == 1;
-      }
-      if (ok) return true;
-    }
-    return false;
+    return NetReaches(s, y, e.proto, e.port, e.svc, n_svc, cache);
   };
   // Cheapest exploit of y usable by `reaches`, as one edge from `from_v`.
   auto add_best = [&](size_t from_v, int y, auto&& reaches) {
@@ -435,57 +450,201 @@ AttackGraph Topology::Impl::BuildAttackGraph() const {
   return g;
 }
 
-AttackPath Topology::Impl::PathFromPredecessors(const AttackGraph& g,
-                                                const std::vector<size_t>& pred,
-                                                const std::vector<double>& dist,
-                                                const ObjectiveInfo& o) const {
-  AttackPath path;
-  path.objective = o.name;
-  path.node = o.node;
-  auto it = node_index.find(o.node);
-  if (it == node_index.end()) return path;
-  size_t v = NodeVertex(it->second);
-  // Dijkstra leaves unreached vertices at max() with themselves as predecessor.
-  if (dist[v] >= std::numeric_limits<double>::max() || (v != 0 && pred[v] == v)) return path;
-  path.reachable = true;
-  path.cost = dist[v];
-  while (v != 0 && pred[v] != v) {
-    size_t u = pred[v];
-    // Exactly one edge joins u to v in this graph (the cheapest was kept).
-    auto [e, found] = boost::edge(u, v, g);
-    if (found && g[e].vuln >= 0) {
-      const NodeInfo& n = nodes[g[e].node];
-      const VulnInfo& vu = n.vulns[g[e].vuln];
-      path.steps.push_back({n.name, vu.id, vu.service, vu.cost});
-    }
-    v = u;
+bool Topology::Impl::NetReaches(int s, int y, int proto, int port, int svc, size_t n_svc,
+                                std::vector<int8_t>& cache) const {
+  const size_t n_nets = nets.size();
+  for (int d : nodes[y].nets) {
+    if (d == s) return true;
   }
-  std::reverse(path.steps.begin(), path.steps.end());
-  return path;
+  for (int d : nodes[y].nets) {
+    bool ok;
+    if (nodes[y].named_as_target) {
+      ok = Allowed(FirstMatch(s, -1, d, y, proto, port));
+    } else {
+      int8_t& c = cache[(static_cast<size_t>(s) * n_nets + d) * n_svc + svc];
+      if (c < 0) c = Allowed(FirstMatch(s, -1, d, -1, proto, port)) ? 1 : 0;
+      ok = c == 1;
+    }
+    if (ok) return true;
+  }
+  return false;
 }
 
-std::vector<AttackPath> Topology::CheapestAttackPaths() const {
-  const Impl& t = *impl_;
-  std::vector<AttackPath> out;
-  bool any_red = std::any_of(t.objectives.begin(), t.objectives.end(),
-                             [](const ObjectiveInfo& o) { return o.red; });
-  if (!any_red) return out;
-  AttackGraph g = t.BuildAttackGraph();
-  const size_t nv = boost::num_vertices(g);
-  std::vector<size_t> pred(nv);
-  std::vector<double> dist(nv);
-  boost::dijkstra_shortest_paths(
-      g, 0,
-      boost::predecessor_map(
-          boost::make_iterator_property_map(pred.begin(), boost::get(boost::vertex_index, g)))
-          .distance_map(
-              boost::make_iterator_property_map(dist.begin(), boost::get(boost::vertex_index, g)))
-          .weight_map(boost::get(&AttackEdge::weight, g)));
-  for (const ObjectiveInfo& o : t.objectives) {
-    if (o.red) out.push_back(t.PathFromPredecessors(g, pred, dist, o));
-  }
-  return out;
+namespace {
+
+model::Privilege AtLeastUser(model::Privilege p) {
+  return p == model::Privilege::kNone ? model::Privilege::kUser : p;
 }
+
+}  // namespace
+
+AttackModel Topology::Attacks() const {
+  const Impl& t = *impl_;
+  auto mp = std::make_unique<AttackModel::Impl>();
+  AttackModel::Impl& m = *mp;
+  for (const NetInfo& n : t.nets) m.nets.push_back(n.name);
+  for (size_t x = 0; x < t.nodes.size(); ++x) {
+    m.nodes.push_back(t.nodes[x].name);
+    m.node_index.emplace(t.nodes[x].name, static_cast<int>(x));
+  }
+  // Credentials: every name an account, a yield or a weakness uses (a
+  // dangling one can be needed but never obtained; validation reports it).
+  std::set<std::string> creds;
+  for (const NodeInfo& n : t.nodes) {
+    for (const AccountInfo& a : n.accounts) {
+      if (!a.credential.empty()) creds.insert(a.credential);
+    }
+    for (const VulnInfo& v : n.vulns) {
+      creds.insert(v.yields.begin(), v.yields.end());
+      if (!v.credential.empty()) creds.insert(v.credential);
+    }
+  }
+  for (const std::string& c : creds) {
+    m.cred_index.emplace(c, static_cast<int>(m.creds.size()));
+    m.creds.push_back(c);
+  }
+  auto cred_fact = [&](const std::string& c) {
+    return c.empty() ? -1 : m.CredFact(m.cred_index.at(c));
+  };
+  auto foothold = [&](int y, model::Privilege p) {
+    std::vector<int> g{m.UserFact(y)};
+    if (p == model::Privilege::kRoot) g.insert(g.begin(), m.RootFact(y));
+    return g;
+  };
+
+  // Actions; remote ones remember their service for the reachability pass.
+  struct Remote {
+    int action;
+    int proto, port, svc;
+  };
+  std::map<std::pair<int, int>, int> svc_ids;
+  std::vector<std::vector<Remote>> remote(t.nodes.size());
+  auto add_action = [&](AttackAction a, AttackModel::Impl::ActionFacts f) {
+    m.actions.push_back(std::move(a));
+    m.action_facts.push_back(std::move(f));
+    return static_cast<int>(m.actions.size() - 1);
+  };
+  auto add_remote = [&](int y, int service_index, int action) {
+    const ServiceInfo& sv = t.nodes[y].services[service_index];
+    auto [it, _] =
+        svc_ids.emplace(std::make_pair(sv.proto, sv.port), static_cast<int>(svc_ids.size()));
+    remote[y].push_back({action, sv.proto, sv.port, it->second});
+  };
+  for (size_t yy = 0; yy < t.nodes.size(); ++yy) {
+    const int y = static_cast<int>(yy);
+    const NodeInfo& n = t.nodes[y];
+    for (const VulnInfo& v : n.vulns) {
+      bool local = v.service.empty() || v.effect == model::VulnEffect::kPrivesc;
+      if (!local && v.service_index < 0) continue;  // dangling service: validation reports it
+      AttackAction a;
+      a.node = n.name;
+      a.vulnerability = v.id;
+      a.service = local ? "" : v.service;
+      a.credential = v.credential;
+      a.cost = v.cost;
+      AttackModel::Impl::ActionFacts f;
+      f.credential = cred_fact(v.credential);
+      switch (v.effect) {
+        case model::VulnEffect::kFoothold:
+          a.kind = local ? StepKind::kEscalate : StepKind::kExploit;
+          a.gives = AtLeastUser(v.gives);
+          f.gives = foothold(y, a.gives);
+          break;
+        case model::VulnEffect::kPrivesc:
+          a.kind = StepKind::kEscalate;
+          a.gives = model::Privilege::kRoot;
+          f.gives = foothold(y, a.gives);
+          break;
+        case model::VulnEffect::kCredentials:
+          a.kind = StepKind::kCredentials;
+          a.yields = v.yields;
+          for (const std::string& c : v.yields) f.gives.push_back(cred_fact(c));
+          break;
+        case model::VulnEffect::kInformation:
+          a.kind = StepKind::kInformation;
+          break;
+      }
+      if (local) {
+        a.needs = AtLeastUser(v.needs);
+        f.needs = a.needs == model::Privilege::kRoot ? m.RootFact(y) : m.UserFact(y);
+      }
+      int id = add_action(std::move(a), std::move(f));
+      if (local) {
+        m.instances.push_back({id, -1, -1});
+      } else {
+        add_remote(y, v.service_index, id);
+      }
+    }
+    for (const AccountInfo& acc : n.accounts) {
+      if (acc.credential.empty()) continue;
+      for (int k : acc.login) {
+        AttackAction a;
+        a.kind = StepKind::kLogin;
+        a.node = n.name;
+        a.service = n.services[k].name;
+        a.account = acc.user;
+        a.credential = acc.credential;
+        a.gives = acc.admin ? model::Privilege::kRoot : model::Privilege::kUser;
+        a.cost = kLoginCost;
+        AttackModel::Impl::ActionFacts f;
+        f.credential = cred_fact(acc.credential);
+        f.gives = foothold(y, a.gives);
+        add_remote(y, k, add_action(std::move(a), std::move(f)));
+      }
+    }
+  }
+
+  // Where red starts, and how owning a node puts it on networks.
+  for (size_t n = 0; n < t.nets.size(); ++n) {
+    if (t.nets[n].shared) m.entry.push_back(m.NetFact(static_cast<int>(n)));
+  }
+  for (size_t x = 0; x < t.nodes.size(); ++x) {
+    const int xi = static_cast<int>(x);
+    if (t.nodes[x].red_zone) {
+      m.entry.push_back(m.RootFact(xi));
+      m.entry.push_back(m.UserFact(xi));
+    }
+    if (!t.nodes[x].named_as_source) {
+      for (int n : t.nodes[x].nets) m.instances.push_back({-1, m.UserFact(xi), n});
+    }
+  }
+
+  // Remote instances: from every network red may act on as an ordinary
+  // host, and from every owned node a rule names as a source.
+  const size_t n_svc = svc_ids.size();
+  std::vector<int8_t> cache(t.nets.size() * t.nets.size() * n_svc, -1);
+  for (size_t s = 0; s < t.nets.size(); ++s) {
+    for (size_t y = 0; y < t.nodes.size(); ++y) {
+      for (const Remote& r : remote[y]) {
+        if (t.NetReaches(static_cast<int>(s), static_cast<int>(y), r.proto, r.port, r.svc, n_svc,
+                         cache)) {
+          m.instances.push_back({r.action, m.NetFact(static_cast<int>(s)), -1});
+        }
+      }
+    }
+  }
+  for (size_t x = 0; x < t.nodes.size(); ++x) {
+    if (!t.nodes[x].named_as_source) continue;
+    for (size_t y = 0; y < t.nodes.size(); ++y) {
+      if (x == y) continue;
+      for (const Remote& r : remote[y]) {
+        if (t.Reach(t.nodes[x].nets, static_cast<int>(x), static_cast<int>(y), r.proto, r.port)
+                .reachable) {
+          m.instances.push_back({r.action, m.UserFact(static_cast<int>(x)), -1});
+        }
+      }
+    }
+  }
+
+  for (const ObjectiveInfo& o : t.objectives) {
+    auto it = t.node_index.find(o.node);
+    m.objectives.push_back({o.name, o.node, it == t.node_index.end() ? -1 : it->second, o.red});
+  }
+  m.Finish();
+  return AttackModel(std::move(mp));
+}
+
+std::vector<AttackPath> Topology::CheapestAttackPaths() const { return Attacks().CheapestPaths(); }
 
 std::vector<AttackPath> Topology::AllAttackPaths(std::string_view objective, int max_steps) const {
   const Impl& t = *impl_;

@@ -76,6 +76,25 @@ std::string_view ToString(Severity s) {
   return "?";
 }
 
+std::string_view ToString(VulnEffect e) {
+  switch (e) {
+    case VulnEffect::kFoothold: return "foothold";
+    case VulnEffect::kCredentials: return "credentials";
+    case VulnEffect::kInformation: return "information";
+    case VulnEffect::kPrivesc: return "privesc";
+  }
+  return "?";
+}
+
+std::string_view ToString(Privilege p) {
+  switch (p) {
+    case Privilege::kNone: return "none";
+    case Privilege::kUser: return "user";
+    case Privilege::kRoot: return "root";
+  }
+  return "?";
+}
+
 std::string_view ToString(ObjectiveKind k) {
   switch (k) {
     case ObjectiveKind::kReadFlag: return "read_flag";

@@ -144,6 +144,8 @@ struct Walker {
   // mode: 420 (decimal) or "0644" (octal text).
   void ReadMode(Reader& r, int* mode);
   model::Service ServiceDecl(Reader& r, const std::string& node, const std::string& name, int line);
+  // The attack-model fields of a vuln: effect, gives, needs, yields, credential.
+  void VulnModel(Reader& r, model::Vulnerability* v);
 };
 
 }  // namespace livefire::scenario::dsl

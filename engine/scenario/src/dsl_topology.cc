@@ -179,6 +179,7 @@ void Walker::NodeDecl(Reader& r, const std::string& name, int body) {
       sr.Str("service", &v.service);
       sr.Str("description", &v.description);
       sr.Num("cost", &v.exploit_cost);
+      VulnModel(sr, &v);
       sr.Finish();
       n.vulnerabilities.push_back(std::move(v));
     } else if (kind == "account") {
@@ -187,6 +188,8 @@ void Walker::NodeDecl(Reader& r, const std::string& name, int body) {
       a.user = sr.RequiredStr("user");
       a.password = sr.RequiredStr("password");
       sr.Bool("admin", &a.admin);
+      sr.Str("credential", &a.credential);
+      a.login = sr.StrList("login");
       sr.Finish();
       n.accounts.push_back(std::move(a));
     } else if (kind == "file") {
@@ -229,6 +232,49 @@ void Walker::ReadMode(Reader& r, int* mode) {
     return;
   }
   r.Error("field 'mode' must be octal text like \"0644\"");
+}
+
+void Walker::VulnModel(Reader& r, model::Vulnerability* v) {
+  std::optional<model::VulnEffect> effect =
+      r.Enum<model::VulnEffect>("effect", {{"foothold", model::VulnEffect::kFoothold},
+                                           {"credentials", model::VulnEffect::kCredentials},
+                                           {"information", model::VulnEffect::kInformation},
+                                           {"privesc", model::VulnEffect::kPrivesc}});
+  auto privilege = [&](const char* key, model::Privilege* out) {
+    if (auto p = r.Enum<model::Privilege>(
+            key, {{"user", model::Privilege::kUser}, {"root", model::Privilege::kRoot}})) {
+      *out = *p;
+    }
+  };
+  privilege("gives", &v->gives);
+  privilege("needs", &v->needs);
+  r.Str("credential", &v->credential);
+  // yields = "name" | { "a", "b" } | { credential = "name" or { ... } }.
+  bool record = false;
+  {
+    lua::StackGuard g(L);
+    if (r.Push("yields") == LUA_TTABLE) {
+      lua_pushstring(L, "credential");
+      record = lua_rawget(L, -2) != LUA_TNIL;
+    }
+  }
+  if (record) {
+    int y = r.PushTable("yields");
+    Reader yr(L, y, r.what() + " yields", r.line(), sink);
+    v->yields = yr.StrList("credential");
+    yr.Finish();
+    lua_pop(L, 1);
+  } else {
+    v->yields = r.StrList("yields");
+  }
+  if (effect) {
+    v->effect = *effect;
+  } else if (!v->yields.empty()) {
+    v->effect = model::VulnEffect::kCredentials;
+  } else {
+    // A local weakness claims nothing it was not told to.
+    v->effect = v->service.empty() ? model::VulnEffect::kInformation : model::VulnEffect::kFoothold;
+  }
 }
 
 model::Service Walker::ServiceDecl(Reader& r, const std::string& node, const std::string& name,

@@ -65,6 +65,7 @@ class Validator {
     Networks();
     Rules();
     Nodes();
+    Credentials();
     Objectives();
     Injects();
     Scoring();
@@ -424,6 +425,79 @@ class Validator {
     Add(v.loc, fmt::format("node '{}' vulnerability '{}' is on service '{}' ({}/{}), which is "
                            "not exposed: no other network or node can reach it",
                            n.name, v.id, sv->name, sv->protocol, sv->port));
+  }
+
+  // The attack model's credentials: their names come from accounts; a
+  // yield, a vulnerability's credential and a login must refer to one that
+  // exists, or the plan would show a chain the range cannot give.
+  void Credentials() {
+    std::map<std::string, std::pair<const model::Node*, const model::Account*>> first;
+    for (const model::Node& n : s_.nodes) {
+      for (const model::Account& a : n.accounts) {
+        std::string what = fmt::format("node '{}' account '{}'", n.name, a.user);
+        for (const std::string& l : a.login) {
+          if (FindService(n, l)) continue;
+          std::vector<std::string> names;
+          for (const auto& x : n.services) names.push_back(x.name);
+          Add(a.loc, fmt::format("{}: login names unknown service '{}'{}", what, l,
+                                 DidYouMean(l, names)));
+        }
+        if (!a.login.empty() && a.credential.empty()) {
+          Add(a.loc, fmt::format("{}: login needs credential = \"name\" (what red holds once "
+                                 "a weakness yields it)",
+                                 what));
+        }
+        if (a.credential.empty()) continue;
+        auto [it, fresh] = first.emplace(a.credential, std::make_pair(&n, &a));
+        const model::Account& had = *it->second.second;
+        if (!fresh && (had.user != a.user || had.password != a.password)) {
+          Add(a.loc, fmt::format("{}: credential '{}' has another user or password than at {} "
+                                 "(node '{}'); accounts sharing a credential share both",
+                                 what, a.credential, had.loc.ToString(), it->second.first->name));
+        }
+      }
+    }
+    std::vector<std::string> known;
+    for (const auto& [name, _] : first) known.push_back(name);
+    for (const model::Node& n : s_.nodes) {
+      for (const model::Vulnerability& v : n.vulnerabilities) CredentialUse(n, v, first, known);
+    }
+  }
+
+  template <typename Map>
+  void CredentialUse(const model::Node& n, const model::Vulnerability& v, const Map& credentials,
+                     const std::vector<std::string>& known) {
+    std::string what = fmt::format("node '{}' vulnerability '{}'", n.name, v.id);
+    for (const std::string& y : v.yields) {
+      if (credentials.count(y)) continue;
+      Add(v.loc, fmt::format("{}: yields unknown credential '{}'{} (credentials are named by "
+                             "account {{ credential = \"...\" }})",
+                             what, y, DidYouMean(y, known)));
+    }
+    bool creds = v.effect == model::VulnEffect::kCredentials;
+    if (creds && v.yields.empty()) {
+      Add(v.loc, what + ": effect \"credentials\" needs yields = \"credential name\"");
+    }
+    if (!creds && !v.yields.empty()) {
+      Add(v.loc, fmt::format("{}: yields needs effect \"credentials\" (it is \"{}\")", what,
+                             model::ToString(v.effect)));
+    }
+    if (v.effect == model::VulnEffect::kPrivesc && !v.service.empty()) {
+      Add(v.loc, what + ": privesc is local (it needs a foothold on the node): drop service");
+    }
+    if (v.credential.empty()) return;
+    if (v.service.empty()) {
+      Add(v.loc, what + ": a weakness that needs a credential is used through a service: set "
+                        "service");
+    }
+    bool on_node = std::any_of(n.accounts.begin(), n.accounts.end(),
+                               [&](const model::Account& a) { return a.credential == v.credential; });
+    if (!on_node) {
+      Add(v.loc, fmt::format("{}: credential '{}' belongs to no account of node '{}' (give the "
+                             "account credential = \"{}\"){}",
+                             what, v.credential, n.name, v.credential,
+                             DidYouMean(v.credential, known)));
+    }
   }
 
   // A template weakness lives in one of its services (cgi-cmd-injection in

@@ -1,6 +1,7 @@
 #include "livefire/topology/plan.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
@@ -621,9 +622,22 @@ nlohmann::json PathJson(const graph::AttackPath& p) {
     pj["steps"].push_back({{"node", s.node},
                            {"vulnerability", s.vulnerability},
                            {"service", s.service},
-                           {"cost", s.cost}});
+                           {"cost", s.cost},
+                           {"kind", graph::ToString(s.kind)},
+                           {"from", s.from},
+                           {"account", s.account},
+                           {"credential", s.credential},
+                           {"yields", s.yields},
+                           {"privilege", model::ToString(s.privilege)}});
   }
   return pj;
+}
+
+model::Privilege PrivilegeFrom(std::string_view name) {
+  for (model::Privilege p : {model::Privilege::kUser, model::Privilege::kRoot}) {
+    if (model::ToString(p) == name) return p;
+  }
+  return model::Privilege::kNone;
 }
 
 graph::AttackPath PathFrom(const nlohmann::json& j) {
@@ -638,6 +652,14 @@ graph::AttackPath PathFrom(const nlohmann::json& j) {
     s.at("vulnerability").get_to(st.vulnerability);
     s.at("service").get_to(st.service);
     s.at("cost").get_to(st.cost);
+    // The credential fields came with format 1's attack model (#13): a plan
+    // written before them reads as plain exploits.
+    st.kind = graph::StepKindFrom(s.value("kind", "exploit"));
+    st.from = s.value("from", "");
+    st.account = s.value("account", "");
+    st.credential = s.value("credential", "");
+    st.yields = s.value("yields", std::vector<std::string>{});
+    st.privilege = PrivilegeFrom(s.value("privilege", "none"));
     p.steps.push_back(std::move(st));
   }
   return p;
@@ -879,6 +901,33 @@ std::string Interfaces(const PlannedDomain& d) {
   return out;
 }
 
+// "docs weak-password via telnet from dichvucong with credential dmz-admin:
+// root foothold (cost 2)": what red does, where from, with what, and what it
+// gets.
+std::string FormatStep(const graph::AttackStep& s) {
+  std::string what = s.kind == graph::StepKind::kLogin ? "login " + s.account : s.vulnerability;
+  std::string how = s.service.empty() ? "(local)" : "via " + s.service;
+  if (!s.from.empty()) how += " from " + s.from;
+  if (!s.credential.empty()) how += " with credential " + s.credential;
+  std::string result;
+  switch (s.kind) {
+    case graph::StepKind::kExploit:
+    case graph::StepKind::kLogin:
+      result = fmt::format("{} foothold", model::ToString(s.privilege));
+      break;
+    case graph::StepKind::kEscalate:
+      result = fmt::format("{} (escalation)", model::ToString(s.privilege));
+      break;
+    case graph::StepKind::kCredentials:
+      result = fmt::format("credential {}", fmt::join(s.yields, ", "));
+      break;
+    case graph::StepKind::kInformation:
+      result = "information only, no foothold";
+      break;
+  }
+  return fmt::format("{} {} {}: {} (cost {:g})", s.node, what, how, result, s.cost);
+}
+
 void FormatDomain(std::string& out, const PlannedDomain& d) {
   out +=
       fmt::format("  domain  {:<24} {:<10} {} vCPU {:>5} MB  layer {}  {}", d.key, d.template_name,
@@ -946,9 +995,7 @@ std::string FormatPlan(const RangePlan& plan) {
     out += fmt::format("  {} on {}: cost {:g}, {} step(s)\n", p.objective, p.node, p.cost,
                        p.steps.size());
     for (size_t i = 0; i < p.steps.size(); ++i) {
-      const graph::AttackStep& s = p.steps[i];
-      out += fmt::format("    {}. {} {} via {} (cost {:g})\n", i + 1, s.node, s.vulnerability,
-                         s.service, s.cost);
+      out += fmt::format("    {}. {}\n", i + 1, FormatStep(p.steps[i]));
     }
   }
   return out;

@@ -124,6 +124,51 @@ node "srv" {
   EXPECT_EQ(n->files.at(0).mode, 0644);
 }
 
+TEST(Loader, AttackModelFieldsAndTheirDefaults) {
+  std::string dir = WriteScenario("attack", std::string(kMinimal) + R"(
+allow { from = "wan", to = "lan" }
+node "srv" {
+  template = "micro",
+  iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80 }, service "telnet" { port = 23 }, service "smtp" { port = 25 },
+  vuln "cgi-cmd-injection" { service = "http", gives = "user" },
+  vuln "smtp-vrfy-enum" { service = "smtp", effect = "information" },
+  vuln "world-readable-secret" { yields = "a" },
+  vuln "weak-password" { service = "telnet", credential = "a" },
+  account { user = "admin", password = "x", credential = "a", login = { "telnet" } },
+  account { user = "u2", password = "y", credential = "b" },
+}
+node "ws" { template = "micro", iface { network = "lan", address = "10.1.0.11" },
+  vuln "world-readable-secret" { yields = { "a", "b" } } }
+node "ws2" { template = "micro", iface { network = "lan", address = "10.1.0.12" },
+  vuln "world-readable-secret" { yields = { credential = "b" }, needs = "root" } }
+node "ws3" { template = "micro", iface { network = "lan", address = "10.1.0.13" },
+  vuln "world-readable-secret" { } }
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.ok()) << out.Report();
+  const model::Node& srv = *out.scenario->FindNode("srv");
+  using model::Privilege;
+  using model::VulnEffect;
+  EXPECT_EQ(srv.vulnerabilities[0].effect, VulnEffect::kFoothold);  // a service: foothold
+  EXPECT_EQ(srv.vulnerabilities[0].gives, Privilege::kUser);
+  EXPECT_EQ(srv.vulnerabilities[1].effect, VulnEffect::kInformation);
+  EXPECT_EQ(srv.vulnerabilities[2].effect, VulnEffect::kCredentials);  // yields: credentials
+  EXPECT_EQ(srv.vulnerabilities[2].yields, std::vector<std::string>{"a"});
+  EXPECT_EQ(srv.vulnerabilities[2].needs, Privilege::kUser);
+  EXPECT_EQ(srv.vulnerabilities[3].credential, "a");
+  EXPECT_EQ(srv.vulnerabilities[3].gives, Privilege::kRoot);
+  EXPECT_EQ(srv.accounts[0].credential, "a");
+  EXPECT_EQ(srv.accounts[0].login, std::vector<std::string>{"telnet"});
+  EXPECT_EQ(out.scenario->FindNode("ws")->vulnerabilities[0].yields,
+            (std::vector<std::string>{"a", "b"}));
+  const model::Vulnerability& root = out.scenario->FindNode("ws2")->vulnerabilities[0];
+  EXPECT_EQ(root.yields, std::vector<std::string>{"b"});
+  EXPECT_EQ(root.needs, Privilege::kRoot);
+  // A local weakness with nothing declared claims nothing.
+  EXPECT_EQ(out.scenario->FindNode("ws3")->vulnerabilities[0].effect, VulnEffect::kInformation);
+}
+
 TEST(Loader, CallShapeMistakesAreScriptErrorsWithLines) {
   std::string dir =
       WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");

@@ -150,6 +150,47 @@ inject "c" { owner = "red", after = "a", run = function(ctx) return true end }
      R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
   vuln "weak-password" { } }
 )lua"},
+    // The attack model's credentials (#13): names come from accounts.
+    {"yields_unknown_credential", 17,
+     "node 'db' vulnerability 'world-readable-secret': yields unknown credential 'db-admn' (did "
+     "you mean 'db-admin'?)",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  vuln "world-readable-secret" { yields = { credential = "db-admn" } },
+  account { user = "admin", password = "a", credential = "db-admin" } }
+)lua"},
+    {"credential_reuse_differs", 18,
+     "node 'db' account 'admin': credential 'db-admin' has another user or password than at",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  account { user = "admin", password = "a", credential = "db-admin" },
+  account { user = "admin", password = "b", credential = "db-admin" } }
+)lua"},
+    {"login_unknown_service", 17,
+     "node 'db' account 'admin': login names unknown service 'ssh'",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  account { user = "admin", password = "a", credential = "db-admin", login = "ssh" } }
+)lua"},
+    {"login_without_credential", 18, "node 'db' account 'admin': login needs credential = ",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  service "telnet" { port = 23 },
+  account { user = "admin", password = "a", login = "telnet" } }
+)lua"},
+    {"vuln_credential_not_on_node", 18,
+     "node 'db' vulnerability 'weak-password': credential 'db-admin' belongs to no account of "
+     "node 'db'",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  service "telnet" { port = 23 },
+  vuln "weak-password" { service = "telnet", credential = "db-admin" } }
+)lua"},
+    {"credentials_effect_without_yields", 17,
+     "node 'db' vulnerability 'world-readable-secret': effect \"credentials\" needs yields",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  vuln "world-readable-secret" { effect = "credentials" } }
+)lua"},
+    {"bad_effect", 17,
+     "field 'effect' must be one of foothold, credentials, information, privesc, got 'footholds'",
+     R"lua(node "db" { template = "micro", iface { network = "dmz", address = "10.10.1.30" },
+  vuln "world-readable-secret" { effect = "footholds" } }
+)lua"},
     {"bad_resources", 16, "node 'db': resources.memory_mb 32 is below 64",
      R"lua(node "db" { template = "micro", resources = { vcpus = 0, memory_mb = 32 }, iface { network = "dmz", address = "10.10.1.30" } }
 )lua"},

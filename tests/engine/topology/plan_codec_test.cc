@@ -69,6 +69,25 @@ TEST(PlanCodec, RefusesAnAbsentOrUnknownFormatVersion) {
       << newer.status().message();
 }
 
+TEST(PlanCodec, StepsWithoutTheCredentialFieldsReadAsPlainExploits) {
+  nlohmann::json j = ReferencePlan();
+  nlohmann::json& steps = j["attack_paths"][0]["steps"];
+  ASSERT_GE(steps.size(), 2u);
+  EXPECT_EQ(steps[1]["kind"], "credentials");
+  for (nlohmann::json& st : steps) {
+    for (const char* k : {"kind", "from", "account", "credential", "yields", "privilege"}) {
+      st.erase(k);
+    }
+  }
+  Result<RangePlan> r = PlanFromJson(j);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const graph::AttackStep& st = r->attack_paths[0].steps[1];
+  EXPECT_EQ(st.kind, graph::StepKind::kExploit);
+  EXPECT_TRUE(st.yields.empty());
+  EXPECT_EQ(st.privilege, model::Privilege::kNone);
+  EXPECT_EQ(st.vulnerability, "world-readable-secret");
+}
+
 TEST(PlanCodec, MissingFieldIsNamed) {
   nlohmann::json j = ReferencePlan();
   j["domains"][0].erase("gateway");

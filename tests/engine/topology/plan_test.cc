@@ -473,8 +473,10 @@ TEST(Plan, SummaryShowsTeamsAddressesAndPaths) {
   EXPECT_THAT(text, HasSubstr("dmz=10.64.4.10  gw 10.64.4.254"));
   EXPECT_THAT(text, HasSubstr("routes: 10.64.0.0/22 via 198.18.0.254 ... 2 routes"));
   EXPECT_THAT(text, HasSubstr("docs-flag on docs: cost 3, 2 step(s)\n"
-                              "    1. portal cgi-cmd-injection via http (cost 2)\n"
-                              "    2. docs ftp-anonymous via ftp (cost 1)\n"));
+                              "    1. portal cgi-cmd-injection via http from red: root foothold "
+                              "(cost 2)\n"
+                              "    2. docs ftp-anonymous via ftp from portal: root foothold (cost "
+                              "1)\n"));
 }
 
 }  // namespace

@@ -15,17 +15,13 @@
 // first denying one. A name used by both a network and a node means the
 // network.
 //
-// Attack paths chain compromises: red reaches a node's exposed vulnerable
-// service, exploits it, and from there reaches further nodes.
-//  - Red starts on every shared network (as an ordinary host) and owns every
-//    node whose interfaces are all on shared networks (the red zone).
-//  - An owned node acts as an ordinary host on each of its networks, or, if
-//    a rule names it as a source, with its own verdicts.
-//  - X -> Y exists when X reaches a service of Y that carries a vulnerability;
-//    its cost is the cheapest such vulnerability's exploit_cost (negative
-//    costs count as 0).
-//  - A local-only vulnerability (service "") never opens an edge: it needs a
-//    foothold on the node first, so it does not appear in paths.
+// Attack paths chain compromises, credentials and logins: the model is
+// AttackModel's (livefire/graph/attack.h): red starts on every shared network
+// and owns the red zone; an owned node acts as an ordinary host on each of
+// its networks, or, if a rule names it as a source, with its own verdicts.
+// A weakness gives a foothold, credentials or only information by its
+// effect; an account with `login` is used with its credential from anywhere
+// that reaches the service; a local weakness needs a foothold on its node.
 // Results are deterministic: objectives in declaration order; AllAttackPaths
 // sorted by cost, then number of steps, then node/vulnerability names.
 
@@ -34,26 +30,11 @@
 #include <string_view>
 #include <vector>
 
+#include "livefire/graph/attack.h"
 #include "livefire/model/model.h"
 #include "livefire/status.h"
 
 namespace livefire::graph {
-
-struct AttackStep {
-  std::string node;
-  std::string vulnerability;  // vulnerability id exploited on that node
-  std::string service;        // through this service ("" = local)
-  double cost = 0;
-};
-
-struct AttackPath {
-  std::string objective;
-  std::string node;        // the objective's node
-  bool reachable = false;  // false: red has no path (steps empty, cost 0)
-  double cost = 0;         // sum of step costs
-  std::vector<AttackStep> steps;
-};
-
 
 struct ReachVerdict {
   bool reachable = false;
@@ -78,12 +59,17 @@ class Topology {
   ReachVerdict CanReach(std::string_view from, std::string_view node, std::string_view protocol,
                         int port) const;
 
-  // Cheapest attack path (sum of exploit costs) from any shared (red) zone to
-  // each red objective; objectives with no path are listed with no steps.
+  // The attack model of this topology (what red can do from what it holds).
+  AttackModel Attacks() const;
+  // Attacks().CheapestPaths(): the cheapest chain from the red zone to each
+  // red objective, credential steps included; objectives with no path are
+  // listed with no steps.
   std::vector<AttackPath> CheapestAttackPaths() const;
-  // Every simple attack path to `objective` with at most max_steps steps
-  // (exploits), one per distinct sequence of (node, vulnerability), using the
-  // cheapest vulnerability of each exploited node. Empty for an unknown or
+  // Every simple attack path to `objective` with at most max_steps steps,
+  // one per distinct sequence of (node, vulnerability), using the cheapest
+  // foothold weakness of each exploited node. Exploits only: weaknesses that
+  // need a credential, logins and local steps are not enumerated (use
+  // CheapestAttackPaths for chains with credentials). Empty for an unknown or
   // blue objective. The count grows quickly with max_steps: keep it small.
   std::vector<AttackPath> AllAttackPaths(std::string_view objective, int max_steps) const;
 

@@ -106,6 +106,18 @@ struct Service {
 
 enum class Severity { kLow, kMedium, kHigh, kCritical };
 
+// What exploiting a weakness gives red in the attack model (docs/
+// scenario-language.md, "Attack model"). Only a foothold, a login or an
+// escalation changes what red owns: enumeration never does.
+enum class VulnEffect {
+  kFoothold,     // code execution or a login: red owns the node with `gives`
+  kCredentials,  // discloses the credentials in `yields`
+  kInformation,  // enumeration / information only: no foothold
+  kPrivesc,      // local: from a foothold on the node to root
+};
+
+enum class Privilege { kNone, kUser, kRoot };
+
 struct Vulnerability {
   std::string id;       // template vulnerability id: "cgi-cmd-injection"
   std::string cwe;      // "CWE-78"
@@ -113,6 +125,15 @@ struct Vulnerability {
   std::string service;  // affected service name on the same node ("" = local only)
   std::string description;
   double exploit_cost = 1.0;  // relative effort; attack paths minimise the sum
+  // The loader's default is kFoothold with a service, kCredentials with
+  // `yields`, else kInformation (a local weakness claims nothing unless told).
+  VulnEffect effect = VulnEffect::kFoothold;
+  Privilege gives = Privilege::kRoot;  // kFoothold: the privilege red gets
+  Privilege needs = Privilege::kUser;  // local: the foothold it needs on this node first
+  std::vector<std::string> yields;     // kCredentials: credential names disclosed
+  // Non-empty: exploiting needs this credential (a reused password, not a
+  // guessable one); an account of this node carries it.
+  std::string credential;
   SourceLoc loc;
 };
 
@@ -120,6 +141,13 @@ struct Account {
   std::string user;
   std::string password;
   bool admin = false;
+  // Attack model: the name red holds this login by once a weakness yields it
+  // ("" = not modelled). Accounts that share a name share user and password
+  // (that is what reuse means).
+  std::string credential;
+  // Services of this node that accept the account: with the credential, red
+  // logs in from anywhere that reaches one (root when admin, else user).
+  std::vector<std::string> login;
   SourceLoc loc;
 };
 
@@ -283,6 +311,8 @@ std::string_view ToString(TeamRole);
 std::string_view ToString(NetworkZone);
 std::string_view ToString(RuleAction);
 std::string_view ToString(Severity);
+std::string_view ToString(VulnEffect);
+std::string_view ToString(Privilege);
 std::string_view ToString(ObjectiveKind);
 std::string_view ToString(InjectOwner);
 std::string_view ToString(TriggerKind);
