@@ -489,7 +489,7 @@ void Exercise::Impl::WireTriggers() {
     // instead of taking it for a manual one (it has no planned time).
     if (inj.trigger.kind == model::TriggerKind::kCondition) {
       p["trigger"] = "when";
-      if (!inj.description.empty()) p["condition"] = inj.description;
+      p["condition"] = inj.description;  // "" when the inject has none
       p["poll"] = FormatDuration(inj.trigger.poll_interval);
     }
     (void)Record(team, k::kInjectFired, p);
