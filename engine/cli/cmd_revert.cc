@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -83,6 +84,11 @@ class RevertLog {
     if (client_) return Ask(bus::MakeRevertRequest(team_, node, by, reason));
     return Append(kinds::kRangeNodeReverted,
                   {{"node", node}, {"by", by}, {"reason", reason}, {"client", kClient}});
+  }
+  Status Ready(const std::string& node, const std::string& domain) {
+    if (client_) return Ask(bus::MakeRevertReadyRequest(team_, node, domain));
+    return Append(kinds::kRangeNodeReady,
+                  {{"node", node}, {"domain", domain}, {"client", kClient}});
   }
   Status Failed(const std::string& node, const std::string& error) {
     if (client_) return Ask(bus::MakeRevertFailedRequest(team_, node, error));
@@ -154,8 +160,12 @@ Status RunRevert(const RevertArgs& a, Context& ctx) {
   Status record_failure;
   for (const auto& r : recs) {
     if (r.ok) {
-      ctx.out << fmt::format("reverted {}/{} ({}, {:.1f} s)\n", a.team, r.node, r.method,
-                             r.seconds);
+      ctx.out << fmt::format("reverted {}/{} ({}, {})\n", a.team, r.node, r.method,
+                             HumanDuration(Duration::Nanos(std::llround(r.seconds * 1e9))));
+      // Back and answering: the log says so (it ends the revert's excuse).
+      if (std::find(nodes.begin(), nodes.end(), r.node) != nodes.end()) {
+        if (Status s = log.Ready(r.node, r.domain); !s.ok()) record_failure = s;
+      }
       continue;
     }
     ++failed;
@@ -165,7 +175,7 @@ Status RunRevert(const RevertArgs& a, Context& ctx) {
   }
   if (!record_failure.ok()) {
     return Status(record_failure.code(),
-                  "a failed revert is not in the event log: " + record_failure.message());
+                  "the revert's outcome is not in the event log: " + record_failure.message());
   }
   if (failed > 0) {
     return Status::Unavailable(

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -76,7 +77,7 @@ std::string TasksLines(const nlohmann::json& engine) {
       const std::string left =
           due == 0 ? std::string("no deadline")
           : t.value("left_ns", int64_t{0}) > 0
-              ? FormatDuration(Duration::Nanos(t.value("left_ns", int64_t{0}))) + " left"
+              ? HumanDuration(Duration::Nanos(t.value("left_ns", int64_t{0}))) + " left"
               : std::string("overdue");
       out += fmt::format("  {:<16} {:<24} {}\n", team, t.value("inject", std::string()), left);
     }
@@ -116,7 +117,7 @@ Status RunStatus(const StatusArgs& a, Context& ctx) {
     scoring::TeamMetrics m = scorer.Metrics(t);
     if (m.role != "blue") continue;
     auto secs = [](const std::optional<double>& v) {
-      return v ? FormatDuration(Duration::Seconds(static_cast<int64_t>(*v))) : std::string("-");
+      return v ? HumanDuration(Duration::Nanos(std::llround(*v * 1e9))) : std::string("-");
     };
     ctx.out << fmt::format(
         "  {:<16} availability {}  MTTD {}  MTTR {}  compromises {}  reports {} accepted / {} "

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <random>
@@ -141,9 +142,10 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   }
   int kept = 0;
   for (const auto& d : r->domains) kept += d.kept;
-  ctx.out << fmt::format("{} domains up ({} kept), {} failed, {} networks ({} kept) in {:.1f} s\n",
+  ctx.out << fmt::format("{} domains up ({} kept), {} failed, {} networks ({} kept) in {}\n",
                          r->domains.size() - static_cast<size_t>(r->failed()), kept, r->failed(),
-                         r->networks_created + r->networks_kept, r->networks_kept, r->seconds);
+                         r->networks_created + r->networks_kept, r->networks_kept,
+                         HumanDuration(Duration::Nanos(std::llround(r->seconds * 1e9))));
   for (const auto& d : r->domains) {
     if (!d.ok) ctx.out << fmt::format("FAILED {}: {}\n", d.key, d.status.message());
   }

@@ -8,14 +8,15 @@
 #include <stb_image_write.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 
 #include "livefire/bus/bus.h"
 #include "livefire/gui/exercise_model.h"
 #include "livefire/gui/feed.h"
+#include "livefire/gui/glyphs.h"
 #include "livefire/gui/sample.h"
 #include "livefire/store/event_store.h"
 #include "views.h"
@@ -59,9 +60,10 @@ class Window {
     ImGui::GetStyle().Colors[ImGuiCol_WindowBg].w = 0;
     const std::string font = o.font.empty() ? kDefaultFont : o.font;
     if (std::filesystem::exists(font)) {
-      // Vietnamese titles and comments need the Vietnamese glyph ranges.
+      // Vietnamese titles and comments, and their punctuation (— ’ “ ” …).
+      static_assert(sizeof(ImWchar) == sizeof(kControlRoomGlyphRanges[0]));
       if (!io.Fonts->AddFontFromFileTTF(font.c_str(), 17.0f, nullptr,
-                                        io.Fonts->GetGlyphRangesVietnamese())) {
+                                        kControlRoomGlyphRanges.data())) {
         return Status::InvalidArgument(fmt::format("{}: not a usable TrueType font", font));
       }
     } else if (!o.font.empty()) {
@@ -191,9 +193,9 @@ void TakeControlResults(ControlWorker* control, UiState& ui, ExerciseModel& mode
   for (auto& r : control->TakeResults()) {
     if (r.what == "status") {
       ui.engine_status = r.ok ? StatusDigest(r.message) : "no answer: " + r.message;
-      if (r.ok && !model.scoreboard().replayed()) {
-        TakeStatusScoreboard(nlohmann::json::parse(r.message, nullptr, false), model);
-      }
+      const auto body = nlohmann::json::parse(r.message, nullptr, false);
+      if (r.ok) ui.tasks = OpenTasksFromStatus(body);
+      if (r.ok && !model.scoreboard().replayed()) TakeStatusScoreboard(body, model);
       continue;
     }
     ui.control_log.push_front(fmt::format("{} {}: {}", r.ok ? "ok" : "FAILED", r.what, r.message));
@@ -358,6 +360,7 @@ int RunApp(const AppOptions& o) {
         answered = reply.ok() && reply->ok;
         if (answered) {
           ui.engine_status = StatusDigest(reply->body.dump());
+          ui.tasks = OpenTasksFromStatus(reply->body);
           TakeStatusScoreboard(reply->body, model);
         }
       }

@@ -23,6 +23,15 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   } else if (!ui.engine_status.empty()) {
     ImGui::TextWrapped("engine: %s", ui.engine_status.c_str());
   }
+  // Each team's white-cell tasks with the exercise time left (status reply).
+  for (const OpenTask& t : ui.tasks) {
+    const bool open = !t.responded && !t.graded;
+    const bool late = open && t.due && t.left <= Duration::Zero();
+    ImGui::TextColored(late   ? ToVec4(ToneColor(Tone::kBad))
+                       : open ? ToVec4(ToneColor(Tone::kPending))
+                              : ToVec4(ToneColor(Tone::kNeutral)),
+                       "task %s %s: %s", t.team.c_str(), t.inject.c_str(), t.Label().c_str());
+  }
   if (ImGui::Button("Pause")) {
     submit(MakePause(ui.pause_reason), "pause");
   }
@@ -100,11 +109,17 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   if (!can_grade) ImGui::BeginDisabled();
   if (ImGui::Button("Send grade") && can_grade) {
     const Submission& s = subs[ui.submission];
-    auto req = MakeGrade(s.team, s.seq, ui.rubric, ui.points, ui.comment);
+    // A task response is graded as the task (its points and due time apply).
+    const bool task = !s.inject.empty();
+    auto req =
+        MakeGrade(s.team, task ? GradeTarget{0, s.inject} : GradeTarget{s.seq, ""}, ui.rubric,
+                  task ? std::nullopt : std::optional<double>(ui.points), ui.comment);
     if (!req.ok()) {
       Log(ui, "grade: " + req.status().message());
     } else {
-      submit(std::move(*req), fmt::format("grade {} #{} {} %", s.team, s.seq, ui.rubric));
+      submit(std::move(*req),
+             task ? fmt::format("grade {} task {} {} %", s.team, s.inject, ui.rubric)
+                  : fmt::format("grade {} #{} {} %", s.team, s.seq, ui.rubric));
     }
   }
   if (!can_grade) ImGui::EndDisabled();

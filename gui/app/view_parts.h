@@ -11,7 +11,8 @@ namespace livefire::gui::panel {
 ImU32 StateColor(NodeState s);
 ImVec4 ToVec4(ImU32 c);
 const char* OutcomeLabel(const InjectRow& r);
-ImU32 OutcomeColor(const std::string& outcome);
+// Outcomes by meaning for the white cell (TimelineModel's Tone).
+ImU32 ToneColor(Tone t);
 std::string Clock(SimTime t);
 // Appends to the control panel's log (newest first, at most 200 lines).
 void Log(UiState& ui, std::string line);

@@ -111,7 +111,7 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
         dl->AddLine(ImVec2(X(ir.planned->nanos()), y), ImVec2(X(ir.fired->nanos()), y),
                     IM_COL32(200, 200, 210, 140));
       }
-      dl->AddCircleFilled(ImVec2(X(ir.fired->nanos()), y), 4, OutcomeColor(ir.outcome));
+      dl->AddCircleFilled(ImVec2(X(ir.fired->nanos()), y), 4, ToneColor(ir.tone()));
     }
   }
   const ImVec2 m = ImGui::GetIO().MousePos;
@@ -119,7 +119,8 @@ void DrawTimeStrip(ExerciseModel& model, UiState& ui, const std::vector<int>& ro
     double t = (m.x - origin.x - 4) / (w - 8) * t_max;
     ImGui::SetTooltip(
         "%s\nticks: events (yellow injects, red actions, blue submissions)\n"
-        "circles: injects planned (hollow) -> fired (filled, by outcome)",
+        "circles: injects planned (hollow) -> fired (filled: green good, red bad for blue,\n"
+        "orange error, grey skipped, yellow running)",
         Clock(SimTime::FromNanos(static_cast<int64_t>(t))).c_str());
   }
 }
@@ -154,7 +155,11 @@ void DrawEvents(ExerciseModel& model, const std::vector<int>& rows) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.technique.c_str());
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(r.summary.c_str());
+        if (r.tone == Tone::kNeutral) {
+          ImGui::TextUnformatted(r.summary.c_str());
+        } else {
+          ImGui::TextColored(ToVec4(ToneColor(r.tone)), "%s", r.summary.c_str());
+        }
       }
     }
     ImGui::EndTable();
@@ -197,17 +202,17 @@ void DrawInjectTable(ExerciseModel& model, UiState& ui) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.technique.c_str());
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(r.planned ? Clock(*r.planned).c_str() : "manual");
+        ImGui::TextUnformatted(r.PlannedLabel().c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(r.fired ? Clock(*r.fired).c_str() : "-");
         ImGui::TableNextColumn();
         if (auto d = r.Drift()) {
-          ImGui::Text(d->nanos() >= 0 ? "+%s" : "%s", FormatDuration(*d).c_str());
+          ImGui::Text(d->nanos() >= 0 ? "+%s" : "%s", HumanDuration(*d).c_str());
         } else {
           ImGui::TextUnformatted("-");
         }
         ImGui::TableNextColumn();
-        ImGui::TextColored(ToVec4(OutcomeColor(r.outcome)), "%s", OutcomeLabel(r));
+        ImGui::TextColored(ToVec4(ToneColor(r.tone())), "%s", OutcomeLabel(r));
         ImGui::TableNextColumn();
         ImGui::Text("%.0f", r.points);
         ImGui::TableNextColumn();

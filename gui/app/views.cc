@@ -32,12 +32,22 @@ const char* OutcomeLabel(const InjectRow& r) {
   return "planned";
 }
 
-ImU32 OutcomeColor(const std::string& outcome) {
-  if (outcome == "success") return IM_COL32(214, 69, 54, 255);  // red succeeded: bad for blue
-  if (outcome == "failure") return IM_COL32(46, 160, 84, 255);
-  if (outcome == "skipped") return IM_COL32(150, 150, 150, 255);
-  if (outcome == "error") return IM_COL32(230, 160, 30, 255);
-  return IM_COL32(230, 200, 60, 255);
+ImU32 ToneColor(Tone t) {
+  switch (t) {
+    case Tone::kGood:
+      return IM_COL32(46, 160, 84, 255);
+    case Tone::kBad:
+      return IM_COL32(214, 69, 54, 255);
+    case Tone::kError:
+      return IM_COL32(230, 140, 30, 255);
+    case Tone::kSkipped:
+      return IM_COL32(150, 150, 150, 255);
+    case Tone::kPending:
+      return IM_COL32(230, 200, 60, 255);
+    case Tone::kNeutral:
+      break;
+  }
+  return IM_COL32(220, 220, 228, 255);
 }
 
 std::string Clock(SimTime t) { return FormatClock(t); }

@@ -53,6 +53,7 @@ struct UiState {
   char comment[1024] = "";
   std::deque<std::string> control_log;  // newest first
   std::string engine_status;            // digest of the last status reply
+  std::vector<OpenTask> tasks;          // white-cell tasks from the last status reply
   FeedStatus feed;
 };
 

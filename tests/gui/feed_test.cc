@@ -74,7 +74,7 @@ TEST(PlanFile, RoundTripsAndNamesTheFileWhenCorrupt) {
 }
 
 TEST(ControlRequests, GradeUsesTheRubricBandsOnly) {
-  auto g = MakeGrade("blue1", 42, 50, 100, "đúng kỹ thuật");
+  auto g = MakeGrade("blue1", {42, ""}, 50, 100, "đúng kỹ thuật");
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g->type, bus::RequestType::kGrade);
   EXPECT_EQ(g->team, "blue1");
@@ -86,15 +86,60 @@ TEST(ControlRequests, GradeUsesTheRubricBandsOnly) {
   auto decoded = bus::DecodeRequest(bus::EncodeRequest(*g));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(decoded->args["target_seq"], 42);
-  EXPECT_FALSE(MakeGrade("blue1", 42, 75, 100, "").ok());
-  EXPECT_FALSE(MakeGrade("", 42, 50, 100, "").ok());
-  EXPECT_FALSE(MakeGrade("blue1", 42, 50, 5000, "").ok());
+  EXPECT_FALSE(MakeGrade("blue1", {42, ""}, 75, 100, "").ok());
+  EXPECT_FALSE(MakeGrade("", {42, ""}, 50, 100, "").ok());
+  EXPECT_FALSE(MakeGrade("blue1", {42, ""}, 50, 5000, "").ok());
   for (bus::Request r : {MakePause("họp"), MakeResume(), MakeSpeed(4), MakeFireInject("recon-web", "blue2")}) {
     r.id = "x";
     auto d = bus::DecodeRequest(bus::EncodeRequest(r));
     ASSERT_TRUE(d.ok()) << d.status().ToString();
     EXPECT_EQ(d->type, r.type);
   }
+}
+
+// Issue #13: a grade names what it grades (the engine refuses one that does
+// not), and never takes points away.
+TEST(ControlRequests, GradeSendsTheSeqOrTheTaskAndNoNegativePoints) {
+  auto task = MakeGrade("blue1", {0, "press"}, 100, std::nullopt, "");
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  EXPECT_EQ(task->args["inject"], "press");
+  EXPECT_FALSE(task->args.contains("target_seq"));
+  EXPECT_FALSE(task->args.contains("points")) << "the task's own points apply";
+  task->id = "t2";
+  auto decoded = bus::DecodeRequest(bus::EncodeRequest(*task));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->args["inject"], "press");
+  auto neither = MakeGrade("blue1", {0, ""}, 50, 10, "");
+  ASSERT_FALSE(neither.ok());
+  EXPECT_NE(neither.status().message().find("choose what it grades"), std::string::npos);
+  EXPECT_FALSE(MakeGrade("blue1", {42, "press"}, 50, 10, "").ok()) << "both";
+  auto negative = MakeGrade("blue1", {42, ""}, 50, -1000, "");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("[0, 1000]"), std::string::npos);
+  EXPECT_FALSE(MakeGrade("blue1", {42, ""}, 50, std::nullopt, "").ok()) << "a report needs points";
+}
+
+TEST(OpenTasks, StatusTasksShowTheTimeLeft) {
+  const auto status = nlohmann::json::parse(R"({"tasks": {
+      "blue1": [{"inject": "press", "fired_ns": 60000000000, "due_ns": 1260000000000,
+                 "left_ns": 652416781480, "responded": false, "response_seq": 0,
+                 "graded": false},
+                {"inject": "memo", "fired_ns": 0, "due_ns": 0, "left_ns": 0,
+                 "responded": true, "response_seq": 17, "graded": false}],
+      "blue2": [{"inject": "press", "fired_ns": 60000000000, "due_ns": 1260000000000,
+                 "left_ns": 0, "responded": false, "response_seq": 0, "graded": false}]}})");
+  auto tasks = OpenTasksFromStatus(status);
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(tasks[0].team, "blue1");
+  EXPECT_EQ(tasks[0].inject, "press");
+  ASSERT_TRUE(tasks[0].due.has_value());
+  EXPECT_EQ(tasks[0].due->nanos(), 1'260'000'000'000);
+  EXPECT_EQ(tasks[0].Label(), "10m52s left");
+  EXPECT_EQ(tasks[1].Label(), "responded (#17)");
+  EXPECT_EQ(tasks[2].team, "blue2");
+  EXPECT_EQ(tasks[2].Label(), "overdue");
+  EXPECT_TRUE(OpenTasksFromStatus(nlohmann::json::object()).empty());
+  EXPECT_TRUE(OpenTasksFromStatus(nlohmann::json::parse("[1]")).empty());
 }
 
 TEST(EventFeed, ReplayReadsTheWholeStoreInOrder) {

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "livefire/gui/exercise_model.h"
+#include "livefire/gui/glyphs.h"
 #include "livefire/gui/sample.h"
 #include "livefire/scoring/replay.h"
 #include "livefire/scoring/scoreboard.h"
@@ -217,6 +218,81 @@ TEST(TimelineModel, InjectRowsSetPlanAgainstWhatFired) {
   EXPECT_EQ(b.outcome, "skipped");
   EXPECT_EQ(b.reason, "condition false");
   EXPECT_EQ(t.InjectNames(), (std::vector<std::string>{"exploit-cgi"}));
+}
+
+// Issue #13 item 7: the timeline prints numbers without float noise, colours
+// outcomes by what they mean, and shows a `when` inject's condition.
+TEST(TimelineModel, NumbersHaveNoFloatNoise) {
+  EXPECT_EQ(FormatNumber(0.8999999999999999), "0.9");
+  EXPECT_EQ(FormatNumber(66.25), "66.25");
+  EXPECT_EQ(FormatNumber(50), "50");
+  EXPECT_EQ(FormatNumber(-2.0000000001), "-2");
+  EXPECT_EQ(FormatNumber(-0.001), "0");
+  const std::string changed = TimelineModel::Summarize(Ev(9, 60, "blue1", kinds::kScoreChanged,
+                                                          {{"total", 0.8999999999999999},
+                                                           {"delta", -0.30000000000000004},
+                                                           {"reason", "r"},
+                                                           {"cause_seq", 8}}));
+  EXPECT_EQ(changed, "total 0.9 (-0.3) r");
+  EXPECT_EQ(TimelineModel::Summarize(Ev(10, 60, "blue1", kinds::kPenalty,
+                                        {{"kind", "roe"}, {"points", 2.5}, {"reason", "x"}})),
+            "penalty roe 2.5: x");
+}
+
+TEST(TimelineModel, OutcomesAreColouredByMeaning) {
+  EXPECT_EQ(OutcomeTone("red", "success"), Tone::kBad);
+  EXPECT_EQ(OutcomeTone("red", "failure"), Tone::kGood);
+  EXPECT_EQ(OutcomeTone("blue", "success"), Tone::kGood);
+  EXPECT_EQ(OutcomeTone("white", "failure"), Tone::kBad);
+  EXPECT_EQ(OutcomeTone("red", "error"), Tone::kError);
+  EXPECT_EQ(OutcomeTone("blue", "skipped"), Tone::kSkipped);
+  EXPECT_EQ(OutcomeTone("blue", "refused"), Tone::kBad);
+  EXPECT_EQ(OutcomeTone("red", ""), Tone::kPending);
+  TimelineModel t;
+  t.Apply(Ev(1, 0, "blue1", kinds::kInjectFired, {{"inject", "patch"}, {"side", "blue"}}));
+  // The outcome event may not repeat the side: the inject's is used.
+  t.Apply(Ev(2, 5, "blue1", kinds::kInjectOutcome,
+             {{"inject", "patch"}, {"outcome", "success"}, {"reason", "ok"}, {"points", 0}}));
+  t.Apply(Ev(3, 6, "blue1", kinds::kCheckResult,
+             {{"service", "http"},
+              {"node", "web"},
+              {"status", "down"},
+              {"latency_ms", 1},
+              {"detail", "refused"}}));
+  ASSERT_EQ(t.rows().size(), 3u);
+  EXPECT_EQ(t.rows()[1].tone, Tone::kGood) << "a blue inject that succeeded";
+  EXPECT_EQ(t.rows()[2].tone, Tone::kBad);
+  EXPECT_EQ(t.injects()[0].tone(), Tone::kGood);
+  EXPECT_EQ(ToneName(Tone::kError), "error");
+}
+
+TEST(TimelineModel, WhenTriggeredInjectsShowTheirCondition) {
+  TimelineModel t;
+  t.Apply(Ev(1, 0, "blue1", kinds::kInjectFired,
+             {{"inject", "detect-cgi-abuse"},
+              {"side", "blue"},
+              {"trigger", "when"},
+              {"condition", "Watch the CGI log for shell metacharacters"},
+              {"poll", "1m"}}));
+  t.Apply(Ev(2, 0, "blue1", kinds::kInjectFired, {{"inject", "press"}, {"side", "white"}}));
+  ASSERT_EQ(t.injects().size(), 2u);
+  EXPECT_EQ(t.injects()[0].PlannedLabel(),
+            "when: Watch the CGI log for shell metacharacters (checked every 1m)");
+  EXPECT_EQ(t.injects()[1].PlannedLabel(), "manual");
+  EXPECT_NE(t.rows()[0].summary.find("when: Watch the CGI log"), std::string::npos)
+      << t.rows()[0].summary;
+}
+
+TEST(Glyphs, TheFontRangesCoverVietnameseAndPunctuation) {
+  char32_t missing = 0;
+  EXPECT_TRUE(GlyphsCover("Diễn tập — “ứng cứu” sự cố ’24… – Ơn, Ưu, đ, ₫ → −", &missing))
+      << std::hex << static_cast<uint32_t>(missing);
+  EXPECT_TRUE(GlyphsCover(
+      "Trường Đại học Bách khoa Hà Nội: ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"));
+  EXPECT_FALSE(GlyphsCover("日本", &missing));
+  EXPECT_EQ(missing, U'日');
+  EXPECT_FALSE(GlyphsCover("\xff", &missing));
+  EXPECT_EQ(missing, 0xFFFDu);
 }
 
 // ---- scoreboard ----------------------------------------------------------------

@@ -4,39 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "livefire/scoring/scorer.h"
+#include "livefire/testing/event_log.h"
 
 namespace livefire::scoring {
 namespace {
 
 using json = nlohmann::json;
 
-class Log {
- public:
-  Event& Add(int64_t t_s, std::string team, std::string_view kind, json payload) {
-    Event e;
-    e.seq = static_cast<int64_t>(events_.size()) + 1;
-    e.time = SimTime::FromNanos(t_s * 1'000'000'000);
-    e.team = std::move(team);
-    e.kind = std::string(kind);
-    e.payload = std::move(payload);
-    // submission.response joins the event catalogue with the runtime's #13 work.
-    if (e.kind != kinds::kSubmissionResponse) {
-      EXPECT_TRUE(ValidateEvent(e).ok()) << ValidateEvent(e).ToString();
-    }
-    events_.push_back(std::move(e));
-    return events_.back();
-  }
-  Event& Check(int64_t t, const std::string& node, const std::string& svc, bool up,
-               const std::string& team = "blue") {
-    return Add(t, team, kinds::kCheckResult,
-               {{"service", svc}, {"node", node}, {"status", up ? "up" : "down"},
-                {"latency_ms", 3}, {"detail", up ? "" : "refused"}});
-  }
-  const std::vector<Event>& events() const { return events_; }
-
- private:
-  std::vector<Event> events_;
-};
+using Log = testsupport::LogBuilder;
 
 double Cat(const Scores& s, const std::string& team, Category c) {
   return s.teams.at(team).category[static_cast<int>(c)];

@@ -208,11 +208,17 @@ Status DecodeArgs(const json& j, Request& r) {
       }
       return TakeString(j, a, type, "comment", kMaxTextBytes, false);
     }
-    case RequestType::kRevert:
+    case RequestType::kRevert: {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "by", kMaxNameBytes, false));
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "error", 1024, false));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "domain", kMaxNameBytes, false));
+      if (auto it = j.find("ready"); it != j.end()) {
+        if (!it->is_boolean()) return BadRequest("revert: field 'ready' must be true or false");
+        a["ready"] = *it;
+      }
       return TakeString(j, a, type, "reason", 1024, false);
+    }
   }
   return Status::Internal("unhandled request type");
 }
@@ -492,6 +498,13 @@ Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
                                 std::string_view error) {
   Request r = Req(RequestType::kRevert, team);
   r.args = {{"node", node}, {"error", error}};
+  return r;
+}
+
+Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
+                               std::string_view domain) {
+  Request r = Req(RequestType::kRevert, team);
+  r.args = {{"node", node}, {"ready", true}, {"domain", domain}};
   return r;
 }
 

@@ -57,6 +57,8 @@ const std::vector<EventKindSpec>& EventCatalogue() {
       {kinds::kSubmissionReport, {"node", "technique", "observed_at", "description"}},
       {kinds::kSubmissionFinding, {"node", "vulnerability", "evidence"}},
       {kinds::kSubmissionFlag, {"flag", "correct"}},
+      {kinds::kSubmissionResponse, {"inject", "text"}},
+      {kinds::kFindingReviewed, {"target_seq", "accepted"}},
       {kinds::kGradeGiven, {"rubric", "points", "grader", "comment"}},
       {kinds::kPenalty, {"kind", "points", "reason"}},
       {kinds::kScoreChanged, {"total", "delta", "reason", "cause_seq"}},

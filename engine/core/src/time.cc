@@ -170,6 +170,31 @@ std::string FormatDuration(Duration d) {
   return out;
 }
 
+std::string HumanDuration(Duration d) {
+  int64_t ns = d.nanos();
+  std::string sign;
+  uint64_t v;
+  if (ns < 0) {
+    sign = "-";
+    v = static_cast<uint64_t>(-(ns + 1)) + 1;  // safe for INT64_MIN
+  } else {
+    v = static_cast<uint64_t>(ns);
+  }
+  constexpr uint64_t kMs = 1'000'000, kSec = kNsPerSec;
+  if (v < kSec - kMs / 2) {
+    const uint64_t ms = (v + kMs / 2) / kMs;
+    return ms == 0 ? "0s" : sign + fmt::format("{}ms", ms);
+  }
+  uint64_t secs = (v + kSec / 2) / kSec;
+  if (secs < 3600) {
+    const uint64_t m = secs / 60, s = secs % 60;
+    if (m == 0) return sign + fmt::format("{}s", s);
+    return sign + (s == 0 ? fmt::format("{}m", m) : fmt::format("{}m{:02}s", m, s));
+  }
+  const uint64_t mins = (secs + 30) / 60, h = mins / 60, m = mins % 60;
+  return sign + (m == 0 ? fmt::format("{}h", h) : fmt::format("{}h{:02}m", h, m));
+}
+
 std::string FormatClock(SimTime t) {
   int64_t ns = t.nanos();
   std::string sign;

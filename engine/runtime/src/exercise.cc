@@ -485,6 +485,13 @@ void Exercise::Impl::WireTriggers() {
     json p = {{"inject", inj.name}, {"side", OwnerName(inj.owner)}};
     if (!inj.technique.empty()) p["technique"] = inj.technique;
     if (!inj.target.empty()) p["node"] = inj.target;
+    // A `when` inject fires on its condition: the control room says so
+    // instead of taking it for a manual one (it has no planned time).
+    if (inj.trigger.kind == model::TriggerKind::kCondition) {
+      p["trigger"] = "when";
+      p["condition"] = inj.description;  // "" when the inject has none
+      p["poll"] = FormatDuration(inj.trigger.poll_interval);
+    }
     (void)Record(team, k::kInjectFired, p);
     // Ground truth for scoring detections: every red attempt with a technique.
     if (inj.owner == InjectOwner::kRed && !inj.technique.empty()) {
@@ -817,9 +824,9 @@ json Exercise::Impl::ShortDeadlines(double speed) const {
                      {"left_ns", left},
                      {"wall_left_ns", wall_left},
                      {"message", fmt::format("{}'s response to '{}' is due in {} of exercise time, "
-                                             "{} s of wall time at speed {}",
-                                             team, name, FormatDuration(Duration::Nanos(left)),
-                                             wall_left / 1'000'000'000, speed)}});
+                                             "{} of wall time at speed {}",
+                                             team, name, HumanDuration(Duration::Nanos(left)),
+                                             HumanDuration(Duration::Nanos(wall_left)), speed)}});
     }
   }
   return out;
@@ -1088,6 +1095,13 @@ void Exercise::Impl::HandleRevert(const bus::PendingRequest& pr) {
               {"reason", "revert failed: " + r.args.value("error", "")},
               {"client", r.client}};
     (void)SubmitDurable(pr, r.team, k::kRangeNodeFailed, std::move(p));
+    return;
+  }
+  // The node is back: readiness is recorded again, so the revert's excuse
+  // ends when the node answers, not at its 5-minute cap.
+  if (r.args.value("ready", false)) {
+    json p = {{"node", node}, {"domain", r.args.value("domain", "")}, {"client", r.client}};
+    (void)SubmitDurable(pr, r.team, k::kRangeNodeReady, std::move(p));
     return;
   }
   RecordControl(pr, k::kControlRevert);

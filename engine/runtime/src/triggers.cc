@@ -269,7 +269,7 @@ Result<std::string> TriggerEngine::Why(const std::string& inject, const std::str
                                  in->runs, max_runs, in->successes, in->failures, in->errors);
   if (in->in_flight) {
     return fmt::format("running since {} (fired {} ago); {}", FormatClock(in->last_fired),
-                       FormatDuration(now - in->last_fired), runs);
+                       HumanDuration(now - in->last_fired), runs);
   }
   if (Done(*in)) {
     if (inj->until_success && in->successes > 0) {
@@ -280,19 +280,19 @@ Result<std::string> TriggerEngine::Why(const std::string& inject, const std::str
   }
   if (in->started) {
     return fmt::format("waiting to repeat at {} (in {}), every {}; {}", FormatClock(in->timer_at),
-                       FormatDuration(in->timer_at - now), FormatDuration(inj->repeat_interval),
+                       HumanDuration(in->timer_at - now), FormatDuration(inj->repeat_interval),
                        runs);
   }
   switch (inj->trigger.kind) {
     case TriggerKind::kAt:
       return fmt::format("waiting for exercise time {} (in {})",
                          FormatClock(SimTime::Start() + inj->trigger.at),
-                         FormatDuration(SimTime::Start() + inj->trigger.at - now));
+                         HumanDuration(SimTime::Start() + inj->trigger.at - now));
     case TriggerKind::kAfter: {
       if (in->after_ready_at) {
         return fmt::format("'{}' reached its outcome; starts at {} (in {})", inj->trigger.after,
                            FormatClock(*in->after_ready_at),
-                           FormatDuration(*in->after_ready_at - now));
+                           HumanDuration(*in->after_ready_at - now));
       }
       const Instance* pre = Find(inj->trigger.after, team);
       std::string want = std::string(model::ToString(inj->trigger.on));

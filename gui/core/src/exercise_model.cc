@@ -42,13 +42,14 @@ bool ExerciseModel::Apply(const Event& e) {
     header_.ended = true;
     header_.end_reason = p.value("reason", "");
   } else if (k == kinds::kSubmissionReport || k == kinds::kSubmissionFinding ||
-             k == kinds::kSubmissionFlag) {
+             k == kinds::kSubmissionFlag || k == kinds::kSubmissionResponse) {
     Submission s;
     s.seq = e.seq;
     s.time = e.time;
     s.team = e.team;
     s.kind = k;
     s.technique = p.value("technique", "");
+    if (k == kinds::kSubmissionResponse) s.inject = p.value("inject", "");
     s.summary = TimelineModel::Summarize(e);
     submissions_.push_back(std::move(s));
   } else if (k == kinds::kGradeGiven) {

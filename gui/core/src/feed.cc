@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "livefire/gui/scoreboard_model.h"
@@ -264,17 +265,68 @@ bus::Request MakeFireInject(const std::string& inject, const std::string& team) 
   return bus::MakeFireInjectRequest(inject, team);
 }
 
-Result<bus::Request> MakeGrade(const std::string& team, int64_t target_seq, int rubric_band,
-                               double points, const std::string& comment) {
+Result<bus::Request> MakeGrade(const std::string& team, const GradeTarget& target, int rubric_band,
+                               std::optional<double> points, const std::string& comment) {
   if (rubric_band != 0 && rubric_band != 50 && rubric_band != 100) {
     return Status::InvalidArgument(
         fmt::format("rubric must be 0, 50 or 100 (% of the points), not {}", rubric_band));
   }
   if (team.empty()) return Status::InvalidArgument("grade: choose the graded team");
-  if (points < -1000 || points > 1000) {
-    return Status::InvalidArgument("grade: points must be within [-1000, 1000]");
+  // The engine refuses a grade that names nothing (or both): say so here.
+  if ((target.seq > 0) == !target.inject.empty()) {
+    return Status::InvalidArgument(
+        "grade: choose what it grades, a submission (its seq) or a task's response (the task)");
   }
-  return bus::MakeGradeRequest(team, {std::to_string(rubric_band), points, comment, target_seq});
+  if (points && (!std::isfinite(*points) || *points < 0 || *points > 1000)) {
+    return Status::InvalidArgument(
+        "grade: points must be within [0, 1000] (a grade cannot take points away)");
+  }
+  if (!points && target.inject.empty()) {
+    return Status::InvalidArgument("grade: a submission's grade needs its points");
+  }
+  bus::GradeFields f;
+  f.rubric = std::to_string(rubric_band);
+  f.points = points;
+  f.comment = comment;
+  f.target_seq = target.seq;
+  f.inject = target.inject;
+  return bus::MakeGradeRequest(team, f);
+}
+
+std::string OpenTask::Label() const {
+  if (graded) return "graded";
+  if (responded) return fmt::format("responded (#{})", response_seq);
+  if (!due) return "no deadline";
+  if (left <= Duration::Zero()) return "overdue";
+  return HumanDuration(left) + " left";
+}
+
+std::vector<OpenTask> OpenTasksFromStatus(const nlohmann::json& status) {
+  std::vector<OpenTask> out;
+  if (!status.is_object()) return out;
+  auto tasks = status.find("tasks");
+  if (tasks == status.end() || !tasks->is_object()) return out;
+  auto ns = [](const nlohmann::json& j, const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : int64_t{0};
+  };
+  for (const auto& [team, list] : tasks->items()) {
+    if (!list.is_array()) continue;
+    for (const auto& t : list) {
+      if (!t.is_object()) continue;
+      OpenTask o;
+      o.team = team;
+      o.inject = t.value("inject", "");
+      o.fired = SimTime::FromNanos(ns(t, "fired_ns"));
+      if (ns(t, "due_ns") > 0) o.due = SimTime::FromNanos(ns(t, "due_ns"));
+      o.left = Duration::Nanos(ns(t, "left_ns"));
+      o.responded = t.value("responded", false);
+      o.graded = t.value("graded", false);
+      o.response_seq = ns(t, "response_seq");
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
 }
 
 }  // namespace livefire::gui

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace livefire::gui {
 
 namespace {
@@ -11,7 +13,16 @@ std::string Str(const nlohmann::json& p, const char* key) {
   if (it == p.end()) return {};
   if (it->is_string()) return it->get<std::string>();
   if (it->is_null()) return {};
+  if (it->is_number_float()) return FormatNumber(it->get<double>());
   return it->dump();
+}
+
+// A `when` trigger as its condition: what it watches and how often.
+std::string WhenLabel(const nlohmann::json& p) {
+  std::string c = Str(p, "condition");
+  std::string every = Str(p, "poll");
+  return "when: " + (c.empty() ? std::string("its condition holds") : c) +
+         (every.empty() ? "" : " (checked every " + every + ")");
 }
 
 std::string Clip(std::string s, size_t max = 160) {
@@ -25,6 +36,50 @@ std::string Clip(std::string s, size_t max = 160) {
 }
 
 }  // namespace
+
+Tone OutcomeTone(std::string_view side, std::string_view outcome) {
+  if (outcome.empty() || outcome == "running") return Tone::kPending;
+  if (outcome == "error") return Tone::kError;
+  if (outcome == "skipped") return Tone::kSkipped;
+  if (outcome == "refused") return Tone::kBad;
+  const bool red = side == "red";
+  if (outcome == "success") return red ? Tone::kBad : Tone::kGood;
+  if (outcome == "failure") return red ? Tone::kGood : Tone::kBad;
+  return Tone::kNeutral;
+}
+
+std::string_view ToneName(Tone t) {
+  switch (t) {
+    case Tone::kGood:
+      return "good";
+    case Tone::kBad:
+      return "bad";
+    case Tone::kError:
+      return "error";
+    case Tone::kSkipped:
+      return "skipped";
+    case Tone::kPending:
+      return "pending";
+    case Tone::kNeutral:
+      break;
+  }
+  return "neutral";
+}
+
+std::string FormatNumber(double v) {
+  if (!std::isfinite(v)) return fmt::format("{}", v);
+  if (std::abs(v) < 1e15 && v == std::trunc(v)) return fmt::format("{}", static_cast<int64_t>(v));
+  std::string s = fmt::format("{:.2f}", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
+std::string InjectRow::PlannedLabel() const {
+  if (planned) return FormatClock(*planned);
+  if (!condition.empty()) return condition;
+  return "manual";
+}
 
 std::optional<Duration> InjectRow::Drift() const {
   if (!planned || !fired) return std::nullopt;
@@ -45,7 +100,11 @@ std::string TimelineModel::Summarize(const Event& e) {
     return fmt::format("{} [{}] armed for {}", Str(p, "inject"), Str(p, "side"),
                        FormatClock(SimTime::FromNanos(at)));
   }
-  if (k == kinds::kInjectFired) return fmt::format("{} [{}] fired", Str(p, "inject"), Str(p, "side"));
+  if (k == kinds::kInjectFired) {
+    std::string s = fmt::format("{} [{}] fired", Str(p, "inject"), Str(p, "side"));
+    if (Str(p, "trigger") == "when") s += ", " + WhenLabel(p);
+    return Clip(s);
+  }
   if (k == kinds::kInjectOutcome) {
     return Clip(fmt::format("{} -> {}: {}", Str(p, "inject"), Str(p, "outcome"), Str(p, "reason")));
   }
@@ -66,6 +125,9 @@ std::string TimelineModel::Summarize(const Event& e) {
   if (k == kinds::kSubmissionFinding) {
     return Clip(fmt::format("finding {} on {}", Str(p, "vulnerability"), Str(p, "node")));
   }
+  if (k == kinds::kSubmissionResponse) {
+    return Clip(fmt::format("response to task {}: {}", Str(p, "inject"), Str(p, "text")));
+  }
   if (k == kinds::kSubmissionFlag) {
     return fmt::format("flag {}", p.value("correct", false) ? "correct" : "wrong");
   }
@@ -80,8 +142,9 @@ std::string TimelineModel::Summarize(const Event& e) {
     return Clip(fmt::format("penalty {} {}: {}", Str(p, "kind"), Str(p, "points"), Str(p, "reason")));
   }
   if (k == kinds::kScoreChanged) {
-    return Clip(fmt::format("total {} ({:+}) {}", Str(p, "total"), p.value("delta", 0.0),
-                            Str(p, "reason")));
+    const double d = p.value("delta", 0.0);
+    return Clip(fmt::format("total {} ({}{}) {}", Str(p, "total"), d >= 0 ? "+" : "",
+                            FormatNumber(d), Str(p, "reason")));
   }
   if (k == kinds::kRangeNodeReady || k == kinds::kRangeNodeFailed || k == kinds::kRangeNodeReverted) {
     std::string s = Str(p, "node");
@@ -101,6 +164,33 @@ std::string TimelineModel::Summarize(const Event& e) {
   }
   if (k == kinds::kExerciseEnded) return "reason: " + Str(p, "reason");
   return Clip(p.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+const InjectRow* TimelineModel::FindInject(const std::string& team,
+                                           const std::string& inject) const {
+  auto it = inject_index_.find(team + "/" + inject);
+  return it == inject_index_.end() ? nullptr : &injects_[it->second];
+}
+
+Tone TimelineModel::RowTone(const Event& e, const InjectRow* inject) {
+  const auto& p = e.payload;
+  const std::string& k = e.kind;
+  if (k == kinds::kInjectOutcome || k == kinds::kInjectSkipped) {
+    std::string side = Str(p, "side");
+    if (side.empty() && inject != nullptr) side = inject->side;
+    return OutcomeTone(side, k == kinds::kInjectSkipped ? "skipped" : Str(p, "outcome"));
+  }
+  if (k == kinds::kCheckResult) return Str(p, "status") == "up" ? Tone::kGood : Tone::kBad;
+  if (k == kinds::kObjectiveReached || k == kinds::kRedAction) return Tone::kBad;
+  if (k == kinds::kRangeNodeFailed) return Tone::kError;
+  if (k == kinds::kRangeNodeReady) return Tone::kGood;
+  if (k == kinds::kSubmissionFlag) return p.value("correct", false) ? Tone::kBad : Tone::kGood;
+  if (k == kinds::kSubmissionFinding) {
+    return Str(p, "validation") == "planted" ? Tone::kBad : Tone::kPending;
+  }
+  if (k == kinds::kFindingReviewed) return p.value("accepted", false) ? Tone::kBad : Tone::kGood;
+  if (k == kinds::kControlRefused) return Tone::kError;
+  return Tone::kNeutral;
 }
 
 InjectRow& TimelineModel::InjectFor(const std::string& team, const std::string& inject) {
@@ -147,6 +237,7 @@ void TimelineModel::Apply(const Event& e) {
     } else if (k == kinds::kInjectFired) {
       ir.fired = e.time;
       ir.outcome.clear();  // a re-fired inject is pending again
+      if (Str(e.payload, "trigger") == "when") ir.condition = WhenLabel(e.payload);
     } else if (k == kinds::kInjectOutcome) {
       ir.finished = e.time;
       ir.outcome = Str(e.payload, "outcome");
@@ -161,6 +252,7 @@ void TimelineModel::Apply(const Event& e) {
     }
   }
   row.summary = Summarize(e);
+  row.tone = RowTone(e, row.inject.empty() ? nullptr : FindInject(e.team, row.inject));
   teams_.insert(e.team);
   kinds_.insert(e.kind);
   if (!row.technique.empty()) techniques_.insert(row.technique);

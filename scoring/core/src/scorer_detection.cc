@@ -96,8 +96,7 @@ Status Scorer::State::OnReport(const Event& e) {
   ts.techniques_detected.insert(match->technique);
   Add(e.team, Category::kDetection, p.detection_points * factor,
       fmt::format("detected {} on {}: reported {} after the action, credit {} of {}",
-                  match->technique, node, FormatDuration(ttr), Pct(factor),
-                  Pts(p.detection_points)),
+                  match->technique, node, HumanDuration(ttr), Pct(factor), Pts(p.detection_points)),
       {e.seq, match->seq});
   if (ttr <= p.ttd_zero_credit) {
     timely[e.team + '/' + node] = {e.seq, match->seq, match->time};

@@ -136,11 +136,8 @@ Status Scorer::State::Dispatch(const Event& e) {
   if (k == kinds::kPenalty) return OnPenalty(e);
   if (k == kinds::kRangeNodeReady || k == kinds::kRangeNodeFailed) return OnNodeSettled(e);
   if (k == kinds::kSubmissionFlag) return OnFlag(e);
-  if (k == kinds::kSubmissionFinding) {
-    if (e.team.empty()) return FieldReader(e).NeedTeam();
-    RememberSubmission(e);
-    return Status::Ok();
-  }
+  if (k == kinds::kSubmissionFinding) return OnFinding(e);
+  if (k == kinds::kFindingReviewed) return OnFindingReviewed(e);
   if (k == kinds::kInjectFired) return OnFired(e);
   if (k == kinds::kSubmissionResponse) return OnResponse(e);
   if (k == kinds::kGradeGiven) return OnGrade(e);
@@ -188,6 +185,8 @@ TeamMetrics Scorer::Metrics(std::string_view team) const {
   m.techniques_detected.assign(ts.techniques_detected.begin(), ts.techniques_detected.end());
   m.wrong_flags = ts.wrong_flags;
   m.reverts = ts.reverts;
+  m.weaknesses_found = ts.weaknesses;
+  for (const auto& w : ts.weaknesses) ++m.weaknesses_by_severity[w.severity];
   return m;
 }
 
@@ -211,7 +210,9 @@ json ToJson(const TeamMetrics& m) {
           {"techniques_executed", m.techniques_executed},
           {"techniques_detected", m.techniques_detected},
           {"wrong_flags", m.wrong_flags},
-          {"reverts", m.reverts}};
+          {"reverts", m.reverts},
+          {"weaknesses_found", static_cast<int64_t>(m.weaknesses_found.size())},
+          {"weaknesses_by_severity", m.weaknesses_by_severity}};
 }
 
 std::vector<std::pair<std::string, double>> FlatMetrics(const TeamMetrics& m) {
@@ -242,6 +243,14 @@ std::vector<std::pair<std::string, double>> FlatMetrics(const TeamMetrics& m) {
   num("techniques_detected", static_cast<int64_t>(m.techniques_detected.size()));
   num("wrong_flags", m.wrong_flags);
   num("reverts", m.reverts);
+  if (m.role == "red") {
+    num("weaknesses_found", static_cast<int64_t>(m.weaknesses_found.size()));
+    for (const char* sev : {"low", "medium", "high", "critical"}) {
+      auto it = m.weaknesses_by_severity.find(sev);
+      num((std::string("weaknesses_") + sev).c_str(),
+          it == m.weaknesses_by_severity.end() ? 0 : it->second);
+    }
+  }
   return r;
 }
 

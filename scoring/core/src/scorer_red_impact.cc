@@ -27,7 +27,7 @@ void Scorer::State::AccrueUntil(SimTime t, int64_t trigger_seq) {
       std::string why =
           fmt::format("compromise of {} persists at {} (objective {}): {} after {}, {} of cap {}",
                       c.node, FormatClock(c.next_accrual), c.objective, Pts(amount),
-                      FormatDuration(c.next_accrual - c.reached), Pts(c.accrued), Pts(cap));
+                      HumanDuration(c.next_accrual - c.reached), Pts(c.accrued), Pts(cap));
       Add(c.team, Category::kRedImpact, -amount, why, {c.seq, trigger_seq});
       if (!c.red_team.empty())
         Add(c.red_team, Category::kRedImpact, amount, why, {c.seq, trigger_seq});

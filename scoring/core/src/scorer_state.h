@@ -68,6 +68,8 @@ struct TeamState {
   std::set<std::string> techniques_executed, techniques_detected;
   int64_t wrong_flags = 0;
   int64_t reverts = 0;
+  std::vector<WeaknessFound> weaknesses;
+  std::set<std::string> weakness_keys;  // against/node/weakness: counted once
 };
 
 struct ServiceState {
@@ -179,11 +181,14 @@ struct Scorer::State {
   std::unordered_map<int64_t, internal::Submission> submissions;
   std::deque<int64_t> submission_order;
   std::map<std::string, SimTime> fired;  // team/inject -> last firing
-  std::map<std::string, SimTime> rebooting;
+  std::map<std::string, SimTime> rebooting;  // team/node -> end of its revert's excuse
+  // Unplanted findings awaiting the white cell's review, by seq (the team is
+  // the red team); bounded like the submissions.
+  std::map<int64_t, std::pair<std::string, WeaknessFound>> unplanted;
   // Tasks fired and not yet due: (due time, team, inject, fired seq), checked
   // as time moves on; team/inject -> the team's last response to it.
   std::multimap<SimTime, std::tuple<std::string, std::string, int64_t>> tasks_due;
-  std::map<std::string, int64_t> responded;  // team/node -> end of its revert's excuse
+  std::map<std::string, int64_t> responded;  // team/inject -> the team's last response seq
   std::map<std::string, double> grades;     // grade key -> points awarded so far
   std::map<std::string, double> grade_max;  // grade key -> its points in the maximum
 
@@ -238,6 +243,11 @@ struct Scorer::State {
   Status OnGrade(const Event& e);
   Status OnPenalty(const Event& e);
   Status OnFlag(const Event& e);
+
+  // ---- weaknesses found (scorer_findings.cc) -----------------------------------
+  Status OnFinding(const Event& e);
+  Status OnFindingReviewed(const Event& e);
+  void CountWeakness(const std::string& team, WeaknessFound w);
 };
 
 }  // namespace livefire::scoring

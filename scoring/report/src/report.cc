@@ -96,7 +96,7 @@ void SlowLessons(const TeamReport& t, const model::ScoringParams& p, std::vector
     out.push_back({"slow_detection",
                    fmt::format("{} on {} (action at {}) was reported {} later, past the {} of "
                                "full credit: {:.1f} of {:g} points",
-                               a->technique, a->node, FormatClock(a->time), html::Human(a->ttr),
+                               a->technique, a->node, FormatClock(a->time), HumanDuration(a->ttr),
                                FormatDuration(p.ttd_full_credit), a->credit, p.detection_points),
                    {a->seq, a->report_seq}});
   }
@@ -110,7 +110,7 @@ void SlaLessons(const TeamReport& t, std::vector<Lesson>& out) {
         fmt::format("{}/{} breached its SLA: {} charged round{} ({:g} points); longest "
                     "outage {} from {}",
                     s.node, s.service, s.sla_charges, s.sla_charges == 1 ? "" : "s", s.sla_points,
-                    html::Human(s.longest_outage), FormatClock(s.longest_outage_from)),
+                    HumanDuration(s.longest_outage), FormatClock(s.longest_outage_from)),
         {}};
     for (const auto& pt : s.points) {
       if (!pt.up && pt.time >= s.longest_outage_from &&
@@ -228,8 +228,183 @@ class LogFolder {
       OnCheck(e);
     } else if (e.kind == kinds::kObjectiveReached && ok) {
       OnObjective(e);
+    } else if (e.kind == kinds::kInjectFired && ok) {
+      OnFired(e);
+    } else if (e.kind == kinds::kSubmissionResponse && ok) {
+      OnResponse(e);
+    } else if (e.kind == kinds::kGradeGiven && ok) {
+      OnGrade(e);
+    } else if (e.kind == kinds::kSubmissionFlag && ok) {
+      OnFlag(e);
+    } else if (e.kind == kinds::kSubmissionFinding && ok) {
+      OnFinding(e);
+    } else if (e.kind == kinds::kFindingReviewed) {
+      OnReviewed(e);
+    } else if (e.kind == kinds::kRangeNodeReverted && ok) {
+      OnRevert(e);
+    } else if ((e.kind == kinds::kRangeNodeReady || e.kind == kinds::kRangeNodeFailed) && ok) {
+      OnNodeBack(e);
+    } else if (e.kind == kinds::kPenalty && ok) {
+      r_.penalties.push_back({e.seq, e.time, e.team, Str(e.payload, "kind"),
+                              Str(e.payload, "reason"),
+                              OwnPoints(e, scoring::Category::kPenalties)});
     }
     applied_ = nullptr;
+  }
+
+  double OwnPoints(const Event& e, scoring::Category c) const {
+    double sum = 0;
+    for (const scoring::LedgerEntry* x : Own(e, c)) sum += x->points;
+    return sum;
+  }
+
+  // A white inject is a task for the team it was fired for (every blue team
+  // when fired exercise-wide); a firing again restarts its clock, as the
+  // scorer grades it.
+  void OnFired(const Event& e) {
+    if (Str(e.payload, "side") != "white") return;
+    const std::string inject = Str(e.payload, "inject");
+    std::vector<std::string> teams;
+    if (e.team.empty()) {
+      teams = in_.config.blue_teams;
+    } else {
+      teams.push_back(e.team);
+    }
+    for (const auto& team : teams) {
+      TaskLine& t = Task(team, inject);
+      t.fired_seq = e.seq;
+      t.fired = e.time;
+      t.due.reset();
+      if (auto it = in_.config.injects.find(inject); it != in_.config.injects.end()) {
+        t.points = it->second.points;
+        if (it->second.response_due.nanos() > 0) t.due = e.time + it->second.response_due;
+      }
+    }
+  }
+
+  TaskLine& Task(const std::string& team, const std::string& inject) {
+    auto [it, added] = task_index_.try_emplace(team + '/' + inject, r_.tasks.size());
+    if (added) {
+      TaskLine t;
+      t.inject = inject;
+      t.team = team;
+      if (in_.scenario != nullptr) {
+        if (const model::Inject* inj = in_.scenario->FindInject(inject)) {
+          t.description = inj->description;
+        }
+      }
+      r_.tasks.push_back(std::move(t));
+    }
+    return r_.tasks[it->second];
+  }
+
+  void OnResponse(const Event& e) {
+    Task(e.team, Str(e.payload, "inject"))
+        .responses.push_back({e.seq, e.time, Str(e.payload, "by"), Str(e.payload, "text")});
+  }
+
+  void OnGrade(const Event& e) {
+    const std::string inject = Str(e.payload, "inject");
+    if (inject.empty() || !task_index_.count(e.team + '/' + inject)) return;
+    TaskLine& t = Task(e.team, inject);
+    t.grade_seq = e.seq;
+    if (auto it = e.payload.find("target_seq"); it != e.payload.end() && it->is_number_integer()) {
+      t.graded_seq = it->get<int64_t>();
+    }
+    if (auto it = e.payload.find("rubric"); it != e.payload.end() && it->is_number()) {
+      t.rubric = it->get<int>();
+    }
+    t.awarded += OwnPoints(e, scoring::Category::kReports);
+    t.grader = Str(e.payload, "grader");
+    t.comment = Str(e.payload, "comment");
+  }
+
+  void OnFlag(const Event& e) {
+    const json& p = e.payload;
+    FlagLine f;
+    f.seq = e.seq;
+    f.time = e.time;
+    f.team = e.team;
+    f.against = Str(p, "against");
+    f.objective = Str(p, "objective");
+    f.by = Str(p, "by");
+    f.correct = p.value("correct", false);
+    f.penalty = OwnPoints(e, scoring::Category::kPenalties);
+    r_.flags.push_back(std::move(f));
+  }
+
+  void OnFinding(const Event& e) {
+    const json& p = e.payload;
+    FindingLine f;
+    f.seq = e.seq;
+    f.time = e.time;
+    f.team = e.team;
+    f.against = Str(p, "against");
+    f.node = Str(p, "node");
+    f.vulnerability = Str(p, "vulnerability");
+    f.evidence = Str(p, "evidence");
+    f.by = Str(p, "by");
+    f.validation = Str(p, "validation");
+    if (auto w = p.find("weakness"); w != p.end() && w->is_object()) {
+      f.weakness = Str(*w, "vulnerability");
+      f.cwe = Str(*w, "cwe");
+      f.severity = Str(*w, "severity");
+    } else if (f.validation == "unplanted") {
+      f.review = "pending";
+    }
+    finding_index_[e.seq] = r_.findings.size();
+    r_.findings.push_back(std::move(f));
+  }
+
+  void OnReviewed(const Event& e) {
+    auto t = e.payload.find("target_seq");
+    if (t == e.payload.end() || !t->is_number_integer()) return;
+    auto it = finding_index_.find(t->get<int64_t>());
+    if (it == finding_index_.end()) return;
+    FindingLine& f = r_.findings[it->second];
+    const bool accepted = e.payload.value("accepted", false);
+    f.review = accepted ? "accepted" : "rejected";
+    f.review_seq = e.seq;
+    if (accepted) f.severity = Str(e.payload, "severity");
+    f.reviewer = Str(e.payload, "reviewer");
+    f.comment = Str(e.payload, "comment");
+  }
+
+  void OnRevert(const Event& e) {
+    const json& p = e.payload;
+    RevertLine v;
+    v.seq = e.seq;
+    v.time = e.time;
+    v.team = e.team;
+    v.node = Str(p, "node");
+    v.by = Str(p, "by");
+    v.account = Str(p, "account");
+    if (v.account.empty()) v.account = Str(p, "client");
+    v.reason = Str(p, "reason");
+    v.penalty = OwnPoints(e, scoring::Category::kPenalties);
+    // The scorer cites the revert, then the compromise it ended.
+    for (const scoring::LedgerEntry* x : Own(e, scoring::Category::kRedImpact)) {
+      if (x->causes.size() < 2) continue;
+      v.ended_seqs.push_back(x->causes[1]);
+      std::string what = "#" + std::to_string(x->causes[1]);
+      for (const auto& c : acc_[e.team].compromises) {
+        if (c.seq == x->causes[1]) what = c.objective + " on " + c.node;
+      }
+      v.ended.push_back(std::move(what));
+    }
+    open_reverts_[e.team + '/' + v.node] = r_.reverts.size();
+    r_.reverts.push_back(std::move(v));
+  }
+
+  // The node is back (or failed to come back): the revert's duration.
+  void OnNodeBack(const Event& e) {
+    auto it = open_reverts_.find(e.team + '/' + Str(e.payload, "node"));
+    if (it == open_reverts_.end()) return;
+    RevertLine& v = r_.reverts[it->second];
+    v.back = e.kind == kinds::kRangeNodeReady ? "ready" : "failed";
+    v.back_seq = e.seq;
+    v.duration = e.time - v.time;
+    open_reverts_.erase(it);
   }
 
   // Entries this event made for its own team in a category, citing it first.
@@ -360,6 +535,9 @@ class LogFolder {
   std::optional<scoring::LogReplay> replay_;
   const scoring::Applied* applied_ = nullptr;  // the event's, while Apply() runs
   std::map<std::string, TeamAcc> acc_;
+  std::map<std::string, size_t> task_index_;    // team/inject -> r_.tasks
+  std::map<int64_t, size_t> finding_index_;     // finding seq -> r_.findings
+  std::map<std::string, size_t> open_reverts_;  // team/node -> r_.reverts, until back
   bool started_ = false, ended_ = false;
 };
 
@@ -387,6 +565,33 @@ TeamReport BuildTeamReport(const scoring::ScoreboardRow& row, const ReportData& 
   t.total_series = std::move(a.totals);
   t.lessons = Lessons(t, params);
   return t;
+}
+
+// Each task's timing, once the end of the log is known: of the graded
+// response (else the first) against the due time and the grace, as the
+// scorer applies it (docs/scoring.md "Reports").
+void FinishTasks(ReportData& r) {
+  const auto& p = r.config.params;
+  for (TaskLine& t : r.tasks) {
+    const TaskResponse* resp = t.responses.empty() ? nullptr : &t.responses.front();
+    for (const auto& x : t.responses) {
+      if (x.seq == t.graded_seq) resp = &x;
+    }
+    if (!t.due) {
+      t.timing = "no deadline";
+    } else if (resp == nullptr) {
+      t.timing = r.ended > *t.due ? "missing" : "open";
+      t.late_factor = r.ended > *t.due ? 0 : 1;
+    } else if (resp->time <= *t.due) {
+      t.timing = "on time";
+    } else if (resp->time <= *t.due + p.late_grace) {
+      t.timing = "late";
+      t.late_factor = p.late_factor;
+    } else {
+      t.timing = "too late";
+      t.late_factor = 0;
+    }
+  }
 }
 
 }  // namespace
@@ -429,6 +634,7 @@ Result<ReportData> BuildReport(const ReportInput& in) {
   add(board.blue, r.blue);
   add(board.red, r.red);
   r.techniques.assign(techniques.begin(), techniques.end());
+  FinishTasks(r);
   return r;
 }
 

@@ -103,7 +103,7 @@ std::string TimelineChart(const TeamReport& t, const Axis& ax) {
           "stroke-dasharray=\"3 2\"/><circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#1f5fa8\">"
           "<title>{} reported {} (TTD {}, TTR {})</title></circle>",
           x, red_y, bx, blue_y, bx, blue_y, E(a.technique), FormatClock(a.reported),
-          Human(a.ttd), Human(a.ttr));
+          HumanDuration(a.ttd), HumanDuration(a.ttr));
       svg += fmt::format(
           "<circle cx=\"{:.1f}\" cy=\"{}\" r=\"6\" fill=\"#c0392b\"><title>{} {} "
           "on {}</title></circle>",

@@ -193,7 +193,7 @@ std::string ActionRowHtml(const ActionLine& a) {
         "</span></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
         "<td>#{}, #{}</td></tr>",
         FormatClock(a.time), E(a.technique), E(a.node), inject, FormatClock(a.reported),
-        Human(a.ttd), Human(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
+        HumanDuration(a.ttd), HumanDuration(a.ttr), Num(a.credit, 1), a.seq, a.report_seq);
   }
   return fmt::format(
       "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip miss\">"
@@ -284,6 +284,32 @@ std::string BlueTeamHtml(const ReportData& r, const TeamReport& t, const Axis& a
   return out;
 }
 
+std::string WeaknessesHtml(const TeamReport& t) {
+  const auto& found = t.metrics.weaknesses_found;
+  std::string out = "<h3>Điểm yếu tìm thấy / weaknesses found</h3>";
+  if (found.empty()) return out + "<p>None validated.</p>";
+  std::string counts;
+  for (const char* s : {"critical", "high", "medium", "low"}) {
+    auto it = t.metrics.weaknesses_by_severity.find(s);
+    if (it != t.metrics.weaknesses_by_severity.end() && it->second > 0) {
+      counts += fmt::format("{} {} ", it->second, Sev(s));
+    }
+  }
+  out += fmt::format("<p>{} found: {}</p>", found.size(), counts);
+  out +=
+      "<table><tr><th>Time</th><th>Against</th><th>Node</th><th>Weakness</th><th>CWE</th>"
+      "<th>Severity</th><th>How</th><th>Events</th></tr>";
+  for (const auto& w : found) {
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>#{}{}</td></tr>",
+        FormatClock(w.time), E(w.against), E(w.node), E(w.weakness), E(w.cwe), Sev(w.severity),
+        w.how == "planted" ? "planted (matched)" : "accepted by the white cell", w.seq,
+        w.review_seq > 0 ? fmt::format(", #{}", w.review_seq) : "");
+  }
+  return out + "</table>";
+}
+
 std::string RedTeamHtml(const TeamReport& t, const model::ScoringWeights& w) {
   std::string out = fmt::format("<section id=\"team-{}\"><h2>#{} {} <small>(red)</small></h2>",
                                 E(t.team.name), t.rank, TeamTitle(t.team));
@@ -292,6 +318,7 @@ std::string RedTeamHtml(const TeamReport& t, const model::ScoringWeights& w) {
       "category's maximum).</p>",
       Num(t.score.total, 2), Num(t.score.category[1], 1), Num(t.score.category[3], 1),
       Num(t.score.category[4], 1));
+  out += WeaknessesHtml(t);
   out += LedgerHtml(t, w);
   out += "</section>\n";
   return out;
@@ -322,8 +349,8 @@ std::string HeaderHtml(const ReportData& r) {
        fmt::format("{} <small>(Nghị định 85/2016)</small>", r.security_level));
   fact("Mã / exercise", E(r.exercise_id));
   fact("Thời lượng / duration",
-       fmt::format("{} <small>(planned {}{})</small>", Human(r.ended - r.started),
-                   Human(r.planned),
+       fmt::format("{} <small>(planned {}{})</small>", HumanDuration(r.ended - r.started),
+                   HumanDuration(r.planned),
                    r.end_reason.empty() ? ", not ended" : ", ended: " + E(r.end_reason)));
   fact("Kịch bản / scenario", E(r.scenario));
   fact("Seed", std::to_string(r.seed));
@@ -435,7 +462,7 @@ std::string CoverageCell(const TeamReport& t, const std::string& tech, int& dete
       if (a.detected && a.technique == tech && (!best || a.ttr < *best)) best = a.ttr;
     }
     return fmt::format("<td style=\"background:#d4efdf\">✔ {}</td>",
-                       best ? FormatDuration(*best) : "");
+                       best ? HumanDuration(*best) : "");
   }
   if (std::binary_search(ex.begin(), ex.end(), tech)) {
     ++executed;
@@ -460,6 +487,141 @@ std::string CoverageHtml(const ReportData& r) {
        "· — not executed against that team</small></p>";
   o += "</section>\n";
   return o;
+}
+
+std::string Chip(const char* cls, std::string_view text) {
+  return fmt::format("<span class=\"chip {}\">{}</span>", cls, E(text));
+}
+
+const char* TimingClass(const std::string& timing) {
+  if (timing == "on time") return "ok";
+  if (timing == "late") return "medium";
+  if (timing == "missing" || timing == "too late") return "miss";
+  return "na";
+}
+
+std::string TaskGradeCell(const TaskLine& t) {
+  if (t.grade_seq == 0) return "<td>not graded</td><td class=\"n\">—</td>";
+  std::string factor = t.late_factor != 1 ? fmt::format(" x {:g}", t.late_factor) : std::string();
+  return fmt::format("<td>{} % of {}{} <small>#{} by {}{}</small></td><td class=\"n\">{}</td>",
+                     t.rubric, t.points > 0 ? Num(t.points, 0) : std::string("its points"), factor,
+                     t.grade_seq, E(t.grader), t.comment.empty() ? "" : ": " + E(t.comment),
+                     Num(t.awarded, 2));
+}
+
+std::string TasksHtml(const ReportData& r) {
+  std::string o = "<section><h2>Nhiệm vụ / white-cell tasks</h2>";
+  if (r.tasks.empty()) return o + "<p>No white-cell task was given.</p></section>\n";
+  o += fmt::format(
+      "<p><small>Due = fired + response_due; a response within the grace ({}) after it is late "
+      "(grade x {:g}), later ones and missing responses earn 0.</small></p>",
+      HumanDuration(r.config.params.late_grace), r.config.params.late_factor);
+  o += "<table><tr><th>Task</th><th>Team</th><th>Fired</th><th>Due</th><th>Responses</th>"
+       "<th>Timing</th><th>Grade</th><th class=\"n\">Points</th></tr>";
+  for (const auto& t : r.tasks) {
+    std::string responses;
+    for (const auto& x : t.responses) {
+      responses += fmt::format("{}#{} {}{}{}", responses.empty() ? "" : "<br>", x.seq,
+                               FormatClock(x.time), x.by.empty() ? "" : " (" + E(x.by) + ")",
+                               x.text.empty() ? "" : "<br><small>" + E(x.text) + "</small>");
+    }
+    if (responses.empty()) responses = "—";
+    std::string task = E(t.inject);
+    if (!t.description.empty()) task += "<br><small>" + E(t.description) + "</small>";
+    o += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{} <small>#{}</small></td><td>{}</td><td>{}</td>"
+        "<td>{}{}</td>{}</tr>",
+        task, E(t.team), FormatClock(t.fired), t.fired_seq,
+        t.due ? FormatClock(*t.due) : std::string("—"), responses,
+        Chip(TimingClass(t.timing), t.timing),
+        t.late_factor != 1 ? fmt::format(" <small>x {:g}</small>", t.late_factor) : "",
+        TaskGradeCell(t));
+  }
+  return o + "</table></section>\n";
+}
+
+std::string FindingReview(const FindingLine& f) {
+  if (f.validation == "planted") return Chip("ok", "planted");
+  if (f.review.empty() || f.review == "pending") return Chip("na", "unplanted: not reviewed");
+  std::string who = f.reviewer.empty() ? "" : " by " + E(f.reviewer);
+  std::string why = f.comment.empty() ? "" : ": " + E(f.comment);
+  return fmt::format("{} <small>#{}{}{}</small>",
+                     Chip(f.review == "accepted" ? "ok" : "miss", "unplanted, " + f.review),
+                     f.review_seq, who, why);
+}
+
+std::string RedSubmissionsHtml(const ReportData& r) {
+  std::string o = "<section><h2>Cờ và phát hiện của đội đỏ / red flags and findings</h2>";
+  o += "<h3>Cờ / flags</h3>";
+  if (r.flags.empty()) {
+    o += "<p>None submitted.</p>";
+  } else {
+    o += "<table><tr><th>Time</th><th>Team</th><th>Against</th><th>Flag</th><th>Objective</th>"
+         "<th class=\"n\">Penalty</th><th>Event</th></tr>";
+    for (const auto& f : r.flags) {
+      o += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>#{}</td></tr>",
+          FormatClock(f.time), E(f.team), E(f.against),
+          f.correct ? Chip("ok", "correct") : Chip("miss", "wrong"), E(f.objective),
+          DeltaCell(f.penalty), f.seq);
+    }
+    o += "</table>";
+  }
+  o += "<h3>Phát hiện / findings</h3>";
+  if (r.findings.empty()) return o + "<p>None submitted.</p></section>\n";
+  o += "<table><tr><th>Time</th><th>Team</th><th>Against</th><th>Node</th><th>Reported</th>"
+       "<th>Validation</th><th>Weakness / CWE</th><th>Severity</th><th>Evidence</th>"
+       "<th>Event</th></tr>";
+  for (const auto& f : r.findings) {
+    std::string weakness = E(f.weakness);
+    if (!f.cwe.empty()) weakness += (weakness.empty() ? "" : " / ") + E(f.cwe);
+    o += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td><small>{}</small></td><td>#{}</td></tr>",
+        FormatClock(f.time), E(f.team), E(f.against), E(f.node), E(f.vulnerability),
+        FindingReview(f), weakness.empty() ? "—" : weakness,
+        f.severity.empty() ? "—" : Sev(f.severity), E(f.evidence), f.seq);
+  }
+  return o + "</table></section>\n";
+}
+
+std::string RevertsHtml(const ReportData& r) {
+  std::string o = "<section><h2>Khôi phục và phạt / reverts and penalties</h2>";
+  o += "<h3>Khôi phục / reverts</h3>";
+  if (r.reverts.empty()) {
+    o += "<p>No node was reverted.</p>";
+  } else {
+    o += "<table><tr><th>Time</th><th>Team</th><th>Node</th><th>Asked by</th><th>Back</th>"
+         "<th class=\"n\">Duration</th><th class=\"n\">Penalty</th><th>Compromises ended</th>"
+         "<th>Events</th></tr>";
+    for (const auto& v : r.reverts) {
+      std::string ended;
+      for (const auto& x : v.ended) ended += (ended.empty() ? "" : "<br>") + E(x);
+      std::string asked = E(v.by);
+      if (!v.account.empty()) asked += " <small>(account " + E(v.account) + ")</small>";
+      if (!v.reason.empty()) asked += "<br><small>" + E(v.reason) + "</small>";
+      o += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>{}"
+          "<td>{}</td><td>#{}{}</td></tr>",
+          FormatClock(v.time), E(v.team), E(v.node), asked,
+          v.back.empty() ? std::string("not recorded")
+                         : (v.back == "ready" ? Chip("ok", "ready") : Chip("miss", "failed")),
+          v.duration ? HumanDuration(*v.duration) : std::string("—"), DeltaCell(v.penalty),
+          ended.empty() ? std::string("—") : ended, v.seq,
+          v.back_seq > 0 ? fmt::format(", #{}", v.back_seq) : "");
+    }
+    o += "</table>";
+  }
+  o += "<h3>Phạt / penalties</h3>";
+  if (r.penalties.empty()) return o + "<p>No penalty events.</p></section>\n";
+  o += "<table><tr><th>Time</th><th>Team</th><th>Kind</th><th class=\"n\">Points</th>"
+       "<th>Reason</th><th>Event</th></tr>";
+  for (const auto& p : r.penalties) {
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td><td>#{}</td></tr>",
+                     FormatClock(p.time), E(p.team), E(p.kind), DeltaCell(p.points), E(p.reason),
+                     p.seq);
+  }
+  return o + "</table></section>\n";
 }
 
 std::string WarningsHtml(const ReportData& r) {
@@ -491,6 +653,9 @@ std::string RenderReportHtml(const ReportData& r) {
   o += ScoreChart(r, ax);
   o += ParametersHtml(r);
   o += CoverageHtml(r);
+  o += TasksHtml(r);
+  o += RedSubmissionsHtml(r);
+  o += RevertsHtml(r);
   for (const auto& t : r.blue) o += BlueTeamHtml(r, t, ax);
   for (const auto& t : r.red) o += RedTeamHtml(t, r.config.params.weights);
   o += WarningsHtml(r);

@@ -16,16 +16,6 @@ namespace livefire::report::html {
 
 inline std::string E(std::string_view s) { return HtmlEscape(s); }
 
-// Durations as people read them: whole seconds from 1 s up ("10m52s", not
-// "10m52.41678148s"); shorter ones stay exact.
-inline std::string Human(Duration d) {
-  int64_t ns = d.nanos();
-  if (ns >= 1'000'000'000 || ns <= -1'000'000'000) {
-    ns = (ns + (ns >= 0 ? 500'000'000 : -500'000'000)) / 1'000'000'000 * 1'000'000'000;
-  }
-  return FormatDuration(Duration::Nanos(ns));
-}
-
 inline std::string Num(double v, int digits = 1) {
   if (std::abs(v) < 0.5 * std::pow(10.0, -digits)) v = 0;  // no "-0.0"
   return fmt::format("{:.{}f}", v, digits);
@@ -38,7 +28,7 @@ inline std::string Signed(double v) {
 
 inline std::string Secs(const std::optional<double>& s) {
   if (!s) return "—";
-  return FormatDuration(Duration::Seconds(static_cast<int64_t>(std::llround(*s))));
+  return HumanDuration(Duration::Nanos(std::llround(*s * 1e9)));
 }
 
 inline std::string Causes(const std::vector<int64_t>& seqs) {

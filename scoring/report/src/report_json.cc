@@ -96,6 +96,108 @@ json CompromisesJson(const std::vector<CompromiseLine>& compromises) {
   return out;
 }
 
+json TasksJson(const std::vector<TaskLine>& tasks) {
+  json out = json::array();
+  for (const auto& t : tasks) {
+    json responses = json::array();
+    for (const auto& x : t.responses) {
+      responses.push_back(
+          {{"seq", x.seq}, {"time", ClockJson(x.time)}, {"by", x.by}, {"text", x.text}});
+    }
+    json j = {{"inject", t.inject},
+              {"description", t.description},
+              {"team", t.team},
+              {"fired_seq", t.fired_seq},
+              {"fired", ClockJson(t.fired)},
+              {"due", t.due ? ClockJson(*t.due) : json()},
+              {"points", t.points},
+              {"responses", std::move(responses)},
+              {"timing", t.timing},
+              {"late_factor", t.late_factor},
+              {"graded", t.grade_seq > 0}};
+    if (t.grade_seq > 0) {
+      j["grade"] = {{"seq", t.grade_seq},   {"target_seq", t.graded_seq}, {"rubric", t.rubric},
+                    {"awarded", t.awarded}, {"grader", t.grader},         {"comment", t.comment}};
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json FlagsJson(const std::vector<FlagLine>& flags) {
+  json out = json::array();
+  for (const auto& f : flags) {
+    out.push_back({{"seq", f.seq},
+                   {"time", ClockJson(f.time)},
+                   {"team", f.team},
+                   {"against", f.against},
+                   {"correct", f.correct},
+                   {"objective", f.objective},
+                   {"by", f.by},
+                   {"penalty", f.penalty}});
+  }
+  return out;
+}
+
+json FindingsJson(const std::vector<FindingLine>& findings) {
+  json out = json::array();
+  for (const auto& f : findings) {
+    json j = {{"seq", f.seq},
+              {"time", ClockJson(f.time)},
+              {"team", f.team},
+              {"against", f.against},
+              {"node", f.node},
+              {"vulnerability", f.vulnerability},
+              {"evidence", f.evidence},
+              {"by", f.by},
+              {"validation", f.validation},
+              {"weakness", f.weakness},
+              {"cwe", f.cwe},
+              {"severity", f.severity},
+              {"review", f.review}};
+    if (f.review_seq > 0) {
+      j["review_seq"] = f.review_seq;
+      j["reviewer"] = f.reviewer;
+      j["comment"] = f.comment;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json RevertsJson(const std::vector<RevertLine>& reverts) {
+  json out = json::array();
+  for (const auto& v : reverts) {
+    out.push_back({{"seq", v.seq},
+                   {"time", ClockJson(v.time)},
+                   {"team", v.team},
+                   {"node", v.node},
+                   {"by", v.by},
+                   {"account", v.account},
+                   {"reason", v.reason},
+                   {"back", v.back},
+                   {"back_seq", v.back_seq},
+                   {"duration_s", v.duration ? json(v.duration->seconds()) : json()},
+                   {"penalty", v.penalty},
+                   {"ended", v.ended},
+                   {"ended_seqs", v.ended_seqs}});
+  }
+  return out;
+}
+
+json PenaltiesJson(const std::vector<PenaltyLine>& penalties) {
+  json out = json::array();
+  for (const auto& p : penalties) {
+    out.push_back({{"seq", p.seq},
+                   {"time", ClockJson(p.time)},
+                   {"team", p.team},
+                   {"kind", p.kind},
+                   {"reason", p.reason},
+                   {"points", p.points}});
+  }
+  return out;
+}
+
 json TeamJson(const TeamReport& t) {
   // categories: % of each category's maximum; category_points/max: the raw
   // points behind it (docs/report.md).
@@ -113,6 +215,10 @@ json TeamJson(const TeamReport& t) {
   for (const auto& l : t.lessons) {
     lessons.push_back({{"kind", l.kind}, {"text", l.text}, {"seqs", l.seqs}});
   }
+  // What the annual statistics read (#17): every weakness red found, and
+  // their counts by severity.
+  json weaknesses = json::array();
+  for (const auto& w : t.metrics.weaknesses_found) weaknesses.push_back(scoring::ToJson(w));
   json series = json::array();
   for (const auto& [time, total] : t.total_series) {
     series.push_back({{"time_ns", time.nanos()}, {"total", total}});
@@ -130,6 +236,8 @@ json TeamJson(const TeamReport& t) {
               {"availability", AvailabilityJson(t.availability)},
               {"compromises", CompromisesJson(t.compromises)},
               {"lessons", std::move(lessons)},
+              {"weaknesses_found", std::move(weaknesses)},
+              {"weaknesses_by_severity", t.metrics.weaknesses_by_severity},
               {"total_series", std::move(series)},
               {"ledger", std::move(ledger)}};
 }
@@ -194,6 +302,11 @@ nlohmann::json ReportToJson(const ReportData& r) {
               {"coverage", CoverageJson(r)},
               {"blue", TeamsReportJson(r.blue)},
               {"red", TeamsReportJson(r.red)},
+              {"tasks", TasksJson(r.tasks)},
+              {"flags", FlagsJson(r.flags)},
+              {"findings", FindingsJson(r.findings)},
+              {"reverts", RevertsJson(r.reverts)},
+              {"penalties", PenaltiesJson(r.penalties)},
               {"warnings", r.warnings}};
 }
 

@@ -246,6 +246,12 @@ TEST(Protocol, RequestBuildersSendTheDocumentedFields) {
                                                                            {"points", 20.0},
                                                                            {"comment", "good"},
                                                                            {"target_seq", 7}}));
+  EXPECT_EQ(Wire(MakeRevertReadyRequest("blue1", "web", "lf-x-blue1-web")),
+            json({{"type", "revert"},
+                  {"team", "blue1"},
+                  {"node", "web"},
+                  {"ready", true},
+                  {"domain", "lf-x-blue1-web"}}));
 }
 
 TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
@@ -263,6 +269,8 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeGradeRequest("blue1", {"50", std::nullopt, "", 0, "press"}),
       MakeSubmitResponseRequest("blue1", "press", "statement"),
       MakeReviewFindingRequest({4, false, "", "not a weakness"}),
+      MakeRevertRequest("blue1", "web", "white", "cleanup"),
+      MakeRevertReadyRequest("blue1", "web", "lf-x-blue1-web"),
   };
   for (Request r : built) {
     r.id = "t-2";

@@ -58,6 +58,22 @@ TEST(Duration, FormatsCompactly) {
   EXPECT_EQ(FormatDuration(Duration::Seconds(-30)), "-30s");
 }
 
+TEST(Duration, HumanFormRoundsToWhatPeopleRead) {
+  EXPECT_EQ(HumanDuration(Duration::Nanos(652'416'781'480)), "10m52s");  // not 10m52.41678148s
+  EXPECT_EQ(HumanDuration(Duration::Seconds(3780)), "1h03m");
+  EXPECT_EQ(HumanDuration(Duration::Seconds(3810)), "1h04m");  // 1h03m30s rounds up
+  EXPECT_EQ(HumanDuration(Duration::Seconds(45)), "45s");
+  EXPECT_EQ(HumanDuration(Duration::Seconds(605)), "10m05s");
+  EXPECT_EQ(HumanDuration(Duration::Minutes(10)), "10m");
+  EXPECT_EQ(HumanDuration(Duration::Hours(2)), "2h");
+  EXPECT_EQ(HumanDuration(Duration::Millis(3599'700)), "1h");
+  EXPECT_EQ(HumanDuration(Duration::Millis(250)), "250ms");
+  EXPECT_EQ(HumanDuration(Duration::Millis(999'700)), "16m40s");
+  EXPECT_EQ(HumanDuration(Duration::Nanos(999'600'000)), "1s");
+  EXPECT_EQ(HumanDuration(Duration::Zero()), "0s");
+  EXPECT_EQ(HumanDuration(Duration::Seconds(-90)), "-1m30s");
+}
+
 TEST(Duration, FormatThenParseRoundTrips) {
   for (int64_t ns : {int64_t{1}, int64_t{999}, int64_t{1'000'000}, int64_t{1'500'000'000},
                      int64_t{3'723'000'000'000}, int64_t{86'400'000'000'007}}) {

@@ -13,12 +13,14 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::RunningMini;
 
 namespace fs = std::filesystem;
 
@@ -29,13 +31,7 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   RunningMini run;
   ASSERT_TRUE(run.Start(dir, id, "test-white-cell"));
   auto call = [&](bus::RequestType type, std::string team, nlohmann::json args) {
-    bus::Request r;
-    r.type = type;
-    r.team = std::move(team);
-    r.args = std::move(args);
-    auto rep = run.client->Call(r, Duration::Seconds(10));
-    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
-    return rep.value_or(bus::Reply{});
+    return run.Call(type, std::move(team), std::move(args));
   };
 
   bus::Reply st = call(bus::RequestType::kStatus, "", {});
@@ -89,11 +85,7 @@ TEST(Control, WhiteCellAndTeamsDriveARunningEngine) {
   auto log = (*store)->Read({});
   ASSERT_TRUE(log.ok());
   auto find = [&](std::string_view kind, std::string_view team) {
-    std::vector<const Event*> out;
-    for (const Event& e : *log) {
-      if (e.kind == kind && (team.empty() || e.team == team)) out.push_back(&e);
-    }
-    return out;
+    return testsupport::EventsOfKind(*log, kind, team);
   };
   auto reports = find(kinds::kSubmissionReport, "blue1");
   ASSERT_EQ(reports.size(), 1u);

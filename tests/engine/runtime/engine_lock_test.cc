@@ -18,11 +18,13 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/topology/plan.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::MiniRange;
 
 namespace fs = std::filesystem;
 

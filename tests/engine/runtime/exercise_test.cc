@@ -24,12 +24,15 @@
 #include "livefire/store/event_store.h"
 #include "livefire/testing/event_log.h"
 #include "livefire/testing/files.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/topology/plan.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::LoadMini;
+using testsupport::PlanOf;
 
 namespace fs = std::filesystem;
 

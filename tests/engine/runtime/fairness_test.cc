@@ -7,13 +7,17 @@
 #include <filesystem>
 
 #include "livefire/bus/bus.h"
+#include "livefire/bus/protocol.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/testing/temp_dir.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::EventsOfKind;
+using testsupport::RunningMini;
 
 namespace fs = std::filesystem;
 
@@ -25,35 +29,18 @@ struct Fair : ::testing::Test {
   void SetUp() override { ASSERT_TRUE(run.Start(tmp.path(), id, "test-white-cell")); }
 
   bus::Reply Call(bus::RequestType type, std::string team, nlohmann::json args) {
-    bus::Request r;
-    r.type = type;
-    r.team = std::move(team);
-    r.args = std::move(args);
-    auto rep = run.client->Call(r, Duration::Seconds(10));
-    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
-    return rep.value_or(bus::Reply{});
+    return run.Call(type, std::move(team), std::move(args));
   }
   void ExpectRefused(const bus::Reply& r, std::string_view code, std::string_view mentions) {
     EXPECT_FALSE(r.ok) << r.body.dump();
     EXPECT_EQ(r.error_code, code) << r.error_message;
     EXPECT_NE(r.error_message.find(mentions), std::string::npos) << r.error_message;
   }
-  std::vector<Event> Stop() {
-    EXPECT_TRUE(Call(bus::RequestType::kStop, "", {{"reason", "end of test"}}).ok);
-    EXPECT_TRUE(run.Join().ok());
-    run.ex.reset();
-    auto store = store::EventStore::OpenExercise(tmp.path().string(), id, {.read_only = true});
-    EXPECT_TRUE(store.ok());
-    return (*store)->Read({}).value_or(std::vector<Event>{});
-  }
+  std::vector<Event> Stop() { return run.StopAndReadLog(tmp.path(), id); }
 };
 
 std::vector<const Event*> Find(const std::vector<Event>& log, std::string_view kind) {
-  std::vector<const Event*> out;
-  for (const Event& e : log) {
-    if (e.kind == kind) out.push_back(&e);
-  }
-  return out;
+  return EventsOfKind(log, kind);
 }
 
 TEST_F(Fair, FlagsComeFromRedAgainstABlueTeamAndBelongToRed) {
@@ -213,6 +200,34 @@ TEST_F(Fair, TaskResponsesAndGradesNameWhatTheyGrade) {
   auto speeds = Find(log, kinds::kExerciseSpeed);
   ASSERT_FALSE(speeds.empty());
   EXPECT_EQ(speeds.back()->payload["warnings"].size(), 1u);
+}
+
+// Issue #13 item 5: after a revert the node's readiness is recorded again
+// when it is back, so the excuse of its failed checks ends there (not at the
+// 5-minute cap) and the timeline shows when it came back.
+TEST_F(Fair, ARevertedNodeIsReadyAgainWhenItIsBack) {
+  ASSERT_TRUE(Call(bus::RequestType::kStatus, "", {}).ok);
+  bus::Reply reverted = run.Call(bus::MakeRevertRequest("blue1", "web", "blue1", "defaced"));
+  ASSERT_TRUE(reverted.ok) << reverted.error_message;
+  bus::Reply ready =
+      run.Call(bus::MakeRevertReadyRequest("blue1", "web", "lf-test-fair-blue1-web"));
+  ASSERT_TRUE(ready.ok) << ready.error_message;
+  EXPECT_GT(ready.body["seq"].get<int64_t>(), reverted.body["seq"].get<int64_t>());
+  // Readiness of a node the scenario lacks, or of a team that has no copy: refused.
+  ExpectRefused(run.Call(bus::MakeRevertReadyRequest("blue1", "nope", "d")), "not_found", "nope");
+  ExpectRefused(run.Call(bus::MakeRevertReadyRequest("red1", "web", "d")), "bad_request",
+                "blue team");
+  auto log = Stop();
+  auto back = EventsOfKind(log, kinds::kRangeNodeReady, "blue1");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0]->payload["node"], "web");
+  EXPECT_EQ(back[0]->payload["domain"], "lf-test-fair-blue1-web");
+  EXPECT_TRUE(ValidateEvent(*back[0]).ok());
+  auto rev = EventsOfKind(log, kinds::kRangeNodeReverted, "blue1");
+  ASSERT_EQ(rev.size(), 1u);
+  EXPECT_LT(rev[0]->seq, back[0]->seq);
+  // No audit entry of its own: readiness is the range's news, not a request.
+  EXPECT_EQ(EventsOfKind(log, kinds::kControlRevert).size(), 1u);
 }
 
 }  // namespace

@@ -14,11 +14,13 @@
 #include "livefire/runtime/authorize.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/testing/temp_dir.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::MiniRange;
 
 namespace fs = std::filesystem;
 using identity::Role;

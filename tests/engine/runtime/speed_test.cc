@@ -14,11 +14,14 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scheduler.h"
+#include "livefire/testing/mini_range.h"
 #include "livefire/topology/plan.h"
-#include "mini_range.h"
 
 namespace livefire::runtime {
 namespace {
+
+using testsupport::MiniRange;
+using testsupport::RunningMini;
 
 namespace fs = std::filesystem;
 

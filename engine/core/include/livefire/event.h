@@ -68,7 +68,8 @@ inline constexpr std::string_view kRangeNodeReverted = "range.node.reverted";
 // Injects (team = the team the inject targets, "" for exercise-wide).
 // {inject, side: "red"|"blue"|"white", at_ns}
 inline constexpr std::string_view kInjectArmed = "inject.armed";
-// {inject, side}
+// {inject, side, technique (opt), node (opt); a `when`-triggered inject also
+//  trigger: "when", condition: its description, poll: the check interval}
 inline constexpr std::string_view kInjectFired = "inject.fired";
 // {inject, outcome: "success"|"failure"|"error", reason, points}
 inline constexpr std::string_view kInjectOutcome = "inject.outcome";

@@ -72,6 +72,13 @@ Result<Duration> ParseDuration(std::string_view text);
 // values get a leading '-'. ParseDuration(FormatDuration(d)) == d.
 std::string FormatDuration(Duration d);
 
+// Durations as people read them in reports, tables and messages: whole
+// seconds below an hour ("45s", "10m52s", "10m05s", "10m"), whole minutes
+// from an hour up ("1h03m", "2h"), milliseconds below a second ("250ms").
+// Rounded to the nearest unit, so not for values that must parse back
+// exactly (configuration uses FormatDuration).
+std::string HumanDuration(Duration d);
+
 // Clock form for displays and logs: "01:30:00" or "01:30:00.250" when there
 // are sub-second parts; hours grow past 24 ("26:00:00").
 std::string FormatClock(SimTime t);

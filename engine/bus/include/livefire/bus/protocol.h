@@ -148,6 +148,11 @@ Request MakeRevertRequest(std::string_view team, std::string_view node, std::str
 // The revert of node then failed: the engine records range.node.failed.
 Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
                                 std::string_view error);
+// The revert of node is done and its guest answers again (domain: its libvirt
+// domain): the engine records range.node.ready, which ends the revert's
+// excuse of failed checks (docs/scoring.md "Reverts").
+Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
+                               std::string_view domain);
 
 // {"v":1,"id":id,"ok":true, ...result}; result must be an object (other
 // values are put under "result"); its v/id/ok keys are overwritten.

@@ -37,7 +37,8 @@ struct Submission {
   int64_t seq = 0;
   SimTime time;
   std::string team;
-  std::string kind;  // submission.report / .finding / .flag
+  std::string kind;    // submission.report / .finding / .flag / .response
+  std::string inject;  // the task a response answers ("" for the others)
   std::string summary;
   std::string technique;
   std::vector<int> grades;  // rubric bands given so far (0/50/100)

@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,13 +109,36 @@ class ControlWorker {
   std::thread thread_;
 };
 
+// A white-cell task of one team as the engine's status reply lists it
+// (status "tasks": {team: [{inject, fired_ns, due_ns, left_ns, responded,
+// response_seq, graded}]}), for the control room's open-task list.
+struct OpenTask {
+  std::string team, inject;
+  SimTime fired;
+  std::optional<SimTime> due;  // none: no deadline
+  Duration left;               // exercise time left when the reply was made
+  bool responded = false, graded = false;
+  int64_t response_seq = 0;
+  // "12m30s left", "overdue", "no deadline", "responded", "graded".
+  std::string Label() const;
+};
+// Every listed task, team by team; nothing for a reply without "tasks".
+std::vector<OpenTask> OpenTasksFromStatus(const nlohmann::json& status);
+
 // A request builder per control action (pure, unit-tested).
 bus::Request MakePause(const std::string& reason);
 bus::Request MakeResume();
 bus::Request MakeSpeed(double speed);
 bus::Request MakeFireInject(const std::string& inject, const std::string& team);
-// rubric_band must be 0, 50 or 100; points is what 100 % is worth.
-Result<bus::Request> MakeGrade(const std::string& team, int64_t target_seq, int rubric_band,
-                               double points, const std::string& comment);
+// What a grade grades: a submission of the team (its seq), or the team's
+// response to a white-cell task (the task's inject); exactly one.
+struct GradeTarget {
+  int64_t seq = 0;
+  std::string inject;
+};
+// rubric_band must be 0, 50 or 100; points is what 100 % is worth (>= 0;
+// none = the task's points, only for a task).
+Result<bus::Request> MakeGrade(const std::string& team, const GradeTarget& target, int rubric_band,
+                               std::optional<double> points, const std::string& comment);
 
 }  // namespace livefire::gui

@@ -10,12 +10,26 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "livefire/event.h"
 #include "livefire/time.h"
 
 namespace livefire::gui {
+
+// What an outcome means for the white cell, so that the views colour it by
+// meaning rather than by word: a red inject's success is bad news for blue,
+// a blue inject's success good news.
+enum class Tone { kNeutral, kGood, kBad, kError, kSkipped, kPending };
+// outcome: success/failure/error/skipped/refused/"" (pending); side: the
+// inject's owner (red/blue/white; "" = unknown, read as not red).
+Tone OutcomeTone(std::string_view side, std::string_view outcome);
+std::string_view ToneName(Tone t);  // "good", "bad", ...
+
+// Numbers as people read them: integers as they are, others with at most
+// two decimals and no float noise (0.8999999999999999 -> "0.9").
+std::string FormatNumber(double v);
 
 struct TimelineRow {
   int64_t seq = 0;
@@ -25,6 +39,7 @@ struct TimelineRow {
   std::string technique;  // ATT&CK id the event names or its inject used ("" = none)
   std::string inject;     // inject the event belongs to ("" = none)
   std::string summary;    // human-readable payload digest
+  Tone tone = Tone::kNeutral;  // outcomes, checks, flags and findings by meaning
 };
 
 struct TimelineFilter {
@@ -47,8 +62,15 @@ struct InjectRow {
   std::string reason;
   double points = 0;
   std::string technique;
+  // "when: <what it watches> (checked every 1m)" for a `when`-triggered
+  // inject (inject.fired "trigger": "when"), "" otherwise.
+  std::string condition;
   // Fired minus planned (positive = late); nullopt when either is unknown.
   std::optional<Duration> Drift() const;
+  // What the planned column shows: the armed time, the condition, or
+  // "manual" (fired by the white cell).
+  std::string PlannedLabel() const;
+  Tone tone() const { return OutcomeTone(side, outcome); }
 };
 
 class TimelineModel {
@@ -82,6 +104,8 @@ class TimelineModel {
   size_t cached_upto_ = 0;
   bool cache_valid_ = false;
   InjectRow& InjectFor(const std::string& team, const std::string& inject);
+  const InjectRow* FindInject(const std::string& team, const std::string& inject) const;
+  static Tone RowTone(const Event& e, const InjectRow* inject);
 };
 
 }  // namespace livefire::gui

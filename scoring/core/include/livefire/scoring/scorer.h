@@ -85,6 +85,24 @@ struct Scores {
   bool operator==(const Scores&) const = default;
 };
 
+// A weakness a red team found (docs/scoring.md "Weaknesses found"): a finding
+// that matched a planted vulnerability, or an unplanted one the white cell
+// accepted (finding.reviewed). Counted once per blue team's copy, node and
+// weakness; not scored, but the annual statistics count them by severity.
+struct WeaknessFound {
+  std::string against;  // the blue team whose copy of the range it was found in
+  std::string node;
+  std::string weakness;    // the planted vulnerability's id, or what red reported
+  std::string cwe;         // "" when unknown
+  std::string severity;    // low|medium|high|critical
+  std::string how;         // "planted" (matched on submission) or "reviewed" (accepted)
+  int64_t seq = 0;         // the submission.finding
+  int64_t review_seq = 0;  // the finding.reviewed that accepted it (0 = planted)
+  SimTime time;            // when it was found (the finding's time)
+  bool operator==(const WeaknessFound&) const = default;
+};
+nlohmann::json ToJson(const WeaknessFound& w);
+
 // Per-team figures for reports and the maturity assessment.
 struct TeamMetrics {
   std::string team;
@@ -105,6 +123,8 @@ struct TeamMetrics {
   std::vector<std::string> techniques_detected;  // sorted subset blue reported in time
   int64_t wrong_flags = 0;
   int64_t reverts = 0;
+  std::vector<WeaknessFound> weaknesses_found;            // red teams: in the order found
+  std::map<std::string, int64_t> weaknesses_by_severity;  // low/medium/high/critical
   bool operator==(const TeamMetrics&) const = default;
 };
 nlohmann::json ToJson(const TeamMetrics& m);

@@ -102,6 +102,75 @@ struct Lesson {
   std::vector<int64_t> seqs;  // events behind it
 };
 
+// A blue team's response to a white-cell task.
+struct TaskResponse {
+  int64_t seq = 0;  // the submission.response
+  SimTime time;
+  std::string by, text;
+};
+
+// One white-cell task (a white inject fired) as one blue team met it.
+struct TaskLine {
+  std::string inject, description, team;
+  int64_t fired_seq = 0;  // the (last) inject.fired for the team
+  SimTime fired;
+  std::optional<SimTime> due;  // fired + response_due; none = no deadline
+  double points = 0;           // what a 100 % grade is worth (0 = the grade's own points)
+  std::vector<TaskResponse> responses;
+  // Of the graded response (else the first): "on time", "late" (within the
+  // grace: x late_factor), "too late" (after it: 0); with no response
+  // "missing" once due (0), "open" before; "no deadline" when there is none.
+  std::string timing;
+  double late_factor = 1;  // what the timing multiplies the grade by
+  int64_t grade_seq = 0;   // the last grade.given of the task (0 = not graded)
+  int64_t graded_seq = 0;  // the response it graded
+  int rubric = 0;          // its band, % of the points
+  double awarded = 0;      // reports points the grades earned (after the late factor)
+  std::string grader, comment;
+};
+
+// A red flag submission.
+struct FlagLine {
+  int64_t seq = 0;
+  SimTime time;
+  std::string team, against, objective, by;
+  bool correct = false;
+  double penalty = 0;  // penalties points it cost red (<= 0; free wrong flags 0)
+};
+
+// A red finding and its validation.
+struct FindingLine {
+  int64_t seq = 0;
+  SimTime time;
+  std::string team, against, node, vulnerability, evidence, by;
+  std::string validation;               // "planted" or "unplanted" (as the engine recorded it)
+  std::string weakness, cwe, severity;  // the planted one's, or the review's severity
+  std::string review;                   // "" (planted), "pending", "accepted" or "rejected"
+  int64_t review_seq = 0;
+  std::string reviewer, comment;
+};
+
+// A node put back to its snapshot (range.node.reverted).
+struct RevertLine {
+  int64_t seq = 0;
+  SimTime time;
+  std::string team, node, by, account, reason;  // by: who asked; account: whose request
+  std::string back;  // "ready", "failed" or "" (the log does not say it came back)
+  int64_t back_seq = 0;
+  std::optional<Duration> duration;  // revert to ready/failed
+  double penalty = 0;                // penalties points it cost (<= 0)
+  std::vector<std::string> ended;    // "objective on node" of each compromise it ended
+  std::vector<int64_t> ended_seqs;   // their objective.reached events
+};
+
+// A white-cell penalty event.
+struct PenaltyLine {
+  int64_t seq = 0;
+  SimTime time;
+  std::string team, kind, reason;
+  double points = 0;  // penalties points charged (<= 0)
+};
+
 struct TeamReport {
   ReportTeam team;
   int rank = 0;  // within the role (scoreboard order)
@@ -138,6 +207,11 @@ struct ReportData {
   std::vector<TeamReport> blue;         // ranked
   std::vector<TeamReport> red;          // ranked
   std::vector<std::string> techniques;  // every technique red executed, sorted
+  std::vector<TaskLine> tasks;          // by firing, then team
+  std::vector<FlagLine> flags;
+  std::vector<FindingLine> findings;
+  std::vector<RevertLine> reverts;
+  std::vector<PenaltyLine> penalties;
   std::vector<std::string> warnings;    // malformed scoring events (skipped)
 };
 

@@ -1,7 +1,10 @@
 #pragma once
-// The runtime tests' small scenario (data/mini) and its plan, with a guest
-// that answers every request with an empty reply: what Exercise::Open needs
-// when a test is about the engine rather than the guests.
+// The runtime tests' small scenario (tests/engine/runtime/data/mini) and its
+// plan, with a guest that answers every request with an empty reply: what
+// Exercise::Open needs when a test is about the engine rather than the
+// guests. RunningMini runs it and drives it over the control endpoint, as
+// the CLI and the GUI do (the runtime's and the CLI's tests share it; needs
+// livefire::engine_runtime and the scenario loader).
 
 #include <gtest/gtest.h>
 
@@ -10,20 +13,26 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "livefire/bus/bus.h"
 #include "livefire/guest/guest_io.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
+#include "livefire/store/event_store.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/topology/plan.h"
 
-namespace livefire::runtime {
+namespace livefire::testsupport {
+
+using runtime::Exercise;
+using runtime::ExerciseOptions;
 
 inline model::Scenario LoadMini() {
   scenario::LoadOptions lo;
-  lo.templates_dir = testsupport::TemplatesDir();
-  auto s = scenario::LoadValidScenario(std::string(LIVEFIRE_TEST_DATA_DIR) + "/mini", lo);
+  lo.templates_dir = TemplatesDir();
+  auto s = scenario::LoadValidScenario(
+      std::string(LIVEFIRE_SOURCE_DIR) + "/tests/engine/runtime/data/mini", lo);
   EXPECT_TRUE(s.ok()) << s.status().message();
   return std::move(s).value();
 }
@@ -95,6 +104,44 @@ struct RunningMini {
     engine.join();
     return run_status;
   }
+
+  // One control request; a transport failure is a test failure (and an
+  // empty reply).
+  bus::Reply Call(bus::RequestType type, std::string team, nlohmann::json args) {
+    bus::Request r;
+    r.type = type;
+    r.team = std::move(team);
+    r.args = std::move(args);
+    return Call(std::move(r));
+  }
+  bus::Reply Call(bus::Request r) {
+    auto rep = client->Call(std::move(r), Duration::Seconds(10));
+    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+    return rep.value_or(bus::Reply{});
+  }
+
+  // Stops the engine, waits for it and returns the whole log it recorded
+  // under state_dir.
+  std::vector<Event> StopAndReadLog(const std::filesystem::path& state_dir, const ExerciseId& id) {
+    EXPECT_TRUE(Call(bus::RequestType::kStop, "", {{"reason", "end of test"}}).ok);
+    Status s = Join();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ex.reset();
+    auto store = store::EventStore::OpenExercise(state_dir.string(), id, {.read_only = true});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return {};
+    return (*store)->Read({}).value_or(std::vector<Event>{});
+  }
 };
 
-}  // namespace livefire::runtime
+// The events of a kind (of one team, when given), in log order.
+inline std::vector<const Event*> EventsOfKind(const std::vector<Event>& log, std::string_view kind,
+                                              std::string_view team = {}) {
+  std::vector<const Event*> out;
+  for (const Event& e : log) {
+    if (e.kind == kind && (team.empty() || e.team == team)) out.push_back(&e);
+  }
+  return out;
+}
+
+}  // namespace livefire::testsupport
