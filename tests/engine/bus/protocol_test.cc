@@ -42,6 +42,8 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"({"v":1,"type":"submit_response","id":"11","team":"blue1","inject":"press","text":"t"})",
       R"({"v":1,"type":"review_finding","id":"12","target_seq":4,"accepted":true,)"
       R"("severity":"high"})",
+      R"({"v":1,"type":"scoreboard","id":"13","mode":"frozen","at":"2h"})",
+      R"({"v":1,"type":"scoreboard","id":"14","mode":"hidden"})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -119,6 +121,26 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
         << c.input.substr(0, 80) << " -> " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
         << c.input.substr(0, 80) << " -> " << r.status().message();
+  }
+}
+
+TEST(Protocol, ScoreboardModeAndFreezeTime) {
+  auto frozen = DecodeRequest(R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":"2h"})");
+  ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
+  EXPECT_EQ(frozen->type, RequestType::kScoreboard);
+  EXPECT_EQ(frozen->args["at_ns"], int64_t{7200} * 1'000'000'000);
+  auto now = DecodeRequest(R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen"})");
+  ASSERT_TRUE(now.ok());
+  EXPECT_FALSE(now->args.contains("at_ns"));  // the engine's clock
+  for (const char* bad : {R"({"v":1,"type":"scoreboard","id":"s"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"paused"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"live","at":"1h"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":"soon"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":-5})"}) {
+    auto r = DecodeRequest(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(ProtocolErrorCode(r.status()), errors::kBadRequest) << bad;
+    EXPECT_NE(r.status().message().find("scoreboard"), std::string::npos) << r.status().message();
   }
 }
 
@@ -263,6 +285,8 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeGradeRequest("blue1", {"50", std::nullopt, "", 0, "press"}),
       MakeSubmitResponseRequest("blue1", "press", "statement"),
       MakeReviewFindingRequest({4, false, "", "not a weakness"}),
+      MakeScoreboardRequest("frozen", "01:30:00"),
+      MakeScoreboardRequest("live"),
   };
   for (Request r : built) {
     r.id = "t-2";
