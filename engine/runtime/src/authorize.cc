@@ -42,7 +42,9 @@ bool RoleMay(Role role, RT type) {
     case Role::kWhite:
       return true;
     case Role::kBlue:
-      return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitReport;
+      // Its own team's reports and answers to the white cell's tasks.
+      return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitReport ||
+             type == RT::kSubmitResponse;
     case Role::kRed:
       return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitFinding ||
              type == RT::kSubmitFlag;
