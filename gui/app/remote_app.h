@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "livefire/bus/bus.h"
+#include "livefire/gui/feed.h"
 #include "livefire/gui/team_model.h"
 #include "livefire/identity/accounts.h"
 #include "livefire/status.h"
