@@ -44,6 +44,7 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"("severity":"high"})",
       R"({"v":1,"type":"scoreboard","id":"13","mode":"frozen","at":"2h"})",
       R"({"v":1,"type":"scoreboard","id":"14","mode":"hidden"})",
+      R"({"v":1,"type":"events","id":"15","from_seq":7,"limit":100})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -287,6 +288,7 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeReviewFindingRequest({4, false, "", "not a weakness"}),
       MakeScoreboardRequest("frozen", "01:30:00"),
       MakeScoreboardRequest("live"),
+      MakeEventsRequest(1, 50),
   };
   for (Request r : built) {
     r.id = "t-2";
