@@ -177,8 +177,12 @@ void ScoreFromStore(const std::string& db_path, ExerciseModel& model) {
 std::string StatusDigest(const std::string& json_text) {
   auto j = nlohmann::json::parse(json_text, nullptr, false);
   if (!j.is_object()) return json_text;
-  return fmt::format("clock {}, x{}, {}", j.value("clock", "?"), j.value("speed", 0.0),
-                     j.value("paused", false) ? "paused" : j.value("running", false) ? "running" : "idle");
+  // "running" lists the injects in flight (an array; a non-white status has none).
+  const auto running = j.find("running");
+  const size_t injects = running != j.end() && running->is_array() ? running->size() : 0;
+  return fmt::format("clock {}, x{}, {}, {} injects running", j.value("clock", "?"),
+                     j.value("speed", 0.0), j.value("paused", false) ? "paused" : "running",
+                     injects);
 }
 
 // The status reply carries the engine's scoreboard under "scoring" (the
