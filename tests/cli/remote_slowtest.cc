@@ -60,6 +60,9 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
     std::string id;
     ~Down() { RunArgs({"down", id}); }
   } down{id};
+  // A real node: its guest agent answers.
+  Outcome exec = RunArgs({"exec", id, "blue1", "web", "--", "true"});
+  EXPECT_EQ(exec.code, 0) << exec.out << exec.err;
 
   // The engine in its own process, listening on a free loopback port.
   const std::string bin = std::string(LIVEFIRE_BINARY_DIR) + "/engine/cli/livefire";
@@ -101,7 +104,7 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   const std::string seq = testsupport::LastLine(report.out).substr(
       testsupport::LastLine(report.out).rfind(' ') + 1);
   Outcome grade = RunArgs({"grade", id, "--credential", white, "--team", "blue1", "--rubric",
-                           "100", "--points", "10", "--seq", seq, "--comment", "well spotted"});
+                           "50", "--points", "10", "--seq", seq, "--comment", "half of it"});
   EXPECT_EQ(grade.code, 0) << grade.out << grade.err;
   Outcome pause = RunArgs({"pause", id, "--credential", white, "--reason", "lunch"});
   EXPECT_EQ(pause.code, 0) << pause.err;
@@ -138,7 +141,9 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   EXPECT_EQ(by[std::string(kinds::kControlResumed)], "white");
   EXPECT_EQ(by[std::string(kinds::kControlRefused)], "blue1");
   EXPECT_EQ(by[std::string(kinds::kControlStopped)], "white");
+  // The 50 % grade is half the reports category (weight 0.15 of 100).
   EXPECT_GT(blue1_total, 0);
+  EXPECT_LT(blue1_total, 100);
   // The score, as the log replays it.
   Outcome status = RunArgs({"status", id, "--json"});
   ASSERT_EQ(status.code, 0) << status.err;
