@@ -19,9 +19,9 @@ Result<RemoteSession> ConnectRemote(bus::Context& ctx, const AppOptions& o) {
   LF_ASSIGN_OR_RETURN(r.credential, identity::ReadCredential(o.credential));
   r.control = o.connect.empty() ? r.credential.server : o.connect;
   if (r.control.rfind("tcp://", 0) != 0) {
-    return Status::InvalidArgument(fmt::format(
-        "no engine address: give --connect tcp://HOST:PORT (credential {} names '{}')",
-        o.credential, r.control));
+    return Status::InvalidArgument(
+        fmt::format("no engine address: give --connect tcp://HOST:PORT (credential {} names '{}')",
+                    o.credential, r.control));
   }
   r.keys = {r.credential.server_public_key, r.credential.public_key, r.credential.secret_key};
   LF_ASSIGN_OR_RETURN(auto client,
@@ -41,8 +41,8 @@ Result<RemoteSession> ConnectRemote(bus::Context& ctx, const AppOptions& o) {
   r.events = r.status.value("feed", std::string());
   r.exercise = r.status.value("exercise", std::string());
   if (!o.exercise.empty() && o.exercise != r.exercise) {
-    return Status::InvalidArgument(fmt::format("{} runs exercise {}, not {}", r.control,
-                                               r.exercise, o.exercise));
+    return Status::InvalidArgument(
+        fmt::format("{} runs exercise {}, not {}", r.control, r.exercise, o.exercise));
   }
   if (r.events.empty()) return Status::Unavailable("the engine's status names no remote feed");
   return r;

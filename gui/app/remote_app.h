@@ -4,9 +4,8 @@
 // account gets the control room (the same live view as on the host, the log
 // paged from the engine); a blue account gets its team view.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "app.h"
 #include "livefire/bus/bus.h"
@@ -20,9 +19,9 @@ namespace livefire::gui {
 struct RemoteSession {
   identity::Credential credential;
   bus::CurveClientKeys keys;
-  std::string control;   // the engine's control endpoint (tcp)
-  std::string events;    // its remote feed (the status reply's "feed")
-  std::string exercise;  // from the status reply
+  std::string control;    // the engine's control endpoint (tcp)
+  std::string events;     // its remote feed (the status reply's "feed")
+  std::string exercise;   // from the status reply
   nlohmann::json status;  // the first status reply
 };
 

@@ -73,7 +73,8 @@ void DrawTasks(TeamModel& team, TeamUi& ui, ControlWorker& control) {
                                       left / 60'000'000'000)
                         : fmt::format("  (due {}, late)", panel::Clock(t.due));
     }
-    if (ImGui::Selectable(label.c_str(), ui.task == static_cast<int>(i))) ui.task = static_cast<int>(i);
+    if (ImGui::Selectable(label.c_str(), ui.task == static_cast<int>(i)))
+      ui.task = static_cast<int>(i);
   }
   if (ui.task < 0 || ui.task >= static_cast<int>(open.size())) return;
   ImGui::InputTextMultiline("##response", ui.response, sizeof ui.response, ImVec2(-1, 80));
@@ -98,7 +99,8 @@ void DrawReportForm(TeamModel& team, TeamUi& ui, ControlWorker& control) {
   ImGui::InputTextMultiline("##description", ui.description, sizeof ui.description,
                             ImVec2(-1, 100));
   if (ImGui::Button("Submit report")) {
-    auto r = MakeReportRequest(team.team(), {ui.node, ui.technique, ui.observed_at, ui.description});
+    auto r =
+        MakeReportRequest(team.team(), {ui.node, ui.technique, ui.observed_at, ui.description});
     if (r.ok()) {
       control.Submit(*r, fmt::format("report {} on {}", ui.technique, ui.node));
       ui.description[0] = '\0';
@@ -123,7 +125,9 @@ void DrawTeamView(TeamModel& team, TeamUi& ui, ControlWorker& control) {
   ImGui::PopStyleColor();
   ImGui::SameLine();
   ImGui::TextDisabled("| %s | clock %s%s", ui.mode_line.c_str(), panel::Clock(team.now()).c_str(),
-                      team.ended() ? " | ENDED" : team.paused() ? " | PAUSED" : "");
+                      team.ended()    ? " | ENDED"
+                      : team.paused() ? " | PAUSED"
+                                      : "");
   ImGui::Separator();
   ImGui::Text("Score %.2f", team.total());
   ImGui::SameLine();

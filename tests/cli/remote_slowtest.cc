@@ -71,9 +71,8 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   if (engine == 0) {
     FILE* f = std::freopen(engine_log.c_str(), "w", stdout);
     if (f) (void)!dup2(fileno(stdout), STDERR_FILENO);
-    execl(bin.c_str(), bin.c_str(), "--state-dir", state.c_str(), "run", id.c_str(), "--speed",
-          "1", "--no-checks", "--quiet", "--listen", "tcp://127.0.0.1:0",
-          static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "--state-dir", state.c_str(), "run", id.c_str(), "--speed", "1",
+          "--no-checks", "--quiet", "--listen", "tcp://127.0.0.1:0", static_cast<char*>(nullptr));
     _exit(127);
   }
   ASSERT_GT(engine, 0);
@@ -101,10 +100,10 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   Outcome report = RunArgs({"submit", id, "--credential", blue, "--node", "web", "--technique",
                             "T1190", "--description", "POST flood on /login"});
   ASSERT_EQ(report.code, 0) << report.out << report.err;
-  const std::string seq = testsupport::LastLine(report.out).substr(
-      testsupport::LastLine(report.out).rfind(' ') + 1);
-  Outcome grade = RunArgs({"grade", id, "--credential", white, "--team", "blue1", "--rubric",
-                           "50", "--points", "10", "--seq", seq, "--comment", "half of it"});
+  const std::string seq =
+      testsupport::LastLine(report.out).substr(testsupport::LastLine(report.out).rfind(' ') + 1);
+  Outcome grade = RunArgs({"grade", id, "--credential", white, "--team", "blue1", "--rubric", "50",
+                           "--points", "10", "--seq", seq, "--comment", "half of it"});
   EXPECT_EQ(grade.code, 0) << grade.out << grade.err;
   Outcome pause = RunArgs({"pause", id, "--credential", white, "--reason", "lunch"});
   EXPECT_EQ(pause.code, 0) << pause.err;

@@ -36,8 +36,8 @@ void ExpectDrawnRemoteFrame(testsupport::RemoteEngine& run, const fs::path& dir,
   const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + gui + "' --credential '" +
                           file.string() + "' --width 1280 --height 800 --frames 30 --screenshot '" +
                           png.string() + "' > '" + (dir / (account + ".log")).string() + "' 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0)
-      << cmd << "\n" << testsupport::ReadFile(dir / (account + ".log"));
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n"
+                                         << testsupport::ReadFile(dir / (account + ".log"));
   ASSERT_TRUE(fs::exists(png));
   int w = 0, h = 0, ch = 0;
   unsigned char* px = stbi_load(png.c_str(), &w, &h, &ch, 3);

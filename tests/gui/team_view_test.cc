@@ -1,14 +1,13 @@
 // The team view of a blue account (#14), from what a remote blue1 gets: a
 // real engine with live scoring, the GUI's remote feed (CURVE subscription,
 // the log paged by `events`), its status reply and its report form.
-#include "livefire/gui/team_model.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
 #include "livefire/gui/feed.h"
+#include "livefire/gui/team_model.h"
 #include "livefire/testing/remote_engine.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/testing/wait.h"
@@ -64,11 +63,13 @@ TEST(TeamView, OwnScoreLedgerReportsAndOpenTasksFromTheRemoteFeed) {
   g.points = 10;
   g.target_seq = seq;
   run.Call(*run.host, bus::MakeGradeRequest("blue1", g));
-  ASSERT_TRUE(testsupport::WaitFor([&] {
-    pump();
-    return !team.ledger().empty() && !team.submissions().empty() &&
-           !team.submissions().back().grades.empty();
-  }, std::chrono::seconds(20)));
+  ASSERT_TRUE(testsupport::WaitFor(
+      [&] {
+        pump();
+        return !team.ledger().empty() && !team.submissions().empty() &&
+               !team.submissions().back().grades.empty();
+      },
+      std::chrono::seconds(20)));
   EXPECT_GT(team.total(), 0);
   EXPECT_EQ(team.total(), team.ledger().back().total);
   ASSERT_EQ(team.submissions().size(), 1u) << "blue2's report is not blue1's to see";

@@ -243,8 +243,8 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std:
   auto impl = std::make_unique<Impl>();
   impl->remote = keys.has_value();
   try {
-    impl->sub = zmq::socket_t(ctx.impl().zmq,
-                              keys ? zmq::socket_type::xsub : zmq::socket_type::sub);
+    impl->sub =
+        zmq::socket_t(ctx.impl().zmq, keys ? zmq::socket_type::xsub : zmq::socket_type::sub);
     impl->sub.set(zmq::sockopt::linger, 0);
     if (keys) SetCurveClient(impl->sub, *keys);
     impl->sub.connect(endpoint);
@@ -623,9 +623,10 @@ struct ControlClient::Impl {
 ControlClient::ControlClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ControlClient::~ControlClient() = default;
 
-Result<std::unique_ptr<ControlClient>> ControlClient::Connect(
-    Context& ctx, const std::string& endpoint, std::string client_name,
-    std::optional<CurveClientKeys> keys) {
+Result<std::unique_ptr<ControlClient>> ControlClient::Connect(Context& ctx,
+                                                              const std::string& endpoint,
+                                                              std::string client_name,
+                                                              std::optional<CurveClientKeys> keys) {
   auto impl = std::make_unique<Impl>();
   try {
     impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);

@@ -116,7 +116,8 @@ std::string_view ToString(ScoreboardMode m) {
 }
 
 std::optional<ScoreboardMode> ParseScoreboardMode(std::string_view text) {
-  for (ScoreboardMode m : {ScoreboardMode::kLive, ScoreboardMode::kFrozen, ScoreboardMode::kHidden}) {
+  for (ScoreboardMode m :
+       {ScoreboardMode::kLive, ScoreboardMode::kFrozen, ScoreboardMode::kHidden}) {
     if (ToString(m) == text) return m;
   }
   return std::nullopt;

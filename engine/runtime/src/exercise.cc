@@ -1220,8 +1220,8 @@ bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
     // No in-flight injects, store or bus details: the clock and the board.
     json full = StatusJson();
     json j = json::object();
-    for (const char* key : {"exercise", "scenario", "time_ns", "clock", "end_ns", "speed",
-                            "paused", "feed", "scoreboard_mode"}) {
+    for (const char* key : {"exercise", "scenario", "time_ns", "clock", "end_ns", "speed", "paused",
+                            "feed", "scoreboard_mode"}) {
       if (full.contains(key)) j[key] = full[key];
     }
     if (full.contains("scoring")) {
@@ -1324,8 +1324,7 @@ void Exercise::Impl::HandleScoreboard(const bus::PendingRequest& pr) {
       return control->ReplyError(
           pr, bus::errors::kRejected,
           fmt::format("cannot freeze the scoreboard at {}: the exercise ends at {}",
-                      FormatClock(SimTime::FromNanos(show.frozen_at.nanos())),
-                      FormatClock(End())));
+                      FormatClock(SimTime::FromNanos(show.frozen_at.nanos())), FormatClock(End())));
     }
   }
   RecordControl(pr, k::kControlScoreboard);
@@ -1396,11 +1395,11 @@ Status Exercise::Impl::OpenRemote(const std::string& control_ipc) {
   const std::string requested = options.listen.substr(options.listen.rfind(':') + 1);
   const int port = requested == "0" ? 0 : std::stoi(ct.substr(colon + 1)) + 1;
   const std::string events = fmt::format("{}:{}", ct.substr(0, colon), port);
-  LF_ASSIGN_OR_RETURN(events_tcp,
-                      publisher->Listen({events, secret}, [this](std::string_view account,
-                                                                 const Event& e) {
-                        return RemoteView(account, e);
-                      }));
+  LF_ASSIGN_OR_RETURN(
+      events_tcp,
+      publisher->Listen({events, secret}, [this](std::string_view account, const Event& e) {
+        return RemoteView(account, e);
+      }));
   spdlog::info("listening for remote clients: control {}, events {}", ct, events_tcp);
   return Status::Ok();
 }

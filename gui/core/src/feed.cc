@@ -95,8 +95,8 @@ void EventFeed::Run() {
   auto page_remote = [&]() {
     while (pager && !stop_) {
       auto rep = pager->Call(
-          bus::MakeEventsRequest(last + 1, std::min<int64_t>(options_.backfill_batch,
-                                                             bus::kMaxEventsPerReply)),
+          bus::MakeEventsRequest(
+              last + 1, std::min<int64_t>(options_.backfill_batch, bus::kMaxEventsPerReply)),
           Duration::Seconds(5));
       if (!rep.ok() || !rep->ok) {
         set_error(rep.ok() ? rep->error_message : rep.status().message());

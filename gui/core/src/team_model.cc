@@ -19,7 +19,8 @@ int Band(const json& rubric) {
   if (rubric.is_number()) return rubric.get<int>();
   if (rubric.is_string()) {
     const std::string& s = rubric.get_ref<const std::string&>();
-    if (!s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }))
+    if (!s.empty() &&
+        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }))
       return std::stoi(s);
   }
   return -1;
@@ -39,8 +40,12 @@ void TeamModel::Apply(const Event& e) {
   if (k == kinds::kClockCheckpoint) paused_ = p.value("paused", paused_);
   if (k == kinds::kExerciseEnded) ended_ = true;
   if (k == kinds::kScoreChanged && !e.team.empty()) {
-    LedgerLine l{e.seq, e.time, p.value("delta", 0.0), p.value("total", 0.0),
-                 p.value("reason", std::string()), p.value("cause_seq", int64_t{0})};
+    LedgerLine l{e.seq,
+                 e.time,
+                 p.value("delta", 0.0),
+                 p.value("total", 0.0),
+                 p.value("reason", std::string()),
+                 p.value("cause_seq", int64_t{0})};
     total_ = l.total;
     ledger_.push_back(std::move(l));
   } else if (k == kinds::kSubmissionReport || k == kinds::kSubmissionResponse) {
@@ -86,8 +91,8 @@ void TeamModel::ApplyStatus(const json& status) {
     Apply(board);
   }
   tasks_.clear();
-  const json tasks = status.contains("tasks") ? status["tasks"].value(team_, json::array())
-                                              : json::array();
+  const json tasks =
+      status.contains("tasks") ? status["tasks"].value(team_, json::array()) : json::array();
   for (const json& t : tasks) {
     tasks_.push_back({t.value("inject", std::string()),
                       SimTime::FromNanos(t.value("fired_ns", int64_t{0})),
@@ -116,15 +121,15 @@ Result<bus::Request> MakeReportRequest(const std::string& team, const ReportForm
   // ATT&CK technique ids: T, four digits, optionally .three digits.
   const std::string& t = f.technique;
   auto digits = [&](size_t from, size_t n) {
-    return t.size() >= from + n && std::all_of(t.begin() + static_cast<long>(from),
-                                                t.begin() + static_cast<long>(from + n),
-                                                [](unsigned char c) { return std::isdigit(c); });
+    return t.size() >= from + n &&
+           std::all_of(t.begin() + static_cast<long>(from), t.begin() + static_cast<long>(from + n),
+                       [](unsigned char c) { return std::isdigit(c); });
   };
   const bool technique_ok = !t.empty() && t[0] == 'T' && digits(1, 4) &&
                             (t.size() == 5 || (t.size() == 9 && t[5] == '.' && digits(6, 3)));
   if (!technique_ok) {
-    return Status::InvalidArgument(fmt::format(
-        "report: technique '{}' is not an ATT&CK id such as T1190 or T1059.004", t));
+    return Status::InvalidArgument(
+        fmt::format("report: technique '{}' is not an ATT&CK id such as T1190 or T1059.004", t));
   }
   if (f.description.empty()) return Status::InvalidArgument("report: describe what was seen");
   if (!f.observed_at.empty()) {

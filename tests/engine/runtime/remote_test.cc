@@ -15,6 +15,7 @@
 #include "livefire/runtime/authorize.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/store/event_store.h"
+#include "livefire/testing/account_keys.h"
 #include "livefire/testing/temp_dir.h"
 #include "mini_range.h"
 
@@ -67,10 +68,7 @@ struct RemoteMini {
     return false;
   }
   bus::CurveClientKeys Keys(std::string_view account) const {
-    const identity::Account* a = book.Find(account);
-    EXPECT_NE(a, nullptr) << account;
-    return {book.server_keys().public_key, a ? a->keys.public_key : "",
-            a ? a->keys.secret_key : ""};
+    return testsupport::AccountKeys(book, account);
   }
   std::unique_ptr<bus::ControlClient> Remote(std::string_view account) {
     auto c = bus::ControlClient::ConnectCurve(zctx, ex->control_tcp_endpoint(), Keys(account),
@@ -282,8 +280,8 @@ TEST(Remote, RevocationDropsTheFeedAtTheNextMessageAndRefusesRequestsAtOnce) {
   RemoteMini run;
   ASSERT_TRUE(run.Start(tmp.path()));
   auto feed = [&](std::string_view account) {
-    auto sub = bus::Subscriber::ConnectCurve(run.zctx, run.ex->events_tcp_endpoint(),
-                                             run.Keys(account));
+    auto sub =
+        bus::Subscriber::ConnectCurve(run.zctx, run.ex->events_tcp_endpoint(), run.Keys(account));
     EXPECT_TRUE(sub.ok());
     EXPECT_TRUE((*sub)->Subscribe(run.id.str() + "/*/exercise.").ok());
     return std::move(sub).value();
@@ -330,12 +328,21 @@ TEST(Remote, GarbageOverCurveTcpIsAnsweredOrRefusedAndTheEngineStaysUp) {
   const uint32_t seed = 1414;  // fixed, so a failure replays
   std::mt19937 rng(seed);
   std::vector<std::string> cases = {
-      "", "{", "}", "null", "[]", "42", "\"status\"", "{\"v\":1}", "{\"v\":2,\"type\":\"status\"}",
-      "{\"v\":1,\"type\":\"no_such\"}", "{\"v\":1,\"type\":\"pause\",\"id\":" + std::string(200, '9') + "}",
+      "",
+      "{",
+      "}",
+      "null",
+      "[]",
+      "42",
+      "\"status\"",
+      "{\"v\":1}",
+      "{\"v\":2,\"type\":\"status\"}",
+      "{\"v\":1,\"type\":\"no_such\"}",
+      "{\"v\":1,\"type\":\"pause\",\"id\":" + std::string(200, '9') + "}",
       "{\"v\":1,\"type\":\"submit_report\",\"team\":\"blue1\",\"node\":7}",
       "{\"v\":1,\"type\":\"grade\",\"team\":\"blue1\",\"rubric\":\"100\",\"target_seq\":-1}",
       "{\"v\":1,\"type\":\"scoreboard\",\"mode\":\"frozen\",\"at\":\"yesterday\"}",
-      std::string(bus::kMaxMessageBytes + 1, 'x'),   // oversized
+      std::string(bus::kMaxMessageBytes + 1, 'x'),  // oversized
       std::string(64, '[') + std::string(64, ']'),  // too deep
       std::string("\xff\xfe\x00\x01", 4),           // not UTF-8, not JSON
   };
@@ -345,17 +352,25 @@ TEST(Remote, GarbageOverCurveTcpIsAnsweredOrRefusedAndTheEngineStaysUp) {
   for (int i = 0; i < 150; ++i) {  // mutations of a valid request: flips, cuts, inserts
     std::string m = valid;
     switch (rng() % 3) {
-      case 0: m[rng() % m.size()] = static_cast<char>(rng() % 256); break;
-      case 1: m.resize(rng() % m.size()); break;
-      case 2: m.insert(rng() % m.size(), std::string(1 + rng() % 8, static_cast<char>(rng() % 256))); break;
+      case 0:
+        m[rng() % m.size()] = static_cast<char>(rng() % 256);
+        break;
+      case 1:
+        m.resize(rng() % m.size());
+        break;
+      case 2:
+        m.insert(rng() % m.size(), std::string(1 + rng() % 8, static_cast<char>(rng() % 256)));
+        break;
     }
     cases.push_back(std::move(m));
   }
   int answered = 0, errors = 0;
   for (const std::string& c : cases) {
     auto rep = blue->CallRaw(c, Duration::Seconds(10));
-    ASSERT_TRUE(rep.ok()) << "seed " << seed << ": no reply to " << nlohmann::json(c).dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace) << ": " << rep.status().ToString();
+    ASSERT_TRUE(rep.ok()) << "seed " << seed << ": no reply to "
+                          << nlohmann::json(c).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+                          << ": " << rep.status().ToString();
     ++answered;
     if (!rep->ok) {
       ++errors;

@@ -30,9 +30,9 @@ struct LedgerLine {
 struct TeamSubmission {
   int64_t seq = 0;
   SimTime time;
-  std::string kind;       // submission.report / submission.response
-  std::string summary;    // "T1190 on portal" / the task answered
-  std::string by;         // the account that filed it
+  std::string kind;         // submission.report / submission.response
+  std::string summary;      // "T1190 on portal" / the task answered
+  std::string by;           // the account that filed it
   std::vector<int> grades;  // rubric bands (0/50/100) the white cell gave
 };
 

@@ -20,6 +20,7 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scoring/config.h"
+#include "livefire/testing/account_keys.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::testsupport {
@@ -77,15 +78,9 @@ struct RemoteEngine {
     host = std::move(h).value();
   }
 
-  bus::CurveClientKeys Keys(const std::string& account) const {
-    const identity::Account* a = book.Find(account);
-    EXPECT_NE(a, nullptr) << account;
-    return {book.server_keys().public_key, a ? a->keys.public_key : "",
-            a ? a->keys.secret_key : ""};
-  }
+  bus::CurveClientKeys Keys(const std::string& account) const { return AccountKeys(book, account); }
   std::unique_ptr<bus::ControlClient> Remote(const std::string& account) {
-    auto c =
-        bus::ControlClient::Connect(zctx, ex->control_tcp_endpoint(), account, Keys(account));
+    auto c = bus::ControlClient::Connect(zctx, ex->control_tcp_endpoint(), account, Keys(account));
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(c).value() : nullptr;
   }
