@@ -355,13 +355,15 @@ int RunApp(const AppOptions& o) {
   }
   ExerciseModel model;
   model.set_exercise(id->str());
-  if (auto plan = ReadPlanFile(plan_path); plan.ok()) {
+  if (remote) {
+    // The plan comes from the engine below.
+  } else if (auto plan = ReadPlanFile(plan_path); plan.ok()) {
     model.SetPlan(*plan);
   } else {
     // Without a plan there is no topology, but scores and timeline still work.
     std::fprintf(stderr, "livefire-gui: %s\n", plan.status().message().c_str());
   }
-  if (std::filesystem::exists(db_path)) {
+  if (!remote && std::filesystem::exists(db_path)) {
     store::StoreOptions so;
     so.read_only = true;
     if (auto db = store::EventStore::Open(db_path, so); db.ok()) {
@@ -392,6 +394,11 @@ int RunApp(const AppOptions& o) {
     fo.events_endpoint = remote->events;
     fo.control_endpoint = remote->control;
     fo.keys = remote->keys;
+    if (Result<ExercisePlan> plan = RemotePlan(ctx, *remote); plan.ok()) {
+      model.SetPlan(*plan);
+    } else {
+      std::fprintf(stderr, "livefire-gui: %s\n", plan.status().message().c_str());
+    }
     control = std::make_unique<ControlWorker>(ctx, remote->control, "livefire-gui",
                                               Duration::Seconds(3), remote->keys);
   } else if (!o.replay) {

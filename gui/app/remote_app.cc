@@ -48,6 +48,18 @@ Result<RemoteSession> ConnectRemote(bus::Context& ctx, const AppOptions& o) {
   return r;
 }
 
+Result<ExercisePlan> RemotePlan(bus::Context& ctx, const RemoteSession& s) {
+  LF_ASSIGN_OR_RETURN(auto client,
+                      bus::ControlClient::Connect(ctx, s.control, "livefire-gui", s.keys));
+  LF_ASSIGN_OR_RETURN(bus::Reply reply, client->Call(bus::MakePlanRequest(), Duration::Seconds(5)));
+  if (!reply.ok) {
+    return Status::NotFound(fmt::format("no topology: the engine has no plan ({}: {})",
+                                        reply.error_code, reply.error_message));
+  }
+  return PlanFromJson(reply.body.value("plan_file", nlohmann::json::object()),
+                      s.control + " plan");
+}
+
 int RunTeamView(const AppOptions& o, bus::Context& ctx, const RemoteSession& s) {
   if (s.credential.role != identity::Role::kBlue) {
     std::fprintf(stderr,

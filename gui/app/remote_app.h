@@ -10,6 +10,7 @@
 #include "app.h"
 #include "livefire/bus/bus.h"
 #include "livefire/gui/feed.h"
+#include "livefire/gui/plan_file.h"
 #include "livefire/gui/team_model.h"
 #include "livefire/identity/accounts.h"
 #include "livefire/status.h"
@@ -29,6 +30,9 @@ struct RemoteSession {
 // InvalidArgument for bad options or credential, Unavailable when the engine
 // does not answer (a refused key gets no answer either).
 Result<RemoteSession> ConnectRemote(bus::Context& ctx, const AppOptions& o);
+
+// The exercise's plan from the engine (`plan`, white cell): the topology.
+Result<ExercisePlan> RemotePlan(bus::Context& ctx, const RemoteSession& session);
 
 // The team view's own state between frames.
 struct TeamUi {

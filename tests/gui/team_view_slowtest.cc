@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 
+#include "livefire/gui/plan_file.h"
 #include "livefire/testing/files.h"
 #include "livefire/testing/remote_engine.h"
 #include "livefire/testing/temp_dir.h"
@@ -90,6 +91,11 @@ TEST(GuiSmoke, WhiteControlRoomOverCurveIsDrawn) {
   testsupport::TempDir tmp("lf-gui-white");
   testsupport::RemoteEngine run;
   ASSERT_NO_FATAL_FAILURE(StartWithBlueActivity(run, tmp.path()));
+  // The plan `up` would have written: the engine hands it to the remote GUI.
+  ExercisePlan plan;
+  plan.exercise = run.id.str();
+  plan.plan = run.plan;
+  ASSERT_TRUE(WritePlanFile(PlanPathFor(run.state, run.id), plan).ok());
   ExpectDrawnRemoteFrame(run, tmp.path(), "white", "LIVEFIRE_GUI_KEEP_WHITE_SCREENSHOT");
 }
 

@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 15> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 16> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -32,6 +32,7 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 15> kTypes = {{
     {RequestType::kReviewFinding, "review_finding"},
     {RequestType::kScoreboard, "scoreboard"},
     {RequestType::kEvents, "events"},
+    {RequestType::kPlan, "plan"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -124,6 +125,7 @@ Status DecodeArgs(const json& j, Request& r) {
       return TakeString(j, a, type, "reason", 1024, false);
     case RequestType::kResume:
     case RequestType::kStatus:
+    case RequestType::kPlan:
       return Status::Ok();
     case RequestType::kSpeed:
       // Any number here: ValidateSpeed names the range.
@@ -528,6 +530,8 @@ Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
   r.args = {{"node", node}, {"error", error}};
   return r;
 }
+
+Request MakePlanRequest() { return Req(RequestType::kPlan); }
 
 Request MakeEventsRequest(int64_t from_seq, int64_t limit) {
   Request r = Req(RequestType::kEvents);

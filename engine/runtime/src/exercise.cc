@@ -11,6 +11,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -374,6 +375,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleReviewFinding(const bus::PendingRequest& pr);
   void HandleScoreboard(const bus::PendingRequest& pr);
   void HandleEvents(const bus::PendingRequest& pr);
+  void HandlePlan(const bus::PendingRequest& pr);
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
   void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
@@ -1171,6 +1173,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& received) {
       {bus::RequestType::kReviewFinding, &Impl::HandleReviewFinding},
       {bus::RequestType::kScoreboard, &Impl::HandleScoreboard},
       {bus::RequestType::kEvents, &Impl::HandleEvents},
+      {bus::RequestType::kPlan, &Impl::HandlePlan},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {
@@ -1368,6 +1371,19 @@ void Exercise::Impl::HandleEvents(const bus::PendingRequest& pr) {
   control->Reply(pr, {{"events", std::move(events)},
                       {"next_seq", next},
                       {"committed_seq", store->committed_seq()}});
+}
+
+// The plan file `up` wrote beside the log (the GUI's topology), as it is:
+// what a remote control room has instead of reading the folder.
+void Exercise::Impl::HandlePlan(const bus::PendingRequest& pr) {
+  const std::string path = options.state_dir + "/exercises/" + options.id.str() + "/plan.json";
+  std::ifstream in(path);
+  if (!in) return control->ReplyError(pr, bus::errors::kNotFound, "the exercise has no plan.json");
+  json plan = json::parse(in, nullptr, false);
+  if (plan.is_discarded()) {
+    return control->ReplyError(pr, bus::errors::kInternal, "plan.json is not JSON");
+  }
+  control->Reply(pr, {{"plan_file", std::move(plan)}});
 }
 
 // --listen: the control server and the publisher also on CURVE tcp, the

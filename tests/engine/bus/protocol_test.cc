@@ -45,6 +45,7 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"({"v":1,"type":"scoreboard","id":"13","mode":"frozen","at":"2h"})",
       R"({"v":1,"type":"scoreboard","id":"14","mode":"hidden"})",
       R"({"v":1,"type":"events","id":"15","from_seq":7,"limit":100})",
+      R"({"v":1,"type":"plan","id":"16"})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -289,6 +290,7 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeScoreboardRequest("frozen", "01:30:00"),
       MakeScoreboardRequest("live"),
       MakeEventsRequest(1, 50),
+      MakePlanRequest(),
   };
   for (Request r : built) {
     r.id = "t-2";

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -486,6 +487,17 @@ TEST(Remote, EventsPagesTheLogAsTheAccountsFeedShowsIt) {
   auto bad = blue->Call(bus::MakeEventsRequest(1, 5000), Duration::Seconds(10));
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->error_code, "bad_request");
+
+  // The plan file, for a remote control room's topology: the white cell's only.
+  auto none = white->Call(bus::MakePlanRequest(), Duration::Seconds(10));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->error_code, "not_found");
+  const nlohmann::json plan = {{"format", 1}, {"exercise", run.id.str()}, {"plan", {{"x", 1}}}};
+  std::ofstream(run.state + "/exercises/" + run.id.str() + "/plan.json") << plan.dump();
+  EXPECT_EQ(call(*white, bus::MakePlanRequest())["plan_file"], plan);
+  auto theirs = blue->Call(bus::MakePlanRequest(), Duration::Seconds(10));
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(theirs->error_code, "forbidden");
 }
 
 TEST(Authorize, TableAndFeedPrefixes) {

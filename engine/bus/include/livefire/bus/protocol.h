@@ -42,6 +42,7 @@ enum class RequestType {
   kReviewFinding,   // the white cell accepts or rejects an unplanted red finding
   kScoreboard,      // the white cell shows the scoreboard live, frozen or hidden
   kEvents,          // a page of the stored log, as the sender's account may see it
+  kPlan,            // the range plan `up` recorded (plan.json), for a remote control room
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -152,6 +153,9 @@ Request MakeRevertRequest(std::string_view team, std::string_view node, std::str
 // The revert of node then failed: the engine records range.node.failed.
 Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
                                 std::string_view error);
+
+// The plan file of the exercise (white cell: a remote control room's topology).
+Request MakePlanRequest();
 
 // A page of the committed log from from_seq on (limit 0 = the engine's
 // default): what a remote client has instead of the log file.
