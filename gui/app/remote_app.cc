@@ -56,8 +56,7 @@ Result<ExercisePlan> RemotePlan(bus::Context& ctx, const RemoteSession& s) {
     return Status::NotFound(fmt::format("no topology: the engine has no plan ({}: {})",
                                         reply.error_code, reply.error_message));
   }
-  return PlanFromJson(reply.body.value("plan_file", nlohmann::json::object()),
-                      s.control + " plan");
+  return PlanFromJson(reply.body.value("plan_file", nlohmann::json::object()), s.control + " plan");
 }
 
 int RunTeamView(const AppOptions& o, bus::Context& ctx, const RemoteSession& s) {
