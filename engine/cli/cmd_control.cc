@@ -97,6 +97,9 @@ struct ControlArgs {
   bus::ReviewFields review;
   bool accept = false;
   bool reject = false;
+  // scoreboard
+  std::string mode;
+  std::string at;
 };
 
 // One control subcommand: its options (besides the common ones), the request
@@ -245,6 +248,28 @@ const ControlCommand kControlCommands[] = {
      },
      [](const ControlArgs& a) {
        if (a.accept == a.reject) return Status::InvalidArgument("give --accept or --reject");
+       return Status::Ok();
+     }},
+    {"scoreboard",
+     "Show the scoreboard to observers and teams live, frozen at a time, or hidden (white cell)",
+     [](CLI::App& cmd, ControlArgs& a) {
+       cmd.add_option("--mode", a.mode, "live, frozen or hidden")
+           ->check(CLI::IsMember({"live", "frozen", "hidden"}))
+           ->required();
+       cmd.add_option("--at", a.at,
+                      "frozen: the exercise time it shows, e.g. 2h or 01:30:00 (default now)");
+     },
+     [](const ControlArgs& a) { return bus::MakeScoreboardRequest(a.mode, a.at); },
+     [](const ControlArgs&, const nlohmann::json& r) {
+       const std::string mode = r.value("mode", std::string());
+       if (mode == "frozen") return "scoreboard frozen at " + r.value("at", std::string());
+       return "scoreboard " + mode;
+     },
+     [](const ControlArgs& a) {
+       if (!a.at.empty() && a.mode != "frozen") {
+         return Status::InvalidArgument("--at goes with --mode frozen");
+       }
+       if (!a.at.empty()) return ParseDuration(a.at).status().WithContext("--at");
        return Status::Ok();
      }},
 };

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "livefire/bus/bus.h"
 #include "livefire/gui/exercise_model.h"
@@ -19,6 +20,7 @@
 #include "livefire/gui/glyphs.h"
 #include "livefire/gui/sample.h"
 #include "livefire/store/event_store.h"
+#include "remote_app.h"
 #include "views.h"
 
 namespace livefire::gui {
@@ -95,11 +97,14 @@ class Window {
   // One frame: input, UI, render; optionally capture it as PNG.
   Status Frame(ExerciseModel& model, UiState& ui, ControlWorker* control,
                const std::string& screenshot = "") {
+    return Frame([&] { DrawControlRoom(model, ui, control); }, screenshot);
+  }
+  Status Frame(const std::function<void()>& draw, const std::string& screenshot) {
     glfwPollEvents();
     ImGui_ImplOpenGL2_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
-    DrawControlRoom(model, ui, control);
+    draw();
     ImGui::Render();
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(win_, &fw, &fh);
@@ -174,8 +179,12 @@ void ScoreFromStore(const std::string& db_path, ExerciseModel& model) {
 std::string StatusDigest(const std::string& json_text) {
   auto j = nlohmann::json::parse(json_text, nullptr, false);
   if (!j.is_object()) return json_text;
-  return fmt::format("clock {}, x{}, {}", j.value("clock", "?"), j.value("speed", 0.0),
-                     j.value("paused", false) ? "paused" : j.value("running", false) ? "running" : "idle");
+  // "running" lists the injects in flight (an array; a non-white status has none).
+  const auto running = j.find("running");
+  const size_t injects = running != j.end() && running->is_array() ? running->size() : 0;
+  return fmt::format("clock {}, x{}, {}, {} injects running", j.value("clock", "?"),
+                     j.value("speed", 0.0), j.value("paused", false) ? "paused" : "running",
+                     injects);
 }
 
 // The status reply carries the engine's scoreboard under "scoring" (the
@@ -297,34 +306,66 @@ int RunBench(const AppOptions& o) {
 
 }  // namespace
 
+int RunWindowLoop(const AppOptions& o, const std::function<void()>& draw) {
+  auto w = Window::Open(o, o.vsync);
+  if (!w.ok()) {
+    std::fprintf(stderr, "livefire-gui: %s\n", w.status().message().c_str());
+    return 2;
+  }
+  for (int counted = 0; !(*w)->ShouldClose();) {
+    const bool last = o.frames > 0 && counted + 1 >= o.frames;
+    Status st = (*w)->Frame(draw, last ? o.screenshot : "");
+    if (!st.ok()) {
+      std::fprintf(stderr, "livefire-gui: %s\n", st.message().c_str());
+      return 2;
+    }
+    if (o.frames > 0 && ++counted >= o.frames) break;
+  }
+  return 0;
+}
+
 int RunApp(const AppOptions& o) {
   if (o.bench_frames > 0) return RunBench(o);
   UiState ui;
+  // A remote account: no log file here, the engine pages it (remote_app.h).
+  bus::Context ctx;
+  std::optional<RemoteSession> remote;
+  if (!o.credential.empty() || !o.connect.empty()) {
+    auto r = ConnectRemote(ctx, o);
+    if (!r.ok()) {
+      std::fprintf(stderr, "livefire-gui: %s\n", r.status().message().c_str());
+      return r.status().code() == StatusCode::kUnavailable ? 2 : 1;
+    }
+    if (r->credential.role != identity::Role::kWhite) return RunTeamView(o, ctx, *r);
+    remote = std::move(r).value();
+  }
   if (!ParseView(o.view, &ui.view)) {
     std::fprintf(stderr, "livefire-gui: --view must be topology, scoreboard, timeline or injects\n");
     return 1;
   }
-  auto id = ParseExerciseId(o.exercise);
+  auto id = ParseExerciseId(remote ? remote->exercise : o.exercise);
   if (!id.ok()) {
     std::fprintf(stderr, "livefire-gui: %s\n", id.status().message().c_str());
     return 1;
   }
   const std::string db_path = store::EventStore::PathFor(o.state_dir, *id);
   const std::string plan_path = PlanPathFor(o.state_dir, *id);
-  if (!std::filesystem::exists(db_path) && !std::filesystem::exists(plan_path)) {
+  if (!remote && !std::filesystem::exists(db_path) && !std::filesystem::exists(plan_path)) {
     std::fprintf(stderr, "livefire-gui: no exercise %s under %s (no %s)\n", id->str().c_str(),
                  o.state_dir.c_str(), db_path.c_str());
     return 1;
   }
   ExerciseModel model;
   model.set_exercise(id->str());
-  if (auto plan = ReadPlanFile(plan_path); plan.ok()) {
+  if (remote) {
+    // The plan comes from the engine below.
+  } else if (auto plan = ReadPlanFile(plan_path); plan.ok()) {
     model.SetPlan(*plan);
   } else {
     // Without a plan there is no topology, but scores and timeline still work.
     std::fprintf(stderr, "livefire-gui: %s\n", plan.status().message().c_str());
   }
-  if (std::filesystem::exists(db_path)) {
+  if (!remote && std::filesystem::exists(db_path)) {
     store::StoreOptions so;
     so.read_only = true;
     if (auto db = store::EventStore::Open(db_path, so); db.ok()) {
@@ -342,13 +383,27 @@ int RunApp(const AppOptions& o) {
     }
   }
 
-  bus::Context ctx;
   FeedOptions fo;
-  fo.db_path = std::filesystem::exists(db_path) ? db_path : "";
+  fo.db_path = std::filesystem::exists(db_path) && !remote ? db_path : "";
   fo.exercise = id->str();
   std::unique_ptr<ControlWorker> control;
   ui.mode_line = "REPLAY (--replay)";
-  if (!o.replay) {
+  if (remote) {
+    ui.live = true;
+    ui.mode_line = "LIVE (remote: " + remote->credential.account + ")";
+    ui.engine_status = StatusDigest(remote->status.dump());
+    TakeStatusScoreboard(remote->status, model);
+    fo.events_endpoint = remote->events;
+    fo.control_endpoint = remote->control;
+    fo.keys = remote->keys;
+    if (Result<ExercisePlan> plan = RemotePlan(ctx, *remote); plan.ok()) {
+      model.SetPlan(*plan);
+    } else {
+      std::fprintf(stderr, "livefire-gui: %s\n", plan.status().message().c_str());
+    }
+    control = std::make_unique<ControlWorker>(ctx, remote->control, "livefire-gui",
+                                              Duration::Seconds(3), remote->keys);
+  } else if (!o.replay) {
     auto ep = bus::DefaultEndpoints(o.state_dir, *id);
     const std::string sock = ep.ok() ? ep->control.substr(std::string("ipc://").size()) : "";
     bool answered = false;

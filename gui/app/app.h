@@ -3,6 +3,7 @@
 // GLFW + OpenGL 2 backends, the view models and the two worker threads.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace livefire::gui {
@@ -22,10 +23,19 @@ struct AppOptions {
   int bench_teams = 100;
   int bench_nodes = 5000;
   std::string view;  // initial view: topology|scoreboard|timeline|injects
+  // A remote account (remote_app.h): the engine's tcp:// control address
+  // ("" = the credential's server) and the credential file.
+  std::string connect;
+  std::string credential;
 };
 
 // Returns the process exit code: 0 ok, 1 user error (bad id, no such
 // exercise), 2 environment (no display, no OpenGL).
 int RunApp(const AppOptions& options);
+
+// Opens the window and draws a frame with `draw` until it is closed (or
+// --frames, with --screenshot of the last): for views other than the
+// control room (the team view). Exit code as RunApp.
+int RunWindowLoop(const AppOptions& options, const std::function<void()>& draw);
 
 }  // namespace livefire::gui

@@ -1,5 +1,6 @@
 // livefire-gui: the white cell's control room.
 //   livefire-gui ID [--state-dir DIR] [--replay] [--view V]
+//   livefire-gui [ID] --connect tcp://HOST:PORT --credential FILE   (remote account)
 //   livefire-gui ID --frames 30 --screenshot out.png   (smoke tests, docs)
 //   livefire-gui --bench-frames 300 [--bench-teams 100 --bench-nodes 5000]
 #include <CLI/CLI.hpp>
@@ -22,6 +23,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("livefire-gui ") + livefire::kVersion);
   app.add_option("id", o.exercise, "exercise id (see `livefire ls`)");
   app.add_option("--state-dir", o.state_dir, "where exercise state is kept (env LIVEFIRE_STATE_DIR)");
+  app.add_option("--connect", o.connect,
+                 "a remote engine's tcp://HOST:PORT (default: the credential's server)")
+      ->envname("LIVEFIRE_CONNECT");
+  app.add_option("--credential", o.credential,
+                 "credential file of a remote account (`livefire accounts ID export`): white opens "
+                 "the control room, blue its team view")
+      ->envname("LIVEFIRE_CREDENTIAL");
   app.add_flag("--replay", o.replay, "open the stored log read-only even if the engine runs");
   app.add_option("--view", o.view, "initial view: topology, scoreboard, timeline or injects");
   app.add_option("--width", o.width, "window width")->check(CLI::Range(320, 8192));
@@ -37,7 +45,7 @@ int main(int argc, char** argv) {
   app.add_option("--bench-teams", o.bench_teams, "benchmark: blue teams (default 100)");
   app.add_option("--bench-nodes", o.bench_nodes, "benchmark: nodes in total (default 5000)");
   CLI11_PARSE(app, argc, argv);
-  if (o.bench_frames == 0 && o.exercise.empty()) {
+  if (o.bench_frames == 0 && o.exercise.empty() && o.credential.empty()) {
     std::fprintf(stderr, "livefire-gui: give an exercise id (or --bench-frames N)\n%s",
                  app.help().c_str());
     return 1;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -111,36 +112,57 @@ Result<Endpoints> DefaultEndpoints(const std::string& state_dir, const ExerciseI
 
 struct EventPublisher::Impl {
   std::mutex mu;
-  zmq::socket_t pub;  // XPUB, manual subscriptions
+  zmq::socket_t pub;     // XPUB, manual subscriptions: the host's channel
+  zmq::socket_t remote;  // XPUB, manual: per-account feeds (after Listen)
+  zmq::context_t* zctx = nullptr;
   std::string endpoint;
   std::string exercise;
-  FeedFilter filter;  // guarded by mu
+  FeedFilter filter;                      // guarded by mu
+  std::set<std::string> remote_accounts;  // that ever subscribed; guarded by mu
   std::atomic<uint64_t> published{0};
 
-  // Applies the subscriptions that came in: each one is applied to the pipe
-  // it came from (the socket's "last pipe" after the receive). mu held.
-  void DrainSubscriptions() {
+  // Applies the subscriptions that came in: each one to the pipe it came
+  // from (the socket's "last pipe" after the receive). On the host socket as
+  // asked; on the remote one under the authenticated account's own topics
+  // (unsubscriptions libzmq makes up for a closed pipe carry no account and
+  // are moot: the pipe's subscriptions go with it). mu held.
+  void DrainSubscriptions(zmq::socket_t& s, bool per_account) {
     for (;;) {
       zmq::message_t m;
-      if (!pub.recv(m, zmq::recv_flags::dontwait)) return;
+      if (!s.recv(m, zmq::recv_flags::dontwait)) return;
       if (m.size() == 0) continue;
       const auto* b = static_cast<const unsigned char*>(m.data());
-      const bool on = b[0] == 1;
       if (b[0] > 1) continue;
+      const bool on = b[0] == 1;
       std::string topic(static_cast<const char*>(m.data()) + 1, m.size() - 1);
-      std::string account = UserId(m);
-      std::vector<std::string> prefixes;
-      if (account.empty()) {
-        prefixes.push_back(std::move(topic));  // the host's own channel
-      } else if (filter) {
-        prefixes = filter(account, topic);
+      if (per_account) {
+        const std::string account = UserId(m);
+        if (account.empty()) continue;
+        if (on) remote_accounts.insert(account);
+        topic = account + kAccountTopicSeparator + topic;
       }
-      for (const std::string& p : prefixes) {
-        if (on)
-          pub.set(zmq::sockopt::subscribe, p);
-        else
-          pub.set(zmq::sockopt::unsubscribe, p);
+      if (on)
+        s.set(zmq::sockopt::subscribe, topic);
+      else
+        s.set(zmq::sockopt::unsubscribe, topic);
+    }
+  }
+
+  // Each account's copy of e, as the filter decides. mu held.
+  void PublishRemote(const Event& e, const std::string& topic, const std::string& body) {
+    DrainSubscriptions(remote, true);
+    for (const std::string& account : remote_accounts) {
+      FeedView v = filter ? filter(account, e) : FeedView{};
+      if (!v.send) continue;
+      std::string other;
+      if (v.payload) {
+        Event copy = e;
+        copy.payload = std::move(*v.payload);
+        other = CanonicalJson(copy);
       }
+      const std::string t = account + kAccountTopicSeparator + topic;
+      remote.send(zmq::buffer(t), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      remote.send(zmq::buffer(v.payload ? other : body), zmq::send_flags::dontwait);
     }
   }
 };
@@ -152,6 +174,7 @@ Result<std::unique_ptr<EventPublisher>> EventPublisher::Bind(Context& ctx,
                                                              const std::string& endpoint,
                                                              const ExerciseId& exercise) {
   auto impl = std::make_unique<Impl>();
+  impl->zctx = &ctx.impl().zmq;
   try {
     impl->pub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::xpub);
     impl->pub.set(zmq::sockopt::linger, 0);
@@ -171,12 +194,17 @@ uint64_t EventPublisher::published() const { return impl_->published.load(); }
 Result<std::string> EventPublisher::Listen(const CurveListen& listen, FeedFilter filter) {
   LF_RETURN_IF_ERROR(CheckTcp(listen.endpoint));
   std::lock_guard lk(impl_->mu);
+  if (impl_->remote) return Status::FailedPrecondition("the publisher already listens on tcp");
   impl_->filter = std::move(filter);
   try {
-    SetCurveServer(impl_->pub, listen.secret_key);
-    impl_->pub.bind(listen.endpoint);
-    return impl_->pub.get(zmq::sockopt::last_endpoint);
+    impl_->remote = zmq::socket_t(*impl_->zctx, zmq::socket_type::xpub);
+    impl_->remote.set(zmq::sockopt::linger, 0);
+    impl_->remote.set(zmq::sockopt::xpub_manual, 1);
+    SetCurveServer(impl_->remote, listen.secret_key);
+    impl_->remote.bind(listen.endpoint);
+    return impl_->remote.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
+    impl_->remote = zmq::socket_t();
     return ZmqError(e, "cannot listen for events on", listen.endpoint);
   }
 }
@@ -186,9 +214,10 @@ Status EventPublisher::Publish(const Event& e) {
   std::string body = CanonicalJson(e);
   std::lock_guard lk(impl_->mu);
   try {
-    impl_->DrainSubscriptions();
+    impl_->DrainSubscriptions(impl_->pub, false);
     impl_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     impl_->pub.send(zmq::buffer(body), zmq::send_flags::dontwait);
+    if (impl_->remote) impl_->PublishRemote(e, topic, body);
   } catch (const zmq::error_t& err) {
     return ZmqError(err, "cannot publish on", impl_->endpoint);
   }
@@ -201,32 +230,23 @@ Status EventPublisher::Publish(const Event& e) {
 struct Subscriber::Impl {
   zmq::socket_t sub;
   std::string endpoint;
+  // A remote feed: an XSUB, since its topics carry the account and would
+  // not match a SUB's own filter; the engine filters (see FeedFilter).
+  bool remote = false;
 };
 
 Subscriber::Subscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Subscriber::~Subscriber() = default;
 
-Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std::string& endpoint) {
+Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std::string& endpoint,
+                                                        std::optional<CurveClientKeys> keys) {
   auto impl = std::make_unique<Impl>();
+  impl->remote = keys.has_value();
   try {
-    impl->sub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::sub);
+    impl->sub =
+        zmq::socket_t(ctx.impl().zmq, keys ? zmq::socket_type::xsub : zmq::socket_type::sub);
     impl->sub.set(zmq::sockopt::linger, 0);
-    impl->sub.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    return ZmqError(e, "cannot connect a subscriber to", endpoint);
-  }
-  impl->endpoint = endpoint;
-  return std::unique_ptr<Subscriber>(new Subscriber(std::move(impl)));
-}
-
-Result<std::unique_ptr<Subscriber>> Subscriber::ConnectCurve(Context& ctx,
-                                                             const std::string& endpoint,
-                                                             const CurveClientKeys& keys) {
-  auto impl = std::make_unique<Impl>();
-  try {
-    impl->sub = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::sub);
-    impl->sub.set(zmq::sockopt::linger, 0);
-    SetCurveClient(impl->sub, keys);
+    if (keys) SetCurveClient(impl->sub, *keys);
     impl->sub.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot connect a subscriber to", endpoint);
@@ -237,7 +257,13 @@ Result<std::unique_ptr<Subscriber>> Subscriber::ConnectCurve(Context& ctx,
 
 Status Subscriber::Subscribe(const std::string& prefix) {
   try {
-    impl_->sub.set(zmq::sockopt::subscribe, prefix);
+    if (impl_->remote) {
+      // XSUB: the subscription is a message (1, prefix) sent upstream.
+      std::string m = std::string(1, '\x01') + prefix;
+      (void)impl_->sub.send(zmq::buffer(m), zmq::send_flags::none);
+    } else {
+      impl_->sub.set(zmq::sockopt::subscribe, prefix);
+    }
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot subscribe on", impl_->endpoint);
   }
@@ -258,7 +284,9 @@ Result<std::optional<BusMessage>> Subscriber::Receive(Duration timeout) {
           fmt::format("event message has {} frames, expected 2", parts.size()));
     }
     LF_ASSIGN_OR_RETURN(Event e, EventFromJson(parts[1].to_string_view()));
-    return std::optional<BusMessage>(BusMessage{parts[0].to_string(), std::move(e)});
+    std::string topic = parts[0].to_string();
+    if (impl_->remote) topic.erase(0, topic.find(kAccountTopicSeparator) + 1);
+    return std::optional<BusMessage>(BusMessage{std::move(topic), std::move(e)});
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot receive from", impl_->endpoint);
   }
@@ -597,29 +625,13 @@ ControlClient::~ControlClient() = default;
 
 Result<std::unique_ptr<ControlClient>> ControlClient::Connect(Context& ctx,
                                                               const std::string& endpoint,
-                                                              std::string client_name) {
+                                                              std::string client_name,
+                                                              std::optional<CurveClientKeys> keys) {
   auto impl = std::make_unique<Impl>();
   try {
     impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);
     impl->dealer.set(zmq::sockopt::linger, 0);
-    impl->dealer.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    return ZmqError(e, "cannot connect to", endpoint);
-  }
-  impl->endpoint = endpoint;
-  impl->name = std::move(client_name);
-  return std::unique_ptr<ControlClient>(new ControlClient(std::move(impl)));
-}
-
-Result<std::unique_ptr<ControlClient>> ControlClient::ConnectCurve(Context& ctx,
-                                                                   const std::string& endpoint,
-                                                                   const CurveClientKeys& keys,
-                                                                   std::string client_name) {
-  auto impl = std::make_unique<Impl>();
-  try {
-    impl->dealer = zmq::socket_t(ctx.impl().zmq, zmq::socket_type::dealer);
-    impl->dealer.set(zmq::sockopt::linger, 0);
-    SetCurveClient(impl->dealer, keys);
+    if (keys) SetCurveClient(impl->dealer, *keys);
     impl->dealer.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return ZmqError(e, "cannot connect to", endpoint);

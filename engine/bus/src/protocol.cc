@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 13> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 16> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -30,6 +30,9 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 13> kTypes = {{
     {RequestType::kRevert, "revert"},
     {RequestType::kSubmitResponse, "submit_response"},
     {RequestType::kReviewFinding, "review_finding"},
+    {RequestType::kScoreboard, "scoreboard"},
+    {RequestType::kEvents, "events"},
+    {RequestType::kPlan, "plan"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -122,6 +125,7 @@ Status DecodeArgs(const json& j, Request& r) {
       return TakeString(j, a, type, "reason", 1024, false);
     case RequestType::kResume:
     case RequestType::kStatus:
+    case RequestType::kPlan:
       return Status::Ok();
     case RequestType::kSpeed:
       // Any number here: ValidateSpeed names the range.
@@ -207,6 +211,38 @@ Status DecodeArgs(const json& j, Request& r) {
         }
       }
       return TakeString(j, a, type, "comment", kMaxTextBytes, false);
+    }
+    case RequestType::kEvents:
+      LF_RETURN_IF_ERROR(TakeSeq(j, a, type, "from_seq", false));
+      if (j.contains("limit")) {
+        LF_RETURN_IF_ERROR(TakeNumber(j, a, type, "limit", 1, kMaxEventsPerReply));
+        a["limit"] = static_cast<int64_t>(a["limit"].get<double>());
+      }
+      return Status::Ok();
+    case RequestType::kScoreboard: {
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "mode", kMaxNameBytes, true));
+      const std::string mode = a["mode"];
+      if (mode != "live" && mode != "frozen" && mode != "hidden") {
+        return BadRequest(
+            fmt::format("scoreboard: field 'mode' must be live, frozen or hidden, got '{}'", mode));
+      }
+      auto it = j.find("at");
+      if (it == j.end()) return Status::Ok();  // frozen: at the engine's clock
+      if (mode != "frozen") return BadRequest("scoreboard: field 'at' goes with mode frozen only");
+      if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
+          !(it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
+        a["at_ns"] = it->get<int64_t>();
+      } else if (it->is_string()) {
+        auto d = ParseDuration(it->get_ref<const std::string&>());
+        if (!d.ok()) {
+          return BadRequest(fmt::format("scoreboard: field 'at': {}", d.status().message()));
+        }
+        a["at_ns"] = d->nanos();
+      } else {
+        return BadRequest("scoreboard: field 'at' must be exercise time (\"2h\") or ns >= 0");
+      }
+      a["at"] = *it;
+      return Status::Ok();
     }
     case RequestType::kRevert: {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
@@ -505,6 +541,22 @@ Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
                                std::string_view domain) {
   Request r = Req(RequestType::kRevert, team);
   r.args = {{"node", node}, {"ready", true}, {"domain", domain}};
+  return r;
+}
+
+Request MakePlanRequest() { return Req(RequestType::kPlan); }
+
+Request MakeEventsRequest(int64_t from_seq, int64_t limit) {
+  Request r = Req(RequestType::kEvents);
+  r.args = {{"from_seq", std::max<int64_t>(1, from_seq)}};
+  if (limit > 0) r.args["limit"] = limit;
+  return r;
+}
+
+Request MakeScoreboardRequest(std::string_view mode, std::string_view at) {
+  Request r = Req(RequestType::kScoreboard);
+  r.args = {{"mode", mode}};
+  if (!at.empty()) r.args["at"] = at;
   return r;
 }
 

@@ -41,6 +41,7 @@ const std::vector<EventKindSpec>& EventCatalogue() {
       {kinds::kExerciseSpeed, {"speed", "by"}},
       {kinds::kExerciseStopped, {"by", "reason"}},
       {kinds::kExerciseEnded, {"reason"}},
+      {kinds::kExerciseScoreboard, {"mode", "by"}},
       {kinds::kClockCheckpoint, {"speed", "paused"}},
       {kinds::kRangeUp, {"nodes"}},
       {kinds::kRangeDown, {"reason"}},

@@ -125,6 +125,23 @@ std::string_view ToString(TriggerKind k) {
   return "?";
 }
 
+std::string_view ToString(ScoreboardMode m) {
+  switch (m) {
+    case ScoreboardMode::kLive: return "live";
+    case ScoreboardMode::kFrozen: return "frozen";
+    case ScoreboardMode::kHidden: return "hidden";
+  }
+  return "?";
+}
+
+std::optional<ScoreboardMode> ParseScoreboardMode(std::string_view text) {
+  for (ScoreboardMode m :
+       {ScoreboardMode::kLive, ScoreboardMode::kFrozen, ScoreboardMode::kHidden}) {
+    if (ToString(m) == text) return m;
+  }
+  return std::nullopt;
+}
+
 std::string_view ToString(AfterOutcome o) {
   switch (o) {
     case AfterOutcome::kSuccess: return "success";

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "livefire/bus/protocol.h"
 #include "livefire/event.h"
 
 namespace livefire::runtime {
@@ -41,11 +42,14 @@ bool RoleMay(Role role, RT type) {
     case Role::kWhite:
       return true;
     case Role::kBlue:
-      return type == RT::kStatus || type == RT::kSubmitReport;
+      // Its own team's reports and answers to the white cell's tasks.
+      return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitReport ||
+             type == RT::kSubmitResponse;
     case Role::kRed:
-      return type == RT::kStatus || type == RT::kSubmitFinding || type == RT::kSubmitFlag;
+      return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitFinding ||
+             type == RT::kSubmitFlag;
     case Role::kObserver:
-      return type == RT::kStatus;
+      return type == RT::kStatus || type == RT::kEvents;
   }
   return false;
 }
@@ -96,6 +100,17 @@ std::vector<std::string> FeedPrefixes(const identity::Account& a, std::string_vi
       break;
   }
   return out;
+}
+
+bool FeedAllows(const identity::Account& a, std::string_view exercise,
+                const std::vector<std::string>& blue_teams, std::string_view team,
+                std::string_view kind) {
+  if (a.role == Role::kWhite) return true;
+  const std::string topic = bus::Topic(exercise, team, kind);
+  for (const std::string& p : FeedPrefixes(a, exercise, blue_teams, "")) {
+    if (topic.starts_with(p)) return true;
+  }
+  return false;
 }
 
 }  // namespace livefire::runtime

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -100,7 +101,8 @@ struct Exercise::Impl : public InjectRunner::Host {
         plan(p),
         guest(g),
         options(std::move(o)),
-        pacer(SimTime::Start(), options.speed, WallClock::now()) {}
+        pacer(SimTime::Start(), options.speed, WallClock::now()),
+        board_show(s.meta.scoreboard) {}
 
   const model::Scenario& scenario;
   const topology::RangePlan& plan;
@@ -371,6 +373,9 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleRevert(const bus::PendingRequest& pr);
   void HandleSubmitResponse(const bus::PendingRequest& pr);
   void HandleReviewFinding(const bus::PendingRequest& pr);
+  void HandleScoreboard(const bus::PendingRequest& pr);
+  void HandleEvents(const bus::PendingRequest& pr);
+  void HandlePlan(const bus::PendingRequest& pr);
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
   void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
@@ -385,6 +390,15 @@ struct Exercise::Impl : public InjectRunner::Host {
   void DrainGuest();
   size_t Outstanding();
   json StatusJson();
+  // ---- the scoreboard as everyone but the white cell sees it ----
+  model::ScoreboardShow board_show;  // the scenario's, then the last exercise.scoreboard
+  std::optional<json> frozen_board;  // the board as of board_show.frozen_at, once computed
+  std::optional<json> last_board;    // the last live scoreboard published
+  // The board to show given the live one; nullopt = none (hidden, or frozen
+  // at a time whose board cannot be computed yet).
+  std::optional<json> ShownBoard(const json& live);
+  json ScoreboardModeJson() const;
+  bus::FeedView RemoteView(std::string_view account, const Event& e);
   std::string ByWhom(const bus::Request& r) const {
     if (!r.team.empty()) return r.team;
     return r.client.empty() ? "control" : r.client;
@@ -453,6 +467,10 @@ Status Exercise::Impl::LoadHistory() {
     if (e.kind == k::kExercisePaused) was_paused = true;
     if (e.kind == k::kExerciseResumed) was_paused = false;
     if (e.kind == k::kClockCheckpoint) was_paused = e.payload.value("paused", was_paused);
+    if (e.kind == k::kExerciseScoreboard) {
+      auto mode = model::ParseScoreboardMode(e.payload.value("mode", ""));
+      if (mode) board_show = {*mode, Duration::Nanos(e.payload.value("at_ns", int64_t{0}))};
+    }
     const bool carries_speed = e.kind == k::kExerciseSpeed || e.kind == k::kExerciseStarted ||
                                e.kind == k::kClockCheckpoint;
     if (carries_speed && e.payload.contains("speed") && e.payload["speed"].is_number()) {
@@ -553,6 +571,7 @@ json Exercise::Impl::StatusJson() {
   j["store"] = std::move(st);
   if (control) j["control"] = control->counters().ToJson();
   if (!events_tcp.empty()) j["feed"] = events_tcp;  // remote clients subscribe there
+  j["scoreboard_mode"] = ScoreboardModeJson();
   ForEachExtension("OnStatus", [&](Extension& x) {
     if (auto extra = x.OnStatus(*self)) j[std::string(x.name())] = *extra;
   });
@@ -1166,6 +1185,9 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& received) {
       {bus::RequestType::kRevert, &Impl::HandleRevert},
       {bus::RequestType::kSubmitResponse, &Impl::HandleSubmitResponse},
       {bus::RequestType::kReviewFinding, &Impl::HandleReviewFinding},
+      {bus::RequestType::kScoreboard, &Impl::HandleScoreboard},
+      {bus::RequestType::kEvents, &Impl::HandleEvents},
+      {bus::RequestType::kPlan, &Impl::HandlePlan},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {
@@ -1215,10 +1237,16 @@ bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
     // No in-flight injects, store or bus details: the clock and the board.
     json full = StatusJson();
     json j = json::object();
-    for (const char* key :
-         {"exercise", "scenario", "time_ns", "clock", "end_ns", "speed", "paused", "scoring",
-          "feed"}) {
+    for (const char* key : {"exercise", "scenario", "time_ns", "clock", "end_ns", "speed", "paused",
+                            "feed", "scoreboard_mode"}) {
       if (full.contains(key)) j[key] = full[key];
+    }
+    if (full.contains("scoring")) {
+      if (std::optional<json> shown = ShownBoard(full["scoring"])) j["scoring"] = *shown;
+    }
+    // A team's own open tasks (what its team view lists).
+    if (full.contains("tasks") && full["tasks"].contains(a->team)) {
+      j["tasks"] = {{a->team, full["tasks"][a->team]}};
     }
     j["account"] = a->name;
     j["team"] = a->team;
@@ -1256,6 +1284,122 @@ size_t Exercise::Impl::Outstanding() {
   return n;
 }
 
+// ---- the scoreboard as shown (docs/protocol.md, "Scoreboard modes") ----------------
+
+json Exercise::Impl::ScoreboardModeJson() const {
+  json j = {{"mode", model::ToString(board_show.mode)}};
+  if (board_show.mode == model::ScoreboardMode::kFrozen) {
+    j["at_ns"] = board_show.frozen_at.nanos();
+    j["at"] = FormatClock(SimTime::FromNanos(board_show.frozen_at.nanos()));
+  }
+  return j;
+}
+
+std::optional<json> Exercise::Impl::ShownBoard(const json& live) {
+  switch (board_show.mode) {
+    case model::ScoreboardMode::kLive:
+      return live;
+    case model::ScoreboardMode::kHidden:
+      return std::nullopt;
+    case model::ScoreboardMode::kFrozen:
+      break;
+  }
+  const SimTime at = SimTime::FromNanos(board_show.frozen_at.nanos());
+  // Until the clock passes the freeze, the board as of now is the board as of then.
+  if (sched->Now() <= at) return live;
+  if (frozen_board) return frozen_board;
+  // Replayed from the log up to `at`: every event that old must be on disk
+  // (a short wait, once per freeze; none while the store cannot write).
+  if (store->committed_seq() < store->head().seq && !store->Flush().ok()) return std::nullopt;
+  ForEachExtension("OnScoreboardAt", [&](Extension& x) {
+    if (!frozen_board) frozen_board = x.OnScoreboardAt(*self, at);
+  });
+  return frozen_board;
+}
+
+bus::FeedView Exercise::Impl::RemoteView(std::string_view account, const Event& e) {
+  std::optional<identity::Account> a = accounts->ByName(account);
+  // Revoked: nothing from the next message on.
+  if (!a || !FeedAllows(*a, options.id.str(), plan.blue_teams, e.team, e.kind)) return {};
+  if (a->role == identity::Role::kWhite || !e.team.empty() || e.kind != "scoreboard") {
+    return {true, std::nullopt};
+  }
+  std::optional<json> shown = ShownBoard(e.payload);
+  if (!shown) return {};
+  if (board_show.mode == model::ScoreboardMode::kLive) return {true, std::nullopt};
+  return {true, std::move(shown)};
+}
+
+void Exercise::Impl::HandleScoreboard(const bus::PendingRequest& pr) {
+  const json& a = pr.request.args;
+  auto mode = model::ParseScoreboardMode(a.value("mode", ""));
+  if (!mode) return control->ReplyError(pr, bus::errors::kBadRequest, "unknown scoreboard mode");
+  model::ScoreboardShow show{*mode, Duration()};
+  if (*mode == model::ScoreboardMode::kFrozen) {
+    show.frozen_at = Duration::Nanos(a.value("at_ns", sched->Now().nanos()));
+    if (show.frozen_at.nanos() > End().nanos()) {
+      return control->ReplyError(
+          pr, bus::errors::kRejected,
+          fmt::format("cannot freeze the scoreboard at {}: the exercise ends at {}",
+                      FormatClock(SimTime::FromNanos(show.frozen_at.nanos())), FormatClock(End())));
+    }
+  }
+  RecordControl(pr, k::kControlScoreboard);
+  if (!(show == board_show)) frozen_board.reset();
+  board_show = show;
+  json p = ScoreboardModeJson();
+  p["by"] = ByWhom(pr.request);
+  (void)Record("", k::kExerciseScoreboard, std::move(p));
+  // Viewers get the board as now shown at once, not at the next score change.
+  if (last_board) self->PublishDerived("", "scoreboard", *last_board);
+  json reply = ScoreboardModeJson();
+  reply["time_ns"] = sched->Now().nanos();
+  control->Reply(pr, std::move(reply));
+}
+
+// A page of the committed log, filtered as the account's feed is: what a
+// remote client (the GUI) reads instead of the log file.
+void Exercise::Impl::HandleEvents(const bus::PendingRequest& pr) {
+  const json& a = pr.request.args;
+  const int64_t from = a.value("from_seq", int64_t{1});
+  const int64_t limit = a.value("limit", int64_t{500});
+  constexpr size_t kMaxReplyBytes = size_t{1} << 20;
+  std::optional<identity::Account> account;
+  if (!pr.account.empty() && accounts) account = accounts->ByName(pr.account);
+  json events = json::array();
+  size_t bytes = 0;
+  int64_t next = from;
+  store::EventQuery q;
+  q.from_seq = from;
+  Status s = store->Scan(q, [&](const Event& e) {
+    next = e.seq + 1;
+    if (account && !FeedAllows(*account, options.id.str(), plan.blue_teams, e.team, e.kind)) {
+      return true;
+    }
+    std::string text = CanonicalJson(e);
+    bytes += text.size();
+    events.push_back(json::parse(text));
+    return static_cast<int64_t>(events.size()) < limit && bytes < kMaxReplyBytes;
+  });
+  if (!s.ok()) return control->ReplyError(pr, bus::errors::kInternal, s.message());
+  control->Reply(pr, {{"events", std::move(events)},
+                      {"next_seq", next},
+                      {"committed_seq", store->committed_seq()}});
+}
+
+// The plan file `up` wrote beside the log (the GUI's topology), as it is:
+// what a remote control room has instead of reading the folder.
+void Exercise::Impl::HandlePlan(const bus::PendingRequest& pr) {
+  const std::string path = options.state_dir + "/exercises/" + options.id.str() + "/plan.json";
+  std::ifstream in(path);
+  if (!in) return control->ReplyError(pr, bus::errors::kNotFound, "the exercise has no plan.json");
+  json plan = json::parse(in, nullptr, false);
+  if (plan.is_discarded()) {
+    return control->ReplyError(pr, bus::errors::kInternal, "plan.json is not JSON");
+  }
+  control->Reply(pr, {{"plan_file", std::move(plan)}});
+}
+
 // --listen: the control server and the publisher also on CURVE tcp, the
 // ZAP handler knowing clients by the accounts' keys.
 Status Exercise::Impl::OpenRemote(const std::string& control_ipc) {
@@ -1282,13 +1426,10 @@ Status Exercise::Impl::OpenRemote(const std::string& control_ipc) {
   const int port = requested == "0" ? 0 : std::stoi(ct.substr(colon + 1)) + 1;
   const std::string events = fmt::format("{}:{}", ct.substr(0, colon), port);
   LF_ASSIGN_OR_RETURN(
-      events_tcp, publisher->Listen({events, secret},
-                                    [d, ex = options.id.str(), blue = plan.blue_teams](
-                                        std::string_view account, std::string_view topic) {
-                                      auto a = d->ByName(account);
-                                      if (!a) return std::vector<std::string>{};
-                                      return FeedPrefixes(*a, ex, blue, topic);
-                                    }));
+      events_tcp,
+      publisher->Listen({events, secret}, [this](std::string_view account, const Event& e) {
+        return RemoteView(account, e);
+      }));
   spdlog::info("listening for remote clients: control {}, events {}", ct, events_tcp);
   return Status::Ok();
 }
@@ -1537,11 +1678,15 @@ void Exercise::PublishDerived(const std::string& team, std::string_view kind, co
   e.team = team;
   e.kind = std::string(kind);
   e.payload = payload;
+  if (team.empty() && kind == "scoreboard") impl_->last_board = payload;
   // Derived from the events recorded so far: not ahead of their commit.
   impl_->outbox.push_back({std::move(e), impl_->store->head().seq});
   impl_->PublishCommitted();
 }
 void Exercise::Wake() {}
+Status Exercise::ScanLog(const std::function<bool(const Event&)>& fn) const {
+  return impl_->store->Scan({}, fn);
+}
 Status Exercise::SaveMetric(const std::string& team, const std::string& metric, double value) {
   return impl_->store->PutMetric({team, metric, value});
 }

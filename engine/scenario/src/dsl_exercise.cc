@@ -33,7 +33,35 @@ void Walker::MetaDecl(Reader& r) {
                                                             {"deny", model::RuleAction::kDeny}})) {
     m.default_policy = *p;
   }
+  ScoreboardField(r, m);
   r.Finish();
+}
+
+// scoreboard = "live" | "hidden" | { frozen_at = DURATION }
+void Walker::ScoreboardField(Reader& r, model::Metadata& m) {
+  int type = LUA_TNIL;
+  {
+    lua::StackGuard g(L);
+    type = r.Push("scoreboard");
+  }
+  if (type == LUA_TNIL) return;
+  if (type == LUA_TTABLE) {
+    const int t = r.PushTable("scoreboard");
+    Reader fr(L, t, r.what() + " scoreboard", r.line(), sink);
+    if (!fr.Has("frozen_at")) {
+      fr.Error("a table here is { frozen_at = \"2h\" } (or give \"live\" or \"hidden\")");
+    } else if (auto at = fr.Dur("frozen_at")) {
+      m.scoreboard = {model::ScoreboardMode::kFrozen, *at};
+    }
+    fr.Finish();
+    lua_pop(L, 1);
+    return;
+  }
+  if (auto mode = r.Enum<model::ScoreboardMode>(
+          "scoreboard",
+          {{"live", model::ScoreboardMode::kLive}, {"hidden", model::ScoreboardMode::kHidden}})) {
+    m.scoreboard = {*mode, Duration()};
+  }
 }
 
 void Walker::TeamDecl(Reader& r, const std::string& name) {

@@ -128,6 +128,7 @@ struct Walker {
   void Walk();
 
   // ---- dsl_exercise.cc ------------------------------------------------------
+  void ScoreboardField(Reader& r, model::Metadata& m);
   void MetaDecl(Reader& r);
   void TeamDecl(Reader& r, const std::string& name);
   void ScoringDecl(Reader& r);

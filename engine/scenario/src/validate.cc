@@ -63,6 +63,7 @@ class Validator {
     Teams();
     Levels();
     Networks();
+    Scoreboard();
     Rules();
     Nodes();
     Credentials();
@@ -168,6 +169,14 @@ class Validator {
                                n.security_level));
       }
       if (n.value < 0) Add(n.loc, fmt::format("node '{}': value must not be negative", n.name));
+    }
+  }
+
+  void Scoreboard() {
+    const model::ScoreboardShow& b = s_.meta.scoreboard;
+    if (b.mode == model::ScoreboardMode::kFrozen && b.frozen_at > s_.meta.duration) {
+      Add(s_.meta.loc, fmt::format("scoreboard frozen_at {} is beyond the exercise duration {}",
+                                   FormatDuration(b.frozen_at), FormatDuration(s_.meta.duration)));
     }
   }
 

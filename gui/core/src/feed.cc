@@ -60,7 +60,7 @@ void EventFeed::Run() {
   // lost: what the store already gave is dropped from the bus by seq.
   std::unique_ptr<bus::Subscriber> sub;
   if (!options_.events_endpoint.empty()) {
-    auto s = bus::Subscriber::Connect(ctx_, options_.events_endpoint);
+    auto s = bus::Subscriber::Connect(ctx_, options_.events_endpoint, options_.keys);
     if (!s.ok()) {
       set_error(s.status().message());
     } else {
@@ -84,8 +84,44 @@ void EventFeed::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     status_.store_open = true;
   };
+  // A remote account has no log file: the engine pages it (as that account
+  // may see it, so seqs have gaps) through `events` requests.
+  std::unique_ptr<bus::ControlClient> pager;
+  if (options_.keys) {
+    auto c = bus::ControlClient::Connect(ctx_, options_.control_endpoint, "livefire-gui-feed",
+                                         options_.keys);
+    if (c.ok()) pager = std::move(*c);
+    if (!c.ok()) set_error(c.status().message());
+  }
+  auto page_remote = [&]() {
+    while (pager && !stop_) {
+      auto rep = pager->Call(
+          bus::MakeEventsRequest(
+              last + 1, std::min<int64_t>(options_.backfill_batch, bus::kMaxEventsPerReply)),
+          Duration::Seconds(5));
+      if (!rep.ok() || !rep->ok) {
+        set_error(rep.ok() ? rep->error_message : rep.status().message());
+        return;
+      }
+      std::vector<Event> batch;
+      for (const auto& j : rep->body.value("events", nlohmann::json::array())) {
+        if (auto e = EventFromJson(j.dump()); e.ok()) batch.push_back(std::move(*e));
+      }
+      const int64_t next = rep->body.value("next_seq", last + 1);
+      const bool more = next <= rep->body.value("committed_seq", int64_t{0});
+      last = std::max(last, next - 1);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_.from_store += static_cast<int64_t>(batch.size());
+        status_.store_open = true;
+      }
+      Push(std::move(batch));
+      if (!more) return;
+    }
+  };
   // Reads committed events after `last` in batches until caught up.
   auto backfill = [&]() {
+    if (pager) return page_remote();
     open_store();
     if (!db) return;
     std::vector<Event> batch;
@@ -166,8 +202,12 @@ void EventFeed::Run() {
 // ---- ControlWorker -------------------------------------------------------------
 
 ControlWorker::ControlWorker(bus::Context& ctx, std::string endpoint, std::string client_name,
-                             Duration timeout)
-    : ctx_(ctx), endpoint_(std::move(endpoint)), client_(std::move(client_name)), timeout_(timeout) {
+                             Duration timeout, std::optional<bus::CurveClientKeys> keys)
+    : ctx_(ctx),
+      endpoint_(std::move(endpoint)),
+      client_(std::move(client_name)),
+      timeout_(timeout),
+      keys_(std::move(keys)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -209,7 +249,7 @@ void ControlWorker::Run() {
   std::unique_ptr<bus::ControlClient> client;
   std::string connect_error;
   {
-    auto c = bus::ControlClient::Connect(ctx_, endpoint_, client_);
+    auto c = bus::ControlClient::Connect(ctx_, endpoint_, client_, keys_);
     if (c.ok()) {
       client = std::move(*c);
     } else {
@@ -234,7 +274,7 @@ void ControlWorker::Run() {
         r.message = reply.status().message();
         // A DEALER keeps its queue after a timeout: reconnect so a late reply
         // cannot be taken for the next request's.
-        auto c = bus::ControlClient::Connect(ctx_, endpoint_, client_);
+        auto c = bus::ControlClient::Connect(ctx_, endpoint_, client_, keys_);
         if (c.ok()) client = std::move(*c);
       } else if (reply->ok) {
         r.ok = true;

@@ -20,8 +20,13 @@ std::string PlanPathFor(const std::string& state_dir, const ExerciseId& id) {
 Result<ExercisePlan> ReadPlanFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status::NotFound(fmt::format("{}: no plan file", path));
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return Status::DataLoss(fmt::format("{}: not JSON", path));
+  return PlanFromJson(j, path);
+}
+
+Result<ExercisePlan> PlanFromJson(const json& j, const std::string& path) {
   try {
-    json j = json::parse(in);
     ExercisePlan out;
     out.exercise = j.value("exercise", "");
     j.at("plan").get_to(out.plan);  // refuses another format_version

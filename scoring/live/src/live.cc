@@ -265,6 +265,24 @@ std::optional<nlohmann::json> LiveScoring::OnStatus(runtime::ExerciseContext&) {
   return ToJson(Board());
 }
 
+std::optional<nlohmann::json> LiveScoring::OnScoreboardAt(runtime::ExerciseContext& ctx,
+                                                          SimTime at) {
+  // The same fold as the live one, over the log up to `at` (events are
+  // recorded in time order); malformed events were logged when they came.
+  scoring::Scorer past(scorer_.config());
+  Status scan = ctx.ScanLog([&](const Event& e) {
+    if (e.time > at) return false;
+    (void)past.Apply(e);
+    return true;
+  });
+  if (!scan.ok()) {
+    spdlog::warn("scoring: cannot replay the log for the scoreboard at {}: {}", FormatClock(at),
+                 scan.message());
+    return std::nullopt;
+  }
+  return ToJson(scoring::MakeScoreboard(past));
+}
+
 void LiveScoring::OnEnd(runtime::ExerciseContext& ctx) {
   if (checks_) checks_->Stop();
   for (const std::string& team : scorer_.teams()) {

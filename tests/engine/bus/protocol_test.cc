@@ -42,6 +42,10 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"({"v":1,"type":"submit_response","id":"11","team":"blue1","inject":"press","text":"t"})",
       R"({"v":1,"type":"review_finding","id":"12","target_seq":4,"accepted":true,)"
       R"("severity":"high"})",
+      R"({"v":1,"type":"scoreboard","id":"13","mode":"frozen","at":"2h"})",
+      R"({"v":1,"type":"scoreboard","id":"14","mode":"hidden"})",
+      R"({"v":1,"type":"events","id":"15","from_seq":7,"limit":100})",
+      R"({"v":1,"type":"plan","id":"16"})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -119,6 +123,26 @@ TEST(Protocol, RejectsBadRequestsWithCodeAndField) {
         << c.input.substr(0, 80) << " -> " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
         << c.input.substr(0, 80) << " -> " << r.status().message();
+  }
+}
+
+TEST(Protocol, ScoreboardModeAndFreezeTime) {
+  auto frozen = DecodeRequest(R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":"2h"})");
+  ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
+  EXPECT_EQ(frozen->type, RequestType::kScoreboard);
+  EXPECT_EQ(frozen->args["at_ns"], int64_t{7200} * 1'000'000'000);
+  auto now = DecodeRequest(R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen"})");
+  ASSERT_TRUE(now.ok());
+  EXPECT_FALSE(now->args.contains("at_ns"));  // the engine's clock
+  for (const char* bad : {R"({"v":1,"type":"scoreboard","id":"s"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"paused"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"live","at":"1h"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":"soon"})",
+                          R"({"v":1,"type":"scoreboard","id":"s","mode":"frozen","at":-5})"}) {
+    auto r = DecodeRequest(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(ProtocolErrorCode(r.status()), errors::kBadRequest) << bad;
+    EXPECT_NE(r.status().message().find("scoreboard"), std::string::npos) << r.status().message();
   }
 }
 
@@ -271,6 +295,10 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeReviewFindingRequest({4, false, "", "not a weakness"}),
       MakeRevertRequest("blue1", "web", "white", "cleanup"),
       MakeRevertReadyRequest("blue1", "web", "lf-x-blue1-web"),
+      MakeScoreboardRequest("frozen", "01:30:00"),
+      MakeScoreboardRequest("live"),
+      MakeEventsRequest(1, 50),
+      MakePlanRequest(),
   };
   for (Request r : built) {
     r.id = "t-2";

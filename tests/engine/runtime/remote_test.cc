@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "livefire/runtime/exercise.h"
 #include "livefire/store/event_store.h"
 #include "livefire/testing/mini_range.h"
+#include "livefire/testing/account_keys.h"
 #include "livefire/testing/temp_dir.h"
 
 namespace livefire::runtime {
@@ -68,10 +71,7 @@ struct RemoteMini {
     return false;
   }
   bus::CurveClientKeys Keys(std::string_view account) const {
-    const identity::Account* a = book.Find(account);
-    EXPECT_NE(a, nullptr) << account;
-    return {book.server_keys().public_key, a ? a->keys.public_key : "",
-            a ? a->keys.secret_key : ""};
+    return testsupport::AccountKeys(book, account);
   }
   std::unique_ptr<bus::ControlClient> Remote(std::string_view account) {
     auto c = bus::ControlClient::ConnectCurve(zctx, ex->control_tcp_endpoint(), Keys(account),
@@ -263,6 +263,245 @@ TEST(Remote, BlueFeedCarriesNoOtherTeamNorGroundTruth) {
   }
 }
 
+// Receives from sub until an event matches (true) or `wait` passes (false).
+template <typename Pred>
+bool ReceiveUntil(bus::Subscriber& sub, Duration wait, Pred match) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait.nanos());
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = sub.Receive(Duration::Millis(100));
+    if (!m.ok()) {
+      ADD_FAILURE() << m.status().ToString();
+      return false;
+    }
+    if (m->has_value() && match((*m)->event)) return true;
+  }
+  return false;
+}
+
+TEST(Remote, RevocationDropsTheFeedAtTheNextMessageAndRefusesRequestsAtOnce) {
+  testsupport::TempDir tmp("lf-remote");
+  RemoteMini run;
+  ASSERT_TRUE(run.Start(tmp.path()));
+  auto feed = [&](std::string_view account) {
+    auto sub =
+        bus::Subscriber::ConnectCurve(run.zctx, run.ex->events_tcp_endpoint(), run.Keys(account));
+    EXPECT_TRUE(sub.ok());
+    EXPECT_TRUE((*sub)->Subscribe(run.id.str() + "/*/exercise.").ok());
+    return std::move(sub).value();
+  };
+  auto blue1 = feed("blue1");
+  auto blue2 = feed("blue2");
+  auto ctl = run.Remote("blue1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // subscriptions travel
+  auto host = [&](bus::RequestType t) {
+    auto rep = run.host->Call(Req(t), Duration::Seconds(10));
+    ASSERT_TRUE(rep.ok() && rep->ok);
+  };
+  auto paused = [](const Event& e) { return e.kind == kinds::kExercisePaused; };
+  auto resumed = [](const Event& e) { return e.kind == kinds::kExerciseResumed; };
+  host(bus::RequestType::kPause);  // applies the subscriptions, then publishes
+  host(bus::RequestType::kResume);
+  EXPECT_TRUE(ReceiveUntil(*blue1, Duration::Seconds(5), resumed));
+  EXPECT_TRUE(ReceiveUntil(*blue2, Duration::Seconds(5), resumed));
+  auto before = ctl->Call(Req(bus::RequestType::kStatus), Duration::Seconds(10));
+  ASSERT_TRUE(before.ok() && before->ok);
+
+  ASSERT_TRUE(run.book.Revoke("blue1").ok());
+  ASSERT_TRUE(run.book.Save(run.accounts_path).ok());
+  // Its open control connection is refused at the very next request...
+  auto after = ctl->Call(Req(bus::RequestType::kStatus), Duration::Seconds(10));
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->ok);
+  EXPECT_EQ(after->error_code, "forbidden");
+  EXPECT_NE(after->error_message.find("revoked"), std::string::npos) << after->error_message;
+  // ...and its open subscription gets nothing of the next event, which blue2 gets.
+  host(bus::RequestType::kPause);
+  EXPECT_TRUE(ReceiveUntil(*blue2, Duration::Seconds(5), paused));
+  EXPECT_FALSE(ReceiveUntil(*blue1, Duration::Seconds(1), [](const Event&) { return true; }));
+}
+
+// The message fuzzer's cases, sent over the authenticated path: a blue
+// account's CURVE connection. Every message gets a reply (an error for the
+// malformed, `forbidden` beyond the role), and the engine keeps serving.
+TEST(Remote, GarbageOverCurveTcpIsAnsweredOrRefusedAndTheEngineStaysUp) {
+  testsupport::TempDir tmp("lf-remote");
+  RemoteMini run;
+  ASSERT_TRUE(run.Start(tmp.path()));
+  auto blue = run.Remote("blue1");
+  const uint32_t seed = 1414;  // fixed, so a failure replays
+  std::mt19937 rng(seed);
+  std::vector<std::string> cases = {
+      "",
+      "{",
+      "}",
+      "null",
+      "[]",
+      "42",
+      "\"status\"",
+      "{\"v\":1}",
+      "{\"v\":2,\"type\":\"status\"}",
+      "{\"v\":1,\"type\":\"no_such\"}",
+      "{\"v\":1,\"type\":\"pause\",\"id\":" + std::string(200, '9') + "}",
+      "{\"v\":1,\"type\":\"submit_report\",\"team\":\"blue1\",\"node\":7}",
+      "{\"v\":1,\"type\":\"grade\",\"team\":\"blue1\",\"rubric\":\"100\",\"target_seq\":-1}",
+      "{\"v\":1,\"type\":\"scoreboard\",\"mode\":\"frozen\",\"at\":\"yesterday\"}",
+      std::string(bus::kMaxMessageBytes + 1, 'x'),  // oversized
+      std::string(64, '[') + std::string(64, ']'),  // too deep
+      std::string("\xff\xfe\x00\x01", 4),           // not UTF-8, not JSON
+  };
+  const std::string valid =
+      "{\"v\":1,\"type\":\"submit_report\",\"id\":\"f\",\"team\":\"blue1\",\"node\":\"web\","
+      "\"technique\":\"T1190\",\"description\":\"seen\"}";
+  for (int i = 0; i < 150; ++i) {  // mutations of a valid request: flips, cuts, inserts
+    std::string m = valid;
+    switch (rng() % 3) {
+      case 0:
+        m[rng() % m.size()] = static_cast<char>(rng() % 256);
+        break;
+      case 1:
+        m.resize(rng() % m.size());
+        break;
+      case 2:
+        m.insert(rng() % m.size(), std::string(1 + rng() % 8, static_cast<char>(rng() % 256)));
+        break;
+    }
+    cases.push_back(std::move(m));
+  }
+  int answered = 0, errors = 0;
+  for (const std::string& c : cases) {
+    auto rep = blue->CallRaw(c, Duration::Seconds(10));
+    ASSERT_TRUE(rep.ok()) << "seed " << seed << ": no reply to "
+                          << nlohmann::json(c).dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+                          << ": " << rep.status().ToString();
+    ++answered;
+    if (!rep->ok) {
+      ++errors;
+      EXPECT_FALSE(rep->error_code.empty());
+    }
+  }
+  EXPECT_EQ(answered, static_cast<int>(cases.size()));
+  EXPECT_GE(errors, 17);
+  // Beyond the role, even well formed: refused with the account.
+  auto pause = blue->Call(Req(bus::RequestType::kPause), Duration::Seconds(10));
+  ASSERT_TRUE(pause.ok());
+  EXPECT_EQ(pause->error_code, "forbidden");
+  // Still up, for this account and for the host.
+  auto st = blue->Call(Req(bus::RequestType::kStatus), Duration::Seconds(10));
+  ASSERT_TRUE(st.ok() && st->ok);
+  auto host = run.host->Call(Req(bus::RequestType::kStatus), Duration::Seconds(10));
+  ASSERT_TRUE(host.ok() && host->ok);
+  EXPECT_GE(host->body["control"]["malformed"].get<int>(), 10);
+  EXPECT_GE(host->body["control"]["oversized"].get<int>(), 1);
+}
+
+// The white cell sets how everyone else sees the scoreboard; nobody else
+// may. Recorded as control.scoreboard (with the account) and
+// exercise.scoreboard, shown in every status reply.
+TEST(Remote, OnlyTheWhiteCellSetsTheScoreboardModeAndItIsRecorded) {
+  testsupport::TempDir tmp("lf-remote");
+  RemoteMini run;
+  ASSERT_TRUE(run.Start(tmp.path()));
+  auto white = run.Remote("white");
+  auto minister = run.Remote("minister");
+  auto blue = run.Remote("blue1");
+  auto call = [](bus::ControlClient& c, bus::Request r) {
+    auto rep = c.Call(std::move(r), Duration::Seconds(10));
+    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+    return rep.value_or(bus::Reply{});
+  };
+  EXPECT_EQ(call(*blue, bus::MakeScoreboardRequest("hidden")).error_code, "forbidden");
+  EXPECT_EQ(call(*minister, bus::MakeScoreboardRequest("live")).error_code, "forbidden");
+  bus::Reply late = call(*white, bus::MakeScoreboardRequest("frozen", "99h"));
+  EXPECT_EQ(late.error_code, "rejected") << late.error_message;
+  bus::Reply frozen = call(*white, bus::MakeScoreboardRequest("frozen", "00:10:00"));
+  ASSERT_TRUE(frozen.ok) << frozen.error_message;
+  EXPECT_EQ(frozen.body["mode"], "frozen");
+  EXPECT_EQ(frozen.body["at_ns"], Duration::Minutes(10).nanos());
+  bus::Reply seen = call(*minister, bus::MakeStatusRequest());
+  ASSERT_TRUE(seen.ok);
+  EXPECT_EQ(seen.body["scoreboard_mode"]["mode"], "frozen");
+  EXPECT_EQ(seen.body["scoreboard_mode"]["at"], "00:10:00");
+  ASSERT_TRUE(call(*run.host, bus::MakeScoreboardRequest("hidden")).ok);
+  EXPECT_EQ(call(*blue, bus::MakeStatusRequest()).body["scoreboard_mode"]["mode"], "hidden");
+  EXPECT_TRUE(call(*white, bus::MakeStopRequest()).ok);
+  run.engine.join();
+
+  auto store = store::EventStore::OpenExercise(run.state, run.id, {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto log = (*store)->Read({});
+  ASSERT_TRUE(log.ok());
+  std::vector<std::string> modes, by;
+  int refused = 0;
+  for (const Event& e : *log) {
+    if (e.kind == kinds::kControlScoreboard) by.push_back(e.payload.value("account", ""));
+    if (e.kind == kinds::kExerciseScoreboard) modes.push_back(e.payload["mode"]);
+    if (e.kind == kinds::kControlRefused && e.payload.value("type", "") == "scoreboard") ++refused;
+  }
+  EXPECT_EQ(by, (std::vector<std::string>{"white", "host"}));
+  EXPECT_EQ(modes, (std::vector<std::string>{"frozen", "hidden"}));
+  EXPECT_EQ(refused, 2);
+}
+
+// What a remote client has instead of the log file: pages of it, filtered
+// as its feed is.
+TEST(Remote, EventsPagesTheLogAsTheAccountsFeedShowsIt) {
+  testsupport::TempDir tmp("lf-remote");
+  RemoteMini run;
+  ASSERT_TRUE(run.Start(tmp.path()));
+  auto call = [](bus::ControlClient& c, bus::Request r) {
+    auto rep = c.Call(std::move(r), Duration::Seconds(10));
+    EXPECT_TRUE(rep.ok() && rep->ok) << (rep.ok() ? rep->error_message : rep.status().ToString());
+    return rep.ok() ? rep->body : nlohmann::json::object();
+  };
+  call(*run.host, Req(bus::RequestType::kSubmitReport, "blue2", Report()));
+  call(*run.host, Req(bus::RequestType::kFireInject, "blue1", {{"inject", "press"}}));
+  const int64_t own = call(*run.host, Req(bus::RequestType::kSubmitReport, "blue1", Report()))
+                          .value("seq", int64_t{0});
+  ASSERT_GT(own, 0);
+  // Everything, in pages of 3, for the white cell.
+  auto white = run.Remote("white");
+  std::vector<Event> all;
+  for (int64_t from = 1; from <= own;) {
+    nlohmann::json page = call(*white, bus::MakeEventsRequest(from, 3));
+    ASSERT_LE(page["events"].size(), 3u);
+    for (const auto& j : page["events"]) {
+      auto e = EventFromJson(j.dump());
+      ASSERT_TRUE(e.ok());
+      all.push_back(*e);
+    }
+    ASSERT_GT(page["next_seq"].get<int64_t>(), from);
+    from = page["next_seq"];
+  }
+  ASSERT_GE(all.size(), static_cast<size_t>(own));
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].seq, static_cast<int64_t>(i) + 1);
+  // blue1: its own report, no other team's, no ground truth, no audit trail.
+  auto blue = run.Remote("blue1");
+  nlohmann::json mine = call(*blue, bus::MakeEventsRequest(1));
+  bool saw_own = false;
+  for (const auto& j : mine["events"]) {
+    const std::string team = j["team"], kind = j["kind"];
+    EXPECT_TRUE(team.empty() || team == "blue1") << team << " " << kind;
+    EXPECT_FALSE(kind.starts_with("control.") || kind.starts_with("inject.")) << kind;
+    if (j["seq"] == own) saw_own = true;
+  }
+  EXPECT_TRUE(saw_own);
+  auto bad = blue->Call(bus::MakeEventsRequest(1, 5000), Duration::Seconds(10));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->error_code, "bad_request");
+
+  // The plan file, for a remote control room's topology: the white cell's only.
+  auto none = white->Call(bus::MakePlanRequest(), Duration::Seconds(10));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->error_code, "not_found");
+  const nlohmann::json plan = {{"format", 1}, {"exercise", run.id.str()}, {"plan", {{"x", 1}}}};
+  std::ofstream(run.state + "/exercises/" + run.id.str() + "/plan.json") << plan.dump();
+  EXPECT_EQ(call(*white, bus::MakePlanRequest())["plan_file"], plan);
+  auto theirs = blue->Call(bus::MakePlanRequest(), Duration::Seconds(10));
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(theirs->error_code, "forbidden");
+}
+
 TEST(Authorize, TableAndFeedPrefixes) {
   identity::Account blue;
   blue.name = "blue1";
@@ -292,6 +531,16 @@ TEST(Authorize, TableAndFeedPrefixes) {
   red.role = Role::kRed;
   auto red_feed = FeedPrefixes(red, "x", blues, "x/blue2/");
   EXPECT_NE(std::find(red_feed.begin(), red_feed.end(), "x/blue2/red.action"), red_feed.end());
+  // Per event: the same tables.
+  EXPECT_TRUE(FeedAllows(blue, "x", blues, "blue1", "grade.given"));
+  EXPECT_TRUE(FeedAllows(blue, "x", blues, "", "scoreboard"));
+  EXPECT_FALSE(FeedAllows(blue, "x", blues, "blue2", "grade.given"));
+  EXPECT_FALSE(FeedAllows(blue, "x", blues, "blue1", "red.action"));
+  EXPECT_TRUE(FeedAllows(red, "x", blues, "blue2", "red.action"));
+  identity::Account minister = blue;
+  minister.role = Role::kObserver;
+  EXPECT_TRUE(FeedAllows(minister, "x", blues, "", "scoreboard"));
+  EXPECT_FALSE(FeedAllows(minister, "x", blues, "", "exercise.paused"));
 }
 
 }  // namespace

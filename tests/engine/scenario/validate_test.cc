@@ -7,6 +7,7 @@
 
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "livefire/scenario/loader.h"
@@ -298,6 +299,36 @@ TEST(Validation, ServicesComeFromTheNodesTemplateManifest) {
                                      "'http' (tcp/80)"),
             std::string::npos)
       << out.Report();
+}
+
+// scenario { scoreboard = ... }: how observers and teams see the board at the start.
+TEST(Validation, ScoreboardSettingIsLiveHiddenOrFrozenAtATime) {
+  testsupport::TempDir tmp;
+  const std::string base = testsupport::ReadFile(Dir("valid") + "/scenario.lua");
+  auto load = [&](const std::string& name, const std::string& setting) {
+    const std::string duration = "duration = \"2h\"";
+    std::string text = base;
+    text.replace(text.find(duration), duration.size(), duration + ", scoreboard = " + setting);
+    return LoadScenario(testsupport::WriteScenario(tmp.path() / name, text), Opts());
+  };
+  LoadOutcome frozen = load("frozen", "{ frozen_at = \"01:30:00\" }");
+  ASSERT_TRUE(frozen.ok()) << frozen.Report();
+  EXPECT_EQ(frozen.scenario->meta.scoreboard.mode, model::ScoreboardMode::kFrozen);
+  EXPECT_EQ(frozen.scenario->meta.scoreboard.frozen_at, Duration::Minutes(90));
+  LoadOutcome hidden = load("hidden", "\"hidden\"");
+  ASSERT_TRUE(hidden.ok()) << hidden.Report();
+  EXPECT_EQ(hidden.scenario->meta.scoreboard.mode, model::ScoreboardMode::kHidden);
+  for (const auto& [name, setting, message] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"typo", "\"frozn\"", "must be one of live, hidden"},
+           {"late", "{ frozen_at = \"3h\" }", "beyond the exercise duration"},
+           {"empty", "{ }", "frozen_at"},
+           {"extra", "{ frozen_at = \"1h\", thawed = true }", "thawed"}}) {
+    LoadOutcome out = load(name, setting);
+    ASSERT_FALSE(out.ok()) << name;
+    EXPECT_NE(out.Report().find(message), std::string::npos) << name << ": " << out.Report();
+    EXPECT_NE(out.Report().find("scenario.lua:1"), std::string::npos) << out.Report();
+  }
 }
 
 TEST(Validation, MissingFolderIsNotFound) {

@@ -48,6 +48,9 @@ inline constexpr std::string_view kExerciseResumed = "exercise.resumed";
 inline constexpr std::string_view kExerciseSpeed = "exercise.speed";
 // {by, reason}: the white cell stopped the exercise early.
 inline constexpr std::string_view kExerciseStopped = "exercise.stopped";
+// {mode: live|frozen|hidden, at_ns (frozen), by}: how everyone but the
+// white cell sees the scoreboard from now on (docs/protocol.md).
+inline constexpr std::string_view kExerciseScoreboard = "exercise.scoreboard";
 // {reason: "duration"|"stopped"}
 inline constexpr std::string_view kExerciseEnded = "exercise.ended";
 // {speed, paused}: periodic, so recovery can resume the clock where it was.
@@ -120,6 +123,7 @@ inline constexpr std::string_view kControlStopped = "control.stopped";
 inline constexpr std::string_view kControlInject = "control.inject";  // manual fire_inject
 inline constexpr std::string_view kControlGrade = "control.grade";    // before grade.given
 inline constexpr std::string_view kControlRevert = "control.revert";  // before range.node.reverted
+inline constexpr std::string_view kControlScoreboard = "control.scoreboard";
 // Requests refused (bad frames, oversized, queue full, engine refusals),
 // summed over a wall-time interval (ExerciseOptions::refused_summary_interval)
 // so that a flood costs one event, not one each:

@@ -60,23 +60,32 @@ struct CurveListen {
 // Client public key (Z85) -> account name; "" refuses the handshake.
 // Called on the control server's I/O thread.
 using Authenticator = std::function<std::string(std::string_view public_key)>;
-// What a remote account may receive: the prefixes (of the topics it asked
-// for, `requested`) it is actually subscribed to. Called under the
-// publisher's lock; empty = nothing.
-using FeedFilter =
-    std::function<std::vector<std::string>(std::string_view account, std::string_view requested)>;
+// What one remote account receives of an event: nothing, the event, or the
+// event with another payload (a scoreboard frozen at an earlier time).
+struct FeedView {
+  bool send = false;
+  std::optional<nlohmann::json> payload;  // replaces e.payload when set
+};
+// Asked for every event and every account that subscribed on the remote
+// endpoint, under the publisher's lock (so on the publishing thread).
+// Consulted per message, so a revoked account stops receiving at once.
+using FeedFilter = std::function<FeedView(std::string_view account, const Event& e)>;
+// Remote feeds are per account: the engine sends each account its own copy
+// of what it may see, under the topic "<account>|<topic>"; the account's
+// subscriptions (prefixes of <topic>) only ever match its own copies.
+inline constexpr char kAccountTopicSeparator = '|';
 
 class EventPublisher {
  public:
-  // Binds a publisher socket for `exercise` at endpoint. It is an XPUB that
-  // applies subscriptions itself: those of the ipc endpoint (the host, no
-  // account) as asked, those of remote accounts through the FeedFilter.
+  // Binds a publisher socket for `exercise` at endpoint (the host's own
+  // channel: every subscription applied as asked).
   static Result<std::unique_ptr<EventPublisher>> Bind(Context& ctx, const std::string& endpoint,
                                                       const ExerciseId& exercise);
   ~EventPublisher();
   // The bound endpoint (with the real port for tcp://127.0.0.1:0).
   const std::string& endpoint() const;
-  // Also listens on a CURVE tcp endpoint; returns the bound address.
+  // Also listens on a CURVE tcp endpoint (a second XPUB, of per-account
+  // feeds filtered by `filter`); returns the bound address.
   Result<std::string> Listen(const CurveListen& listen, FeedFilter filter);
   // Sends [Topic(exercise, e.team, e.kind), CanonicalJson(e)]. Never blocks:
   // PUB drops for subscribers that are too slow (their high-water mark).
@@ -104,11 +113,16 @@ struct CurveClientKeys {
 
 class Subscriber {
  public:
-  // Connects to a publisher; subscribe to prefixes before receiving ("" = all).
-  static Result<std::unique_ptr<Subscriber>> Connect(Context& ctx, const std::string& endpoint);
+  // Connects to a publisher; subscribe to prefixes before receiving ("" =
+  // all). With keys: a remote account's CURVE feed (topics come back without
+  // the account part).
+  static Result<std::unique_ptr<Subscriber>> Connect(Context& ctx, const std::string& endpoint,
+                                                     std::optional<CurveClientKeys> keys = {});
   static Result<std::unique_ptr<Subscriber>> ConnectCurve(Context& ctx,
                                                           const std::string& endpoint,
-                                                          const CurveClientKeys& keys);
+                                                          const CurveClientKeys& keys) {
+    return Connect(ctx, endpoint, keys);
+  }
   ~Subscriber();
   Status Subscribe(const std::string& topic_prefix);
   // Next message, or nullopt after timeout. A message that does not decode
@@ -184,13 +198,16 @@ class ControlServer {
 
 class ControlClient {
  public:
+  // With keys: a CURVE client (a remote account), keys in Z85.
   static Result<std::unique_ptr<ControlClient>> Connect(Context& ctx, const std::string& endpoint,
-                                                        std::string client_name = "cli");
-  // A CURVE client (a remote account): keys in Z85.
+                                                        std::string client_name = "cli",
+                                                        std::optional<CurveClientKeys> keys = {});
   static Result<std::unique_ptr<ControlClient>> ConnectCurve(Context& ctx,
                                                              const std::string& endpoint,
                                                              const CurveClientKeys& keys,
-                                                             std::string client_name = "cli");
+                                                             std::string client_name = "cli") {
+    return Connect(ctx, endpoint, std::move(client_name), keys);
+  }
   ~ControlClient();
   // Sends the request (an empty id gets a fresh one) and waits for its
   // reply. DeadlineExceeded when none came within timeout. A reply with

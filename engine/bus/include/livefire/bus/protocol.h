@@ -19,6 +19,8 @@
 namespace livefire::bus {
 
 inline constexpr int kProtocolVersion = 1;
+// Most events one `events` reply carries (it also stops near 1 MiB).
+inline constexpr int64_t kMaxEventsPerReply = 1000;
 // Largest accepted request (bytes of JSON). Larger ones get "too_large".
 inline constexpr size_t kMaxMessageBytes = 64 * 1024;
 // Deepest accepted JSON nesting (guards the parser's stack).
@@ -38,6 +40,9 @@ enum class RequestType {
   kRevert,          // `livefire revert` asks the engine to record a revert (or its failure)
   kSubmitResponse,  // a blue team's answer to a white-cell task (inject)
   kReviewFinding,   // the white cell accepts or rejects an unplanted red finding
+  kScoreboard,      // the white cell shows the scoreboard live, frozen or hidden
+  kEvents,          // a page of the stored log, as the sender's account may see it
+  kPlan,            // the range plan `up` recorded (plan.json), for a remote control room
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -153,6 +158,18 @@ Request MakeRevertFailedRequest(std::string_view team, std::string_view node,
 // excuse of failed checks (docs/scoring.md "Reverts").
 Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
                                std::string_view domain);
+
+// The plan file of the exercise (white cell: a remote control room's topology).
+Request MakePlanRequest();
+
+// A page of the committed log from from_seq on (limit 0 = the engine's
+// default): what a remote client has instead of the log file.
+Request MakeEventsRequest(int64_t from_seq, int64_t limit = 0);
+
+// How everyone but the white cell sees the scoreboard: mode "live",
+// "frozen" (as it stood at exercise time `at`, e.g. "2h"; "" = now) or
+// "hidden".
+Request MakeScoreboardRequest(std::string_view mode, std::string_view at = {});
 
 // {"v":1,"id":id,"ok":true, ...result}; result must be an object (other
 // values are put under "result"); its v/id/ok keys are overwritten.

@@ -25,7 +25,7 @@
 namespace livefire::identity {
 
 // white: everything the host's ipc channel can do; red: red submissions for
-// its own team; blue: reports for its own team; observer: read-only, the
+// its own team; blue: reports and task responses for its own team; observer: read-only, the
 // scoreboard only (as the white cell shows it).
 enum class Role { kWhite, kRed, kBlue, kObserver };
 std::string_view RoleName(Role r);

@@ -272,6 +272,16 @@ struct ScoringParams {
 };
 
 // ---- the scenario ------------------------------------------------------------
+// How the scoreboard is shown to everyone but the white cell (observers,
+// teams' remote feeds and status): live, frozen as it stood at an exercise
+// time, or hidden. The white cell changes it with a `scoreboard` request.
+enum class ScoreboardMode { kLive, kFrozen, kHidden };
+struct ScoreboardShow {
+  ScoreboardMode mode = ScoreboardMode::kLive;
+  Duration frozen_at;  // kFrozen: the exercise time the board stops at
+  bool operator==(const ScoreboardShow&) const = default;
+};
+
 struct Metadata {
   std::string name;  // id: [a-z0-9-]
   std::string title;
@@ -283,6 +293,7 @@ struct Metadata {
   uint64_t seed = 1;         // recorded with the exercise; drives all jitter
   std::string address_pool = "10.64.0.0/10";  // where per-team copies are placed
   RuleAction default_policy = RuleAction::kDeny;  // between networks
+  ScoreboardShow scoreboard;  // scoreboard = "live" | "hidden" | { frozen_at = "2h" }
   SourceLoc loc;
 };
 
@@ -316,6 +327,8 @@ std::string_view ToString(Privilege);
 std::string_view ToString(ObjectiveKind);
 std::string_view ToString(InjectOwner);
 std::string_view ToString(TriggerKind);
+std::string_view ToString(ScoreboardMode);  // "live", "frozen", "hidden"
+std::optional<ScoreboardMode> ParseScoreboardMode(std::string_view text);
 std::string_view ToString(AfterOutcome);
 
 }  // namespace livefire::model

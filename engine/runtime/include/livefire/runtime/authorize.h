@@ -33,4 +33,10 @@ std::vector<std::string> FeedPrefixes(const identity::Account& a, std::string_vi
                                       const std::vector<std::string>& blue_teams,
                                       std::string_view requested);
 
+// Whether a remote account receives an event of `team` ("" = exercise-wide)
+// and `kind`: its topic lies under one of FeedPrefixes(a, ..., "").
+bool FeedAllows(const identity::Account& a, std::string_view exercise,
+                const std::vector<std::string>& blue_teams, std::string_view team,
+                std::string_view kind);
+
 }  // namespace livefire::runtime

@@ -82,6 +82,11 @@ class ExerciseContext {
   virtual void Wake() = 0;
   // Per-team metrics kept with the exercise (maturity assessment input).
   virtual Status SaveMetric(const std::string& team, const std::string& metric, double value) = 0;
+  // Reads the committed log in seq order until fn returns false.
+  virtual Status ScanLog(const std::function<bool(const Event&)>& fn) const {
+    (void)fn;
+    return Status::FailedPrecondition("this context has no log");
+  }
 };
 
 class Extension {
@@ -101,6 +106,14 @@ class Extension {
   // Extra fields for the status reply (e.g. the scoreboard).
   virtual std::optional<nlohmann::json> OnStatus(ExerciseContext& ctx) {
     (void)ctx;
+    return std::nullopt;
+  }
+  // The scoreboard as it stood at exercise time `at` (< Now()), for a
+  // scoreboard the white cell froze (published as "scoreboard"); nullopt
+  // when the extension keeps none.
+  virtual std::optional<nlohmann::json> OnScoreboardAt(ExerciseContext& ctx, SimTime at) {
+    (void)ctx;
+    (void)at;
     return std::nullopt;
   }
   virtual void OnEnd(ExerciseContext& ctx) { (void)ctx; }
@@ -184,6 +197,7 @@ class Exercise : public ExerciseContext {
                       const nlohmann::json& payload) override;
   void Wake() override;
   Status SaveMetric(const std::string& team, const std::string& metric, double value) override;
+  Status ScanLog(const std::function<bool(const Event&)>& fn) const override;
 
   // The bound tcp:// endpoints of --listen ("" when not listening).
   std::string control_tcp_endpoint() const;

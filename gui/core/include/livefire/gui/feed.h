@@ -35,6 +35,11 @@ struct FeedOptions {
   std::string events_endpoint;  // "" = replay only
   std::string exercise;         // topic prefix
   int backfill_batch = 5000;    // events read from the store per step
+  // A remote account (livefire-gui --connect): the subscription is CURVE
+  // with these keys, and the log comes in `events` pages from the engine's
+  // control endpoint (what the account may see) instead of the file.
+  std::optional<bus::CurveClientKeys> keys;
+  std::string control_endpoint;
 };
 
 struct FeedStatus {
@@ -82,8 +87,10 @@ struct ControlResult {
 
 class ControlWorker {
  public:
+  // keys: a remote account's CURVE connection (livefire-gui --connect).
   ControlWorker(bus::Context& ctx, std::string endpoint, std::string client_name,
-                Duration timeout = Duration::Seconds(3));
+                Duration timeout = Duration::Seconds(3),
+                std::optional<bus::CurveClientKeys> keys = {});
   ~ControlWorker();
   ControlWorker(const ControlWorker&) = delete;
   ControlWorker& operator=(const ControlWorker&) = delete;
@@ -99,6 +106,7 @@ class ControlWorker {
   bus::Context& ctx_;
   std::string endpoint_, client_;
   Duration timeout_;
+  std::optional<bus::CurveClientKeys> keys_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<ControlResult, bus::Request>> requests_;

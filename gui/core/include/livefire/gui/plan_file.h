@@ -5,6 +5,7 @@
 // needs neither libvirt nor the scenario to draw a finished exercise.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ std::string PlanPathFor(const std::string& state_dir, const ExerciseId& id);
 // NotFound when the file is absent; DataLoss naming the file and the JSON
 // field when it is not a plan state file.
 Result<ExercisePlan> ReadPlanFile(const std::string& path);
+// The same from the file's JSON (a remote engine's `plan` reply); `where`
+// names it in errors.
+Result<ExercisePlan> PlanFromJson(const nlohmann::json& j, const std::string& where);
 
 // Writes the same format (the subset the GUI reads, with no guest files or
 // secrets): used by tests, benchmarks and demos that have no provisioner.

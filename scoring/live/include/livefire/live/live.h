@@ -42,6 +42,8 @@ class LiveScoring : public runtime::Extension {
   void OnLoop(runtime::ExerciseContext& ctx) override;
   size_t Outstanding() const override;
   std::optional<nlohmann::json> OnStatus(runtime::ExerciseContext& ctx) override;
+  std::optional<nlohmann::json> OnScoreboardAt(runtime::ExerciseContext& ctx,
+                                               SimTime at) override;
   void OnEnd(runtime::ExerciseContext& ctx) override;
 
   const scoring::Scorer& scorer() const { return scorer_; }
