@@ -41,7 +41,7 @@ bool RoleMay(Role role, RT type) {
     case Role::kWhite:
       return true;
     case Role::kBlue:
-      return type == RT::kStatus || type == RT::kSubmitReport;
+      return type == RT::kStatus || type == RT::kSubmitReport || type == RT::kSubmitResponse;
     case Role::kRed:
       return type == RT::kStatus || type == RT::kSubmitFinding || type == RT::kSubmitFlag;
     case Role::kObserver:
