@@ -181,6 +181,9 @@ HttpResponse Api::Handle(const HttpRequest& r) {
 }
 
 HttpResponse Api::Login(const HttpRequest& r) {
+  // JSON only: a form on another site cannot send it without a CORS preflight.
+  if (!r.content_type.starts_with("application/json"))
+    return Error(415, "content_type", "send the body as application/json");
   json body = json::parse(r.body, nullptr, false);
   if (!body.is_object()) return Error(400, "bad_json", "send {\"account\":…,\"password\":…}");
   const std::string account = Str(body, "account");
