@@ -84,6 +84,21 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
+// The log scored as `livefire status` scores it.
+Result<scoring::LogReplay> ReplayOf(const EngineLink& link) {
+  LF_ASSIGN_OR_RETURN(std::vector<Event> log, link.ReadLog());
+  return scoring::ReplayLog(log);
+}
+
+// An optional integer field: absent = fallback; present but not an integer
+// is the caller's bad request (nullopt).
+std::optional<int64_t> Int(const json& body, const char* key, int64_t fallback) {
+  auto it = body.find(key);
+  if (it == body.end()) return fallback;
+  if (!it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
 }  // namespace
 
 std::string SessionToken(std::string_view cookie) {
@@ -277,9 +292,7 @@ std::optional<HttpResponse> Api::ReadTeam(const Caller& c, const HttpRequest& r,
 HttpResponse Api::Score(const Caller& c, const HttpRequest& r) {
   std::string team;
   if (auto refused = ReadTeam(c, r, &team)) return *refused;
-  Result<std::vector<Event>> log = link_.ReadLog();
-  if (!log.ok()) return Error(503, "unavailable", log.status().message());
-  Result<scoring::LogReplay> replay = scoring::ReplayLog(*log);
+  Result<scoring::LogReplay> replay = ReplayOf(link_);
   if (!replay.ok()) return Error(503, "unavailable", replay.status().message());
   const scoring::Scores scores = replay->scorer().scores();
   auto ts = scores.teams.find(team);
@@ -311,9 +324,7 @@ HttpResponse Api::Score(const Caller& c, const HttpRequest& r) {
 }
 
 HttpResponse Api::Scoreboard() {
-  Result<std::vector<Event>> log = link_.ReadLog();
-  if (!log.ok()) return Error(503, "unavailable", log.status().message());
-  Result<scoring::LogReplay> replay = scoring::ReplayLog(*log);
+  Result<scoring::LogReplay> replay = ReplayOf(link_);
   if (!replay.ok()) return Error(503, "unavailable", replay.status().message());
   return Json(200, scoring::ToJson(replay->board));
 }
@@ -433,9 +444,14 @@ HttpResponse Api::Control(const Caller& c, const HttpRequest& r) {
   } else if (type == "grade") {
     bus::GradeFields g;
     g.rubric = Str(b, "rubric");
-    if (b.contains("points") && b["points"].is_number()) g.points = b["points"].get<double>();
+    if (b.contains("points")) {
+      if (!b["points"].is_number()) return Error(400, "bad_request", "points: a number is required");
+      g.points = b["points"].get<double>();
+    }
     g.comment = Str(b, "comment");
-    g.target_seq = b.value("target_seq", int64_t{0});
+    std::optional<int64_t> seq = Int(b, "target_seq", 0);
+    if (!seq) return Error(400, "bad_request", "target_seq: an integer is required");
+    g.target_seq = *seq;
     g.inject = Str(b, "inject");
     req = bus::MakeGradeRequest(Str(b, "team"), g);
   } else {

@@ -159,6 +159,15 @@ TEST(Portal, AReportIsAcknowledgedListedAndItsTextStaysInert) {
                                         {"rubric", "100"},
                                         {"points", 10}});
   ASSERT_EQ(g.status, 200) << g.body;
+  // A grade whose fields do not parse is refused, not given with defaults.
+  EXPECT_EQ(w.Post("/api/control", {{"type", "grade"}, {"team", "blue1"}, {"target_seq", "x"},
+                                    {"rubric", "100"}})
+                .status,
+            400);
+  EXPECT_EQ(w.Post("/api/control", {{"type", "grade"}, {"team", "blue1"}, {"target_seq", seq},
+                                    {"rubric", "100"}, {"points", "ten"}})
+                .status,
+            400);
   json graded = c.Get("/api/submissions").Json()["submissions"][0];
   ASSERT_EQ(graded["grades"].size(), 1u);
   EXPECT_EQ(graded["grades"][0]["payload"]["rubric"], 100);
