@@ -3,8 +3,9 @@
 # ./dev.sh demo): builds the micro VM template, provisions two blue-team
 # copies of scenarios/provincial-portal on qemu (TCG), runs a compressed
 # exercise with the red, blue and white-cell bots while the live scoreboard
-# shows on the terminal, writes the after-action report, tears the range
-# down and prints where the report is.
+# shows on the terminal and the team portal serves https://127.0.0.1:8443/
+# (DEMO_PORTAL), writes the after-action report, tears the range down and
+# prints where the report is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIVEFIRE=${1:?usage: scenarios/demo.sh PATH_TO_LIVEFIRE}
@@ -45,8 +46,16 @@ if [[ $up_rc -ne 0 ]]; then
   exit "$up_rc"
 fi
 
+# The team portal on loopback, with one blue account to log in as while it runs.
+PORTAL=${DEMO_PORTAL:-127.0.0.1:8443}
+cred=$(mktemp)
+"$LIVEFIRE" accounts "$id" export blue1 -o "$cred" >/dev/null
+echo "== team portal: https://$PORTAL/ (self-signed certificate; fingerprint below)"
+echo "   log in as blue1, password $(jq -r .portal_password "$cred")"
+rm -f "$cred"
+
 echo "== running the exercise $id (Ctrl-C stops the engine; the range is torn down)"
-"$LIVEFIRE" run "$id" --speed "$SPEED"
+"$LIVEFIRE" run "$id" --speed "$SPEED" --portal "$PORTAL"
 
 echo "== after-action report"
 mkdir -p "$OUT"

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "exercise_files.h"
 #include "libvirt_options.h"
+#include "portal_options.h"
 #include "livefire/live/live.h"
 #include "livefire/provision/guest_io.h"
 #include "livefire/runtime/exercise.h"
@@ -52,6 +53,8 @@ struct RunArgs {
   bool no_checks = false;
   bool quiet = false;
   std::string listen;
+  std::string portal;  // ADDR:PORT of the team portal; "" = none
+  PortalArgs portal_args;
 };
 
 Status RunRun(const RunArgs& a, Context& ctx) {
@@ -72,10 +75,14 @@ Status RunRun(const RunArgs& a, Context& ctx) {
   o.speed = a.speed;
   o.keep_recorded_speed = !a.speed_given;
   o.fast = a.fast;
-  if (!a.listen.empty()) {
+  // The portal acts as each account over the CURVE bus: it needs a TCP
+  // listener, on loopback unless --listen names one.
+  const std::string listen =
+      a.listen.empty() && !a.portal.empty() ? std::string("tcp://127.0.0.1:0") : a.listen;
+  if (!listen.empty()) {
     // Remote clients need accounts (an exercise from before they existed gets its defaults).
     LF_RETURN_IF_ERROR(EnsureAccounts(ex).status());
-    o.listen = a.listen;
+    o.listen = listen;
   }
   if (!a.stop_after.empty()) {
     LF_ASSIGN_OR_RETURN(Duration d, ParseDuration(a.stop_after));
@@ -120,11 +127,17 @@ Status RunRun(const RunArgs& a, Context& ctx) {
 
   LF_ASSIGN_OR_RETURN(auto exercise, runtime::Exercise::Open(ex.scenario, ex.plan, guest, o));
   exercise->AddExtension(&live);
-  if (!a.listen.empty()) {
+  std::unique_ptr<portal::Portal> portal;
+  if (!listen.empty()) {
     // What `livefire accounts ID export` writes as "server".
     LF_RETURN_IF_ERROR(identity::SaveListenAddress(ex.files.dir, exercise->control_tcp_endpoint()));
     ctx.err << fmt::format("listening for remote clients on {} (events {})\n",
                            exercise->control_tcp_endpoint(), exercise->events_tcp_endpoint());
+  }
+  if (!a.portal.empty()) {
+    LF_ASSIGN_OR_RETURN(portal, StartPortal(ctx, ex.files.id, a.portal,
+                                            exercise->control_tcp_endpoint(), ex.plan,
+                                            a.portal_args));
   }
   ctx.err << fmt::format(
       "exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"
@@ -180,6 +193,9 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_flag("--quiet", a->quiet, "no live scoreboard");
   cmd->add_option("--listen", a->listen,
                   "also serve remote clients on tcp://ADDR:PORT (CURVE; events on PORT+1)");
+  cmd->add_option("--portal", a->portal,
+                  "also serve the team portal (HTTPS) on ADDR:PORT (implies a loopback --listen)");
+  AddPortalOptions(cmd, a->portal_args);
   cmd->callback([a, cmd, &ctx] {
     a->speed_given = cmd->count("--speed") > 0;
     ctx.status = RunRun(*a, ctx);

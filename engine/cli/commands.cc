@@ -23,6 +23,7 @@ void RegisterControl(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterReport(CLI::App& app, Context& ctx);
 void RegisterAccounts(CLI::App& app, Context& ctx);
+void RegisterPortal(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -44,6 +45,7 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterEvents(app, ctx);
   RegisterReport(app, ctx);
   RegisterAccounts(app, ctx);
+  RegisterPortal(app, ctx);
 }
 
 }  // namespace livefire::cli

@@ -1251,6 +1251,8 @@ bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
     j["account"] = a->name;
     j["team"] = a->team;
     j["role"] = identity::RoleName(a->role);
+    // A team's own white-cell tasks (the portal shows them with their deadlines).
+    if (full["tasks"].contains(a->team)) j["tasks"] = {{a->team, full["tasks"][a->team]}};
     control->Reply(pr, std::move(j));
     return false;
   }

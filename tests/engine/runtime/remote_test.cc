@@ -508,6 +508,7 @@ TEST(Authorize, TableAndFeedPrefixes) {
   blue.team = "blue1";
   blue.role = Role::kBlue;
   EXPECT_TRUE(RoleMay(Role::kBlue, bus::RequestType::kSubmitReport));
+  EXPECT_TRUE(RoleMay(Role::kBlue, bus::RequestType::kSubmitResponse));
   EXPECT_FALSE(RoleMay(Role::kBlue, bus::RequestType::kGrade));
   EXPECT_FALSE(RoleMay(Role::kObserver, bus::RequestType::kSubmitReport));
   EXPECT_TRUE(RoleMay(Role::kRed, bus::RequestType::kSubmitFlag));
