@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo exercise end to end (README's first command runs this through
-# ./dev.sh demo): builds the micro VM template, provisions two blue-team
+# ./dev.sh demo): builds the VM templates the scenario uses, provisions two blue-team
 # copies of scenarios/provincial-portal on qemu (TCG), runs a compressed
 # exercise with the red, blue and white-cell bots while the live scoreboard
 # shows on the terminal, writes the after-action report, tears the range
@@ -15,7 +15,10 @@ SPEED=${DEMO_SPEED:-40}
 OUT=${DEMO_OUT:-$PWD/reports}
 
 echo "== livefire demo: $SCENARIO, $TEAMS blue teams, speed $SPEED"
-bash vm-templates/build.sh micro
+# Every template the scenario's nodes use (debian: minutes on a cache miss).
+for t in $(grep -o 'template *= *"[a-z0-9_-]*"' "$SCENARIO/scenario.lua" | cut -d'"' -f2 | sort -u); do
+  bash vm-templates/build.sh "$t"
+done
 
 echo "== validating and planning"
 "$LIVEFIRE" validate "$SCENARIO"
