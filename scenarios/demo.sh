@@ -39,7 +39,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 set +e
-"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" | tee "$up_out"
+# Debian guests boot in minutes under TCG, more when many share few cores.
+"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" --timeout "${DEMO_TIMEOUT:-20m}" | tee "$up_out"
 up_rc=${PIPESTATUS[0]}
 set -e
 id=$(tail -n 1 "$up_out")

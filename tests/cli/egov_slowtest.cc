@@ -27,7 +27,8 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
               0);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  testsupport::UpExercise up(src + "/scenarios/provincial-egov", 1);
+  // Six debian guests share two cores under TCG: boots take minutes.
+  testsupport::UpExercise up(src + "/scenarios/provincial-egov", 1, {"--timeout", "15m"});
   const std::string& id = up.id();
   ASSERT_FALSE(id.empty()) << up.up().err;
   ASSERT_EQ(up.up().code, 0) << up.up().out << up.up().err;

@@ -1,7 +1,8 @@
 // Two real debian-template nodes on qemu:///system under TCG, booted once
 // for the whole suite (ctest runs a slow suite in one process): "web" runs
-// nginx + PHP-FPM, OpenSSH, MariaDB and Samba as declared, with no weakness;
-// "weak" runs the same with every weakness of the template's manifest
+// every service of the template (nginx + PHP-FPM, OpenSSH, MariaDB, Samba,
+// Postfix, Dovecot, vsftpd, BIND) with no weakness; "weak" runs nginx,
+// OpenSSH, MariaDB and Samba with every weakness of the template's manifest
 // planted. The suite checks that the declarations arrived through the guest
 // agent, that the services answer and log where a defender looks, that each
 // weakness is exploitable on "weak" and absent on "web" (traffic from the
@@ -62,6 +63,12 @@ class DebianNode : public ::testing::Test {
       GuestSpec g;
       g.services = {{"http", "tcp", 80}, {"ssh", "tcp", 22}, {"mysql", "tcp", 3306},
                     {"smb", "tcp", 445}};
+      if (i == 10) {  // every other service of the template on "web"
+        g.services.insert(g.services.end(), {{"smtp", "tcp", 25},
+                                             {"imap", "tcp", 143},
+                                             {"ftp", "tcp", 21},
+                                             {"dns", "udp", 53}});
+      }
       g.accounts = {{"operator", "Winter2026!"}};
       g.flag = "FLAG{debian-slow-test}";
       g.files = {{"/var/www/html/sum.php", "<?php echo 'sum=' . (6 * 7) . \"\\n\";\n", 0644}};
@@ -104,16 +111,19 @@ TEST_F(DebianNode, BootsReadyWithTheDeclaredServicesListening) {
   EXPECT_TRUE(net::TcpConnects(WebAddr(), 22, net::Clock::now() + std::chrono::seconds(5)));
   EXPECT_EQ(Run("cat /etc/hostname").out, "web\n");
   // A port may accept a moment before systemd has read the daemon's pid file.
-  const std::string all = "active\nactive\nactive\nactive\nactive\n";
+  const std::string units = "nginx php8.2-fpm ssh mariadb smbd postfix dovecot vsftpd named";
+  std::string all;
+  for (int i = 0; i < 9; ++i) all += "active\n";
   std::string active;
   for (int i = 0; i < 30; ++i) {
-    active = Run("systemctl is-active nginx php8.2-fpm ssh mariadb smbd").out;
+    active = Run("systemctl is-active " + units).out;
     if (active == all) break;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  EXPECT_EQ(active, all);
-  // Undeclared services stay off.
-  EXPECT_EQ(Run("systemctl is-active postfix named vsftpd dovecot").out,
+  EXPECT_EQ(active, all) << units;
+  EXPECT_NE(Run("dig +short @127.0.0.1 web.lf.range").out, "");
+  // Undeclared services stay off ("weak" runs only http, ssh, mysql, smb).
+  EXPECT_EQ(Weak("systemctl is-active postfix named vsftpd dovecot").out,
             "inactive\ninactive\ninactive\ninactive\n");
   const std::string mem = Run("free -m | awk '/^Mem:/ {print $3}'").out;
   std::cerr << "debian boot-to-ready, 2 nodes in parallel: " << up_seconds_ << " s (Up report "

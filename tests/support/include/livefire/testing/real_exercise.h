@@ -38,13 +38,12 @@ inline std::string Sh(const std::string& cmd) {
   return out;
 }
 
-// `livefire up SCENARIO --teams N`; the destructor runs `livefire down`
-// whatever happened in between.
+// `livefire up SCENARIO --teams N [EXTRA...]`; the destructor runs
+// `livefire down` whatever happened in between.
 class UpExercise {
  public:
-  UpExercise(const std::string& scenario, int teams)
-      : up_(RunArgs({"up", scenario, "--teams", std::to_string(teams)})),
-        id_(LastLine(up_.out)) {}
+  UpExercise(const std::string& scenario, int teams, std::vector<std::string> extra = {})
+      : up_(RunArgs(UpArgs(scenario, teams, std::move(extra)))), id_(LastLine(up_.out)) {}
   ~UpExercise() {
     if (!id_.empty()) RunArgs({"down", id_});
   }
@@ -55,6 +54,13 @@ class UpExercise {
   const std::string& id() const { return id_; }
 
  private:
+  static std::vector<std::string> UpArgs(const std::string& scenario, int teams,
+                                         std::vector<std::string> extra) {
+    std::vector<std::string> a = {"up", scenario, "--teams", std::to_string(teams)};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
   Outcome up_;
   std::string id_;
 };
