@@ -17,12 +17,31 @@ build() {
   cmake --build --preset "$PRESET" -j "$JOBS"
 }
 templates() { bash vm-templates/build.sh micro; }
+# The debian template (mmdebstrap, minutes on a cache miss; I/O and apt
+# bound) builds in the background while the C++ build takes the cores;
+# wait_debian waits for it before the tests that boot it.
+DEBIAN_LOG=${LIVEFIRE_DEBIAN_LOG:-build/debian-template.log}
+debian_pid=""
+start_debian() {
+  mkdir -p "$(dirname "$DEBIAN_LOG")"
+  bash vm-templates/build.sh debian >"$DEBIAN_LOG" 2>&1 &
+  debian_pid=$!
+  echo "dev.sh: building the debian template in the background (log: $DEBIAN_LOG)"
+}
+wait_debian() {
+  if ! wait "$debian_pid"; then
+    tail -n 20 "$DEBIAN_LOG" >&2
+    echo "dev.sh: error: vm-templates/build.sh debian failed (full log: $DEBIAN_LOG)" >&2
+    exit 1
+  fi
+  tail -n 1 "$DEBIAN_LOG"
+}
 
 cmd=${1:-}
 case "$cmd" in
   build) setup; build ;;
   test)
-    setup; build; templates
+    setup; start_debian; build; templates; wait_debian
     ctest --preset "$PRESET" --output-on-failure
     ;;
   test-fast)

@@ -14,7 +14,8 @@
 # livefire_tests(MODULE <m> [COMPONENT <c>] DEPS <targets>...)
 #   tests/<m>/[<c>/]*_test.cc      -> one gtest binary, label "fast"
 #   tests/<m>/[<c>/]*_slowtest.cc  -> one gtest binary, label "slow" (real VMs,
-#                                     long runs; run one at a time)
+#                                     long runs; run one at a time), one ctest
+#                                     test per gtest suite (ctest -R DebianNode)
 #   `ctest -L fast` runs the quick subset.
 
 function(livefire_target_defaults target)
@@ -78,7 +79,7 @@ function(livefire_tests)
     else()
       set(_exe ${_name}_slowtests)
       set(_label slow)
-      set(_timeout 900)
+      set(_timeout 1500)  # per suite: one boot, then all its cases
       # Real VMs share the host's two cores: one slow test at a time.
       set(_serial TRUE)
     endif()
@@ -90,11 +91,26 @@ function(livefire_tests)
       LIVEFIRE_TEST_DATA_DIR="${_dir}/data"
       LIVEFIRE_BINARY_DIR="${PROJECT_BINARY_DIR}")
     livefire_target_defaults(${_exe})
-    # One value per property: gtest_discover_tests splits list values into
-    # separate arguments, which would shift every property after them. TZ and
-    # LC_ALL are pinned by the test presets and by dev.sh; paths are compiled in.
-    gtest_discover_tests(${_exe}
-      DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS ${_label} TIMEOUT ${_timeout} RUN_SERIAL ${_serial})
+    if(_kind STREQUAL "test")
+      # One value per property: gtest_discover_tests splits list values into
+      # separate arguments, which would shift every property after them. TZ and
+      # LC_ALL are pinned by the test presets and by dev.sh; paths are compiled in.
+      gtest_discover_tests(${_exe}
+        DISCOVERY_TIMEOUT 60
+        PROPERTIES LABELS ${_label} TIMEOUT ${_timeout} RUN_SERIAL ${_serial})
+    else()
+      # Slow tests: one ctest test per gtest suite (one process, one range
+      # boot in its SetUpTestSuite for all its cases).
+      set(_tests "${CMAKE_CURRENT_BINARY_DIR}/${_exe}_suites.cmake")
+      add_custom_command(TARGET ${_exe} POST_BUILD
+        COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:${_exe}> -DOUT=${_tests} -DLABEL=${_label}
+                -DTIMEOUT=${_timeout} -P ${PROJECT_SOURCE_DIR}/cmake/LivefireSuiteTests.cmake
+        BYPRODUCTS ${_tests} VERBATIM)
+      set(_include "${CMAKE_CURRENT_BINARY_DIR}/${_exe}_include.cmake")
+      file(WRITE "${_include}"
+        "if(EXISTS \"${_tests}\")\n  include(\"${_tests}\")\nelse()\n"
+        "  add_test(${_exe}_NOT_BUILT ${_exe}_NOT_BUILT)\nendif()\n")
+      set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${_include}")
+    endif()
   endforeach()
 endfunction()

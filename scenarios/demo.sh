@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo exercise end to end (README's first command runs this through
-# ./dev.sh demo): builds the micro VM template, provisions two blue-team
+# ./dev.sh demo): builds the VM templates the scenario uses, provisions two blue-team
 # copies of scenarios/provincial-portal on qemu (TCG), runs a compressed
 # exercise with the red, blue and white-cell bots while the live scoreboard
 # shows on the terminal and the team portal serves https://127.0.0.1:8443/
@@ -16,7 +16,10 @@ SPEED=${DEMO_SPEED:-40}
 OUT=${DEMO_OUT:-$PWD/reports}
 
 echo "== livefire demo: $SCENARIO, $TEAMS blue teams, speed $SPEED"
-bash vm-templates/build.sh micro
+# Every template the scenario's nodes use (debian: minutes on a cache miss).
+for t in $(grep -o 'template *= *"[a-z0-9_-]*"' "$SCENARIO/scenario.lua" | cut -d'"' -f2 | sort -u); do
+  bash vm-templates/build.sh "$t"
+done
 
 echo "== validating and planning"
 "$LIVEFIRE" validate "$SCENARIO"
@@ -37,7 +40,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 set +e
-"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" | tee "$up_out"
+# Debian guests boot in minutes under TCG, more when many share few cores.
+"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" --timeout "${DEMO_TIMEOUT:-20m}" | tee "$up_out"
 up_rc=${PIPESTATUS[0]}
 set -e
 id=$(tail -n 1 "$up_out")

@@ -4,7 +4,8 @@
 # Runs vm-templates/NAME/build.sh into
 #   ${LIVEFIRE_STATE_DIR:-/var/lib/livefire}/templates/NAME/
 # and skips the work when the cache stamp (a sha256 over this script, the
-# template's files and the template's declared external inputs) is unchanged.
+# template's files, vm-templates/lib.sh and the template's declared external
+# inputs) is unchanged.
 # Template contract: docs/vm-templates.md.
 set -euo pipefail
 umask 022
@@ -45,6 +46,7 @@ jq -e --arg n "$name" '.name == $n' "$tdir/manifest.json" >/dev/null ||
 # Docs, the smoke test and examples do not change the artifacts: left out.
 inputs=$(
   echo "builder $(sha256sum "$0" | cut -d' ' -f1)"
+  echo "lib $(sha256sum "$HERE/lib.sh" | cut -d' ' -f1)"
   (cd "$tdir" && find . -type f ! -name '*.md' ! -name 'smoke.sh' ! -name '*.example' -print0 |
     sort -z | xargs -0 sha256sum | sed 's/^/file /')
   bash "$tdir/build.sh" inputs | sed 's/^/input /'

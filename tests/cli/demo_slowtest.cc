@@ -6,19 +6,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <sstream>
 #include <string>
-#include <vector>
 
-#include "cli.h"
-#include "livefire/store/event_store.h"
-#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/real_exercise.h"
 
 namespace livefire::cli {
 namespace {
@@ -28,59 +19,23 @@ namespace fs = std::filesystem;
 using testsupport::Outcome;
 using testsupport::RunArgs;
 
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-std::string StateDir() {
-  const char* d = std::getenv("LIVEFIRE_STATE_DIR");
-  return d && *d ? d : "/var/lib/livefire";
-}
-
 TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
   const std::string src = LIVEFIRE_SOURCE_DIR;
   ASSERT_EQ(std::system(("bash " + src + "/vm-templates/build.sh micro >/dev/null").c_str()), 0);
 
-  Outcome up = RunArgs({"up", src + "/scenarios/provincial-portal", "--teams", "2"});
-  std::string id;
-  {
-    std::istringstream lines(up.out);
-    for (std::string l; std::getline(lines, l);) {
-      if (!l.empty()) id = l;
-    }
-  }
-  ASSERT_FALSE(id.empty()) << up.err;
-  // Whatever happens below, the range goes away.
-  struct Down {
-    std::string id;
-    ~Down() { RunArgs({"down", id}); }
-  } down{id};
-  ASSERT_EQ(up.code, 0) << up.out << up.err;
+  testsupport::UpExercise up(src + "/scenarios/provincial-portal", 2);
+  const std::string& id = up.id();
+  ASSERT_FALSE(id.empty()) << up.up().err;
+  ASSERT_EQ(up.up().code, 0) << up.up().out << up.up().err;
 
   // Two exercise hours at 60x: about two minutes of wall time.
   Outcome run = RunArgs({"run", id, "--speed", "60", "--quiet"});
   ASSERT_EQ(run.code, 0) << run.out << run.err;
 
-  auto st = store::EventStore::OpenExercise(StateDir(), ExerciseId(id), {.read_only = true});
-  ASSERT_TRUE(st.ok()) << st.status().ToString();
-  auto log = (*st)->Read({});
-  ASSERT_TRUE(log.ok());
+  const std::vector<Event> events = testsupport::ReadEvents(id);
   auto count = [&](std::string_view kind, std::string_view team, std::string_view key,
                    std::string_view value) {
-    int n = 0;
-    for (const Event& e : *log) {
-      if (e.kind == kind && e.team == team &&
-          (key.empty() || e.payload.value(std::string(key), "") == value))
-        ++n;
-    }
-    return n;
+    return testsupport::CountEvents(events, kind, team, key, value);
   };
   for (const std::string team : {"blue1", "blue2"}) {
     SCOPED_TRACE(team);
@@ -93,7 +48,7 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
     // Checks ran against the team's copy: the portal went down when it was
     // defaced and came back when the blue bot restored it.
     bool down_seen = false, up_after = false;
-    for (const Event& e : *log) {
+    for (const Event& e : events) {
       if (e.kind != kinds::kCheckResult || e.team != team ||
           e.payload.value("node", "") != "portal")
         continue;
@@ -130,13 +85,9 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
   Outcome d = RunArgs({"down", id});
   EXPECT_EQ(d.code, 0) << d.err;
   // Nothing of the exercise is left in libvirt.
-  std::string short_id = id.substr(id.rfind('-') + 1);
-  EXPECT_EQ(Sh("virsh -c qemu:///system list --all --name | grep -c " + short_id + " || true"),
-            "0\n");
-  EXPECT_EQ(Sh("virsh -c qemu:///system net-list --all --name | grep -c " + short_id + " || true"),
-            "0\n");
+  EXPECT_EQ(testsupport::LibvirtObjectsOf(id), "0 0\n");
   // The event log is kept for reports, appeals and the maturity assessment.
-  EXPECT_TRUE(fs::exists(StateDir() + "/exercises/" + id + "/events.db"));
+  EXPECT_TRUE(fs::exists(testsupport::ExerciseStateDir() + "/exercises/" + id + "/events.db"));
 }
 
 }  // namespace

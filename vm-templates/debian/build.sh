@@ -11,24 +11,14 @@
 # $LIVEFIRE_CACHE_DIR/debian/, keyed by packages.txt, the mirror and the
 # mmdebstrap version), rootfs/ is laid over it and `mkfs.ext4 -d` turns the
 # tree into a filesystem image, converted by qemu-img.
-set -euo pipefail
-umask 022
-export LC_ALL=C
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-STATE_DIR=${LIVEFIRE_STATE_DIR:-/var/lib/livefire}
-CACHE_DIR=${LIVEFIRE_CACHE_DIR:-$STATE_DIR/cache}
+TEMPLATE=debian
+. "$HERE/../lib.sh"
 SUITE=bookworm
 # Mirror: the first deb.debian.org-style URI of the host's apt sources for
 # Debian main (what the machine is configured to reach), or LIVEFIRE_DEBIAN_MIRROR.
-EPOCH=${SOURCE_DATE_EPOCH:-1704067200}
 SIZE_GB=4
 DEPS=(mmdebstrap qemu-utils e2fsprogs tar apt coreutils findutils)
-
-die() { echo "debian: error: $*" >&2; exit 1; }
-say() { echo "debian: $*" >&2; }
-
-pkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null; }
 
 # MIRROR, SEC_MIRROR: from the host's apt configuration (deb822 or one-line).
 resolve_mirror() {
@@ -59,8 +49,6 @@ resolve_mirror() {
 }
 
 packages() { grep -v -e '^#' -e '^[[:space:]]*$' "$HERE/packages.txt"; }
-
-cmd_deps() { printf '%s\n' "${DEPS[@]}"; }
 
 cmd_inputs() {
   resolve_mirror
@@ -140,6 +128,7 @@ cmd_build() {
   if [ -d "$HERE/app" ]; then
     install -d -m 0755 "$root/usr/local/share/lf/app"
     cp -R --no-preserve=mode,ownership "$HERE/app/." "$root/usr/local/share/lf/app/"
+    chmod 0755 "$root/usr/local/share/lf/app/setup.sh"
   fi
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/lf-init.service "$root/etc/systemd/system/multi-user.target.wants/lf-init.service"
@@ -149,6 +138,7 @@ cmd_build() {
   [ -s "$root/boot/initrd.img-$kver" ] || die "no initrd for $kver in the image's /boot"
   install -m 0644 "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
   install -m 0644 "$root/boot/initrd.img-$kver" "$out/initrd.img"
+  install -d -m 0755 "$root/etc/lf"
   cat >"$root/etc/lf/build-info" <<INFO
 template=debian
 kernel=$kver
@@ -158,7 +148,7 @@ INFO
 
   # ext4 straight from the tree: no loop device, no root mount.
   local raw=$work/disk.raw
-  find "$root" -xdev -exec touch -h -d "@$EPOCH" {} + 2>/dev/null || true
+  stamp_tree "$root"
   E2FSPROGS_FAKE_TIME=$EPOCH mkfs.ext4 -q -F -L lf-root -d "$root" -E root_owner=0:0 \
     -U clear -T default "$raw" "${SIZE_GB}G" >&2 || die "mkfs.ext4 -d failed"
   qemu-img convert -q -f raw -O qcow2 -o compression_type=zlib -c "$raw" "$out/base.qcow2" ||
@@ -174,18 +164,19 @@ INFO
   "packages": $(packages | jq -R . | jq -sc .),
   "installed_packages": $(chroot "$root" dpkg-query -W -f '${binary:Package}\n' | wc -l),
   "tree_bytes": $(du -sb "$root" | cut -f1),
-  "base_qcow2_bytes": $(stat -c %s "$out/base.qcow2"),
+  $(artifact_sizes "$out"),
   "build_seconds": $((SECONDS - t0))
 }
 INFO
   say "base.qcow2 $(du -h "$out/base.qcow2" | cut -f1) (tree $(du -sh "$root" | cut -f1)), $((SECONDS - t0))s"
 }
 
-case ${1:-} in
-  deps) cmd_deps ;;
-  inputs) cmd_inputs ;;
-  build) shift; cmd_build "$@" ;;
-  # Only the cached mmdebstrap tarball (to prefetch it).
-  bootstrap) resolve_mirror; bootstrap_tar; echo "$BOOTSTRAP_TAR" ;;
-  *) echo "usage: $0 deps|inputs|build OUTDIR|bootstrap" >&2; exit 2 ;;
-esac
+# `bootstrap`: only the cached mmdebstrap tarball (to prefetch it).
+cmd_more() {
+  [ "${1:-}" = bootstrap ] || { echo "usage: $0 deps|inputs|build OUTDIR|bootstrap" >&2; exit 2; }
+  resolve_mirror
+  bootstrap_tar
+  echo "$BOOTSTRAP_TAR"
+}
+
+template_main "$@"

@@ -13,17 +13,11 @@
 #   host | deb:     force one of the two
 # Busybox is built from the Debian source package whose version matches the
 # installed busybox-static (Debian's binary lacks tcpsvd, ftpd and dnsd).
-set -euo pipefail
-umask 022
-export LC_ALL=C
-
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-STATE_DIR=${LIVEFIRE_STATE_DIR:-/var/lib/livefire}
-CACHE_DIR=${LIVEFIRE_CACHE_DIR:-$STATE_DIR/cache}
+TEMPLATE=micro
+. "$HERE/../lib.sh"
 KERNEL_SOURCE=${LIVEFIRE_KERNEL_SOURCE:-auto}
 KERNEL_META=linux-image-cloud-amd64
-# Fixed mtime for every file in the initramfs, so identical inputs give identical bytes.
-EPOCH=${SOURCE_DATE_EPOCH:-1704067200}
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
          failover net_failover virtio_net virtio_console virtio_balloon)
 # Packet filtering for router nodes: a forward-chain filter with connection
@@ -38,12 +32,6 @@ NFT_MODULES=(nf_tables nfnetlink nf_conntrack nf_defrag_ipv4 nf_defrag_ipv6 nft_
              nf_conntrack_ftp nft_objref)
 DEPS=(linux-image-cloud-amd64 busybox-static qemu-guest-agent nftables kmod cpio gzip
       xz-utils zstd bzip2 build-essential dpkg-dev apt coreutils findutils)
-
-die() { echo "micro: error: $*" >&2; exit 1; }
-say() { echo "micro: $*" >&2; }
-
-pkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null; }
-pkg_installed() { [ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 
 # The resolvers below set globals instead of echoing, so that their die()
 # runs in the main shell (a die inside $(...) would only end a subshell).
@@ -103,8 +91,6 @@ owner_of() {
   { dpkg -S "$p" 2>/dev/null || dpkg -S "$alt" 2>/dev/null || dpkg -S "$(readlink -f "$p")" 2>/dev/null; } |
     head -n1 | sed 's/: .*//'
 }
-
-cmd_deps() { printf '%s\n' "${DEPS[@]}"; }
 
 cmd_inputs() {
   local lib pkgs owner
@@ -336,7 +322,7 @@ EOF
   # Reproducible newc archive: sorted names, fixed owner and mtime. zstd
   # (single-threaded, so output is stable) is ~25% smaller than gzip -9 and
   # unpacks no slower under TCG.
-  find "$root" -exec touch -h -d "@$EPOCH" {} +
+  stamp_tree "$root"
   (cd "$root" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible) |
     zstd -q -19 -T1 >"$out/initrd.img"
   install -m 0644 "$KROOT/boot/vmlinuz-$KVER" "$out/vmlinuz"
@@ -352,16 +338,10 @@ EOF
   "nftables_version": "$(pkg_version nftables)",
   "modules": [$(printf '"%s",' "${ORDER[@]}" | sed 's/,$//')],
   "router_modules": [$(printf '"%s",' "${nft_order[@]}" | sed 's/,$//')],
-  "initrd_bytes": $(stat -c %s "$out/initrd.img"),
-  "vmlinuz_bytes": $(stat -c %s "$out/vmlinuz")
+  $(artifact_sizes "$out")
 }
 EOF
   say "initrd.img $(du -h "$out/initrd.img" | cut -f1) (uncompressed $(du -sh "$root" | cut -f1))"
 }
 
-case ${1:-} in
-  deps) cmd_deps ;;
-  inputs) cmd_inputs ;;
-  build) shift; cmd_build "$@" ;;
-  *) echo "usage: $0 deps|inputs|build OUTDIR" >&2; exit 2 ;;
-esac
+template_main "$@"

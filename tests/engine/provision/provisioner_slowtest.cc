@@ -5,54 +5,32 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "livefire/net/http.h"
-#include "livefire/provision/libvirt.h"
+#include "livefire/testing/libvirt_range.h"
 
 namespace livefire::provision {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string TemplatesStateDir() {
-  const char* d = std::getenv("LIVEFIRE_STATE_DIR");
-  return d && *d ? d : "/var/lib/livefire";
-}
-
-// One bounded HTTP GET to a range VM: "HTTP <status>\n<body>", or "" when
-// it gets no answer.
+// Short answers from the micro nodes' busybox httpd.
 std::string HttpGet(const std::string& addr, int port, const std::string& path) {
-  auto r = net::HttpGet(addr, port, path, Duration::Seconds(5));
-  return r.ok() ? fmt::format("HTTP {}\n{}", r->status, r->body) : std::string();
+  return testsupport::HttpGet(addr, port, path, 5);
 }
 
 class MicroRange : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string build = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates/build.sh";
-    ASSERT_EQ(std::system(("bash " + build + " micro >/dev/null").c_str()), 0)
-        << "vm-templates/build.sh micro failed";
-    char tmpl[] = "/tmp/lf-provision-slow-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    state_ = new std::string(tmpl);
-    chmod(tmpl, 0755);  // qemu (user libvirt-qemu) writes the console logs below
-    LibvirtConfig c;
-    c.uri = "qemu:///system";
-    c.state_dir = *state_;
-    c.templates_dir = TemplatesStateDir() + "/templates";
-    auto p = LibvirtProvisioner::Open(c);
-    ASSERT_TRUE(p.ok()) << p.status().ToString();
-    prov_ = p->release();
-    ex_ = new ExerciseId(MakeExerciseId(std::time(nullptr), static_cast<uint64_t>(getpid())));
+    if (!testsupport::BuildTemplate("micro")) return;
+    range_ = testsupport::LibvirtRange::Open("provision-slow").release();
+    if (range_ == nullptr) return;
+    prov_ = &range_->prov();
+    ex_ = &range_->exercise();
 
     // Subnets derived from the pid, so that concurrent runs do not collide.
     const int o = 100 + getpid() % 100;
@@ -102,15 +80,8 @@ class MicroRange : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    if (prov_ && ex_) {
-      auto d = prov_->Down(*ex_);
-      if (!d.ok()) ADD_FAILURE() << "cleanup: " << d.status().ToString();
-    }
-    if (state_) fs::remove_all(*state_);
-    delete prov_;
-    delete ex_;
+    delete range_;
     delete plan_;
-    delete state_;
     delete web_addr_;
     delete up_;
     delete options_;
@@ -120,10 +91,10 @@ class MicroRange : public ::testing::Test {
     if (up_ == nullptr) GTEST_FAIL() << "the range did not come up (see SetUpTestSuite)";
   }
 
-  static inline LibvirtProvisioner* prov_ = nullptr;
-  static inline ExerciseId* ex_ = nullptr;
+  static inline testsupport::LibvirtRange* range_ = nullptr;
+  static inline LibvirtProvisioner* prov_ = nullptr;  // range_'s
+  static inline const ExerciseId* ex_ = nullptr;      // range_'s
   static inline topology::RangePlan* plan_ = nullptr;
-  static inline std::string* state_ = nullptr;
   static inline std::string* web_addr_ = nullptr;
   static inline UpReport* up_ = nullptr;
   static inline UpOptions* options_ = nullptr;
