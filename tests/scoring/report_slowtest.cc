@@ -52,13 +52,14 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   const fs::path html = dir.path() / "report.html", png = dir.path() / "report.png";
   std::ofstream(html) << RenderReportHtml(*data);
 
-  // Tall enough for the header, the scoreboard chart, the coverage grid and
-  // the first team's timeline and availability bands.
+  // Tall enough for the header, the scoreboard chart, the coverage grid, the
+  // tasks, findings and reverts sections and the first team's timeline and
+  // availability bands.
   const std::string cmd =
       "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
       "--disable-component-update --disable-sync --no-first-run --user-data-dir='" +
       (dir.path() / "profile").string() + "' --screenshot='" + png.string() +
-      "' --window-size=1280,3400 'file://" + html.string() + "' > '" +
+      "' --window-size=1280,6400 'file://" + html.string() + "' > '" +
       (dir.path() / "chromium.log").string() + "' 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ASSERT_TRUE(fs::exists(png)) << cmd;
@@ -67,7 +68,7 @@ TEST(ReportRender, HeadlessChromiumScreenshotShowsChartsAndText) {
   unsigned char* px = stbi_load(png.c_str(), &w, &h, &ch, 3);
   ASSERT_NE(px, nullptr) << stbi_failure_reason();
   EXPECT_EQ(w, 1280);
-  EXPECT_EQ(h, 3400);
+  EXPECT_EQ(h, 6400);
   double sum = 0, sum2 = 0;
   std::set<uint32_t> colours;
   size_t up = 0, red = 0, blue = 0, header = 0;
