@@ -23,6 +23,9 @@ void RegisterControl(CLI::App& app, Context& ctx);
 void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterReport(CLI::App& app, Context& ctx);
 void RegisterAccounts(CLI::App& app, Context& ctx);
+void RegisterArchive(CLI::App& app, Context& ctx);
+void RegisterMaturity(CLI::App& app, Context& ctx);
+void RegisterStats(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -44,6 +47,9 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterEvents(app, ctx);
   RegisterReport(app, ctx);
   RegisterAccounts(app, ctx);
+  RegisterArchive(app, ctx);
+  RegisterMaturity(app, ctx);
+  RegisterStats(app, ctx);
 }
 
 }  // namespace livefire::cli
