@@ -102,12 +102,12 @@ TEST(Loader, ScenarioKindAndVersion) {
   std::string dir = WriteScenario(
       "kind", R"(scenario { name = "mini", kind = "national", version = "2.1" })" + body);
   LoadOutcome out = LoadScenario(dir, Opts());
-  ASSERT_TRUE(out.scenario.has_value()) << out.Report();
+  ASSERT_TRUE(out.ok()) << out.Report();
   EXPECT_EQ(out.scenario->meta.kind, "national");
   EXPECT_EQ(out.scenario->meta.version, "2.1");
   dir = WriteScenario("bad-kind", R"(scenario { name = "mini", kind = "county" })" + body);
   out = LoadScenario(dir, Opts());
-  EXPECT_FALSE(out.scenario.has_value());
+  EXPECT_FALSE(out.ok());
   EXPECT_NE(out.Report().find("scenario.lua:1:"), std::string::npos) << out.Report();
   EXPECT_NE(out.Report().find("county"), std::string::npos) << out.Report();
 }
