@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "accounts_files.h"
+#include "archive_exercise.h"
 #include "cli.h"
 #include "exercise_files.h"
 #include "libvirt_options.h"
@@ -169,6 +170,11 @@ Status RunRun(const RunArgs& a, Context& ctx) {
                  "\nledger: livefire explain {} TEAM    report: livefire report {} --html "
                  "FILE\n",
                  ex.files.id.str(), ex.files.id.str());
+  exercise.reset();  // commits the whole log before the archive reads it
+  // The exercise is over whatever the archive says: a failure is a warning.
+  auto archived = ArchiveExercise(ctx, ex.files.id.str(), ArchivePath(ctx, ""));
+  ctx.out << (archived.ok() ? *archived : "warning: not archived: " + archived.status().ToString())
+          << "\n";
   return Status::Ok();
 }
 

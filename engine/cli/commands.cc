@@ -24,6 +24,9 @@ void RegisterEvents(CLI::App& app, Context& ctx);
 void RegisterReport(CLI::App& app, Context& ctx);
 void RegisterAccounts(CLI::App& app, Context& ctx);
 void RegisterPortal(CLI::App& app, Context& ctx);
+void RegisterArchive(CLI::App& app, Context& ctx);
+void RegisterMaturity(CLI::App& app, Context& ctx);
+void RegisterStats(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -46,6 +49,9 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterReport(app, ctx);
   RegisterAccounts(app, ctx);
   RegisterPortal(app, ctx);
+  RegisterArchive(app, ctx);
+  RegisterMaturity(app, ctx);
+  RegisterStats(app, ctx);
 }
 
 }  // namespace livefire::cli

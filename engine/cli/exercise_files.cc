@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "livefire/archive/archive.h"
 #include "livefire/files.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/templates/catalog.h"
@@ -169,22 +170,7 @@ Result<ExerciseLog> OpenExerciseLog(const Context& ctx, const std::string& id_te
   log.store = std::move(opened).value();
   LF_ASSIGN_OR_RETURN(log.events, log.store->Read({}));
   // Older logs: the teams and nodes tables carry what the rules weigh by.
-  scoring::ScoringConfig fallback;
-  LF_ASSIGN_OR_RETURN(auto teams, log.store->Teams());
-  for (const auto& t : teams) {
-    if (t.role == "blue") fallback.blue_teams.push_back(t.name);
-    if (t.role == "red") fallback.red_teams.push_back(t.name);
-  }
-  std::sort(fallback.blue_teams.begin(), fallback.blue_teams.end());
-  std::sort(fallback.red_teams.begin(), fallback.red_teams.end());
-  LF_ASSIGN_OR_RETURN(auto nodes, log.store->Nodes());
-  for (const auto& n : nodes) {
-    scoring::NodeInfo info;
-    info.security_level = n.security_level > 0 ? n.security_level : 3;
-    info.value = n.value > 0 ? n.value : 1.0;
-    fallback.nodes.emplace(n.node, info);
-  }
-  log.replay_options.fallback_config = std::move(fallback);
+  LF_ASSIGN_OR_RETURN(log.replay_options, archive::FallbackReplayOptions(*log.store));
   return log;
 }
 

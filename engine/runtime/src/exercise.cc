@@ -452,6 +452,9 @@ Status Exercise::Impl::RecordNewExercise() {
                       {"seed", scenario.meta.seed},
                       {"duration_ns", scenario.meta.duration.nanos()},
                       {"blue_teams", teams}});
+  // Only when declared, so that logs of scenarios without them stay as they were.
+  if (!scenario.meta.kind.empty()) created["exercise_kind"] = scenario.meta.kind;
+  if (!scenario.meta.version.empty()) created["scenario_version"] = scenario.meta.version;
   return Record("", k::kExerciseCreated, std::move(created)).status();
 }
 

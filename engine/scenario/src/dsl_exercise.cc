@@ -18,6 +18,8 @@ void Walker::MetaDecl(Reader& r) {
   r.Str("title", &m.title);
   r.Str("description", &m.description);
   r.Str("organisation", &m.organisation);
+  if (auto k = r.OneOf("kind", {"national", "ministry", "province"})) m.kind = *k;
+  r.Str("version", &m.version);
   r.Int("year", &m.year);
   r.Int("security_level", &m.security_level);
   r.Dur("duration", &m.duration);

@@ -96,6 +96,22 @@ allow { from = "lan", to = "wan" }
   EXPECT_EQ(out.scenario->teams[2].members, 5);
 }
 
+// The exercise kind and version the archive keeps (docs/maturity.md).
+TEST(Loader, ScenarioKindAndVersion) {
+  std::string body = std::string(kMinimal).substr(std::string(kMinimal).find('\n'));
+  std::string dir = WriteScenario(
+      "kind", R"(scenario { name = "mini", kind = "national", version = "2.1" })" + body);
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.ok()) << out.Report();
+  EXPECT_EQ(out.scenario->meta.kind, "national");
+  EXPECT_EQ(out.scenario->meta.version, "2.1");
+  dir = WriteScenario("bad-kind", R"(scenario { name = "mini", kind = "county" })" + body);
+  out = LoadScenario(dir, Opts());
+  EXPECT_FALSE(out.ok());
+  EXPECT_NE(out.Report().find("scenario.lua:1:"), std::string::npos) << out.Report();
+  EXPECT_NE(out.Report().find("county"), std::string::npos) << out.Report();
+}
+
 TEST(Loader, NodeSubDeclarationsRecordTheirOwnLines) {
   std::string dir = WriteScenario("node", std::string(kMinimal) + R"(
 node "srv" {

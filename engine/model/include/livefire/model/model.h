@@ -287,6 +287,10 @@ struct Metadata {
   std::string title;
   std::string description;
   std::string organisation;  // ministry or province running the exercise
+  // "national", "ministry" or "province" ("" = not declared): how the annual
+  // statistics group exercises (docs/maturity.md).
+  std::string kind;
+  std::string version;  // the scenario's own version, free text ("" = none)
   int year = 0;
   int security_level = 3;    // 1..5, Decree 85/2016
   Duration duration = Duration::Hours(4);
