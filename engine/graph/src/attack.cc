@@ -1,3 +1,5 @@
+#include "livefire/graph/attack.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "attack_impl.h"
-#include "livefire/graph/attack.h"
 
 namespace livefire::graph {
 
@@ -241,25 +242,18 @@ class Search {
   // Sum of the costs of the not yet visited steps of f's chain.
   double CollectCost(int f) {
     double sum = 0;
-    std::vector<int> work{f};
-    while (!work.empty()) {
-      int g = work.back();
-      work.pop_back();
-      if (fact_mark_[g] == stamp_) continue;
-      fact_mark_[g] = stamp_;
-      int i = via_[g];
-      if (i < 0 || inst_mark_[i] == stamp_) continue;
-      inst_mark_[i] = stamp_;
-      const AttackModel::Impl::Instance& in = m_.instances[i];
-      if (in.action >= 0) sum += m_.actions[in.action].cost;
-      int pre[2];
-      int n = m_.Prerequisites(in, pre);
-      for (int k = 0; k < n; ++k) work.push_back(pre[k]);
-    }
+    WalkChain(f, [&](int, int i) { sum += m_.actions[m_.instances[i].action].cost; });
     return sum;
   }
 
   void Collect(int f, std::vector<std::pair<int, int>>* steps) {
+    WalkChain(f, [&](int g, int i) { steps->push_back({order_[g], i}); });
+  }
+
+  // Visits each not yet visited step of f's chain once (marks under stamp_):
+  // visit(fact, instance index) for every instance that is an action.
+  template <typename Visit>
+  void WalkChain(int f, Visit&& visit) {
     std::vector<int> work{f};
     while (!work.empty()) {
       int g = work.back();
@@ -270,7 +264,7 @@ class Search {
       if (i < 0 || inst_mark_[i] == stamp_) continue;
       inst_mark_[i] = stamp_;
       const AttackModel::Impl::Instance& in = m_.instances[i];
-      if (in.action >= 0) steps->push_back({order_[g], i});
+      if (in.action >= 0) visit(g, i);
       int pre[2];
       int n = m_.Prerequisites(in, pre);
       for (int k = 0; k < n; ++k) work.push_back(pre[k]);
