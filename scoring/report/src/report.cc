@@ -319,12 +319,19 @@ class LogFolder {
     t.comment = Str(e.payload, "comment");
   }
 
+  // A flag, finding or revert line starts as the event it comes from.
+  template <typename Line>
+  static Line LineOf(const Event& e) {
+    Line l;
+    l.seq = e.seq;
+    l.time = e.time;
+    l.team = e.team;
+    return l;
+  }
+
   void OnFlag(const Event& e) {
     const json& p = e.payload;
-    FlagLine f;
-    f.seq = e.seq;
-    f.time = e.time;
-    f.team = e.team;
+    auto f = LineOf<FlagLine>(e);
     f.against = Str(p, "against");
     f.objective = Str(p, "objective");
     f.by = Str(p, "by");
@@ -335,10 +342,7 @@ class LogFolder {
 
   void OnFinding(const Event& e) {
     const json& p = e.payload;
-    FindingLine f;
-    f.seq = e.seq;
-    f.time = e.time;
-    f.team = e.team;
+    auto f = LineOf<FindingLine>(e);
     f.against = Str(p, "against");
     f.node = Str(p, "node");
     f.vulnerability = Str(p, "vulnerability");
@@ -372,10 +376,7 @@ class LogFolder {
 
   void OnRevert(const Event& e) {
     const json& p = e.payload;
-    RevertLine v;
-    v.seq = e.seq;
-    v.time = e.time;
-    v.team = e.team;
+    auto v = LineOf<RevertLine>(e);
     v.node = Str(p, "node");
     v.by = Str(p, "by");
     v.account = Str(p, "account");
