@@ -75,19 +75,7 @@ TEST(DemoEndToEnd, ProvincialPortalOnRealMicroNodes) {
     EXPECT_GT(row["categories"]["availability"].get<double>(), 0);
   }
 
-  const std::string html = (fs::temp_directory_path() / (id + ".html")).string();
-  Outcome report = RunArgs({"report", id, "--html", html});
-  EXPECT_EQ(report.code, 0) << report.err;
-  EXPECT_GT(fs::file_size(html), 10'000u);
-  fs::remove(html);
-  EXPECT_EQ(RunArgs({"verify", id}).code, 0);
-
-  Outcome d = RunArgs({"down", id});
-  EXPECT_EQ(d.code, 0) << d.err;
-  // Nothing of the exercise is left in libvirt.
-  EXPECT_EQ(testsupport::LibvirtObjectsOf(id), "0 0\n");
-  // The event log is kept for reports, appeals and the maturity assessment.
-  EXPECT_TRUE(fs::exists(testsupport::ExerciseStateDir() + "/exercises/" + id + "/events.db"));
+  testsupport::ExpectReportVerifyAndDown(id);
 }
 
 }  // namespace

@@ -68,16 +68,7 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
   EXPECT_GT(CountEvents(events, kinds::kCheckResult, "blue1", "status", "up"), 50);
 
   EXPECT_EQ(RunArgs({"replay", id}).code, 0);
-  const std::string html = (fs::temp_directory_path() / (id + ".html")).string();
-  Outcome report = RunArgs({"report", id, "--html", html});
-  EXPECT_EQ(report.code, 0) << report.err;
-  EXPECT_GT(fs::file_size(html), 10'000u);
-  fs::remove(html);
-  EXPECT_EQ(RunArgs({"verify", id}).code, 0);
-
-  Outcome d = RunArgs({"down", id});
-  EXPECT_EQ(d.code, 0) << d.err;
-  EXPECT_EQ(testsupport::LibvirtObjectsOf(id), "0 0\n");
+  testsupport::ExpectReportVerifyAndDown(id);
 }
 
 }  // namespace

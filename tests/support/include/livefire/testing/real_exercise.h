@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -67,7 +68,8 @@ class UpExercise {
 
 // The exercise's whole event log (empty, with a test failure, when unreadable).
 inline std::vector<Event> ReadEvents(const std::string& id) {
-  auto st = store::EventStore::OpenExercise(ExerciseStateDir(), ExerciseId(id), {.read_only = true});
+  auto st =
+      store::EventStore::OpenExercise(ExerciseStateDir(), ExerciseId(id), {.read_only = true});
   EXPECT_TRUE(st.ok()) << st.status().ToString();
   if (!st.ok()) return {};
   auto log = (*st)->Read({});
@@ -99,6 +101,24 @@ inline std::string LibvirtObjectsOf(const std::string& id) {
     return n;
   };
   return count("list") + " " + count("net-list") + "\n";
+}
+
+// The end of a real exercise: its HTML report renders, its log verifies, and
+// `down` leaves nothing of it in libvirt while keeping the event log (for
+// reports, appeals and the maturity assessment).
+inline void ExpectReportVerifyAndDown(const std::string& id) {
+  namespace fs = std::filesystem;
+  const std::string html = (fs::temp_directory_path() / (id + ".html")).string();
+  Outcome report = RunArgs({"report", id, "--html", html});
+  EXPECT_EQ(report.code, 0) << report.err;
+  EXPECT_GT(fs::file_size(html), 10'000u);
+  fs::remove(html);
+  EXPECT_EQ(RunArgs({"verify", id}).code, 0);
+
+  Outcome d = RunArgs({"down", id});
+  EXPECT_EQ(d.code, 0) << d.err;
+  EXPECT_EQ(LibvirtObjectsOf(id), "0 0\n");
+  EXPECT_TRUE(fs::exists(ExerciseStateDir() + "/exercises/" + id + "/events.db"));
 }
 
 }  // namespace livefire::testsupport
