@@ -23,14 +23,17 @@ using testsupport::TempDir;
 // Runs chromium headless on a local file; returns its exit status.
 int Chromium(const std::string& args, const std::string& out) {
   // --no-sandbox: the tests run as root in the build container.
-  std::string cmd = "chromium --headless --no-sandbox --disable-gpu --no-first-run "
-                    "--user-data-dir=" + fs::path(out).parent_path().string() + "/chromium " +
-                    args + " > " + out + " 2>/dev/null";
+  std::string cmd =
+      "chromium --headless --no-sandbox --disable-gpu --no-first-run "
+      "--user-data-dir=" +
+      fs::path(out).parent_path().string() + "/chromium " + args + " > " + out + " 2>/dev/null";
   return std::system(cmd.c_str());
 }
 
 TEST(MaturityPage, RendersInHeadlessChromium) {
-  if (std::system("command -v chromium > /dev/null") != 0) GTEST_SKIP() << "no chromium";
+  // A browser test that cannot run fails: the suite must not pass without it.
+  ASSERT_EQ(std::system("command -v chromium > /dev/null"), 0)
+      << "chromium is missing: run bash .ci/setup";
   TempDir state;
   testing::ArchiveThreeExercises(state.str());
   const std::string html = state.str() + "/maturity.html";
