@@ -156,6 +156,27 @@ bool AttackModel::Apply(AttackChoice c, AttackState& s) const {
   return true;
 }
 
+int AttackModel::ActionIndex(AttackChoice c) const {
+  const Impl& m = *impl_;
+  if (c.instance < 0 || static_cast<size_t>(c.instance) >= m.instances.size()) return -1;
+  return m.instances[c.instance].action;
+}
+
+void AttackModel::Revoke(size_t node, AttackState& s) const {
+  const Impl& m = *impl_;
+  if (node >= m.nodes.size() || s.facts_.size() != m.num_facts()) return;
+  // Rebuild from what survives: the entry facts, footholds on other nodes and
+  // credentials; Gain() re-derives the networks they put red on.
+  std::vector<uint8_t> kept = std::move(s.facts_);
+  s.facts_.assign(m.num_facts(), 0);
+  for (int f : m.entry) Gain(m, s.facts_, f);
+  const int user = m.UserFact(static_cast<int>(node)), root = m.RootFact(static_cast<int>(node));
+  for (size_t f = m.nets.size(); f < kept.size(); ++f) {
+    const int fi = static_cast<int>(f);
+    if (kept[f] && fi != user && fi != root) Gain(m, s.facts_, fi);
+  }
+}
+
 bool AttackModel::Reached(const AttackState& s, std::string_view objective) const {
   for (const Impl::Objective& o : impl_->objectives) {
     if (o.name != objective) continue;

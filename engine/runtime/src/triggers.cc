@@ -176,10 +176,13 @@ void TriggerEngine::Fire(Instance& in) {
 }
 
 void TriggerEngine::NotifyDependents(const Instance& src, Outcome outcome) {
-  for (const auto& key : order_) {
-    Instance& dep = instances_.at(key);
-    const Inject& d = *dep.inject;
-    if (dep.team != src.team || d.trigger.kind != TriggerKind::kAfter) continue;
+  // The same team's instances in scenario order (order_ is scenario order x
+  // team order): a walk of every team's would cost O(teams) per outcome.
+  for (const Inject& d : scenario_.injects) {
+    if (d.trigger.kind != TriggerKind::kAfter || d.trigger.after != src.inject->name) continue;
+    Instance* found = FindMut(d.name, src.team);
+    if (!found) continue;
+    Instance& dep = *found;
     if (d.trigger.after != src.inject->name || dep.started || dep.after_ready_at) continue;
     if (!Matches(d.trigger.on, outcome)) continue;
     dep.after_ready_at = sched_.Now() + d.trigger.delay;

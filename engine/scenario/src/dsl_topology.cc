@@ -180,6 +180,19 @@ void Walker::NodeDecl(Reader& r, const std::string& name, int body) {
       sr.Str("description", &v.description);
       sr.Num("cost", &v.exploit_cost);
       VulnModel(sr, &v);
+      if (int t = sr.PushTable("sim")) {
+        Reader pr(L, t, what + " sim", line, sink);
+        v.sim.success = pr.Num("success");
+        v.sim.time_to_exploit = pr.Dur("time_to_exploit");
+        v.sim.detect = pr.Num("detect");
+        v.sim.detect_delay = pr.Dur("detect_delay");
+        v.sim.time_to_patch = pr.Dur("time_to_patch");
+        for (auto p : {v.sim.success, v.sim.detect}) {
+          if (p && (*p < 0 || *p > 1)) pr.Error("success and detect are probabilities in [0, 1]");
+        }
+        pr.Finish();
+        lua_pop(L, 1);
+      }
       sr.Finish();
       n.vulnerabilities.push_back(std::move(v));
     } else if (kind == "account") {

@@ -691,7 +691,7 @@ Status EventStore::Impl::Enqueue(Event& e, DurableCallback& done, bool keep_even
   if (!e.payload.is_object()) {
     return Status::InvalidArgument(fmt::format("event '{}': payload is not a JSON object", e.kind));
   }
-  if (e.wall_ns == 0) e.wall_ns = WallNowNs();
+  if (e.wall_ns == 0 && opts.stamp_wall) e.wall_ns = WallNowNs();
   // Encode outside the lock; only seq and the chain step must be serial.
   std::string payload_text = CanonicalPayload(e.payload);
   std::unique_lock lk(mu);

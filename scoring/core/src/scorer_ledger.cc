@@ -97,9 +97,12 @@ void Scorer::State::Add(const std::string& team, Category c, double delta, std::
 }
 
 void Scorer::State::OpenTeams(int64_t seq) {
+  // Called twice per event: with a hundred teams the walk would dominate.
+  if (opened_teams == teams.size()) return;
   for (auto& [name, ts] : teams) {
     if (ts.opened) continue;
     ts.opened = true;
+    ++opened_teams;
     const TeamScore& s = ts.score;
     for (Category c : kCategories) {
       if (Normalised(s, c) == 0) continue;

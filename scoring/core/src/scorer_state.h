@@ -174,6 +174,7 @@ struct Scorer::State {
   SimTime time;
   int64_t entry_seq = 0;
   std::map<std::string, internal::TeamState, std::less<>> teams;
+  size_t opened_teams = 0;  // how many of `teams` OpenTeams has opened
   std::unordered_map<std::string, internal::ServiceState> services;             // team/node/service
   std::map<std::string, std::deque<internal::RedAction>, std::less<>> actions;  // by team
   std::vector<internal::Compromise> compromises;            // every compromise, in seq order

@@ -101,6 +101,7 @@ class AttackState {
   model::Privilege privilege(size_t node) const;  // by AttackModel node index
   bool holds_credential(size_t credential) const;
   bool acts_on_network(size_t network) const;
+  bool operator==(const AttackState&) const = default;
 
  private:
   friend class AttackModel;
@@ -142,6 +143,13 @@ class AttackModel {
   // Takes the choice (its prerequisites must hold; refused = false when they
   // do not) and adds what it gives; true when it was taken.
   bool Apply(AttackChoice c, AttackState& s) const;
+  // Index of the choice's action in actions() (-1 for an invalid choice).
+  int ActionIndex(AttackChoice c) const;
+  // A revert of `node` (by index): red loses its footholds there, and the
+  // networks it acted on only through them. Credentials it stole stay
+  // stolen (they are in red's notes, not on the node). The one place where
+  // red's facts shrink: the simulator's defender uses it.
+  void Revoke(size_t node, AttackState& s) const;
   // Whether `s` holds a foothold on the objective's node (false for blue or
   // unknown objectives).
   bool Reached(const AttackState& s, std::string_view objective) const;

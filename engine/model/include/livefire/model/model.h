@@ -118,6 +118,16 @@ enum class VulnEffect {
 
 enum class Privilege { kNone, kUser, kRoot };
 
+// Simulation parameters of one weakness (`sim = { ... }`); unset fields take
+// the simulator's defaults (docs/simulation.md). The live range ignores them.
+struct SimParams {
+  std::optional<double> success;           // probability an attempt succeeds
+  std::optional<Duration> time_to_exploit;  // mean time of an attempt
+  std::optional<double> detect;            // probability blue sees it in the logs
+  std::optional<Duration> detect_delay;     // median time until blue sees it
+  std::optional<Duration> time_to_patch;    // mean time from detection to patch
+};
+
 struct Vulnerability {
   std::string id;       // template vulnerability id: "cgi-cmd-injection"
   std::string cwe;      // "CWE-78"
@@ -134,6 +144,7 @@ struct Vulnerability {
   // Non-empty: exploiting needs this credential (a reused password, not a
   // guessable one); an account of this node carries it.
   std::string credential;
+  SimParams sim;
   SourceLoc loc;
 };
 

@@ -111,6 +111,9 @@ struct StoreOptions {
   // disk cannot grow memory without bound.
   int max_queued_rows = 100'000;
   bool read_only = false;  // for verify/report tools: no writer, no schema changes
+  // Stamp events appended without a wall time with the host's clock. A
+  // simulation leaves them 0, so that the same seed gives the same log.
+  bool stamp_wall = true;
   // Backoff between retries of a failed commit.
   Duration retry_initial = Duration::Millis(20);
   Duration retry_max = Duration::Seconds(2);
