@@ -53,7 +53,7 @@ Status RunMaturity(const MaturityArgs& a, Context& ctx) {
                            as.exercises.size(), as.model_name, as.model_version);
     for (size_t i = 0; i < as.ratings.size(); ++i) {
       const auto& r = as.ratings[i];
-      ctx.out << fmt::format("  {:<5} {:<40} {}\n", r.id, model.parameters[i].name_en,
+      ctx.out << fmt::format("  {:<5} {:<56} {}\n", r.id, model.parameters[i].name_en,
                              r.level ? fmt::format("{} ({})", *r.level, r.status) : r.status);
     }
   }

@@ -19,43 +19,70 @@ const fail = async (why) => {
   await browser.close();
   process.exit(1);
 };
+// Each wait runs under a name, so a timeout says which step never happened.
+let step = "start";
+const at = async (name, wait) => {
+  step = name;
+  return await wait;
+};
 const shot = async (page, name) => {
   if (shots) await page.screenshot({path: `${shots}/${name}.png`, fullPage: true});
 };
 
-async function login(account, password) {
+// The ATT&CK list (/assets/attack.tsv) of blue1's page is held back until
+// the technique has been typed, as happens on a loaded host: the name must
+// still show once the list arrives.
+let heldList = null, listReleased = false;
+const releaseList = () => {
+  listReleased = true;
+  if (heldList) heldList.continue();
+};
+
+async function login(account, password, holdList = false) {
   const ctx = await browser.createBrowserContext();  // its own cookies
   const page = await ctx.newPage();
   page.setDefaultTimeout(20000);
-  await page.goto(url + "login");
+  if (holdList) {
+    await page.setRequestInterception(true);
+    page.on("request", (r) => {
+      if (r.url().endsWith("/assets/attack.tsv") && !listReleased) heldList = r;
+      else r.continue();
+    });
+  }
+  await at(account + ": open the login page", page.goto(url + "login"));
   await page.type("#account", account);
   await page.type("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("#login-submit")]);
-  await page.waitForFunction((a) => document.getElementById("who").textContent.includes(a), {},
-                             account);
+  await at(account + ": log in",
+           Promise.all([page.waitForNavigation(), page.click("#login-submit")]));
+  await at(account + ": the page names the account",
+           page.waitForFunction((a) => document.getElementById("who").textContent.includes(a), {},
+                                account));
   return page;
 }
 
 try {
-  const page = await login(blue, bluePassword);
+  const page = await login(blue, bluePassword, true);
   await shot(page, "portal-dashboard");
 
-  await page.goto(url + "#report");
-  await page.waitForSelector("#report-form", {visible: true});
+  await at("open #report", page.goto(url + "#report"));
+  await at("the report form shows", page.waitForSelector("#report-form", {visible: true}));
   await page.type("#report-node", "web");
   await page.type("#report-technique", "T1190");
-  await page.waitForFunction(() =>
-    document.getElementById("technique-name").textContent.includes("Exploit Public-Facing"));
+  releaseList();
+  await at("the technique's name shows", page.waitForFunction(() =>
+    document.getElementById("technique-name").textContent.includes("Exploit Public-Facing")));
   await page.type("#report-description", payload);
   await shot(page, "portal-report");
   await page.click("#report-submit");
-  await page.waitForFunction(() => /#\d+/.test(document.getElementById("report-result").textContent));
+  await at("the report is acknowledged", page.waitForFunction(() =>
+    /#\d+/.test(document.getElementById("report-result").textContent)));
   const ack = await page.$eval("#report-result", (e) => e.textContent);
   const seq = ack.match(/#(\d+)/)[1];
 
-  await page.goto(url + "#submissions");
-  await page.waitForFunction((p) => [...document.querySelectorAll("#submission-list td")]
-                                        .some((td) => td.textContent.includes(p)), {}, payload);
+  await at("open #submissions", page.goto(url + "#submissions"));
+  await at("the report is listed in the history",
+           page.waitForFunction((p) => [...document.querySelectorAll("#submission-list td")]
+                                           .some((td) => td.textContent.includes(p)), {}, payload));
   const injected = await page.evaluate(() => ({
     nodes: document.querySelectorAll("#submission-list img, #submission-list script").length,
     xss: window.__xss || 0,
@@ -65,25 +92,28 @@ try {
 
   // The white cell grades it from its own session.
   const w = await login(white, whitePassword);
-  await w.goto(url + "#white");
-  await w.waitForSelector("#grade-form", {visible: true});
+  await at("white: open #white", w.goto(url + "#white"));
+  await at("the grade form shows", w.waitForSelector("#grade-form", {visible: true}));
   await w.type("#grade-team", blue);
   await w.type("#grade-seq", seq);
   await w.type("#grade-points", "10");
   await w.type("#grade-comment", "good catch");
   await w.click("#grade-form button[type=submit]");
-  await w.waitForFunction(() => document.getElementById("white-result").textContent === "ok");
+  await at("the grade is accepted", w.waitForFunction(() =>
+    document.getElementById("white-result").textContent === "ok"));
 
   // blue1's open page shows the grade without reloading (its live feed).
-  await page.waitForFunction(() => [...document.querySelectorAll("#submission-list td")]
-                                       .some((td) => td.textContent.includes("good catch")));
+  await at("blue1's history shows the grade (live feed)",
+           page.waitForFunction(() => [...document.querySelectorAll("#submission-list td")]
+                                          .some((td) => td.textContent.includes("good catch"))));
   await shot(page, "portal-submissions");
   console.log("graded: #" + seq);
 
-  await page.goto(url + "scoreboard");
-  await page.waitForFunction(() => document.querySelectorAll("#board-blue tbody tr").length > 0);
+  await at("open the scoreboard", page.goto(url + "scoreboard"));
+  await at("the scoreboard lists blue teams", page.waitForFunction(() =>
+    document.querySelectorAll("#board-blue tbody tr").length > 0));
   await shot(page, "portal-scoreboard");
 } catch (e) {
-  await fail(e.message);
+  await fail(step + ": " + e.message);
 }
 await browser.close();

@@ -122,6 +122,13 @@ async function loadAttack() {
     o.textContent = t.id + " " + t.name;
     return o;
   }));
+  // What was typed before the list arrived gets its name now.
+  showTechnique();
+}
+
+function showTechnique() {
+  const t = techniqueFromInput(document.getElementById("report-technique").value);
+  show("technique-name", t ? t.id + " — " + t.name + " (" + t.tactics + ")" : "");
 }
 
 function techniqueFromInput(text) {
@@ -183,10 +190,7 @@ function value(id) {
 }
 
 function setupForms() {
-  document.getElementById("report-technique").addEventListener("input", (ev) => {
-    const t = techniqueFromInput(ev.target.value);
-    show("technique-name", t ? t.id + " — " + t.name + " (" + t.tactics + ")" : "");
-  });
+  document.getElementById("report-technique").addEventListener("input", showTechnique);
   onSubmit("report-form", async () => {
     const t = techniqueFromInput(value("report-technique"));
     await send("/api/reports", {

@@ -5,6 +5,7 @@
 // LIVEFIRE_UPDATE_SCREENSHOT=1 the screenshot replaces docs/img/maturity.png.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 
@@ -66,11 +67,26 @@ TEST(MaturityPage, RendersInHeadlessChromium) {
             0);
   ASSERT_TRUE(fs::exists(png));
   EXPECT_GT(fs::file_size(png), 20000u);
+  const std::string docs_png = std::string(LIVEFIRE_SOURCE_DIR) + "/docs/img/maturity.png";
   if (const char* u = std::getenv("LIVEFIRE_UPDATE_SCREENSHOT"); u && std::string(u) == "1") {
     fs::create_directories(std::string(LIVEFIRE_SOURCE_DIR) + "/docs/img");
-    fs::copy_file(png, std::string(LIVEFIRE_SOURCE_DIR) + "/docs/img/maturity.png",
-                  fs::copy_options::overwrite_existing);
+    fs::copy_file(png, docs_png, fs::copy_options::overwrite_existing);
   }
+  // The screenshot docs/maturity.md shows is a real page: a PNG of the
+  // window's size, far larger than a blank one (a white 1100x1400 PNG
+  // compresses to a few kB).
+  const std::string shipped = ReadFile(docs_png);
+  ASSERT_GT(shipped.size(), 24u) << docs_png;
+  EXPECT_EQ(shipped.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(shipped.substr(12, 4), "IHDR");
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(shipped[at + i]);
+    return v;
+  };
+  EXPECT_EQ(be32(16), 1100u);  // width
+  EXPECT_EQ(be32(20), 1400u);  // height
+  EXPECT_GT(shipped.size(), 20000u) << docs_png << " looks blank";
 }
 
 }  // namespace

@@ -176,6 +176,10 @@ TEST(MaturityModel, DeclarationsAreShownAsDeclaredAndNeverMakeATier) {
   auto json = ToJson(*a, *m);
   EXPECT_EQ(json["parameters"][1]["status"], "declared");
   EXPECT_EQ(json["model"]["version"], "2");
+  // The page says it is declared, in both languages, beside the measured P-5.
+  const std::string page = RenderMaturityHtml(*a, *m);
+  EXPECT_NE(page.find("<td class=\"declared\">4 (tự khai / declared)</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td class=\"lvl\">1</td>"), std::string::npos);
 }
 
 TEST(MaturityModel, BadModelFilesAreRefusedNamingThePlace) {
