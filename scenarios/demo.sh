@@ -27,24 +27,28 @@ echo "== validating and planning"
 
 echo "== provisioning the range (one isolated copy per blue team)"
 up_out=$(mktemp)
+up_err=$(mktemp)
 id=""
 cleanup() {
   local rc=$?
+  # Interrupted during up: the id is only in up's first message.
+  [[ -n $id ]] || id=$(sed -n 's/^exercise \(lf-[0-9a-f-]*\): .*/\1/p' "$up_err" | head -n 1)
   if [[ -n $id ]]; then
     echo "== tearing the range down"
     "$LIVEFIRE" down "$id" || true
   fi
-  rm -f "$up_out"
+  rm -f "$up_out" "$up_err"
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 set +e
 # Debian guests boot in minutes under TCG, more when many share few cores.
-"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" --timeout "${DEMO_TIMEOUT:-20m}" | tee "$up_out"
+"$LIVEFIRE" up "$SCENARIO" --teams "$TEAMS" --timeout "${DEMO_TIMEOUT:-20m}" \
+  2> >(tee "$up_err" >&2) | tee "$up_out"
 up_rc=${PIPESTATUS[0]}
 set -e
-id=$(tail -n 1 "$up_out")
+id=$(tail -n 1 "$up_out" | grep -x 'lf-[0-9a-f-]*' || true)
 if [[ $up_rc -ne 0 ]]; then
   echo "demo: provisioning failed (exit $up_rc); see the messages above" >&2
   exit "$up_rc"
