@@ -27,6 +27,7 @@ void RegisterPortal(CLI::App& app, Context& ctx);
 void RegisterArchive(CLI::App& app, Context& ctx);
 void RegisterMaturity(CLI::App& app, Context& ctx);
 void RegisterStats(CLI::App& app, Context& ctx);
+void RegisterGenChain(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -52,6 +53,7 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterArchive(app, ctx);
   RegisterMaturity(app, ctx);
   RegisterStats(app, ctx);
+  RegisterGenChain(app, ctx);
 }
 
 }  // namespace livefire::cli
