@@ -28,6 +28,7 @@ void RegisterArchive(CLI::App& app, Context& ctx);
 void RegisterMaturity(CLI::App& app, Context& ctx);
 void RegisterStats(CLI::App& app, Context& ctx);
 void RegisterSim(CLI::App& app, Context& ctx);
+void RegisterGenChain(CLI::App& app, Context& ctx);
 
 void RegisterCommands(CLI::App& app, Context& ctx) {
   (void)app;
@@ -54,6 +55,7 @@ void RegisterCommands(CLI::App& app, Context& ctx) {
   RegisterMaturity(app, ctx);
   RegisterStats(app, ctx);
   RegisterSim(app, ctx);
+  RegisterGenChain(app, ctx);
 }
 
 }  // namespace livefire::cli

@@ -1,5 +1,6 @@
 // Scoring throughput, latency and memory (issue 6). Figures go to README.
 //   BM_PlainSqliteInsert   baseline: batched INSERTs of event-sized rows (WAL, synchronous=FULL)
+//   BM_PlainSqliteInsertSameTable  the same into the store's events table (its two indexes)
 //   BM_Pipeline            events over ZeroMQ (PUSH/PULL inproc) -> parsed -> EventStore
 //                          (hash-chained) -> Scorer -> scoreboard (throttled snapshots)
 //   BM_PipelineLatency     the same at a paced 20k events/s: event-to-scoreboard p50/p99
@@ -16,7 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "livefire/scoring/scoreboard.h"
@@ -70,15 +70,20 @@ Event MakeEvent(int64_t i) {
     e.payload = {{"node", node}, {"technique", "T1190"}, {"inject", "x"}, {"detail", ""}};
   } else if (k == 700) {
     e.kind = std::string(kinds::kSubmissionReport);
-    e.payload = {{"node", node}, {"technique", "T1190"}, {"observed_at", e.time.nanos()},
+    e.payload = {{"node", node},
+                 {"technique", "T1190"},
+                 {"observed_at", e.time.nanos()},
                  {"description", "alert"}};
   } else if (k == 999 && i % 20000 == 19999) {
     e.kind = std::string(kinds::kObjectiveReached);
     e.payload = {{"node", node}, {"objective", "obj" + std::to_string(i)}, {"kind", "read_flag"}};
   } else {
     e.kind = std::string(kinds::kCheckResult);
-    e.payload = {{"service", "http"}, {"node", node}, {"status", i % 17 == 0 ? "down" : "up"},
-                 {"latency_ms", i % 40}, {"detail", "HTTP 200, 5120 bytes"}};
+    e.payload = {{"service", "http"},
+                 {"node", node},
+                 {"status", i % 17 == 0 ? "down" : "up"},
+                 {"latency_ms", i % 40},
+                 {"detail", "HTTP 200, 5120 bytes"}};
   }
   return e;
 }
@@ -92,31 +97,58 @@ double RssMb() {
   return 0;
 }
 
-void BM_PlainSqliteInsert(benchmark::State& state) {
+// The plain loop: prepared INSERTs, 1000 rows per transaction. same_table =
+// the store's own events table (7 columns, indexes on team and kind, the
+// events' real teams and kinds); otherwise the original 6-column table
+// without indexes.
+void PlainSqliteInsert(benchmark::State& state, bool same_table) {
   const int64_t n = state.range(0);
+  std::vector<Event> events;
   std::vector<std::string> payloads;
-  for (int i = 0; i < 1000; ++i) payloads.push_back(CanonicalPayload(MakeEvent(i).payload));
+  for (int i = 0; i < 1000; ++i) {
+    events.push_back(MakeEvent(i));
+    payloads.push_back(CanonicalPayload(events.back().payload));
+  }
   for (auto _ : state) {
     TempDir dir;
     sqlite3* db = nullptr;
     sqlite3_open(dir.file("plain.db").c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "CREATE TABLE events(seq INTEGER PRIMARY KEY, time_ns INTEGER, team TEXT,"
-                     " kind TEXT, payload TEXT, hash TEXT)",
+    sqlite3_exec(db,
+                 same_table
+                     ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                       "CREATE TABLE events(seq INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL,"
+                       " wall_ns INTEGER NOT NULL, team TEXT NOT NULL, kind TEXT NOT NULL,"
+                       " payload TEXT NOT NULL, hash TEXT NOT NULL);"
+                       "CREATE INDEX events_team ON events(team, seq);"
+                       "CREATE INDEX events_kind ON events(kind, seq);"
+                     : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                       "CREATE TABLE events(seq INTEGER PRIMARY KEY, time_ns INTEGER, team TEXT,"
+                       " kind TEXT, payload TEXT, hash TEXT)",
                  nullptr, nullptr, nullptr);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "INSERT INTO events VALUES(?,?,?,?,?,?)", -1, &st, nullptr);
+    sqlite3_prepare_v2(db,
+                       same_table ? "INSERT INTO events VALUES(?,?,?,?,?,?,?)"
+                                  : "INSERT INTO events VALUES(?,?,?,?,?,?)",
+                       -1, &st, nullptr);
+    const char* hash = "0000000000000000000000000000000000000000000000000000000000000000";
     auto t0 = Clock::now();
     for (int64_t i = 0; i < n; ++i) {
       if (i % 1000 == 0) sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-      sqlite3_bind_int64(st, 1, i + 1);
-      sqlite3_bind_int64(st, 2, i * 3'000'000);
-      sqlite3_bind_text(st, 3, "blue1", -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 4, "check.result", -1, SQLITE_STATIC);
+      const Event& e = events[static_cast<size_t>(i % 1000)];
       const std::string& p = payloads[static_cast<size_t>(i % 1000)];
-      sqlite3_bind_text(st, 5, p.data(), static_cast<int>(p.size()), SQLITE_STATIC);
-      sqlite3_bind_text(st, 6, "0000000000000000000000000000000000000000000000000000000000000000",
-                        64, SQLITE_STATIC);
+      int c = 1;
+      sqlite3_bind_int64(st, c++, i + 1);
+      sqlite3_bind_int64(st, c++, i * 3'000'000);
+      if (same_table) sqlite3_bind_int64(st, c++, 1'763'712'000'000'000'000 + i);
+      if (same_table) {
+        sqlite3_bind_text(st, c++, e.team.data(), static_cast<int>(e.team.size()), SQLITE_STATIC);
+        sqlite3_bind_text(st, c++, e.kind.data(), static_cast<int>(e.kind.size()), SQLITE_STATIC);
+      } else {
+        sqlite3_bind_text(st, c++, "blue1", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, c++, "check.result", -1, SQLITE_STATIC);
+      }
+      sqlite3_bind_text(st, c++, p.data(), static_cast<int>(p.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, c++, hash, 64, SQLITE_STATIC);
       sqlite3_step(st);
       sqlite3_reset(st);
       if (i % 1000 == 999 || i == n - 1) sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
@@ -127,7 +159,15 @@ void BM_PlainSqliteInsert(benchmark::State& state) {
     state.counters["rows_per_s"] = static_cast<double>(n) / secs;
   }
 }
+
+void BM_PlainSqliteInsert(benchmark::State& state) { PlainSqliteInsert(state, false); }
 BENCHMARK(BM_PlainSqliteInsert)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_PlainSqliteInsertSameTable(benchmark::State& state) { PlainSqliteInsert(state, true); }
+BENCHMARK(BM_PlainSqliteInsertSameTable)
+    ->Arg(1'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // Consumer side of the pipeline: PULL -> parse -> store -> score -> board.
 struct Pipeline {
@@ -236,7 +276,9 @@ void BM_PipelineLatency(benchmark::State& state) {
     if (!(*w.db)->Flush().ok()) std::abort();
     std::sort(lat.begin(), lat.end());
     auto pct = [&](double q) {
-      return static_cast<double>(lat[static_cast<size_t>(q * static_cast<double>(lat.size() - 1))]) / 1e6;
+      return static_cast<double>(
+                 lat[static_cast<size_t>(q * static_cast<double>(lat.size() - 1))]) /
+             1e6;
     };
     state.counters["p50_ms"] = pct(0.50);
     state.counters["p99_ms"] = pct(0.99);

@@ -145,6 +145,10 @@ constexpr const char* kInsertEvent =
     "INSERT INTO events(seq, time_ns, wall_ns, team, kind, payload, hash) "
     "VALUES(?, ?, ?, ?, ?, ?, ?)";
 
+// At most this many full batches go into one transaction while the writer
+// is behind (see WriterLoop).
+constexpr size_t kBacklogBatches = 8;
+
 struct Pending {
   Event event;
   std::string payload_text;
@@ -287,7 +291,6 @@ Status EventStore::Impl::WriteBatch(const std::vector<Pending>& batch) {
 
 void EventStore::Impl::WriterLoop() {
   std::vector<Pending> batch;
-  batch.reserve(static_cast<size_t>(opts.max_batch_rows));
   const auto delay = std::chrono::nanoseconds(opts.max_batch_delay.nanos());
   const size_t max_rows = static_cast<size_t>(std::max(1, opts.max_batch_rows));
   const auto first_backoff =
@@ -305,7 +308,14 @@ void EventStore::Impl::WriterLoop() {
         // Wait for a full batch, the oldest event's deadline, a flush or stop.
         cv_writer.wait_until(lk, queue.front().queued + delay,
                              [&] { return stop || flush_requested || queue.size() >= max_rows; });
+        // Under load (several full batches queued) one transaction takes
+        // whole batches, up to kBacklogBatches of them: the fsync per commit
+        // is then paid once per many rows. A partial batch still waits for
+        // its deadline, as when the writer keeps up.
         size_t n = std::min(queue.size(), max_rows);
+        if (queue.size() >= 2 * max_rows) {
+          n = std::min(queue.size() / max_rows, kBacklogBatches) * max_rows;
+        }
         for (size_t i = 0; i < n; ++i) {
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
@@ -712,7 +722,17 @@ Status EventStore::Impl::Enqueue(Event& e, DurableCallback& done, bool keep_even
   }
   assigned = {e.seq, e.time, e.hash};
   bool wake = queue.empty() || queue.size() + 1 >= static_cast<size_t>(opts.max_batch_rows);
-  if (keep_event) {
+  if (keep_event && !done) {
+    // The writer needs the payload only as text: no copy of the JSON tree.
+    Event row;
+    row.seq = e.seq;
+    row.time = e.time;
+    row.wall_ns = e.wall_ns;
+    row.team = e.team;
+    row.kind = e.kind;
+    row.hash = e.hash;
+    queue.push_back({std::move(row), std::move(payload_text), nullptr, Clock::now()});
+  } else if (keep_event) {
     queue.push_back({e, std::move(payload_text), std::move(done), Clock::now()});
   } else {
     queue.push_back({std::move(e), std::move(payload_text), std::move(done), Clock::now()});

@@ -3,9 +3,10 @@
 // <state_dir>/exercises/<id>/events.db, append-only, hash-chained.
 //
 // Writes: Append() assigns the next seq and the chained hash on the caller's
-// thread, then a writer thread commits queued events in batches (at most
-// max_batch_rows per transaction, at most max_batch_delay after the oldest
-// queued event). AppendDurable()'s callback runs only after the transaction
+// thread, then a writer thread commits queued events in batches (a full
+// batch of max_batch_rows at once, a partial one at most max_batch_delay
+// after its oldest event; while several full batches wait, one transaction
+// takes up to 8 of them, so the per-commit fsync is shared by more rows). AppendDurable()'s callback runs only after the transaction
 // holding the event committed, so a submission is acknowledged only once it
 // is on disk.
 //
