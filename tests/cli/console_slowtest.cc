@@ -110,8 +110,8 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
       std::chrono::seconds(60)))
       << testsupport::ReadFile(engine_log);
 
-  auto book = identity::AccountBook::Load(
-      identity::AccountBook::PathIn(state + "/exercises/" + id));
+  auto book =
+      identity::AccountBook::Load(identity::AccountBook::PathIn(state + "/exercises/" + id));
   ASSERT_TRUE(book.ok()) << book.status().ToString();
   const identity::Account* blue = book->Find("blue1");
   const identity::Account* white = book->Find("white");
@@ -122,8 +122,8 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
                           (shots ? shots : "") + " 2>&1";
   const std::string out = Sh(cmd);
   std::printf("%s", out.c_str());
-  EXPECT_NE(out.find("console: Linux"), std::string::npos) << out
-                                                           << testsupport::ReadFile(engine_log);
+  EXPECT_NE(out.find("console: Linux"), std::string::npos)
+      << out << testsupport::ReadFile(engine_log);
   EXPECT_NE(out.find("closed:"), std::string::npos) << out;
 
   ::kill(engine, SIGTERM);
