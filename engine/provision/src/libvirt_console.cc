@@ -78,16 +78,24 @@ void OnStream(virStreamPtr st, int events, void* opaque) {
 
 void FreeState(void* opaque) { delete static_cast<std::shared_ptr<ConsoleState>*>(opaque); }
 
+struct ConnClose {
+  void operator()(virConnectPtr c) const { virConnectClose(c); }
+};
+struct DomFree {
+  void operator()(virDomainPtr d) const { virDomainFree(d); }
+};
+struct StreamFree {
+  void operator()(virStreamPtr s) const { virStreamFree(s); }
+};
+using Conn = std::unique_ptr<virConnect, ConnClose>;
+using Dom = std::unique_ptr<virDomain, DomFree>;
+using Stream = std::unique_ptr<virStream, StreamFree>;
+
 class LibvirtConsole final : public Console {
  public:
-  LibvirtConsole(std::string name, virConnectPtr conn, virDomainPtr dom,
-                 std::shared_ptr<ConsoleState> s)
-      : name_(std::move(name)), conn_(conn), dom_(dom), s_(std::move(s)) {}
-  ~LibvirtConsole() override {
-    Close();
-    virDomainFree(dom_);
-    virConnectClose(conn_);
-  }
+  LibvirtConsole(std::string name, Conn conn, Dom dom, std::shared_ptr<ConsoleState> s)
+      : name_(std::move(name)), conn_(std::move(conn)), dom_(std::move(dom)), s_(std::move(s)) {}
+  ~LibvirtConsole() override { Close(); }  // the stream before its domain and connection
 
   Result<std::string> Read(Duration wait) override {
     std::unique_lock lock(s_->mu);
@@ -137,49 +145,43 @@ class LibvirtConsole final : public Console {
 
  private:
   std::string name_;
-  virConnectPtr conn_;
-  virDomainPtr dom_;
-  std::shared_ptr<ConsoleState> s_;
+  Conn conn_;
+  Dom dom_;
+  std::shared_ptr<ConsoleState> s_;  // owns the stream until Close()
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Console>> LibvirtProvisioner::DoOpenConsole(const Target& t) {
   LF_RETURN_IF_ERROR(EnsureEventLoop());
-  virConnectPtr conn = virConnectOpen(config().uri.c_str());
+  Conn conn(virConnectOpen(config().uri.c_str()));
   if (!conn) return ConsoleError("cannot connect to libvirt at " + config().uri);
-  virDomainPtr dom = virDomainLookupByName(conn, t.name.c_str());
-  if (!dom) {
-    Status st = ConsoleError("domain " + t.name);
-    virConnectClose(conn);
-    return st;
+  Dom dom(virDomainLookupByName(conn.get(), t.name.c_str()));
+  if (!dom) return ConsoleError("domain " + t.name);
+  if (virDomainIsActive(dom.get()) != 1) {
+    return Status::Unavailable("domain " + t.name + " is not running");
   }
-  int active = virDomainIsActive(dom);
-  virStreamPtr st = active == 1 ? virStreamNew(conn, VIR_STREAM_NONBLOCK) : nullptr;
+  Stream st(virStreamNew(conn.get(), VIR_STREAM_NONBLOCK));
+  if (!st) return ConsoleError("domain " + t.name + ": cannot make a stream");
   // SAFE: refuse (rather than steal) a console another client holds.
-  if (st == nullptr || virDomainOpenConsole(dom, nullptr, st, VIR_DOMAIN_CONSOLE_SAFE) < 0) {
-    Status err = active == 1 ? ConsoleError("domain " + t.name + ": cannot open its console")
-                             : Status::Unavailable("domain " + t.name + " is not running");
-    if (st) virStreamFree(st);
-    virDomainFree(dom);
-    virConnectClose(conn);
-    return err;
+  if (virDomainOpenConsole(dom.get(), nullptr, st.get(), VIR_DOMAIN_CONSOLE_SAFE) < 0) {
+    return ConsoleError("domain " + t.name + ": cannot open its console");
   }
   auto state = std::make_shared<ConsoleState>();
-  state->stream = st;
-  auto* opaque = new std::shared_ptr<ConsoleState>(state);
+  state->stream = st.get();  // before the first event can come
+  auto opaque = std::make_unique<std::shared_ptr<ConsoleState>>(state);
   if (virStreamEventAddCallback(
-          st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR,
-          OnStream, opaque, FreeState) < 0) {
+          st.get(), VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR,
+          OnStream, opaque.get(), FreeState) < 0) {
     Status err = ConsoleError("domain " + t.name + ": cannot watch its console");
-    delete opaque;
-    virStreamAbort(st);
-    virStreamFree(st);
-    virDomainFree(dom);
-    virConnectClose(conn);
+    state->stream = nullptr;
+    virStreamAbort(st.get());
     return err;
   }
-  return std::unique_ptr<Console>(new LibvirtConsole(t.name, conn, dom, std::move(state)));
+  (void)opaque.release();  // libvirt's now: FreeState deletes it
+  (void)st.release();      // state->stream: closed and freed by LibvirtConsole::Close
+  return std::unique_ptr<Console>(
+      new LibvirtConsole(t.name, std::move(conn), std::move(dom), std::move(state)));
 }
 
 }  // namespace livefire::provision
