@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "exercise_files.h"
+#include "livefire/provision/libvirt.h"
 #include "portal_options.h"
 
 namespace livefire::cli {
@@ -24,6 +25,7 @@ Result<std::unique_ptr<portal::Portal>> StartPortal(Context& ctx, const Exercise
                                                     const std::string& listen,
                                                     const std::string& control_endpoint,
                                                     const topology::RangePlan& plan,
+                                                    const std::string& libvirt_uri,
                                                     const PortalArgs& a) {
   portal::PortalOptions o;
   o.state_dir = ctx.state_dir;
@@ -33,6 +35,7 @@ Result<std::unique_ptr<portal::Portal>> StartPortal(Context& ctx, const Exercise
   o.cert_file = a.cert;
   o.key_file = a.key;
   o.public_scoreboard = a.public_scoreboard;
+  o.libvirt_uri = libvirt_uri;
   for (const topology::PlannedDomain& d : plan.domains) {
     if (!d.is_router) o.nodes[d.team].push_back(d.node);  // routers are infrastructure
   }
@@ -58,8 +61,9 @@ Status RunPortal(Context& ctx, const PortalCmdArgs& a) {
   sigaddset(&set, SIGTERM);
   sigset_t old;
   pthread_sigmask(SIG_BLOCK, &set, &old);
-  auto p = StartPortal(ctx, ex.files.id, a.listen, "", ex.recorded_plan.value_or(ex.plan),
-                       a.portal);
+  auto p =
+      StartPortal(ctx, ex.files.id, a.listen, "", ex.recorded_plan.value_or(ex.plan),
+                  ex.files.uri.empty() ? provision::DefaultLibvirtUri() : ex.files.uri, a.portal);
   if (!p.ok()) {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return p.status();

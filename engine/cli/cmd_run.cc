@@ -20,13 +20,13 @@
 #include "cli.h"
 #include "exercise_files.h"
 #include "libvirt_options.h"
-#include "portal_options.h"
 #include "livefire/live/live.h"
 #include "livefire/provision/guest_io.h"
 #include "livefire/runtime/exercise.h"
 #include "livefire/scheduler.h"
 #include "livefire/scoring/config.h"
 #include "livefire/scoring/scoreboard.h"
+#include "portal_options.h"
 
 namespace livefire::cli {
 
@@ -136,9 +136,9 @@ Status RunRun(const RunArgs& a, Context& ctx) {
                            exercise->control_tcp_endpoint(), exercise->events_tcp_endpoint());
   }
   if (!a.portal.empty()) {
-    LF_ASSIGN_OR_RETURN(portal, StartPortal(ctx, ex.files.id, a.portal,
-                                            exercise->control_tcp_endpoint(), ex.plan,
-                                            a.portal_args));
+    LF_ASSIGN_OR_RETURN(
+        portal, StartPortal(ctx, ex.files.id, a.portal, exercise->control_tcp_endpoint(), ex.plan,
+                            uri, a.portal_args));
   }
   ctx.err << fmt::format(
       "exercise {}: {} blue team(s), {}{}; control with `livefire pause|resume|"

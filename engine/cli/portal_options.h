@@ -27,6 +27,7 @@ Result<std::unique_ptr<portal::Portal>> StartPortal(Context& ctx, const Exercise
                                                     const std::string& listen,
                                                     const std::string& control_endpoint,
                                                     const topology::RangePlan& plan,
+                                                    const std::string& libvirt_uri,
                                                     const PortalArgs& a);
 
 }  // namespace livefire::cli

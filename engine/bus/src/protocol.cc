@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 16> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 17> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 16> kTypes = {{
     {RequestType::kScoreboard, "scoreboard"},
     {RequestType::kEvents, "events"},
     {RequestType::kPlan, "plan"},
+    {RequestType::kConsole, "console"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -211,6 +212,17 @@ Status DecodeArgs(const json& j, Request& r) {
         }
       }
       return TakeString(j, a, type, "comment", kMaxTextBytes, false);
+    }
+    case RequestType::kConsole: {
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "action", kMaxNameBytes, true));
+      const std::string action = a["action"];
+      if (action != "open" && action != "close" && action != "end") {
+        return BadRequest(
+            fmt::format("console: field 'action' must be open, close or end, got '{}'", action));
+      }
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "node", kMaxNameBytes, true));
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "copy", kMaxNameBytes, false));
+      return TakeString(j, a, type, "reason", 1024, false);
     }
     case RequestType::kEvents:
       LF_RETURN_IF_ERROR(TakeSeq(j, a, type, "from_seq", false));
@@ -545,6 +557,15 @@ Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
 }
 
 Request MakePlanRequest() { return Req(RequestType::kPlan); }
+
+Request MakeConsoleRequest(std::string_view action, std::string_view copy, std::string_view node,
+                           std::string_view reason) {
+  Request r = Req(RequestType::kConsole);
+  r.args = {{"action", action}, {"node", node}};
+  if (!copy.empty()) r.args["copy"] = copy;
+  if (!reason.empty()) r.args["reason"] = reason;
+  return r;
+}
 
 Request MakeEventsRequest(int64_t from_seq, int64_t limit) {
   Request r = Req(RequestType::kEvents);

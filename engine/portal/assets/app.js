@@ -106,6 +106,16 @@ async function loadNodes() {
     o.value = n;
     return o;
   }));
+  // A console link for every node the account may use.
+  document.getElementById("consoles").replaceChildren(...(data.consoles || []).map(c => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = "/console?node=" + encodeURIComponent(c.node) + "&team=" + encodeURIComponent(c.team);
+    a.textContent = c.node + " (" + c.team + ")";
+    a.className = "console-link";
+    li.appendChild(a);
+    return li;
+  }));
 }
 
 async function loadAttack() {

@@ -24,7 +24,9 @@ const LF_TEXT = {
     too_many: "Too many failed logins. Try again later.", ack: "Acknowledged as #",
     responded: "responded", open: "open", graded: "graded", no_deadline: "no deadline",
     overdue: "due", lang_switch: "Tiếng Việt", refused: "Refused: ",
-    not_graded: "not graded yet", paused: "paused",
+    not_graded: "not graded yet", paused: "paused", consoles: "Consoles",
+    console_title: "Console", console_end: "Close for everyone",
+    console_connecting: "Connecting", console_open: "Connected", console_closed: "Closed",
   },
   vi: {
     title: "Cổng thông tin livefire", account: "Tài khoản", password: "Mật khẩu",
@@ -46,7 +48,9 @@ const LF_TEXT = {
     too_many: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau.", ack: "Đã nhận, số #",
     responded: "đã trả lời", open: "đang mở", graded: "đã chấm", no_deadline: "không có hạn",
     overdue: "quá hạn", lang_switch: "English", refused: "Bị từ chối: ",
-    not_graded: "chưa chấm", paused: "tạm dừng",
+    not_graded: "chưa chấm", paused: "tạm dừng", consoles: "Bảng điều khiển máy",
+    console_title: "Bảng điều khiển", console_end: "Đóng cho mọi người",
+    console_connecting: "Đang kết nối", console_open: "Đã kết nối", console_closed: "Đã đóng",
   },
 };
 

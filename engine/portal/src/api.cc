@@ -45,6 +45,8 @@ HttpResponse Redirect(std::string_view to) {
 }
 
 // An engine error code as the HTTP status a browser understands.
+}  // namespace
+
 int HttpStatusFor(std::string_view code) {
   if (code == bus::errors::kForbidden) return 403;
   if (code == bus::errors::kNotFound) return 404;
@@ -53,6 +55,8 @@ int HttpStatusFor(std::string_view code) {
   if (code == bus::errors::kInternal) return 500;
   return 400;
 }
+
+namespace {
 
 bool IsSubmission(std::string_view kind) {
   return kind == kinds::kSubmissionReport || kind == kinds::kSubmissionFinding ||
@@ -127,6 +131,56 @@ Api::Api(const PortalOptions& o, identity::AccountDirectory& accounts, EngineLin
       sessions_(o.session_idle_ns),
       limiter_({o.max_failures_per_account, o.max_failures_per_address, o.failure_window_ns}) {
   if (o_.assets_dir.empty()) o_.assets_dir = LIVEFIRE_PORTAL_ASSETS_DIR;
+  if (o_.xterm_dir.empty()) o_.xterm_dir = LIVEFIRE_PORTAL_XTERM_DIR;
+  consoles_ = std::make_unique<ConsoleHub>(o_.libvirt_uri, o_.state_dir, o_.id);
+}
+
+std::string Api::ConsoleCopy(const identity::Account& a, const HttpRequest& r) {
+  if (auto it = r.query.find("team"); it != r.query.end()) {
+    return it->second == provision::kSharedTeam ? std::string() : it->second;
+  }
+  return a.role == Role::kBlue ? a.team : std::string();
+}
+
+Result<bus::Reply> Api::ConsoleRequest(const identity::Account& a, std::string_view action,
+                                       const std::string& copy, const std::string& node,
+                                       std::string_view reason) {
+  return link_.Call(a, bus::MakeConsoleRequest(action, copy, node, reason));
+}
+
+HttpResponse Api::CloseConsole(const Caller& c, const HttpRequest& r) {
+  json b = json::parse(r.body, nullptr, false);
+  if (!b.is_object()) return Error(400, "bad_json", "the body must be a JSON object");
+  const std::string node = Str(b, "node");
+  if (node.empty()) return Error(400, "bad_request", "node: required");
+  std::string copy = Str(b, "team");
+  if (copy == provision::kSharedTeam) copy.clear();
+  // The engine decides (white only) and records console.ended, or the refusal.
+  Result<bus::Reply> rep =
+      ConsoleRequest(c.account, "end", copy, node, "closed by " + c.account.name);
+  if (!rep.ok()) return Error(504, "engine", rep.status().message());
+  if (!rep->ok) {
+    spdlog::warn("portal: '{}' may not close the console of {}: {}", c.account.name, node,
+                 rep->error_message);
+    return Error(HttpStatusFor(rep->error_code), rep->error_code, rep->error_message);
+  }
+  const std::vector<std::string> viewers =
+      consoles_->End(copy, node, "closed by the white cell (" + c.account.name + ")");
+  return Json(200, {{"node", node}, {"team", copy}, {"viewers", viewers}});
+}
+
+HttpResponse Api::Vendor(const std::string& name) {
+  std::optional<std::string> text;
+  if (name == "xterm.js") text = ReadFile(o_.xterm_dir + "/lib/xterm.js");
+  if (name == "xterm.css") text = ReadFile(o_.xterm_dir + "/css/xterm.css");
+  if (!text) {
+    return Error(404, "not_found",
+                 "no such file (xterm.js is installed by .ci/setup: npm ci in engine/portal/web)");
+  }
+  HttpResponse out;
+  out.content_type = ContentType(name);
+  out.body = std::move(*text);
+  return out;
 }
 
 std::optional<Api::Caller> Api::Authenticate(const HttpRequest& r) {
@@ -160,6 +214,16 @@ HttpResponse Api::Handle(const HttpRequest& r) {
   if (get && (r.path == "/" || r.path == "/index.html")) return Page(r, "app.html", true);
   if (get && r.path == "/scoreboard") return Page(r, "scoreboard.html", !o_.public_scoreboard);
   if (get && r.path.starts_with("/assets/")) return Asset(r.path.substr(8));
+  if (get && r.path.starts_with("/vendor/")) return Vendor(r.path.substr(8));
+  if (get && r.path == "/console") {
+    HttpResponse page = Page(r, "console.html", true);
+    // xterm.js sizes its rows with a <style> element of its own.
+    page.csp =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'";
+    return page;
+  }
   if (post && r.path == "/api/login") return Login(r);
   if (get && r.path == "/api/scoreboard" && o_.public_scoreboard) return Scoreboard();
 
@@ -177,8 +241,8 @@ HttpResponse Api::Handle(const HttpRequest& r) {
     sessions_.Erase(c->session.token);
     HttpResponse out = Json(200, {{"ok", true}});
     out.headers.emplace_back(
-        "Set-Cookie", fmt::format("{}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict",
-                                  kSessionCookie));
+        "Set-Cookie",
+        fmt::format("{}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict", kSessionCookie));
     return out;
   }
   if (get && r.path == "/api/me") return Me(*c);
@@ -191,6 +255,7 @@ HttpResponse Api::Handle(const HttpRequest& r) {
                r.path == "/api/findings"))
     return Submit(*c, r);
   if (post && r.path == "/api/control") return Control(*c, r);
+  if (post && r.path == "/api/consoles/close") return CloseConsole(*c, r);
   if (r.path.starts_with("/api/")) return Error(404, "not_found", "no such API: " + r.path);
   return Error(404, "not_found", "no such page");
 }
@@ -226,9 +291,9 @@ HttpResponse Api::Login(const HttpRequest& r) {
                                 {"team", a->team},
                                 {"role", identity::RoleName(a->role)},
                                 {"csrf", s.csrf}});
-  out.headers.emplace_back("Set-Cookie",
-                           fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
-                                       kSessionCookie, s.token));
+  out.headers.emplace_back(
+      "Set-Cookie",
+      fmt::format("{}={}; Path=/; Secure; HttpOnly; SameSite=Strict", kSessionCookie, s.token));
   return out;
 }
 
@@ -249,11 +314,10 @@ HttpResponse Api::Page(const HttpRequest& r, const std::string& file, bool needs
 
 HttpResponse Api::Asset(const std::string& name) {
   // Only plain file names of the assets folder: nothing can climb out of it.
-  const bool plain = !name.empty() && name.front() != '.' &&
-                     std::all_of(name.begin(), name.end(), [](char ch) {
-                       return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' ||
-                              ch == '-' || ch == '_';
-                     });
+  const bool plain =
+      !name.empty() && name.front() != '.' && std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_';
+      });
   std::optional<std::string> text;
   if (plain) text = ReadFile(o_.assets_dir + "/" + name);
   if (!text) return Error(404, "not_found", "no such file");
@@ -283,10 +347,9 @@ std::optional<HttpResponse> Api::ReadTeam(const Caller& c, const HttpRequest& r,
   Result<bus::Reply> rep = link_.Call(c.account, probe);
   spdlog::warn("portal: '{}' asked for team '{}' ({}): refused", c.account.name, *team, r.path);
   return Error(403, "forbidden",
-               rep.ok() && !rep->ok
-                   ? rep->error_message
-                   : fmt::format("account '{}' may read team '{}' only", c.account.name,
-                                 c.account.team));
+               rep.ok() && !rep->ok ? rep->error_message
+                                    : fmt::format("account '{}' may read team '{}' only",
+                                                  c.account.name, c.account.team));
 }
 
 HttpResponse Api::Score(const Caller& c, const HttpRequest& r) {
@@ -338,8 +401,7 @@ HttpResponse Api::Tasks(const Caller& c, const HttpRequest& r) {
   if (!st.ok()) return Error(504, "engine", st.status().message());
   if (!st->ok) return Error(HttpStatusFor(st->error_code), st->error_code, st->error_message);
   json tasks = json::array();
-  if (auto t = st->body.find("tasks"); t != st->body.end() && t->contains(team))
-    tasks = (*t)[team];
+  if (auto t = st->body.find("tasks"); t != st->body.end() && t->contains(team)) tasks = (*t)[team];
   return Json(200, {{"team", team},
                     {"time_ns", st->body.value("time_ns", int64_t{0})},
                     {"clock", st->body.value("clock", "")},
@@ -381,12 +443,24 @@ HttpResponse Api::Nodes(const Caller& c, const HttpRequest& r) {
   if (auto refused = ReadTeam(c, r, &team)) return *refused;
   // Blue: its own copy; red: the shared zone; white: every node.
   std::set<std::string> nodes;
+  json consoles = json::array();  // {node, team ("shared" = the shared zone)}
   for (const auto& [owner, list] : o_.nodes) {
     const bool mine = c.account.role == Role::kWhite ||
                       (c.account.role == Role::kRed ? owner.empty() : owner == team);
     if (mine) nodes.insert(list.begin(), list.end());
+    // The consoles the engine lets the account open: white any, blue its
+    // own copy, red the shared zone.
+    const bool console = c.account.role == Role::kWhite ||
+                         (c.account.role == Role::kRed && owner.empty()) ||
+                         (c.account.role == Role::kBlue && owner == c.account.team);
+    if (console) {
+      for (const std::string& n : list) {
+        consoles.push_back(
+            {{"node", n}, {"team", owner.empty() ? std::string(provision::kSharedTeam) : owner}});
+      }
+    }
   }
-  return Json(200, {{"team", team}, {"nodes", nodes}});
+  return Json(200, {{"team", team}, {"nodes", nodes}, {"consoles", consoles}});
 }
 
 HttpResponse Api::Forward(const Caller& c, bus::Request req) {
@@ -445,7 +519,8 @@ HttpResponse Api::Control(const Caller& c, const HttpRequest& r) {
     bus::GradeFields g;
     g.rubric = Str(b, "rubric");
     if (b.contains("points")) {
-      if (!b["points"].is_number()) return Error(400, "bad_request", "points: a number is required");
+      if (!b["points"].is_number())
+        return Error(400, "bad_request", "points: a number is required");
       g.points = b["points"].get<double>();
     }
     g.comment = Str(b, "comment");

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "console_hub.h"
 #include "engine_link.h"
 #include "livefire/identity/accounts.h"
 #include "livefire/portal/portal.h"
@@ -35,6 +36,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string csp;  // "" = the portal's default Content-Security-Policy
 };
 
 inline constexpr std::string_view kSessionCookie = "lf_session";
@@ -46,6 +48,17 @@ class Api {
   // The live account of the request's session (for the WebSocket); nullopt
   // when there is none, or the account was revoked (its sessions end).
   std::optional<identity::Account> SessionAccount(const HttpRequest& r);
+
+  // /ws/console/NODE: the copy a request is about (?team=, "shared" or ""
+  // = the shared zone; without it a blue account's own team, else the
+  // shared zone).
+  static std::string ConsoleCopy(const identity::Account& a, const HttpRequest& r);
+  // Asks the engine, as the account, to record a console action (open,
+  // close, end); the engine refuses (and records) what the account may not.
+  Result<bus::Reply> ConsoleRequest(const identity::Account& a, std::string_view action,
+                                    const std::string& copy, const std::string& node,
+                                    std::string_view reason = {});
+  ConsoleHub& consoles() { return *consoles_; }
 
  private:
   struct Caller {
@@ -64,6 +77,8 @@ class Api {
   HttpResponse Nodes(const Caller& c, const HttpRequest& r);
   HttpResponse Submit(const Caller& c, const HttpRequest& r);
   HttpResponse Control(const Caller& c, const HttpRequest& r);
+  HttpResponse CloseConsole(const Caller& c, const HttpRequest& r);
+  HttpResponse Vendor(const std::string& name);
   // The team a read is about: the account's own, or for white any ?team=.
   // Another team asked by a non-white account is refused: the engine is
   // asked (as that account) for that team's status, refuses and records it
@@ -76,7 +91,11 @@ class Api {
   EngineLink& link_;
   SessionStore sessions_;
   LoginLimiter limiter_;
+  std::unique_ptr<ConsoleHub> consoles_;
 };
+
+// The HTTP status for an engine error code (forbidden 403, not_found 404, ...).
+int HttpStatusFor(std::string_view code);
 
 // The session token in a Cookie header ("" when absent).
 std::string SessionToken(std::string_view cookie_header);

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -104,8 +105,10 @@ http::response<http::string_body> ToBeast(const HttpResponse& out, unsigned vers
   // The pages load only their own scripts and styles: no inline script, no
   // other origin, no framing.
   res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-          "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+          !out.csp.empty()
+              ? out.csp
+              : "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set(http::field::strict_transport_security, "max-age=31536000");
@@ -176,9 +179,16 @@ struct Portal::Impl {
     conns.push_back(std::move(c));
   }
 
-  void Serve(tcp::socket s) {
+  void Serve(tcp::socket accepted) {
     beast::error_code ec;
-    const std::string peer = s.remote_endpoint(ec).address().to_string();
+    const std::string peer = accepted.remote_endpoint(ec).address().to_string();
+    // The connection on an io_context of its own: Beast's synchronous calls
+    // as before, and a console's asynchronous loop runs on this thread.
+    asio::io_context cioc;
+    tcp::socket s(cioc);
+    const auto protocol = accepted.local_endpoint(ec).protocol();
+    s.assign(protocol, accepted.release(ec), ec);
+    if (ec) return;
     beast::ssl_stream<tcp::socket> stream(std::move(s), tls);
     // Plain HTTP (or anything but TLS) on this port fails here and is closed.
     stream.handshake(ssl::stream_base::server, ec);
@@ -195,7 +205,7 @@ struct Portal::Impl {
       http::request<http::string_body> req = parser.release();
       HttpRequest r = Convert(req, peer);
       if (websocket::is_upgrade(req)) {
-        ServeWebSocket(stream, std::move(req), r);
+        ServeWebSocket(cioc, stream, std::move(req), r);
         return;
       }
       HttpResponse out;
@@ -217,8 +227,8 @@ struct Portal::Impl {
   // /ws/events: the account's own feed from the engine, one JSON text
   // message {"topic", "event"} per event, until the client goes, the
   // session ends (logout, revocation) or the portal stops.
-  void ServeWebSocket(beast::ssl_stream<tcp::socket>& stream, http::request<http::string_body> req,
-                      const HttpRequest& r) {
+  void ServeWebSocket(asio::io_context& cioc, beast::ssl_stream<tcp::socket>& stream,
+                      http::request<http::string_body> req, const HttpRequest& r) {
     beast::error_code ec;
     auto refuse = [&](int status, std::string_view message) {
       HttpResponse out;
@@ -230,7 +240,10 @@ struct Portal::Impl {
     if (!a) return refuse(401, "log in first");
     // A page of another site cannot open it with the user's cookie.
     if (!r.origin.empty() && r.origin != "https://" + r.host) return refuse(403, "wrong Origin");
-    if (r.path != "/ws/events") return refuse(404, "no such WebSocket (consoles: not yet)");
+    if (r.path.starts_with("/ws/console/")) {
+      return ServeConsole(cioc, stream, std::move(req), r, *a, refuse);
+    }
+    if (r.path != "/ws/events") return refuse(404, "no such WebSocket");
     Result<std::string> feed = link->FeedEndpoint(*a);
     if (!feed.ok()) return refuse(503, feed.status().message());
     auto sub = bus::Subscriber::ConnectCurve(link->zmq(), *feed, link->Keys(*a));
@@ -264,6 +277,117 @@ struct Portal::Impl {
       }
     }
     ws.close(websocket::close_code::going_away, ec);
+  }
+
+  // /ws/console/NODE[?team=COPY]: the node's serial console, shared with
+  // its other viewers. The engine records the open (or refuses it: 403,
+  // recorded) before anything is attached, and the close when the viewer
+  // leaves, the console ends (white, domain stopped) or the session ends.
+  // Output goes out as binary messages; text or binary messages in are
+  // keystrokes.
+  template <typename Refuse>
+  void ServeConsole(asio::io_context& cioc, beast::ssl_stream<tcp::socket>& stream,
+                    http::request<http::string_body> req, const HttpRequest& r,
+                    const identity::Account& a, Refuse& refuse) {
+    const std::string node = r.path.substr(std::string_view("/ws/console/").size());
+    if (node.empty() || node.find('/') != std::string::npos) return refuse(404, "no such node");
+    const std::string copy = Api::ConsoleCopy(a, r);
+    Result<bus::Reply> opened = api->ConsoleRequest(a, "open", copy, node);
+    if (!opened.ok()) return refuse(504, opened.status().message());
+    if (!opened->ok) {
+      spdlog::warn("portal: console of {} for '{}' refused: {}", node, a.name,
+                   opened->error_message);
+      return refuse(HttpStatusFor(opened->error_code), opened->error_message);
+    }
+    auto record_close = [&](const std::string& reason) {
+      Result<bus::Reply> closed = api->ConsoleRequest(a, "close", copy, node, reason);
+      if (!closed.ok() || !closed->ok) {
+        spdlog::error("portal: the close of {}'s console of {} is not recorded: {}", a.name, node,
+                      closed.ok() ? closed->error_message : closed.status().message());
+      }
+    };
+    Result<std::shared_ptr<ConsoleHub::Viewer>> joined = api->consoles().Join(copy, node, a.name);
+    if (!joined.ok()) {
+      record_close("not attached: " + joined.status().message());
+      return refuse(503, joined.status().message());
+    }
+    std::shared_ptr<ConsoleHub::Viewer> v = *joined;
+    beast::error_code ec;
+    websocket::stream<beast::ssl_stream<tcp::socket>&> ws(stream);
+    ws.accept(req, ec);
+    if (ec) {
+      api->consoles().Leave(copy, node, v);
+      return record_close("the WebSocket handshake failed");
+    }
+    ws.binary(true);
+
+    // One thread, asynchronous: a read always pending (keystrokes), a timer
+    // that sends what the console wrote and notices the end.
+    std::string why;
+    bool reading_done = false, writing = false, closing = false;
+    std::string sending;
+    beast::flat_buffer in;
+    asio::steady_timer timer(cioc);
+    auto last_check = std::chrono::steady_clock::now();
+    std::function<void()> read_next = [&] {
+      ws.async_read(in, [&](beast::error_code rec, size_t) {
+        if (rec) {
+          reading_done = true;
+          if (why.empty()) why = "the viewer left";
+          timer.cancel();
+          return;
+        }
+        const auto data = in.data();
+        std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+        if (Status st = api->consoles().Write(copy, node, bytes); !st.ok())
+          spdlog::debug("portal: console of {}: {}", node, st.message());
+        in.consume(in.size());
+        read_next();
+      });
+    };
+    std::function<void()> tick = [&] {
+      if (reading_done) return;
+      std::string chunk;
+      bool ended = false;
+      {
+        std::lock_guard lock(v->mu);
+        if (!writing) chunk.swap(v->out);
+        ended = v->ended;
+        if (ended && why.empty()) why = v->reason;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_check >= std::chrono::seconds(1)) {
+        last_check = now;
+        if (!api->SessionAccount(r)) {
+          ended = true;
+          why = "the session ended";
+        }
+      }
+      if (stopping) {
+        ended = true;
+        why = "the portal stopped";
+      }
+      if (!chunk.empty()) {
+        writing = true;
+        sending = std::move(chunk);
+        ws.async_write(asio::buffer(sending), [&](beast::error_code wec, size_t) {
+          writing = false;
+          if (wec && why.empty()) why = "the viewer left";
+        });
+      } else if (ended && !writing && !closing) {
+        closing = true;
+        ws.async_close(websocket::close_reason(websocket::close_code::normal, why.substr(0, 120)),
+                       [](beast::error_code) {});
+      }
+      timer.expires_after(std::chrono::milliseconds(25));
+      timer.async_wait([&](beast::error_code) { tick(); });
+    };
+    read_next();
+    tick();
+    cioc.run();
+    cioc.restart();
+    api->consoles().Leave(copy, node, v);
+    record_close(why.empty() ? "closed" : why);
   }
 
   void Stop() {
@@ -321,8 +445,8 @@ Result<std::unique_ptr<Portal>> Portal::Start(PortalOptions o) {
   impl->api = std::make_unique<Api>(impl->o, *impl->accounts, *impl->link);
 
   impl->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                        ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use);
   impl->tls.use_certificate_chain_file(impl->cert.cert_file, ec);
   if (!ec) impl->tls.use_private_key_file(impl->cert.key_file, ssl::context::pem, ec);
   if (ec) return Status::InvalidArgument("TLS certificate: " + ec.message());
@@ -332,7 +456,8 @@ Result<std::unique_ptr<Portal>> Portal::Start(PortalOptions o) {
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(ep, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::Unavailable(fmt::format("cannot listen on {}: {}", o.listen, ec.message()));
+  if (ec)
+    return Status::Unavailable(fmt::format("cannot listen on {}: {}", o.listen, ec.message()));
   impl->port = impl->acceptor.local_endpoint().port();
   impl->url = addr.is_v6() ? fmt::format("https://[{}]:{}/", host, impl->port)
                            : fmt::format("https://{}:{}/", host, impl->port);

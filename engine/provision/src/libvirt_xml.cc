@@ -318,17 +318,21 @@ Result<std::string> DomainXml(const DomainXmlInput& in) {
     b.Attr(b.Element(nic, "model"), "type", "virtio");
     b.Attr(b.Element(nic, "rom"), "enabled", "no");
   }
-  // append='on': the log keeps every boot of the node, reverts included.
-  for (const char* tag : {"serial", "console"}) {
-    pugi::xml_node dev = b.Element(devices, tag);
-    b.Attr(dev, "type", "file");
-    pugi::xml_node source = b.Element(dev, "source");
-    b.Attr(source, "path", in.console_log);
-    b.Attr(source, "append", "on");
-    pugi::xml_node target = b.Element(dev, "target");
-    if (std::string_view(tag) == "console") b.Attr(target, "type", "serial");
-    b.Attr(target, "port", "0");
-  }
+  // A pty, so that virDomainOpenConsole can stream it (the portal's
+  // console), with qemu also copying the output into the log file that
+  // readiness checks and `ConsoleTail` read. append='on': the log keeps every
+  // boot of the node, reverts included. The <console> is the same device.
+  pugi::xml_node serial = b.Element(devices, "serial");
+  b.Attr(serial, "type", "pty");
+  pugi::xml_node log = b.Element(serial, "log");
+  b.Attr(log, "file", in.console_log);
+  b.Attr(log, "append", "on");
+  b.Attr(b.Element(serial, "target"), "port", "0");
+  pugi::xml_node console = b.Element(devices, "console");
+  b.Attr(console, "type", "pty");
+  pugi::xml_node ctarget = b.Element(console, "target");
+  b.Attr(ctarget, "type", "serial");
+  b.Attr(ctarget, "port", "0");
   pugi::xml_node channel = b.Element(devices, "channel");
   b.Attr(channel, "type", "unix");
   pugi::xml_node agent = b.Element(channel, "target");
@@ -396,7 +400,10 @@ Result<DomainXmlInfo> ParseDomainXml(std::string_view xml) {
     info.interfaces.push_back({nic.child("source").attribute("network").value(),
                                nic.child("mac").attribute("address").value()});
   }
-  info.console_log = devices.child("serial").child("source").attribute("path").value();
+  // The pty's <log> (older definitions: a type='file' serial's source).
+  pugi::xml_node serial = devices.child("serial");
+  info.console_log = serial.child("log").attribute("file").value();
+  if (info.console_log.empty()) info.console_log = serial.child("source").attribute("path").value();
   for (pugi::xml_node ch : devices.children("channel")) {
     info.agent_channel |=
         std::string_view(ch.child("target").attribute("name").value()) == "org.qemu.guest_agent.0";

@@ -430,6 +430,17 @@ Status Provisioner::PushFile(const ExerciseId& exercise, const TeamId& team, con
   return DoPushFile(t, guest_path, content, mode);
 }
 
+Result<std::unique_ptr<Console>> Provisioner::OpenConsole(const ExerciseId& exercise,
+                                                          const TeamId& team, const NodeId& node) {
+  LF_ASSIGN_OR_RETURN(Loaded loaded, Load(exercise));
+  LF_ASSIGN_OR_RETURN(Target t, TargetFor(loaded, exercise, team, node));
+  return DoOpenConsole(t);
+}
+
+Result<std::unique_ptr<Console>> Provisioner::DoOpenConsole(const Target& t) {
+  return Status::FailedPrecondition("domain " + t.name + ": this backend has no serial consoles");
+}
+
 Result<std::string> Provisioner::PullFile(const ExerciseId& exercise, const TeamId& team,
                                           const NodeId& node, const std::string& guest_path) {
   if (guest_path.empty() || guest_path.front() != '/') {

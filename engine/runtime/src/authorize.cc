@@ -44,10 +44,10 @@ bool RoleMay(Role role, RT type) {
     case Role::kBlue:
       // Its own team's reports and answers to the white cell's tasks.
       return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitReport ||
-             type == RT::kSubmitResponse;
+             type == RT::kSubmitResponse || type == RT::kConsole;
     case Role::kRed:
       return type == RT::kStatus || type == RT::kEvents || type == RT::kSubmitFinding ||
-             type == RT::kSubmitFlag;
+             type == RT::kSubmitFlag || type == RT::kConsole;
     case Role::kObserver:
       return type == RT::kStatus || type == RT::kEvents;
   }
@@ -57,14 +57,13 @@ bool RoleMay(Role role, RT type) {
 Result<bus::Request> AuthorizeRequest(const identity::Account& a, bus::Request r) {
   if (!RoleMay(a.role, r.type)) {
     return Status::FailedPrecondition(fmt::format("account '{}' (role {}) may not send {}", a.name,
-                                                identity::RoleName(a.role),
-                                                bus::RequestTypeName(r.type)));
+                                                  identity::RoleName(a.role),
+                                                  bus::RequestTypeName(r.type)));
   }
   if (a.role != Role::kWhite) {
     if (!r.team.empty() && r.team != a.team) {
-      return Status::FailedPrecondition(
-          fmt::format("account '{}' acts for team '{}' only, not for '{}'", a.name, a.team,
-                      r.team));
+      return Status::FailedPrecondition(fmt::format(
+          "account '{}' acts for team '{}' only, not for '{}'", a.name, a.team, r.team));
     }
     r.team = a.team;
   }

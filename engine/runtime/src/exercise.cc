@@ -376,12 +376,14 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleScoreboard(const bus::PendingRequest& pr);
   void HandleEvents(const bus::PendingRequest& pr);
   void HandlePlan(const bus::PendingRequest& pr);
+  void HandleConsole(const bus::PendingRequest& pr);
+  // Answers forbidden and records the refusal now, with the account.
+  void Refuse(const bus::PendingRequest& pr, const std::string& reason);
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
   void SummariseRefusals(bool flush);
   std::optional<model::TeamRole> TeamRole(const std::string& name) const;
   bool IsPlayingBlue(const std::string& name) const {
-    return std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) !=
-           plan.blue_teams.end();
+    return std::find(plan.blue_teams.begin(), plan.blue_teams.end(), name) != plan.blue_teams.end();
   }
   // Whether the event was accepted (sequenced; answered once durable).
   bool SubmitDurable(const bus::PendingRequest& pr, const std::string& team, std::string_view kind,
@@ -1191,6 +1193,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& received) {
       {bus::RequestType::kScoreboard, &Impl::HandleScoreboard},
       {bus::RequestType::kEvents, &Impl::HandleEvents},
       {bus::RequestType::kPlan, &Impl::HandlePlan},
+      {bus::RequestType::kConsole, &Impl::HandleConsole},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {
@@ -1218,21 +1221,10 @@ bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
   if (pr.account.empty()) return true;  // the host's ipc channel
   std::optional<identity::Account> a = accounts ? accounts->ByName(pr.account) : std::nullopt;
   Result<bus::Request> r = a ? AuthorizeRequest(*a, pr.request)
-                             : Result<bus::Request>(Status::FailedPrecondition(fmt::format(
-                                   "account '{}' is revoked", pr.account)));
+                             : Result<bus::Request>(Status::FailedPrecondition(
+                                   fmt::format("account '{}' is revoked", pr.account)));
   if (!r.ok()) {
-    control->ReplyError(pr, bus::errors::kForbidden, r.status().message());
-    // Recorded now, with the account, and left out of the periodic summary.
-    ++refusals_summarised[std::string(bus::errors::kForbidden)];
-    json p = {{"counts", {{bus::errors::kForbidden, 1}}},
-              {"total", 1},
-              {"interval_ns", 0},
-              {"type", bus::RequestTypeName(pr.request.type)},
-              {"id", pr.request.id},
-              {"team", pr.request.team},
-              {"reason", r.status().message()}};
-    p.update(Attribution(pr));
-    (void)Record("", k::kControlRefused, std::move(p));
+    Refuse(pr, r.status().message());
     return false;
   }
   pr.request = std::move(r).value();
@@ -1260,6 +1252,22 @@ bool Exercise::Impl::Authorize(bus::PendingRequest& pr) {
     return false;
   }
   return true;
+}
+
+void Exercise::Impl::Refuse(const bus::PendingRequest& pr, const std::string& reason) {
+  control->ReplyError(pr, bus::errors::kForbidden, reason);
+  // Recorded now, with the account, and left out of the periodic summary.
+  ++refusals_summarised[std::string(bus::errors::kForbidden)];
+  json p = {{"counts", {{bus::errors::kForbidden, 1}}},
+            {"total", 1},
+            {"interval_ns", 0},
+            {"type", bus::RequestTypeName(pr.request.type)},
+            {"id", pr.request.id},
+            {"team", pr.request.team},
+            {"reason", reason}};
+  if (pr.request.type == bus::RequestType::kConsole) p["request"] = pr.request.args;
+  p.update(Attribution(pr));
+  (void)Record("", k::kControlRefused, std::move(p));
 }
 
 void Exercise::Impl::HandleControl() {
@@ -1405,11 +1413,58 @@ void Exercise::Impl::HandlePlan(const bus::PendingRequest& pr) {
   control->Reply(pr, {{"plan_file", std::move(plan)}});
 }
 
+// The portal's consoles: blue on its own copy, red on the shared zone (the
+// red team's nodes), white (and the host) everywhere; only white ends a
+// console for everyone. Recorded durably before the portal attaches.
+void Exercise::Impl::HandleConsole(const bus::PendingRequest& pr) {
+  const json& a = pr.request.args;
+  const std::string action = a.value("action", "");
+  const std::string node = a.value("node", "");
+  const std::string copy = a.value("copy", "");
+  std::optional<identity::Account> account;
+  if (!pr.account.empty() && accounts) account = accounts->ByName(pr.account);
+  if (account && account->role != identity::Role::kWhite) {
+    const std::string where = copy.empty() ? "the shared zone" : "team '" + copy + "'";
+    if (action == "end") {
+      return Refuse(pr,
+                    fmt::format("account '{}' may not end consoles (white only)", account->name));
+    }
+    if (account->role == identity::Role::kBlue && copy != account->team) {
+      return Refuse(pr,
+                    fmt::format("account '{}' may use the consoles of team '{}' only, not of {}",
+                                account->name, account->team, where));
+    }
+    if (account->role == identity::Role::kRed && !copy.empty()) {
+      return Refuse(pr, fmt::format("account '{}' may use the consoles of the shared zone only, "
+                                    "not of {}",
+                                    account->name, where));
+    }
+    if (account->role != identity::Role::kBlue && account->role != identity::Role::kRed) {
+      return Refuse(pr, fmt::format("account '{}' may not use consoles", account->name));
+    }
+  }
+  const bool known = std::any_of(plan.domains.begin(), plan.domains.end(), [&](const auto& d) {
+    return !d.is_router && d.node == node && d.team == copy;
+  });
+  if (!known) {
+    return control->ReplyError(
+        pr, bus::errors::kNotFound,
+        fmt::format("no node '{}' in {}", node,
+                    copy.empty() ? std::string("the shared zone") : "team '" + copy + "'"));
+  }
+  json p = {{"node", node}, {"copy", copy}};
+  if (a.contains("reason")) p["reason"] = a["reason"];
+  const std::string_view kind = action == "open"    ? k::kConsoleOpened
+                                : action == "close" ? k::kConsoleClosed
+                                                    : k::kConsoleEnded;
+  SubmitDurable(pr, copy, kind, std::move(p));
+}
+
 // --listen: the control server and the publisher also on CURVE tcp, the
 // ZAP handler knowing clients by the accounts' keys.
 Status Exercise::Impl::OpenRemote(const std::string& control_ipc) {
-  const std::string path = identity::AccountBook::PathIn(options.state_dir + "/exercises/" +
-                                                         options.id.str());
+  const std::string path =
+      identity::AccountBook::PathIn(options.state_dir + "/exercises/" + options.id.str());
   auto dir = identity::AccountDirectory::Open(path);
   if (!dir.ok()) {
     return dir.status().WithContext(

@@ -146,6 +146,32 @@ TEST(Protocol, ScoreboardModeAndFreezeTime) {
   }
 }
 
+TEST(Protocol, ConsoleNamesItsActionNodeAndCopy) {
+  auto encoded = [](Request r) {
+    r.id = "c1";
+    return EncodeRequest(r);
+  };
+  auto open = DecodeRequest(encoded(MakeConsoleRequest("open", "blue1", "web")));
+  ASSERT_TRUE(open.ok()) << open.status().ToString();
+  EXPECT_EQ(open->type, RequestType::kConsole);
+  EXPECT_EQ(open->args["action"], "open");
+  EXPECT_EQ(open->args["node"], "web");
+  EXPECT_EQ(open->args["copy"], "blue1");
+  auto shared = DecodeRequest(encoded(MakeConsoleRequest("end", "", "attacker", "why")));
+  ASSERT_TRUE(shared.ok());
+  EXPECT_FALSE(shared->args.contains("copy"));  // the shared zone
+  EXPECT_EQ(shared->args["reason"], "why");
+  for (const char* bad : {R"({"v":1,"type":"console","id":"c","node":"web"})",
+                          R"({"v":1,"type":"console","id":"c","action":"steal","node":"web"})",
+                          R"({"v":1,"type":"console","id":"c","action":"open"})",
+                          R"({"v":1,"type":"console","id":"c","action":"open","node":7})"}) {
+    auto r = DecodeRequest(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(ProtocolErrorCode(r.status()), errors::kBadRequest) << bad;
+    EXPECT_NE(r.status().message().find("console"), std::string::npos) << r.status().message();
+  }
+}
+
 TEST(Protocol, DepthCountIgnoresBracketsInStrings) {
   std::string text(100, '[');
   auto r =
@@ -299,6 +325,7 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeScoreboardRequest("live"),
       MakeEventsRequest(1, 50),
       MakePlanRequest(),
+      MakeConsoleRequest("close", "blue1", "web", "the viewer left"),
   };
   for (Request r : built) {
     r.id = "t-2";

@@ -143,7 +143,10 @@ TEST(LibvirtXml, AnIndependentParserReadsTheSameValues) {
   EXPECT_EQ(dom.get<std::string>("metadata.livefire:range.livefire:scenario"), kNasty);
   EXPECT_EQ(dom.get<std::string>("metadata.livefire:range.livefire:key"), f.domain.key);
   EXPECT_EQ(dom.get<std::string>("devices.disk.source.<xmlattr>.file"), f.in.overlay);
-  EXPECT_EQ(dom.get<std::string>("devices.serial.source.<xmlattr>.path"), f.in.console_log);
+  EXPECT_EQ(dom.get<std::string>("devices.serial.<xmlattr>.type"), "pty");
+  EXPECT_EQ(dom.get<std::string>("devices.serial.log.<xmlattr>.file"), f.in.console_log);
+  EXPECT_EQ(dom.get<std::string>("devices.serial.log.<xmlattr>.append"), "on");
+  EXPECT_EQ(dom.get<std::string>("devices.console.<xmlattr>.type"), "pty");
   EXPECT_EQ(dom.get<std::string>("os.boot.<xmlattr>.dev"), "hd");
   EXPECT_EQ(dom.get_child("os").count("kernel"), 0u);
   auto got = ParseDomainXml(*xml);
@@ -190,7 +193,7 @@ TEST(LibvirtXml, WhatXmlCannotCarryIsRefusedNamingTheField) {
     g.in.console_log = "/tmp/" + bad;
     auto attr = DomainXml(g.in);
     ASSERT_EQ(attr.status().code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(attr.status().message().find("source path"), std::string::npos)
+    EXPECT_NE(attr.status().message().find("log file"), std::string::npos)
         << attr.status().message();
   }
   topology::PlannedNetwork n{"lan", "lan", "", "10.0.0.0/24", "10.0.0.1\x02", 24, "", ""};

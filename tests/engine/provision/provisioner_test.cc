@@ -382,7 +382,7 @@ TEST_F(ProvisionTest, UpDefinesQemuDomainsWithPlanMacsAgentChannelAndMetadata) {
         agent = true;
       }
       if (tag == "serial") {
-        EXPECT_EQ(dev.get<std::string>("source.<xmlattr>.path"), p->Paths(ex_).console(name));
+        EXPECT_EQ(dev.get<std::string>("log.<xmlattr>.file"), p->Paths(ex_).console(name));
       }
     }
     EXPECT_TRUE(agent) << name;

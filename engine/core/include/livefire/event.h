@@ -9,11 +9,10 @@
 // with hash(0) = "" — an edited, inserted or deleted row breaks the chain.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "livefire/status.h"
 #include "livefire/time.h"
@@ -21,13 +20,13 @@
 namespace livefire {
 
 struct Event {
-  int64_t seq = 0;          // assigned by the store: 1-based, gap-free
-  SimTime time;             // exercise time the event happened at
-  int64_t wall_ns = 0;      // wall clock (unix ns), recorded only, never decides
-  std::string team;         // team the event concerns; "" = exercise-wide
-  std::string kind;         // one of the kinds below, e.g. "check.result"
+  int64_t seq = 0;      // assigned by the store: 1-based, gap-free
+  SimTime time;         // exercise time the event happened at
+  int64_t wall_ns = 0;  // wall clock (unix ns), recorded only, never decides
+  std::string team;     // team the event concerns; "" = exercise-wide
+  std::string kind;     // one of the kinds below, e.g. "check.result"
   nlohmann::json payload = nlohmann::json::object();  // always an object
-  std::string hash;         // lower-case hex SHA-256, set by the store
+  std::string hash;                                   // lower-case hex SHA-256, set by the store
 };
 
 // ---- catalogue of kinds ---------------------------------------------------
@@ -124,6 +123,13 @@ inline constexpr std::string_view kControlInject = "control.inject";  // manual 
 inline constexpr std::string_view kControlGrade = "control.grade";    // before grade.given
 inline constexpr std::string_view kControlRevert = "control.revert";  // before range.node.reverted
 inline constexpr std::string_view kControlScoreboard = "control.scoreboard";
+// A node's serial console in the portal (team = the copy's team, "" for the
+// shared zone). {node, copy, account, person (opt), reason (closed/ended, opt)}
+// opened: the account attached; closed: it left (or was closed on);
+// ended: a white account closed the console for everyone.
+inline constexpr std::string_view kConsoleOpened = "console.opened";
+inline constexpr std::string_view kConsoleClosed = "console.closed";
+inline constexpr std::string_view kConsoleEnded = "console.ended";
 // Requests refused (bad frames, oversized, queue full, engine refusals),
 // summed over a wall-time interval (ExerciseOptions::refused_summary_interval)
 // so that a flood costs one event, not one each:
@@ -158,8 +164,7 @@ std::string CanonicalJson(const Event& e, bool with_hash = true);
 
 // Same, with the payload already in canonical form (CanonicalPayload): lets the
 // store encode the payload once for both the hash and its TEXT column.
-std::string CanonicalJsonWithPayload(const Event& e, std::string_view payload_text,
-                                     bool with_hash);
+std::string CanonicalJsonWithPayload(const Event& e, std::string_view payload_text, bool with_hash);
 
 // Canonical form of a payload alone (what the store keeps in its TEXT column).
 std::string CanonicalPayload(const nlohmann::json& payload);

@@ -43,6 +43,7 @@ enum class RequestType {
   kScoreboard,      // the white cell shows the scoreboard live, frozen or hidden
   kEvents,          // a page of the stored log, as the sender's account may see it
   kPlan,            // the range plan `up` recorded (plan.json), for a remote control room
+  kConsole,         // the portal opens, leaves or ends a node's serial console (recorded)
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -161,6 +162,12 @@ Request MakeRevertReadyRequest(std::string_view team, std::string_view node,
 
 // The plan file of the exercise (white cell: a remote control room's topology).
 Request MakePlanRequest();
+// The serial console of `node` in `copy` (a blue team's copy; "" = the
+// shared zone): action "open" (the sender attaches), "close" (the sender
+// leaves) or "end" (white: closes it for everyone). The engine decides who
+// may, and records console.opened / console.closed / console.ended.
+Request MakeConsoleRequest(std::string_view action, std::string_view copy, std::string_view node,
+                           std::string_view reason = {});
 
 // A page of the committed log from from_seq on (limit 0 = the engine's
 // default): what a remote client has instead of the log file.

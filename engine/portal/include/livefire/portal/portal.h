@@ -33,6 +33,12 @@ struct PortalOptions {
   std::string key_file;
   // Static pages and scripts; "" = the copy in the source tree.
   std::string assets_dir;
+  // xterm.js (lib/xterm.js, css/xterm.css of npm's @xterm/xterm) for the
+  // console page; "" = the copy .ci/setup installs in engine/portal/web.
+  std::string xterm_dir;
+  // The range's libvirt connection, for the nodes' serial consoles
+  // (/ws/console/NODE); "" = no consoles (503).
+  std::string libvirt_uri;
   // The nodes the report form offers: blue team -> the nodes of its copy,
   // "" -> the shared ones (the red zone). From the range plan.
   std::map<std::string, std::vector<std::string>> nodes;

@@ -30,7 +30,7 @@ std::string DefaultLibvirtUri();
 
 struct LibvirtConfig {
   std::string uri = "qemu:///system";
-  std::string state_dir;      // exercises live in <state_dir>/exercises/<id>
+  std::string state_dir;  // exercises live in <state_dir>/exercises/<id>
   // Built templates (templates::LoadBuilt); "" = <state_dir>/templates.
   std::string templates_dir;
   // `bash <build_script> NAME` builds a missing template ("" = never build).
@@ -54,9 +54,9 @@ struct DomainXmlInput {
   const topology::PlannedDomain* domain = nullptr;
   const GuestSpec* guest = nullptr;
   const templates::Template* tmpl = nullptr;  // a built template (templates::LoadBuilt)
-  std::string name;         // DomainName()
-  std::string console_log;  // serial console file
-  std::string overlay;      // qcow2 overlay (disk templates)
+  std::string name;                           // DomainName()
+  std::string console_log;                    // serial console file
+  std::string overlay;                        // qcow2 overlay (disk templates)
   // Network libvirt name for each PlannedInterface::network_key.
   std::map<std::string, std::string> network_names;
   // The existing definition's UUID when replacing it ("" = libvirt picks
@@ -148,6 +148,9 @@ class LibvirtProvisioner : public Provisioner {
   Status DoPushFile(const Target& t, const std::string& path, const std::string& content,
                     int mode) override;
   Result<std::string> DoPullFile(const Target& t, const std::string& path) override;
+  // virDomainOpenConsole on a non-blocking virStream of a connection of its
+  // own, fed by libvirt's default event loop (one thread for the process).
+  Result<std::unique_ptr<Console>> DoOpenConsole(const Target& t) override;
   Status DoSnapshot(const Target& t) override;
   Result<std::string> DoRevert(const Target& t,
                                std::chrono::steady_clock::time_point deadline) override;

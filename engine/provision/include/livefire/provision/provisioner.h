@@ -157,6 +157,22 @@ struct ExercisePaths {
   std::string down_marker() const { return dir + "/down.json"; }
 };
 
+// A live serial console of one domain (the portal's browser console): what
+// the guest writes to ttyS0 and what is typed into it. Thread-safe: one
+// thread may Read while others Write or Close.
+class Console {
+ public:
+  virtual ~Console() = default;
+  // The bytes the guest wrote since the last call, waiting up to `wait` for
+  // some ("" when none came). Unavailable once the stream ended (the domain
+  // stopped, or Close()).
+  virtual Result<std::string> Read(Duration wait) = 0;
+  // Sends keystrokes; Unavailable once the stream ended.
+  virtual Status Write(std::string_view bytes) = 0;
+  // Ends the stream; Read and Write fail from then on. Idempotent.
+  virtual void Close() = 0;
+};
+
 class Provisioner {
  public:
   explicit Provisioner(std::string state_dir);
@@ -186,6 +202,11 @@ class Provisioner {
                           const std::vector<std::string>& argv, Duration timeout);
   Status PushFile(const ExerciseId& exercise, const TeamId& team, const NodeId& node,
                   const std::string& guest_path, const std::string& content, int mode);
+  // Attaches to the node's serial console (team kSharedTeam for shared
+  // nodes). FailedPrecondition when the backend has none, Unavailable when
+  // the domain is not running or its console is held by another client.
+  Result<std::unique_ptr<Console>> OpenConsole(const ExerciseId& exercise, const TeamId& team,
+                                               const NodeId& node);
   Result<std::string> PullFile(const ExerciseId& exercise, const TeamId& team, const NodeId& node,
                                const std::string& guest_path);
 
@@ -242,6 +263,8 @@ class Provisioner {
   virtual Status DoPushFile(const Target& t, const std::string& path, const std::string& content,
                             int mode) = 0;
   virtual Result<std::string> DoPullFile(const Target& t, const std::string& path) = 0;
+  // Default: FailedPrecondition (a backend without consoles).
+  virtual Result<std::unique_ptr<Console>> DoOpenConsole(const Target& t);
   virtual Status DoSnapshot(const Target& t) = 0;
   // Returns the method used ("restore" or "reboot").
   virtual Result<std::string> DoRevert(const Target& t,

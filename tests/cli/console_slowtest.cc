@@ -1,0 +1,153 @@
+// The portal's browser console on a real micro-node (#15): `livefire run
+// --portal` in its own process, headless Chromium (tests/browser/console.mjs)
+// logs in as blue1, opens its node's console from the dashboard, logs in as
+// root over the serial pty, runs `uname -a` and sees Linux; white closes the
+// console. The log then holds blue1's open and close and white's end. With
+// LIVEFIRE_PORTAL_SHOTS=DIR the console's screenshot is saved there
+// (docs/img/portal-console.png) and checked as non-blank.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+#include "livefire/event.h"
+#include "livefire/identity/accounts.h"
+#include "livefire/store/event_store.h"
+#include "livefire/testing/cli_range.h"
+#include "livefire/testing/cli_runner.h"
+#include "livefire/testing/scenario_files.h"
+#include "livefire/testing/temp_dir.h"
+#include "livefire/testing/wait.h"
+
+namespace livefire::cli {
+namespace {
+
+using testsupport::Outcome;
+using testsupport::RunArgs;
+
+// One blue team, one micro node; an address pool of this test's own.
+constexpr const char* kScenario = R"(
+scenario { name = "portal-console", title = "the browser console on a micro node",
+           duration = "1h", seed = 15, address_pool = "10.213.0.0/16", default_policy = "deny" }
+team "white" { role = "white" }
+team "red1" { role = "red" }
+team "blue1" { role = "blue" }
+network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
+node "web" { template = "micro", iface { network = "dmz", address = "10.10.1.10" } }
+)";
+
+// stdout and stderr of a shell command.
+std::string Sh(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+std::string StateDir() {
+  const char* d = std::getenv("LIVEFIRE_STATE_DIR");
+  return d && *d ? d : "/var/lib/livefire";
+}
+
+TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole) {
+  const std::string src = LIVEFIRE_SOURCE_DIR;
+  ASSERT_TRUE(std::filesystem::exists(src + "/tests/browser/node_modules/puppeteer-core"))
+      << "puppeteer-core is not installed: run bash .ci/setup";
+  ASSERT_TRUE(std::filesystem::exists(src + "/engine/portal/web/node_modules/@xterm/xterm"))
+      << "xterm.js is not installed: run bash .ci/setup (npm ci in engine/portal/web)";
+  ASSERT_EQ(std::system(("bash " + src + "/vm-templates/build.sh micro >/dev/null").c_str()), 0);
+  testsupport::TempDir tmp{"lf-console-slow"};
+  const std::string dir = testsupport::WriteScenario(tmp.path() / "scenario", kScenario);
+  const std::string state = StateDir();
+
+  Outcome up = RunArgs({"up", dir});
+  const std::string id = testsupport::LastLine(up.out);
+  ASSERT_EQ(up.code, 0) << up.out << up.err;
+  struct Down {
+    std::string id;
+    ~Down() { RunArgs({"down", id}); }
+  } down{id};
+
+  // The engine and its portal in their own process, on a free loopback port.
+  const std::string bin = std::string(LIVEFIRE_BINARY_DIR) + "/engine/cli/livefire";
+  const std::string engine_log = tmp.str() + "/engine.log";
+  pid_t engine = fork();
+  if (engine == 0) {
+    FILE* f = std::freopen(engine_log.c_str(), "w", stdout);
+    if (f) (void)!dup2(fileno(stdout), STDERR_FILENO);
+    execl(bin.c_str(), bin.c_str(), "--state-dir", state.c_str(), "run", id.c_str(), "--speed", "1",
+          "--no-checks", "--quiet", "--portal", "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(engine, 0);
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
+        ::kill(pid, SIGTERM);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } reap{engine};
+  std::string url;
+  ASSERT_TRUE(testsupport::WaitFor(
+      [&] {
+        std::smatch m;
+        const std::string log = testsupport::ReadFile(engine_log);
+        if (!std::regex_search(log, m, std::regex("portal on (https://[0-9.:]+/)"))) return false;
+        url = m[1];
+        return true;
+      },
+      std::chrono::seconds(60)))
+      << testsupport::ReadFile(engine_log);
+
+  auto book =
+      identity::AccountBook::Load(identity::AccountBook::PathIn(state + "/exercises/" + id));
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  const identity::Account* blue = book->Find("blue1");
+  const identity::Account* white = book->Find("white");
+  ASSERT_TRUE(blue && white);
+  const char* shots = std::getenv("LIVEFIRE_PORTAL_SHOTS");
+  const std::string cmd = "node " + src + "/tests/browser/console.mjs " + url + " blue1 '" +
+                          blue->portal_password + "' white '" + white->portal_password + "' web " +
+                          (shots ? shots : "") + " 2>&1";
+  const std::string out = Sh(cmd);
+  std::printf("%s", out.c_str());
+  EXPECT_NE(out.find("console: Linux"), std::string::npos)
+      << out << testsupport::ReadFile(engine_log);
+  EXPECT_NE(out.find("closed:"), std::string::npos) << out;
+
+  ::kill(engine, SIGTERM);
+  ::waitpid(engine, nullptr, 0);
+  reap.pid = -1;
+  auto store = store::EventStore::OpenExercise(state, ExerciseId(id), {.read_only = true});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto log = (*store)->Read({});
+  ASSERT_TRUE(log.ok());
+  bool opened = false, closed = false, ended = false;
+  for (const Event& e : *log) {
+    const std::string account = e.payload.value("account", "");
+    if (e.kind == kinds::kConsoleOpened && e.team == "blue1" && account == "blue1") opened = true;
+    if (e.kind == kinds::kConsoleClosed && e.team == "blue1" && account == "blue1") closed = true;
+    if (e.kind == kinds::kConsoleEnded && e.team == "blue1" && account == "white") ended = true;
+  }
+  EXPECT_TRUE(opened);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(ended);
+  if (shots) {
+    const std::string png = std::string(shots) + "/portal-console.png";
+    EXPECT_GT(std::filesystem::exists(png) ? std::filesystem::file_size(png) : 0, 10'000u) << png;
+  }
+}
+
+}  // namespace
+}  // namespace livefire::cli
