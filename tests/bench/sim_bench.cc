@@ -10,10 +10,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "../engine/topology/generated_scenario.h"
+#include "chain_scenario.h"
+#include "livefire/graph/attack.h"
+#include "livefire/graph/topology.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scoring/config.h"
 #include "livefire/scoring/scorer.h"
@@ -145,6 +150,83 @@ void BM_SimNationalStored(benchmark::State& state) {
   state.counters["peak_rss_mb"] = PeakRssMb();
 }
 BENCHMARK(BM_SimNationalStored)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+Result<model::Scenario> LoadChain(int nodes) {
+  namespace fs = std::filesystem;
+  LF_ASSIGN_OR_RETURN(std::string lua, cli::ChainScenarioLua(nodes));
+  fs::path dir = fs::temp_directory_path() / ("livefire-bench-chain-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "scenario.lua") << lua;
+  scenario::LoadOptions lo;
+  lo.templates_dir = std::string(LIVEFIRE_SOURCE_DIR) + "/vm-templates";
+  auto s = scenario::LoadValidScenario(dir.string(), lo);
+  fs::remove_all(dir);
+  return s;
+}
+
+// CyberBattleSim's random agent steps its gym environment with a random
+// action of the action space, valid or not; so does this one: a uniformly
+// random action instance of the model, applied when red holds its
+// prerequisites. Every step counts as an action; an episode ends when the
+// final node's flag is reached (then red starts again from the beginning).
+void BM_SimChainRandomAttacker(benchmark::State& state) {
+  auto s = LoadChain(static_cast<int>(state.range(0)));
+  if (!s.ok()) {
+    state.SkipWithError(s.status().message().c_str());
+    return;
+  }
+  graph::Topology topo = graph::Topology::Build(*s);
+  graph::AttackModel m = topo.Attacks();
+  sim::Rng rng(7);
+  graph::AttackState st = m.Initial();
+  const size_t n = m.num_instances();
+  int64_t actions = 0, applied = 0, episodes = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 1000; ++i) {
+      applied += m.Apply({static_cast<int>(rng.Below(n))}, st);
+      ++actions;
+    }
+    if (m.Reached(st, "flag")) {
+      ++episodes;
+      st = m.Initial();
+    }
+  }
+  state.counters["actions_per_s"] =
+      benchmark::Counter(static_cast<double>(actions), benchmark::Counter::kIsRate);
+  state.counters["valid_share"] = static_cast<double>(applied) / static_cast<double>(actions);
+  state.counters["episodes"] = static_cast<double>(episodes);
+  state.counters["instances"] = static_cast<double>(n);
+}
+BENCHMARK(BM_SimChainRandomAttacker)->Arg(12)->Arg(102)->Arg(1002);
+
+// The simulator's own `random` policy: a uniformly random action among those
+// red can take now (Available() walks every instance: linear in the chain).
+void BM_SimChainRandomValidAttacker(benchmark::State& state) {
+  auto s = LoadChain(static_cast<int>(state.range(0)));
+  if (!s.ok()) {
+    state.SkipWithError(s.status().message().c_str());
+    return;
+  }
+  graph::Topology topo = graph::Topology::Build(*s);
+  graph::AttackModel m = topo.Attacks();
+  sim::Rng rng(7);
+  graph::AttackState st = m.Initial();
+  int64_t actions = 0, episodes = 0;
+  for (auto _ : state) {
+    auto avail = m.Available(st);
+    if (avail.empty() || m.Reached(st, "flag")) {
+      ++episodes;
+      st = m.Initial();
+      continue;
+    }
+    m.Apply(avail[rng.Below(avail.size())], st);
+    ++actions;
+  }
+  state.counters["actions_per_s"] =
+      benchmark::Counter(static_cast<double>(actions), benchmark::Counter::kIsRate);
+  state.counters["episodes"] = static_cast<double>(episodes);
+}
+BENCHMARK(BM_SimChainRandomValidAttacker)->Arg(12)->Arg(102)->Arg(1002);
 
 }  // namespace
 }  // namespace livefire
