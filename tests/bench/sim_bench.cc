@@ -164,19 +164,23 @@ Result<model::Scenario> LoadChain(int nodes) {
   return s;
 }
 
+Result<graph::AttackModel> ChainModel(int nodes) {
+  LF_ASSIGN_OR_RETURN(model::Scenario s, LoadChain(nodes));
+  return graph::Topology::Build(s).Attacks();
+}
+
 // CyberBattleSim's random agent steps its gym environment with a random
 // action of the action space, valid or not; so does this one: a uniformly
 // random action instance of the model, applied when red holds its
 // prerequisites. Every step counts as an action; an episode ends when the
 // final node's flag is reached (then red starts again from the beginning).
 void BM_SimChainRandomAttacker(benchmark::State& state) {
-  auto s = LoadChain(static_cast<int>(state.range(0)));
-  if (!s.ok()) {
-    state.SkipWithError(s.status().message().c_str());
+  auto chain = ChainModel(static_cast<int>(state.range(0)));
+  if (!chain.ok()) {
+    state.SkipWithError(chain.status().message().c_str());
     return;
   }
-  graph::Topology topo = graph::Topology::Build(*s);
-  graph::AttackModel m = topo.Attacks();
+  const graph::AttackModel& m = *chain;
   sim::Rng rng(7);
   graph::AttackState st = m.Initial();
   const size_t n = m.num_instances();
@@ -202,13 +206,12 @@ BENCHMARK(BM_SimChainRandomAttacker)->Arg(12)->Arg(102)->Arg(1002);
 // The simulator's own `random` policy: a uniformly random action among those
 // red can take now (Available() walks every instance: linear in the chain).
 void BM_SimChainRandomValidAttacker(benchmark::State& state) {
-  auto s = LoadChain(static_cast<int>(state.range(0)));
-  if (!s.ok()) {
-    state.SkipWithError(s.status().message().c_str());
+  auto chain = ChainModel(static_cast<int>(state.range(0)));
+  if (!chain.ok()) {
+    state.SkipWithError(chain.status().message().c_str());
     return;
   }
-  graph::Topology topo = graph::Topology::Build(*s);
-  graph::AttackModel m = topo.Attacks();
+  const graph::AttackModel& m = *chain;
   sim::Rng rng(7);
   graph::AttackState st = m.Initial();
   int64_t actions = 0, episodes = 0;

@@ -21,6 +21,7 @@
 #include "livefire/store/event_store.h"
 #include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
+#include "livefire/testing/engine_process.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/testing/wait.h"
@@ -78,26 +79,9 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
   } down{id};
 
   // The engine and its portal in their own process, on a free loopback port.
-  const std::string bin = std::string(LIVEFIRE_BINARY_DIR) + "/engine/cli/livefire";
   const std::string engine_log = tmp.str() + "/engine.log";
-  pid_t engine = fork();
-  if (engine == 0) {
-    FILE* f = std::freopen(engine_log.c_str(), "w", stdout);
-    if (f) (void)!dup2(fileno(stdout), STDERR_FILENO);
-    execl(bin.c_str(), bin.c_str(), "--state-dir", state.c_str(), "run", id.c_str(), "--speed", "1",
-          "--no-checks", "--quiet", "--portal", "127.0.0.1:0", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ASSERT_GT(engine, 0);
-  struct Reap {
-    pid_t pid;
-    ~Reap() {
-      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGTERM);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
-  } reap{engine};
+  testsupport::EngineProcess engine(state, id, engine_log, {"--portal", "127.0.0.1:0"});
+  ASSERT_GT(engine.pid(), 0);
   std::string url;
   ASSERT_TRUE(testsupport::WaitFor(
       [&] {
@@ -126,9 +110,7 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
       << out << testsupport::ReadFile(engine_log);
   EXPECT_NE(out.find("closed:"), std::string::npos) << out;
 
-  ::kill(engine, SIGTERM);
-  ::waitpid(engine, nullptr, 0);
-  reap.pid = -1;
+  engine.Terminate();
   auto store = store::EventStore::OpenExercise(state, ExerciseId(id), {.read_only = true});
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto log = (*store)->Read({});

@@ -19,6 +19,7 @@
 #include "livefire/store/event_store.h"
 #include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
+#include "livefire/testing/engine_process.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/testing/wait.h"
@@ -65,26 +66,9 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   EXPECT_EQ(exec.code, 0) << exec.out << exec.err;
 
   // The engine in its own process, listening on a free loopback port.
-  const std::string bin = std::string(LIVEFIRE_BINARY_DIR) + "/engine/cli/livefire";
   const std::string engine_log = tmp.str() + "/engine.log";
-  pid_t engine = fork();
-  if (engine == 0) {
-    FILE* f = std::freopen(engine_log.c_str(), "w", stdout);
-    if (f) (void)!dup2(fileno(stdout), STDERR_FILENO);
-    execl(bin.c_str(), bin.c_str(), "--state-dir", state.c_str(), "run", id.c_str(), "--speed", "1",
-          "--no-checks", "--quiet", "--listen", "tcp://127.0.0.1:0", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ASSERT_GT(engine, 0);
-  struct Reap {
-    pid_t pid;
-    ~Reap() {
-      if (pid > 0 && ::waitpid(pid, nullptr, WNOHANG) == 0) {
-        ::kill(pid, SIGTERM);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
-  } reap{engine};
+  testsupport::EngineProcess engine(state, id, engine_log, {"--listen", "tcp://127.0.0.1:0"});
+  ASSERT_GT(engine.pid(), 0);
 
   // The white cell hands out credentials once the engine listens (export
   // fills in its address).
@@ -116,9 +100,10 @@ TEST(RemoteClients, WhiteAndBlueOverTcpOnMicroNodesAreAttributedInTheLog) {
   EXPECT_NE(st.out.find("blue1"), std::string::npos) << st.out;
   EXPECT_EQ(RunArgs({"stop", id, "--credential", white, "--reason", "test over"}).code, 0);
   int wstatus = 0;
-  ASSERT_TRUE(testsupport::WaitFor([&] { return ::waitpid(engine, &wstatus, WNOHANG) == engine; },
-                                   std::chrono::seconds(60)));
-  reap.pid = -1;
+  ASSERT_TRUE(testsupport::WaitFor(
+      [&] { return ::waitpid(engine.pid(), &wstatus, WNOHANG) == engine.pid(); },
+      std::chrono::seconds(60)));
+  engine.Release();
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << testsupport::ReadFile(engine_log);
 
   // Attribution: who reported, graded, paused and was refused.
