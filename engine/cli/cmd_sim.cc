@@ -22,6 +22,7 @@
 
 #include "exercise_files.h"
 #include "livefire/escape.h"
+#include "livefire/files.h"
 #include "livefire/scenario/loader.h"
 #include "livefire/scoring/config.h"
 #include "livefire/scoring/scorer.h"
@@ -288,6 +289,24 @@ Status RunSim(const SimArgs& a, Context& ctx) {
     Context out_ctx{ctx.out, ctx.err, {}, ctx.log_level, a.out_dir, ctx.host_capacity};
     const ExerciseId id = MakeExerciseId(std::time(nullptr), o.seed ^ std::random_device{}());
     LF_RETURN_IF_ERROR(SaveExerciseFiles(out_ctx, id, a.dir, "sim://", a.teams));
+    // The topology the GUI and `report` draw, in up's plan.json format (no
+    // guest specs: nothing was provisioned), marked as simulated.
+    json guests = json::object();
+    for (const auto& d : plan.domains) {
+      const model::Node* n = s.FindNode(d.node);
+      if (!n || d.is_router) continue;
+      json services = json::array();
+      for (const auto& svc : n->services) {
+        services.push_back({{"kind", svc.name}, {"protocol", svc.protocol}, {"port", svc.port}});
+      }
+      guests[d.key] = {{"services", services}};
+    }
+    LF_RETURN_IF_ERROR(WriteFileAtomic(
+        a.out_dir + "/exercises/" + id.str() + "/plan.json",
+        json({{"format", 1}, {"exercise", id.str()}, {"plan", plan}, {"guests", guests}, {"simulated", true}})
+                .dump(2) +
+            "\n",
+        0600));
     store::StoreOptions so;
     so.stamp_wall = false;  // wall_ns 0: the same seed gives the same log, byte for byte
     LF_ASSIGN_OR_RETURN(auto st, store::EventStore::OpenExercise(a.out_dir, id, so));
