@@ -241,14 +241,6 @@ std::string Html(const json& j) {
   return h + "</table></body></html>\n";
 }
 
-Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) return Status::Internal(fmt::format("cannot write {}", path));
-  return Status::Ok();
-}
-
 Status RunSim(const SimArgs& a, Context& ctx) {
   if (a.runs < 1) return Status::InvalidArgument("--runs must be at least 1");
   if (a.teams < 0) return Status::InvalidArgument("--teams must be 0 (the scenario's) or more");
@@ -301,12 +293,15 @@ Status RunSim(const SimArgs& a, Context& ctx) {
       }
       guests[d.key] = {{"services", services}};
     }
-    LF_RETURN_IF_ERROR(WriteFileAtomic(
-        a.out_dir + "/exercises/" + id.str() + "/plan.json",
-        json({{"format", 1}, {"exercise", id.str()}, {"plan", plan}, {"guests", guests}, {"simulated", true}})
-                .dump(2) +
-            "\n",
-        0600));
+    LF_RETURN_IF_ERROR(WriteFileAtomic(a.out_dir + "/exercises/" + id.str() + "/plan.json",
+                                       json({{"format", 1},
+                                             {"exercise", id.str()},
+                                             {"plan", plan},
+                                             {"guests", guests},
+                                             {"simulated", true}})
+                                               .dump(2) +
+                                           "\n",
+                                       0600));
     store::StoreOptions so;
     so.stamp_wall = false;  // wall_ns 0: the same seed gives the same log, byte for byte
     LF_ASSIGN_OR_RETURN(auto st, store::EventStore::OpenExercise(a.out_dir, id, so));
@@ -443,8 +438,8 @@ Status RunSim(const SimArgs& a, Context& ctx) {
     for (const auto& w : warnings) ctx.out << "warning: " << w << "\n";
     ctx.out << folder_line;
   }
-  if (!a.json_out.empty()) LF_RETURN_IF_ERROR(WriteFile(a.json_out, j.dump(2) + "\n"));
-  if (!a.html_out.empty()) LF_RETURN_IF_ERROR(WriteFile(a.html_out, Html(j)));
+  if (!a.json_out.empty()) LF_RETURN_IF_ERROR(WriteFileAtomic(a.json_out, j.dump(2) + "\n"));
+  if (!a.html_out.empty()) LF_RETURN_IF_ERROR(WriteFileAtomic(a.html_out, Html(j)));
   return Status::Ok();
 }
 

@@ -239,17 +239,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   }
   void Finished(const Inject& inject, const std::string& team, Outcome outcome,
                 const std::string& reason) override {
-    double points = outcome == Outcome::kSuccess   ? inject.points_success
-                    : outcome == Outcome::kFailure ? inject.points_failure
-                                                   : 0.0;
-    json p = {{"inject", inject.name},
-              {"side", OwnerName(inject.owner)},
-              {"outcome", ToString(outcome)},
-              {"reason", reason},
-              {"points", points}};
-    if (!inject.technique.empty()) p["technique"] = inject.technique;
-    if (!inject.target.empty()) p["node"] = inject.target;
-    (void)Record(team, k::kInjectOutcome, std::move(p));
+    (void)Record(team, k::kInjectOutcome, OutcomePayload(inject, outcome, reason));
     Status s = triggers->OnOutcome(inject.name, team, outcome);
     if (!s.ok()) spdlog::warn("inject {} for {}: {}", inject.name, team, s.message());
   }
@@ -505,9 +495,7 @@ Status Exercise::Impl::LoadHistory() {
 void Exercise::Impl::WireTriggers() {
   TriggerEngine::Hooks hooks;
   hooks.fire = [this](const Inject& inj, const std::string& team, SimTime) {
-    json p = {{"inject", inj.name}, {"side", OwnerName(inj.owner)}};
-    if (!inj.technique.empty()) p["technique"] = inj.technique;
-    if (!inj.target.empty()) p["node"] = inj.target;
+    json p = FiredPayload(inj);
     // A `when` inject fires on its condition: the control room says so
     // instead of taking it for a manual one (it has no planned time).
     if (inj.trigger.kind == model::TriggerKind::kCondition) {

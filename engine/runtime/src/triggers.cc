@@ -19,6 +19,28 @@ std::string_view ToString(Outcome o) {
   return "error";
 }
 
+nlohmann::json FiredPayload(const model::Inject& inject) {
+  nlohmann::json p = {{"inject", inject.name}, {"side", model::ToString(inject.owner)}};
+  if (!inject.technique.empty()) p["technique"] = inject.technique;
+  if (!inject.target.empty()) p["node"] = inject.target;
+  return p;
+}
+
+nlohmann::json OutcomePayload(const model::Inject& inject, Outcome outcome,
+                              const std::string& reason) {
+  const double points = outcome == Outcome::kSuccess   ? inject.points_success
+                        : outcome == Outcome::kFailure ? inject.points_failure
+                                                       : 0.0;
+  nlohmann::json p = {{"inject", inject.name},
+                      {"side", model::ToString(inject.owner)},
+                      {"outcome", ToString(outcome)},
+                      {"reason", reason},
+                      {"points", points}};
+  if (!inject.technique.empty()) p["technique"] = inject.technique;
+  if (!inject.target.empty()) p["node"] = inject.target;
+  return p;
+}
+
 Result<Outcome> ParseOutcome(std::string_view s) {
   if (s == "success") return Outcome::kSuccess;
   if (s == "failure") return Outcome::kFailure;
@@ -183,7 +205,7 @@ void TriggerEngine::NotifyDependents(const Instance& src, Outcome outcome) {
     Instance* found = FindMut(d.name, src.team);
     if (!found) continue;
     Instance& dep = *found;
-    if (d.trigger.after != src.inject->name || dep.started || dep.after_ready_at) continue;
+    if (dep.started || dep.after_ready_at) continue;
     if (!Matches(d.trigger.on, outcome)) continue;
     dep.after_ready_at = sched_.Now() + d.trigger.delay;
     ArmOne(dep);

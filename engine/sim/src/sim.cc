@@ -155,8 +155,7 @@ class Loop {
         o_(o),
         sink_(sink),
         rng_(o.seed),
-        topo_(graph::Topology::Build(s)),
-        model_(topo_.Attacks()) {}
+        model_(graph::Topology::Build(s).Attacks()) {}
 
   Result<RunSummary> Run();
 
@@ -215,7 +214,6 @@ class Loop {
   const Sink& sink_;
   Rng rng_;
   Scheduler sched_;
-  graph::Topology topo_;
   graph::AttackModel model_;
   std::vector<Team> teams_;
   std::map<std::string, size_t> index_;
@@ -418,20 +416,7 @@ void Loop::Revert(size_t ti, const std::string& node) {
 
 void Loop::Finish(const Inject& inj, const std::string& team, runtime::Outcome out,
                   const std::string& why) {
-  double points = out == runtime::Outcome::kSuccess   ? inj.points_success
-                  : out == runtime::Outcome::kFailure ? inj.points_failure
-                                                      : 0.0;
-  const char* side = inj.owner == InjectOwner::kRed    ? "red"
-                     : inj.owner == InjectOwner::kBlue ? "blue"
-                                                       : "white";
-  json p = {{"inject", inj.name},
-            {"side", side},
-            {"outcome", runtime::ToString(out)},
-            {"reason", why},
-            {"points", points}};
-  if (!inj.technique.empty()) p["technique"] = inj.technique;
-  if (!inj.target.empty()) p["node"] = inj.target;
-  Emit(team, k::kInjectOutcome, std::move(p));
+  Emit(team, k::kInjectOutcome, runtime::OutcomePayload(inj, out, why));
   (void)triggers_->OnOutcome(inj.name, team, out);
 }
 
@@ -498,13 +483,7 @@ void Loop::FireRed(const Inject& inj, const std::string& team, size_t ti) {
 }
 
 void Loop::Fire(const Inject& inj, const std::string& team) {
-  const char* side = inj.owner == InjectOwner::kRed    ? "red"
-                     : inj.owner == InjectOwner::kBlue ? "blue"
-                                                       : "white";
-  json p = {{"inject", inj.name}, {"side", side}};
-  if (!inj.technique.empty()) p["technique"] = inj.technique;
-  if (!inj.target.empty()) p["node"] = inj.target;
-  Emit(team, k::kInjectFired, p);
+  Emit(team, k::kInjectFired, runtime::FiredPayload(inj));
   const size_t ti = index_.at(team);
   if (inj.owner == InjectOwner::kRed) {
     FireRed(inj, team, ti);

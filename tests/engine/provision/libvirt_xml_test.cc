@@ -168,7 +168,9 @@ TEST(LibvirtXml, NetworksAreIsolatedAndRoundTrip) {
   EXPECT_EQ(got->prefix, 24);
   EXPECT_FALSE(got->forward);
   EXPECT_FALSE(got->dns_enabled);
-  // libvirt may write a netmask instead of a prefix, and a forward mode.
+  // libvirt may write a netmask instead of a prefix. A network found with a <forward>
+  // (made by hand, never by livefire) must be recognised, so that Up replaces it with an
+  // isolated one instead of keeping it.
   auto nat = ParseNetworkXml(
       "<network><name>x</name><forward mode='nat'/><ip address='10.0.0.1' "
       "netmask='255.255.240.0'/></network>");

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,14 @@ namespace livefire::runtime {
 enum class Outcome { kSuccess, kFailure, kError };
 std::string_view ToString(Outcome o);
 Result<Outcome> ParseOutcome(std::string_view s);
+
+// The payloads of inject.fired ({inject, side, technique, node}; the runtime
+// adds a `when` trigger's fields) and inject.outcome ({inject, side, outcome,
+// reason, points, technique, node}), as the live runtime and the simulator
+// record them.
+nlohmann::json FiredPayload(const model::Inject& inject);
+nlohmann::json OutcomePayload(const model::Inject& inject, Outcome outcome,
+                              const std::string& reason);
 
 // One entry of an instance's history, as recorded in the event log.
 struct InjectHistory {
