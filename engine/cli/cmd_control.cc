@@ -1,5 +1,6 @@
 // Commands that talk to a running engine through its control endpoint
-// (docs/protocol.md): pause, resume, speed, stop, inject, submit, grade.
+// (docs/protocol.md): pause, resume, speed, stop, inject, submit, grade,
+// review, scoreboard, message.
 // They never write the event log themselves: the engine records what it
 // accepts, and a submission is acknowledged only once it is durable.
 
@@ -271,6 +272,15 @@ const ControlCommand kControlCommands[] = {
        }
        if (!a.at.empty()) return ParseDuration(a.at).status().WithContext("--at");
        return Status::Ok();
+     }},
+    {"message", "Write to a team, or to every team, in its portal and feed (white cell)",
+     [](CLI::App& cmd, ControlArgs& a) {
+       cmd.add_option("--to", a.team, "the team it is for, or all")->required();
+       cmd.add_option("TEXT", a.text, "the message (up to 4 KiB)")->required();
+     },
+     [](const ControlArgs& a) { return bus::MakeMessageRequest(a.team, a.text); },
+     [](const ControlArgs& a, const nlohmann::json& r) {
+       return fmt::format("message to {} stored as event {}", a.team, Seq(r));
      }},
 };
 

@@ -78,6 +78,24 @@ void DrawControl(ExerciseModel& model, UiState& ui, ControlWorker* control) {
   }
 
   ImGui::Separator();
+  ImGui::TextUnformatted("Message teams (their portal and feed)");
+  ImGui::SetNextItemWidth(170);
+  if (ImGui::BeginCombo("##mteam", ui.message_to == "all" ? "every team" : ui.message_to.c_str())) {
+    if (ImGui::Selectable("every team", ui.message_to == "all")) ui.message_to = "all";
+    for (const auto& t : model.scoreboard().Teams()) {
+      if (ImGui::Selectable(t.c_str(), t == ui.message_to)) ui.message_to = t;
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Send message") && ui.message[0] != '\0') {
+    submit(bus::MakeMessageRequest(ui.message_to, ui.message),
+           fmt::format("message to {}", ui.message_to));
+    ui.message[0] = '\0';
+  }
+  ImGui::InputTextMultiline("##message", ui.message, sizeof ui.message, ImVec2(-1, 50));
+
+  ImGui::Separator();
   const auto& subs = model.submissions();
   ImGui::Text("Grade a submission (%zu received)", subs.size());
   if (ImGui::BeginChild("subs", ImVec2(0, 130), true)) {

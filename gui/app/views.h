@@ -51,6 +51,8 @@ struct UiState {
   int rubric = 50;
   float points = 100;
   char comment[1024] = "";
+  std::string message_to = "all";  // a team's name or "all"
+  char message[4096] = "";
   std::deque<std::string> control_log;  // newest first
   std::string engine_status;            // digest of the last status reply
   std::vector<OpenTask> tasks;          // white-cell tasks from the last status reply

@@ -56,6 +56,11 @@ allow { from = "internal", to = "dmz", description = "administrators manage the 
 -- SSH: the SQL injection gives it away.
 local STAFF_PASSWORD = "HoaBinhXanh@2024"
 local SYNC = { user = "dongbo", password = "DongBo#2025" }  -- portal -> file server
+-- The blue team's own login on its copy's machines (the portal's console,
+-- SSH from inside): admin, so sudo and the adm group's logs. Not in the
+-- attack model (no credential): red never learns it. The white cell hands
+-- it out with the portal password.
+local IR = { user = "ungcuu", password = "UngCuu#2026" }
 local PLAN = "ke-hoach-chuyen-doi-so-2026.txt"
 
 node "portal" {
@@ -63,6 +68,7 @@ node "portal" {
   role = "Cổng dịch vụ công trực tuyến (nginx, PHP-FPM, MariaDB)",
   resources = { memory_mb = 768 },
   iface { network = "dmz", address = "10.20.1.10" },
+  account { user = IR.user, password = IR.password, admin = true },
   service "http" { port = 80,
                    check = { kind = "http", path = "/", expect = "Cổng dịch vụ công" } },
   service "ssh" { port = 22, check = { kind = "ssh" } },
@@ -87,6 +93,7 @@ node "mail" {
   role = "Máy chủ thư điện tử (Postfix, Dovecot)",
   resources = { memory_mb = 512 },
   iface { network = "dmz", address = "10.20.1.11" },
+  account { user = IR.user, password = IR.password, admin = true },
   service "smtp" { port = 25, check = { kind = "smtp", expect = "220" } },
   service "imap" { port = 143 },
   account { user = "vanthu", password = "VanThu@2025" },
@@ -97,6 +104,7 @@ node "csdl" {
   role = "Cơ sở dữ liệu văn bản (MariaDB)",
   resources = { memory_mb = 512 },
   iface { network = "internal", address = "10.20.2.10" },
+  account { user = IR.user, password = IR.password, admin = true },
   service "mysql" { port = 3306, check = { kind = "tcp" } },
   vuln "mariadb-default-root" { cwe = "CWE-1393", severity = "critical", service = "mysql",
                                 description = "root without a password, from any host" },
@@ -107,6 +115,7 @@ node "files" {
   role = "Máy chủ tệp (Samba): tài liệu mật",
   resources = { memory_mb = 512 },
   iface { network = "internal", address = "10.20.2.11" },
+  account { user = IR.user, password = IR.password, admin = true },
   service "smb" { port = 445, check = { kind = "tcp" } },
   vuln "samba-guest-write" { cwe = "CWE-284", severity = "medium", service = "smb",
                              description = "[shared] open to guests" },
@@ -121,6 +130,7 @@ node "admin-ws" {
   role = "Máy trạm quản trị (administrator workstation)",
   resources = { memory_mb = 512 },
   iface { network = "internal", address = "10.20.2.20" },
+  account { user = IR.user, password = IR.password, admin = true },
   service "ssh" { port = 22 },
   vuln "writable-cron" { cwe = "CWE-732", severity = "high",
                          description = "root's cleanup cron runs a world-writable script" },

@@ -1,12 +1,22 @@
 // The browser console on a real node in headless Chromium: blue1 logs in,
-// opens its team's node from the dashboard, logs in as root on the serial
-// console, runs `uname -a` and sees Linux in the xterm; the white cell then
-// closes the console and blue1's page says so. Exit 0 on success, 1 naming
-// the step that failed.
+// opens its team's node from the dashboard, logs in on the serial console
+// (root without a password on micro), runs a command (`uname -a`) and sees
+// its output in the xterm; the white cell then closes the console and
+// blue1's page says so. Exit 0 on success, 1 naming the step that failed.
 //   node console.mjs URL BLUE BLUE_PASSWORD WHITE WHITE_PASSWORD NODE [SCREENSHOT_DIR]
+// Another login and command (a debian node's scenario account):
+//   LF_CONSOLE_USER, LF_CONSOLE_PASSWORD (typed at "Password:"),
+//   LF_CONSOLE_COMMAND, LF_CONSOLE_EXPECT (a regular expression its output
+//   must show), LF_CONSOLE_SHOT (the screenshot's name, default portal-console).
 import puppeteer from "puppeteer-core";
 
 const [url, blue, bluePassword, white, whitePassword, node, shots] = process.argv.slice(2);
+const env = process.env;
+const user = env.LF_CONSOLE_USER || "root";
+const password = env.LF_CONSOLE_PASSWORD;
+const command = env.LF_CONSOLE_COMMAND || "uname -a";
+const expect = new RegExp(env.LF_CONSOLE_EXPECT || "Linux \\S+ \\d+\\.\\d+");
+const shotName = env.LF_CONSOLE_SHOT || "portal-console";
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || "/usr/lib/chromium/chromium",
   headless: true,
@@ -24,7 +34,12 @@ const fail = async (why) => {
 const screen = (page) => page.evaluate(() => {
   const b = window.lfConsole.term.buffer.active;
   const lines = [];
-  for (let i = 0; i < b.length; ++i) lines.push(b.getLine(i).translateToString(true));
+  // A row the terminal wrapped continues the line above.
+  for (let i = 0; i < b.length; ++i) {
+    const l = b.getLine(i);
+    if (l.isWrapped && lines.length) lines[lines.length - 1] += l.translateToString(true);
+    else lines.push(l.translateToString(true));
+  }
   return lines.join("\n");
 });
 const waitScreen = async (page, re, ms) => {
@@ -63,14 +78,18 @@ try {
   step = "the login prompt";
   await page.keyboard.press("Enter");
   await waitScreen(page, /login:/, 30000);
-  step = "root logs in";
-  await page.keyboard.type("root\n");
-  await waitScreen(page, /[#$] *$/m, 20000);
-  step = "uname -a";
-  await page.keyboard.type("uname -a\n");
-  const s = await waitScreen(page, /Linux \S+ \d+\.\d+/, 20000);
-  console.log("console: " + s.split("\n").find((l) => /Linux \S+ \d/.test(l)).trim());
-  if (shots) await page.screenshot({path: `${shots}/portal-console.png`});
+  step = user + " logs in";
+  await page.keyboard.type(user + "\n");
+  if (password !== undefined) {
+    await waitScreen(page, /Password: *$/m, 20000);
+    await page.keyboard.type(password + "\n");
+  }
+  await waitScreen(page, /[#$] *$/m, 30000);
+  step = command;
+  await page.keyboard.type(command + "\n");
+  const s = await waitScreen(page, expect, 30000);
+  console.log("console: " + s.split("\n").find((l) => expect.test(l)).trim());
+  if (shots) await page.screenshot({path: `${shots}/${shotName}.png`});
 
   step = "white closes the console";
   const w = await login(white, whitePassword);

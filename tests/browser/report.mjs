@@ -1,7 +1,8 @@
 // The portal in headless Chromium: blue1 logs in, files an incident report
 // and sees it acknowledged and listed with its description as inert text;
 // the white cell logs in and grades it; blue1's history then shows the
-// grade, live. Exit 0 on success, 1 with the reason.
+// grade, live, and then the white cell's message on its dashboard. Exit 0
+// on success, 1 with the reason.
 //   node report.mjs URL BLUE_ACCOUNT BLUE_PASSWORD WHITE_ACCOUNT WHITE_PASSWORD [SCREENSHOT_DIR]
 import puppeteer from "puppeteer-core";
 
@@ -62,7 +63,6 @@ async function login(account, password, holdList = false) {
 
 try {
   const page = await login(blue, bluePassword, true);
-  await shot(page, "portal-dashboard");
 
   await at("open #report", page.goto(url + "#report"));
   await at("the report form shows", page.waitForSelector("#report-form", {visible: true}));
@@ -108,6 +108,27 @@ try {
                                           .some((td) => td.textContent.includes("good catch"))));
   await shot(page, "portal-submissions");
   console.log("graded: #" + seq);
+
+  // The white cell writes to blue1; its open dashboard shows the message
+  // live, as text.
+  await w.$eval("#message-to", (e) => { e.value = ""; });
+  await w.type("#message-to", blue);
+  await w.type("#message-text", "Inject 3 is late: hand in the press statement by 11:00. " + payload);
+  await w.$eval("#white-result", (e) => { e.textContent = ""; });  // the grade's "ok"
+  await w.click("#message-form button[type=submit]");
+  await at("the message is accepted", w.waitForFunction(() =>
+    document.getElementById("white-result").textContent === "ok"));
+  await at("open #dashboard", page.goto(url + "#dashboard"));
+  await at("blue1's dashboard shows the message (live feed)",
+           page.waitForFunction(() => [...document.querySelectorAll("#messages td")]
+                                          .some((td) => td.textContent.includes("press statement"))));
+  const inMessages = await page.evaluate(() => ({
+    nodes: document.querySelectorAll("#messages img, #messages script").length,
+    xss: window.__xss || 0,
+  }));
+  if (inMessages.nodes !== 0 || inMessages.xss !== 0) await fail("the message was rendered as HTML");
+  await shot(page, "portal-dashboard");
+  console.log("message shown");
 
   await at("open the scoreboard", page.goto(url + "scoreboard"));
   await at("the scoreboard lists blue teams", page.waitForFunction(() =>

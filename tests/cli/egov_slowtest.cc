@@ -1,15 +1,27 @@
 // scenarios/provincial-egov end to end with one blue team on real debian
-// nodes under qemu (TCG): up -> run (the red chain SQLi -> reused password ->
-// SSH -> sudo -> file-server exfiltration on the real services, the scripted
-// blue team reading nginx's access log and auth.log) -> report -> down.
+// nodes under qemu (TCG): up -> run with the portal (the red chain SQLi ->
+// reused password -> SSH -> sudo -> file-server exfiltration on the real
+// services, the scripted blue team reading nginx's access log and auth.log)
+// -> report -> down. Once the SQL injection has worked, a blue1 member opens
+// the web server's console in the portal (headless Chromium), logs in with
+// the scenario's IR account and finds the attack in nginx's access log
+// (with LIVEFIRE_PORTAL_SHOTS=DIR: portal-console-debian.png, the
+// screenshot in docs/img).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <regex>
 #include <string>
+#include <thread>
 
+#include "livefire/identity/accounts.h"
+#include "livefire/testing/engine_process.h"
+#include "livefire/testing/files.h"
 #include "livefire/testing/real_exercise.h"
+#include "livefire/testing/temp_dir.h"
+#include "livefire/testing/wait.h"
 
 namespace livefire::cli {
 namespace {
@@ -34,15 +46,68 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
   ASSERT_EQ(up.up().code, 0) << up.up().out << up.up().err;
   const auto t1 = std::chrono::steady_clock::now();
 
-  // Two exercise hours at 60x: about two minutes, plus the guests' own time.
-  Outcome run = RunArgs({"run", id, "--speed", "60", "--quiet"});
-  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  // Two exercise hours at 60x: about two minutes, plus the guests' own time
+  // (and the console visit below, with the clock paused).
+  testsupport::TempDir tmp{"lf-egov-slow"};
+  const std::string engine_log = tmp.str() + "/engine.log";
+  testsupport::EngineProcess engine(testsupport::ExerciseStateDir(), id, engine_log,
+                                    {"--portal", "127.0.0.1:0"}, {.speed = "60", .checks = true});
+  ASSERT_GT(engine.pid(), 0);
+  std::string url;
+  ASSERT_TRUE(testsupport::WaitFor(
+      [&] {
+        std::smatch m;
+        const std::string log = testsupport::ReadFile(engine_log);
+        if (!std::regex_search(log, m, std::regex("portal on (https://[0-9.:]+/)"))) return false;
+        url = m[1];
+        return true;
+      },
+      std::chrono::seconds(60)))
+      << testsupport::ReadFile(engine_log);
+  const auto sqli_done = [&] {
+    for (const Event& e : testsupport::ReadEvents(id)) {
+      if (e.kind == kinds::kInjectOutcome && e.team == "blue1" &&
+          e.payload.value("inject", "") == "sqli-dump" && e.payload.value("outcome", "") == "success")
+        return true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // the whole log, read again
+    return false;
+  };
+  ASSERT_TRUE(testsupport::WaitFor(sqli_done, std::chrono::minutes(10)))
+      << testsupport::ReadFile(engine_log);
+  // The white cell pauses while the team looks, so the exercise does not end under it.
+  ASSERT_EQ(RunArgs({"pause", id, "--reason", "console visit"}).code, 0);
+  auto book = identity::AccountBook::Load(
+      identity::AccountBook::PathIn(testsupport::ExerciseStateDir() + "/exercises/" + id));
+  ASSERT_TRUE(book.ok()) << book.status().ToString();
+  const identity::Account* blue = book->Find("blue1");
+  const identity::Account* white = book->Find("white");
+  ASSERT_TRUE(blue && white);
+  const char* env = std::getenv("LIVEFIRE_PORTAL_SHOTS");
+  const std::string shots = env && *env ? env : tmp.str();
+  // ungcuu: the scenario's IR account (admin: in adm, which reads nginx's logs).
+  const std::string console =
+      testsupport::Sh("LF_CONSOLE_USER=ungcuu 'LF_CONSOLE_PASSWORD=UngCuu#2026' "
+                      "LF_CONSOLE_COMMAND=\"grep -i union /var/log/nginx/access.log | tail -n 3\" "
+                      "LF_CONSOLE_EXPECT='UNION%20SELECT.* 200 ' LF_CONSOLE_SHOT=portal-console-debian "
+                      "node " + src + "/tests/browser/console.mjs " + url + " blue1 '" +
+                      blue->portal_password + "' white '" + white->portal_password + "' portal " +
+                      shots + " 2>&1");
+  std::cerr << console;
+  EXPECT_NE(console.find("console: 172.30.208.10 "), std::string::npos)
+      << console << testsupport::ReadFile(engine_log);
+  ASSERT_EQ(RunArgs({"resume", id}).code, 0);
+  EXPECT_EQ(engine.Wait(), 0) << testsupport::ReadFile(engine_log);
   std::cerr << "provincial-egov, 1 team (7 domains): up "
             << std::chrono::duration<double>(t1 - t0).count() << " s, run "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count()
             << " s\n";
 
   const std::vector<Event> events = testsupport::ReadEvents(id);
+  EXPECT_EQ(CountEvents(events, kinds::kConsoleOpened, "blue1", "account", "blue1"), 1);
+  EXPECT_EQ(CountEvents(events, kinds::kConsoleEnded, "blue1", "account", "white"), 1);
+  testsupport::ExpectScreenshot(shots + "/portal-console-debian.png");
+  testsupport::ExpectScreenshot(src + "/docs/img/portal-console-debian.png");
   // "OUTCOME REASON" of the inject's last run for blue1, "none" if it never ended.
   auto outcome = [&](std::string_view inject) {
     std::string last = "none";

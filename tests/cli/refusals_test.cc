@@ -110,5 +110,19 @@ TEST_F(CliRefusals, FlagsAndFindingsComeFromRedAgainstABlueTeam) {
   }
 }
 
+TEST_F(CliRefusals, MessagesGoToTeamsThatPlayAndAreStoredPerTeam) {
+  EXPECT_GT(Stored({"message", "--to", "all", "Lunch at 12:00; the clock keeps running"}), 0);
+  ExpectRefused({"message", "--to", "blue3", "hello"},
+                "engine refused (rejected): message: no team 'blue3' plays in this exercise");
+  ExpectRefused({"message", "--to", "blue1", ""}, "message: field 'text' is empty");
+  auto log = run_.StopAndReadLog(tmp_.path(), id_);
+  std::vector<std::string> to;
+  for (const Event* e : testsupport::EventsOfKind(log, kinds::kMessageSent)) to.push_back(e->team);
+  EXPECT_EQ(to, (std::vector<std::string>{"blue1", "blue2", "red1"}));
+  ASSERT_EQ(testsupport::EventsOfKind(log, kinds::kControlMessage).size(), 1u);
+  EXPECT_EQ(testsupport::EventsOfKind(log, kinds::kControlMessage)[0]->payload.value("client", ""),
+            "livefire-cli");
+}
+
 }  // namespace
 }  // namespace livefire::cli

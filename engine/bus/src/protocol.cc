@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::pair<RequestType, std::string_view>, 17> kTypes = {{
+constexpr std::array<std::pair<RequestType, std::string_view>, 18> kTypes = {{
     {RequestType::kPause, "pause"},
     {RequestType::kResume, "resume"},
     {RequestType::kSpeed, "speed"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<RequestType, std::string_view>, 17> kTypes = {{
     {RequestType::kEvents, "events"},
     {RequestType::kPlan, "plan"},
     {RequestType::kConsole, "console"},
+    {RequestType::kMessage, "message"},
 }};
 
 constexpr size_t kMaxIdBytes = 64;
@@ -224,6 +225,10 @@ Status DecodeArgs(const json& j, Request& r) {
       LF_RETURN_IF_ERROR(TakeString(j, a, type, "copy", kMaxNameBytes, false));
       return TakeString(j, a, type, "reason", 1024, false);
     }
+    case RequestType::kMessage:
+      // A message is read on a dashboard: a few paragraphs, not a document.
+      LF_RETURN_IF_ERROR(TakeString(j, a, type, "to", kMaxNameBytes, true));
+      return TakeString(j, a, type, "text", 4096, true);
     case RequestType::kEvents:
       LF_RETURN_IF_ERROR(TakeSeq(j, a, type, "from_seq", false));
       if (j.contains("limit")) {
@@ -578,6 +583,12 @@ Request MakeScoreboardRequest(std::string_view mode, std::string_view at) {
   Request r = Req(RequestType::kScoreboard);
   r.args = {{"mode", mode}};
   if (!at.empty()) r.args["at"] = at;
+  return r;
+}
+
+Request MakeMessageRequest(std::string_view to, std::string_view text) {
+  Request r = Req(RequestType::kMessage);
+  r.args = {{"to", to}, {"text", text}};
   return r;
 }
 

@@ -63,6 +63,7 @@ const std::vector<EventKindSpec>& EventCatalogue() {
       {kinds::kGradeGiven, {"rubric", "points", "grader", "comment"}},
       {kinds::kPenalty, {"kind", "points", "reason"}},
       {kinds::kScoreChanged, {"total", "delta", "reason", "cause_seq"}},
+      {kinds::kMessageSent, {"text", "to", "account"}},
       {kinds::kControlRefused, {"counts", "total", "interval_ns"}},
       {kinds::kControlPrefix, {"id", "client", "request"}},
   };

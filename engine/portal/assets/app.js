@@ -97,6 +97,21 @@ async function loadSubmissions() {
   lf.fill(document.querySelector("#submission-list tbody"), rows);
 }
 
+let messagesSeen = null;  // the newest message seq shown, once loaded
+async function loadMessages() {
+  const {status, data} = await lf.api("/api/messages");
+  if (status !== 200) return;
+  const list = data.messages || [];
+  const rows = list.slice().reverse().map(m => [m.clock, m.team, m.from, m.text]);
+  lf.fill(document.querySelector("#messages tbody"), rows);
+  const newest = list.length ? list[list.length - 1] : null;
+  // A message that arrives while the page is open is also put in the notice.
+  if (newest && messagesSeen !== null && newest.seq > messagesSeen) {
+    show("notice", lf.t("new_message") + newest.text);
+  }
+  messagesSeen = newest ? newest.seq : 0;
+}
+
 async function loadNodes() {
   const {status, data} = await lf.api("/api/nodes");
   if (status !== 200) return;
@@ -151,7 +166,7 @@ function techniqueFromInput(text) {
 }
 
 async function refreshAll() {
-  await Promise.all([loadScore(), loadTasks(), loadSubmissions()]);
+  await Promise.all([loadScore(), loadTasks(), loadSubmissions(), loadMessages()]);
 }
 
 let refreshTimer = null;
@@ -224,6 +239,8 @@ function setupForms() {
   document.getElementById("resume").addEventListener("click", () => control({type: "resume"}));
   document.getElementById("set-speed").addEventListener("click", () =>
     control({type: "speed", speed: Number(value("speed"))}));
+  onSubmit("message-form", () => control({type: "message", to: value("message-to").trim(),
+                                           text: value("message-text")}));
   onSubmit("inject-form", () => control({type: "inject", inject: value("inject-name"), team: value("inject-team")}));
   onSubmit("grade-form", () => {
     const body = {type: "grade", team: value("grade-team"), rubric: value("grade-rubric"),

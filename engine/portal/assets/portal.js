@@ -27,6 +27,9 @@ const LF_TEXT = {
     not_graded: "not graded yet", paused: "paused", consoles: "Consoles",
     console_title: "Console", console_end: "Close for everyone",
     console_connecting: "Connecting", console_open: "Connected", console_closed: "Closed",
+    messages: "Messages from the white cell", message_to: "To (team, or all)",
+    message_text: "Message", message_send: "Send message", from: "From",
+    no_messages: "No messages yet.", new_message: "New message from the white cell: ",
   },
   vi: {
     title: "Cổng thông tin livefire", account: "Tài khoản", password: "Mật khẩu",
@@ -51,6 +54,9 @@ const LF_TEXT = {
     not_graded: "chưa chấm", paused: "tạm dừng", consoles: "Bảng điều khiển máy",
     console_title: "Bảng điều khiển", console_end: "Đóng cho mọi người",
     console_connecting: "Đang kết nối", console_open: "Đã kết nối", console_closed: "Đã đóng",
+    messages: "Tin nhắn của tổ điều hành", message_to: "Gửi đến (đội, hoặc all)",
+    message_text: "Tin nhắn", message_send: "Gửi tin nhắn", from: "Người gửi",
+    no_messages: "Chưa có tin nhắn.", new_message: "Tin nhắn mới của tổ điều hành: ",
   },
 };
 

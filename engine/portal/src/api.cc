@@ -250,6 +250,7 @@ HttpResponse Api::Handle(const HttpRequest& r) {
   if (get && r.path == "/api/scoreboard") return Scoreboard();
   if (get && r.path == "/api/tasks") return Tasks(*c, r);
   if (get && r.path == "/api/submissions") return Submissions(*c, r);
+  if (get && r.path == "/api/messages") return Messages(*c, r);
   if (get && r.path == "/api/nodes") return Nodes(*c, r);
   if (post && (r.path == "/api/reports" || r.path == "/api/responses" || r.path == "/api/flags" ||
                r.path == "/api/findings"))
@@ -438,6 +439,29 @@ HttpResponse Api::Submissions(const Caller& c, const HttpRequest& r) {
   return Json(200, {{"team", team}, {"submissions", list}});
 }
 
+// The white cell's messages to the team (white without ?team=: to every team).
+HttpResponse Api::Messages(const Caller& c, const HttpRequest& r) {
+  std::string team;
+  const bool everyone = c.account.role == Role::kWhite && !r.query.contains("team");
+  if (!everyone) {
+    if (auto refused = ReadTeam(c, r, &team)) return *refused;
+  }
+  Result<std::vector<Event>> log = link_.ReadLog();
+  if (!log.ok()) return Error(503, "unavailable", log.status().message());
+  json list = json::array();
+  for (const Event& e : *log) {
+    if (e.kind != kinds::kMessageSent || (!everyone && e.team != team)) continue;
+    list.push_back({{"seq", e.seq},
+                    {"team", e.team},
+                    {"time_ns", e.time.nanos()},
+                    {"clock", FormatClock(e.time)},
+                    {"to", e.payload.value("to", "")},
+                    {"text", e.payload.value("text", "")},
+                    {"from", e.payload.value("person", e.payload.value("account", ""))}});
+  }
+  return Json(200, {{"team", everyone ? "" : team}, {"messages", list}});
+}
+
 HttpResponse Api::Nodes(const Caller& c, const HttpRequest& r) {
   std::string team;
   if (auto refused = ReadTeam(c, r, &team)) return *refused;
@@ -529,9 +553,12 @@ HttpResponse Api::Control(const Caller& c, const HttpRequest& r) {
     g.target_seq = *seq;
     g.inject = Str(b, "inject");
     req = bus::MakeGradeRequest(Str(b, "team"), g);
+  } else if (type == "message") {
+    req = bus::MakeMessageRequest(Str(b, "to"), Str(b, "text"));
   } else {
     return Error(400, "bad_request",
-                 "type: one of pause, resume, speed, stop, inject, grade (got '" + type + "')");
+                 "type: one of pause, resume, speed, stop, inject, grade, message (got '" + type +
+                     "')");
   }
   // Sent whatever the role: the engine refuses a non-white account and records it.
   return Forward(c, std::move(req));

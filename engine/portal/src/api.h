@@ -74,6 +74,7 @@ class Api {
   HttpResponse Scoreboard();
   HttpResponse Tasks(const Caller& c, const HttpRequest& r);
   HttpResponse Submissions(const Caller& c, const HttpRequest& r);
+  HttpResponse Messages(const Caller& c, const HttpRequest& r);
   HttpResponse Nodes(const Caller& c, const HttpRequest& r);
   HttpResponse Submit(const Caller& c, const HttpRequest& r);
   HttpResponse Control(const Caller& c, const HttpRequest& r);

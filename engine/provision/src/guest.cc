@@ -113,7 +113,7 @@ Result<std::map<std::string, GuestSpec>> GuestSpecsFromScenario(const model::Sce
       g.services.push_back({kind, svc.protocol.empty() ? "tcp" : svc.protocol, svc.port});
     }
     for (const auto& v : n->vulnerabilities) g.vulnerabilities.push_back(v.id);
-    for (const auto& a : n->accounts) g.accounts.push_back({a.user, a.password});
+    for (const auto& a : n->accounts) g.accounts.push_back({a.user, a.password, a.admin});
     for (const auto& o : s.objectives) {
       if (o.node != n->name || o.flag.empty()) continue;
       if (o.kind != model::ObjectiveKind::kReadFlag &&
@@ -205,6 +205,11 @@ std::string MicroGuestConfig(const GuestSpec& g) {
     pws.push_back(PercentEncode(a.user) + ":" + PercentEncode(a.password));
   }
   if (!pws.empty()) out += "lf.pw=" + Join(pws, ",") + "\n";
+  std::vector<std::string> admins;
+  for (const auto& a : g.accounts) {
+    if (a.admin) admins.push_back(PercentEncode(a.user));
+  }
+  if (!admins.empty()) out += "lf.admins=" + Join(admins, ",") + "\n";
   if (!g.flag.empty()) out += "lf.flag=" + PercentEncode(g.flag) + "\n";
   // The guest reads the file only once this last line is there.
   out += "lf.end=1\n";

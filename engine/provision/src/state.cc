@@ -24,7 +24,9 @@ json GuestJson(const GuestSpec& g) {
     svcs.push_back({{"kind", s.kind}, {"protocol", s.protocol}, {"port", s.port}});
   }
   json accts = json::array();
-  for (const auto& a : g.accounts) accts.push_back({{"user", a.user}, {"password", a.password}});
+  for (const auto& a : g.accounts) {
+    accts.push_back({{"user", a.user}, {"password", a.password}, {"admin", a.admin}});
+  }
   json files = json::array();
   for (const auto& f : g.files) {
     // Contents may be binary: kept as a byte array rather than a string.
@@ -44,7 +46,10 @@ GuestSpec GuestFromJson(const json& j) {
   for (const auto& s : j.at("services"))
     g.services.push_back({s.at("kind"), s.at("protocol"), s.at("port")});
   g.vulnerabilities = j.at("vulnerabilities").get<std::vector<std::string>>();
-  for (const auto& a : j.at("accounts")) g.accounts.push_back({a.at("user"), a.at("password")});
+  for (const auto& a : j.at("accounts")) {
+    // "admin" is absent in the state of exercises brought up before it existed.
+    g.accounts.push_back({a.at("user"), a.at("password"), a.value("admin", false)});
+  }
   g.flag = j.at("flag");
   for (const auto& f : j.at("files")) {
     const auto& bytes = f.at("content").get_binary();

@@ -27,7 +27,8 @@ void Intersect(std::string_view requested, const std::string& allowed,
 // Kinds of a blue team's own topic it may read.
 constexpr std::string_view kBlueOwn[] = {
     "submission.report", "submission.response", "grade.given", "check.result",
-    "penalty",           "score.changed",       "range.node.", "finding.reviewed"};
+    "penalty",           "score.changed",       "range.node.", "finding.reviewed",
+    "message.sent"};
 // Exercise-wide (team "*") kinds every team and observer may read.
 constexpr std::string_view kPublic[] = {"exercise.", "clock.checkpoint", "range.up", "range.down",
                                         "scoreboard"};
@@ -90,6 +91,8 @@ std::vector<std::string> FeedPrefixes(const identity::Account& a, std::string_vi
       break;
     case Role::kRed:
       for (std::string_view kind : kPublic) Intersect(requested, topic("*", kind), out);
+      // The white cell's messages to the red team, on its own topic.
+      Intersect(requested, topic(a.team, k::kMessageSent), out);
       for (const std::string& b : blue_teams) {
         for (std::string_view kind : kRedOnBlue) Intersect(requested, topic(b, kind), out);
       }

@@ -367,6 +367,7 @@ struct Exercise::Impl : public InjectRunner::Host {
   void HandleEvents(const bus::PendingRequest& pr);
   void HandlePlan(const bus::PendingRequest& pr);
   void HandleConsole(const bus::PendingRequest& pr);
+  void HandleMessage(const bus::PendingRequest& pr);
   // Answers forbidden and records the refusal now, with the account.
   void Refuse(const bus::PendingRequest& pr, const std::string& reason);
   void RecordControl(const bus::PendingRequest& pr, std::string_view kind);
@@ -1182,6 +1183,7 @@ void Exercise::Impl::HandleRequest(const bus::PendingRequest& received) {
       {bus::RequestType::kEvents, &Impl::HandleEvents},
       {bus::RequestType::kPlan, &Impl::HandlePlan},
       {bus::RequestType::kConsole, &Impl::HandleConsole},
+      {bus::RequestType::kMessage, &Impl::HandleMessage},
   };
   auto it = kHandlers.find(pr.request.type);
   if (it == kHandlers.end()) {
@@ -1446,6 +1448,50 @@ void Exercise::Impl::HandleConsole(const bus::PendingRequest& pr) {
                                 : action == "close" ? k::kConsoleClosed
                                                     : k::kConsoleEnded;
   SubmitDurable(pr, copy, kind, std::move(p));
+}
+
+// The white cell's message: control.message (the audit trail), then one
+// message.sent on each recipient's topic, so that each team's feed and
+// portal see only their own. Answered once the last one is durable.
+void Exercise::Impl::HandleMessage(const bus::PendingRequest& pr) {
+  const json& a = pr.request.args;
+  const std::string to = a.value("to", "");
+  std::vector<std::string> teams;
+  if (to == "all") {
+    teams = plan.blue_teams;
+    for (const auto& t : scenario.teams) {
+      if (t.role == model::TeamRole::kRed) teams.push_back(t.name);
+    }
+  } else if (std::optional<model::TeamRole> role = TeamRole(to);
+             role && (*role == model::TeamRole::kBlue || *role == model::TeamRole::kRed)) {
+    teams.push_back(to);
+  }
+  if (teams.empty()) {
+    std::string playing;
+    for (const auto& t : plan.blue_teams) playing += (playing.empty() ? "" : ", ") + t;
+    for (const auto& t : scenario.teams) {
+      if (t.role == model::TeamRole::kRed) playing += (playing.empty() ? "" : ", ") + t.name;
+    }
+    return control->ReplyError(
+        pr, bus::errors::kRejected,
+        fmt::format("message: no team '{}' plays in this exercise (to: one of {}, or all)", to,
+                    playing.empty() ? "(none)" : playing));
+  }
+  // Refused whole rather than half sent: SubmitDurable checks the same.
+  if (store::StoreHealth h = store->health(); !h.healthy) {
+    return control->ReplyError(
+        pr, bus::errors::kInternal,
+        fmt::format("not stored: the event store cannot write ({})", h.error.message()));
+  }
+  RecordControl(pr, k::kControlMessage);
+  json p = {{"to", to}, {"text", a.value("text", "")}};
+  for (size_t i = 0; i + 1 < teams.size(); ++i) {
+    json one = p;
+    one.update(Attribution(pr));
+    (void)Record(teams[i], k::kMessageSent, std::move(one));
+  }
+  // The store commits in seq order: the last one durable means all are.
+  SubmitDurable(pr, teams.back(), k::kMessageSent, std::move(p));
 }
 
 // --listen: the control server and the publisher also on CURVE tcp, the

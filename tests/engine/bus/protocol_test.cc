@@ -46,6 +46,7 @@ TEST(Protocol, EveryTypeRoundTripsThroughEncodeRequest) {
       R"({"v":1,"type":"scoreboard","id":"14","mode":"hidden"})",
       R"({"v":1,"type":"events","id":"15","from_seq":7,"limit":100})",
       R"({"v":1,"type":"plan","id":"16"})",
+      R"({"v":1,"type":"message","id":"17","to":"all","text":"Lunch at 12:00"})",
   };
   for (const char* in : inputs) {
     auto r = DecodeRequest(in);
@@ -169,6 +170,26 @@ TEST(Protocol, ConsoleNamesItsActionNodeAndCopy) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(ProtocolErrorCode(r.status()), errors::kBadRequest) << bad;
     EXPECT_NE(r.status().message().find("console"), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(Protocol, MessageNeedsARecipientAndATextOfAtMostFourKiB) {
+  auto ok = DecodeRequest(R"({"v":1,"type":"message","id":"m","to":"blue1","text":"hi"})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->type, RequestType::kMessage);
+  EXPECT_EQ(ok->args["to"], "blue1");
+  EXPECT_EQ(ok->args["text"], "hi");
+  const std::string long_text = std::string(R"({"v":1,"type":"message","id":"m","to":"all","text":")") +
+                                std::string(4097, 'x') + "\"}";
+  for (const std::string& bad :
+       {std::string(R"({"v":1,"type":"message","id":"m","text":"hi"})"),
+        std::string(R"({"v":1,"type":"message","id":"m","to":"all"})"),
+        std::string(R"({"v":1,"type":"message","id":"m","to":"all","text":""})"),
+        std::string(R"({"v":1,"type":"message","id":"m","to":3,"text":"hi"})"), long_text}) {
+    auto r = DecodeRequest(bad);
+    ASSERT_FALSE(r.ok()) << bad.substr(0, 80);
+    EXPECT_EQ(ProtocolErrorCode(r.status()), errors::kBadRequest);
+    EXPECT_TRUE(r.status().message().starts_with("message: ")) << r.status().message();
   }
 }
 
@@ -326,6 +347,7 @@ TEST(Protocol, BuiltRequestsPassTheEnginesDecoder) {
       MakeEventsRequest(1, 50),
       MakePlanRequest(),
       MakeConsoleRequest("close", "blue1", "web", "the viewer left"),
+      MakeMessageRequest("blue1", "Switch to the backup line"),
   };
   for (Request r : built) {
     r.id = "t-2";

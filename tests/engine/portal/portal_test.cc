@@ -213,6 +213,48 @@ TEST(Portal, TasksCarryTheirDeadlineAndBlueResponds) {
   EXPECT_TRUE(run.LoggedIn("blue2").Get("/api/tasks").Json()["tasks"].empty());
 }
 
+TEST(Portal, TheWhiteCellMessagesTeamsAndEachReadsOnlyItsOwn) {
+  PortalRange run;
+  ASSERT_TRUE(run.Start());
+  HttpsClient w = run.LoggedIn("white");
+  const std::string inert = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+  HttpReply to2 = w.Post("/api/control",
+                         {{"type", "message"}, {"to", "blue2"}, {"text", "blue2's secret order"}});
+  ASSERT_EQ(to2.status, 200) << to2.body;
+  EXPECT_GT(to2.Json()["seq"].get<int64_t>(), 0);
+  ASSERT_EQ(w.Post("/api/control", {{"type", "message"}, {"to", "all"}, {"text", inert}}).status,
+            200);
+  EXPECT_EQ(w.Post("/api/control", {{"type", "message"}, {"to", "blue7"}, {"text", "x"}}).status,
+            409);
+  EXPECT_EQ(w.Post("/api/control", {{"type", "message"}, {"to", "blue1"}}).status, 400);
+
+  HttpsClient b1 = run.LoggedIn("blue1");
+  HttpReply mine = b1.Get("/api/messages");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  json list = mine.Json()["messages"];
+  ASSERT_EQ(list.size(), 1u) << mine.body;
+  EXPECT_EQ(list[0]["text"], inert);  // as sent: the pages show it with textContent
+  EXPECT_EQ(list[0]["to"], "all");
+  EXPECT_EQ(list[0]["team"], "blue1");
+  EXPECT_EQ(list[0]["from"], "white");
+  HttpReply theirs = b1.Get("/api/messages?team=blue2");
+  EXPECT_EQ(theirs.status, 403);
+  EXPECT_EQ(theirs.body.find("secret"), std::string::npos);
+  EXPECT_EQ(b1.Post("/api/control", {{"type", "message"}, {"to", "blue2"}, {"text", "stand down"}})
+                .status,
+            403);
+  // The white cell reads every team's; blue2 its two.
+  EXPECT_EQ(w.Get("/api/messages").Json()["messages"].size(), 4u);  // blue2, then blue1/blue2/red1
+  EXPECT_EQ(run.LoggedIn("blue2").Get("/api/messages").Json()["messages"].size(), 2u);
+  EXPECT_TRUE(run.Recorded([](const Event& e) {
+    return e.kind == kinds::kControlRefused && e.payload.value("account", "") == "blue1" &&
+           e.payload.value("type", "") == "message";
+  }));
+  for (const Event& e : run.Log()) {
+    EXPECT_FALSE(e.kind == kinds::kMessageSent && e.payload.value("text", "") == "stand down");
+  }
+}
+
 TEST(Portal, PlainHttpOnTheTlsPortIsRefused) {
   PortalRange run;
   ASSERT_TRUE(run.Start());

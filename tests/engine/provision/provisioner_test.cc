@@ -228,11 +228,12 @@ TEST(ProvisionGuest, MicroCommandLineCarriesAddressesAndServicesButNoSecret) {
 TEST(ProvisionGuest, MicroConfigCarriesEncodedSecretsAndEndsWithItsMarker) {
   GuestSpec g;
   g.vulnerabilities = {"cgi-cmd-injection", "weak-password"};
-  g.accounts = {{"admin", "p@ss word,1"}, {"alice", "a:b\nc"}};
+  g.accounts = {{"admin", "p@ss word,1"}, {"alice", "a:b\nc", true}};
   g.flag = "FLAG{sở hữu}";
   EXPECT_EQ(MicroGuestConfig(g),
             "lf.vuln=cgi-cmd-injection,weak-password\n"
             "lf.pw=admin:p%40ss%20word%2C1,alice:a%3Ab%0Ac\n"
+            "lf.admins=alice\n"
             "lf.flag=FLAG%7Bs%E1%BB%9F%20h%E1%BB%AFu%7D\n"
             "lf.end=1\n");
   // The guest waits for the marker even when there is nothing secret.

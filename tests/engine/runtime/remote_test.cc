@@ -502,6 +502,73 @@ TEST(Remote, EventsPagesTheLogAsTheAccountsFeedShowsIt) {
   EXPECT_EQ(theirs->error_code, "forbidden");
 }
 
+// The white cell writes to one team or to all: one message.sent per
+// recipient on its own topic, the control.message audit first; nobody else
+// may send one, and a team sees only its own.
+TEST(Remote, TheWhiteCellMessagesTeamsAndEachSeesOnlyItsOwn) {
+  testsupport::TempDir tmp("lf-remote");
+  RemoteMini run;
+  ASSERT_TRUE(run.Start(tmp.path()));
+  auto white = run.Remote("white");
+  auto blue = run.Remote("blue1");
+  auto minister = run.Remote("minister");
+  auto call = [](bus::ControlClient& c, bus::Request r) {
+    auto rep = c.Call(std::move(r), Duration::Seconds(10));
+    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+    return rep.value_or(bus::Reply{});
+  };
+  bus::Reply one = call(*white, bus::MakeMessageRequest("blue1", "Switch to the backup line"));
+  ASSERT_TRUE(one.ok) << one.error_message;
+  EXPECT_GT(one.body.value("seq", int64_t{0}), 0);
+  bus::Reply all = call(*white, bus::MakeMessageRequest("all", "<b>Lunch</b> at 12:00"));
+  ASSERT_TRUE(all.ok) << all.error_message;
+  bus::Reply nobody = call(*white, bus::MakeMessageRequest("blue9", "x"));
+  EXPECT_EQ(nobody.error_code, "rejected");
+  EXPECT_NE(nobody.error_message.find("blue1, blue2, red1"), std::string::npos)
+      << nobody.error_message;
+  EXPECT_EQ(call(*white, bus::MakeMessageRequest("blue1", "")).error_code, "bad_request");
+  EXPECT_EQ(call(*white, bus::MakeMessageRequest("blue1", std::string(5000, 'x'))).error_code,
+            "bad_request");
+  EXPECT_EQ(call(*blue, bus::MakeMessageRequest("blue2", "fake order")).error_code, "forbidden");
+  EXPECT_EQ(call(*minister, bus::MakeMessageRequest("all", "x")).error_code, "forbidden");
+
+  // blue1's page of the log: its two messages, not blue2's or red1's copy.
+  bus::Reply page = call(*blue, bus::MakeEventsRequest(1));
+  ASSERT_TRUE(page.ok);
+  std::vector<std::string> seen;
+  for (const auto& j : page.body["events"]) {
+    if (j["kind"] == kinds::kMessageSent) {
+      EXPECT_EQ(j["team"], "blue1");
+      seen.push_back(j["payload"]["text"]);
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"Switch to the backup line", "<b>Lunch</b> at 12:00"}));
+  EXPECT_TRUE(call(*white, bus::MakeStopRequest()).ok);
+  run.engine.join();
+
+  auto store = store::EventStore::OpenExercise(run.state, run.id, {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto log = (*store)->Read({});
+  ASSERT_TRUE(log.ok());
+  std::vector<std::string> to;
+  int audits = 0, refused = 0;
+  for (const Event& e : *log) {
+    if (e.kind == kinds::kControlMessage) {
+      ++audits;
+      EXPECT_EQ(e.payload.value("account", ""), "white");
+    }
+    if (e.kind == kinds::kMessageSent) {
+      EXPECT_TRUE(ValidateEvent(e).ok()) << ValidateEvent(e).ToString();
+      EXPECT_EQ(e.payload.value("account", ""), "white");
+      to.push_back(e.team + ":" + e.payload.value("to", ""));
+    }
+    if (e.kind == kinds::kControlRefused && e.payload.value("type", "") == "message") ++refused;
+  }
+  EXPECT_EQ(audits, 2);
+  EXPECT_EQ(to, (std::vector<std::string>{"blue1:blue1", "blue1:all", "blue2:all", "red1:all"}));
+  EXPECT_EQ(refused, 2);  // blue1's and the minister's, with their accounts
+}
+
 TEST(Authorize, TableAndFeedPrefixes) {
   identity::Account blue;
   blue.name = "blue1";
@@ -538,6 +605,10 @@ TEST(Authorize, TableAndFeedPrefixes) {
   EXPECT_FALSE(FeedAllows(blue, "x", blues, "blue2", "grade.given"));
   EXPECT_FALSE(FeedAllows(blue, "x", blues, "blue1", "red.action"));
   EXPECT_TRUE(FeedAllows(red, "x", blues, "blue2", "red.action"));
+  EXPECT_TRUE(FeedAllows(blue, "x", blues, "blue1", "message.sent"));
+  EXPECT_FALSE(FeedAllows(blue, "x", blues, "blue2", "message.sent"));
+  EXPECT_TRUE(FeedAllows(red, "x", blues, "red1", "message.sent"));
+  EXPECT_FALSE(FeedAllows(red, "x", blues, "blue1", "message.sent"));
   identity::Account minister = blue;
   minister.role = Role::kObserver;
   EXPECT_TRUE(FeedAllows(minister, "x", blues, "", "scoreboard"));

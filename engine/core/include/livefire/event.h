@@ -123,6 +123,11 @@ inline constexpr std::string_view kControlInject = "control.inject";  // manual 
 inline constexpr std::string_view kControlGrade = "control.grade";    // before grade.given
 inline constexpr std::string_view kControlRevert = "control.revert";  // before range.node.reverted
 inline constexpr std::string_view kControlScoreboard = "control.scoreboard";
+inline constexpr std::string_view kControlMessage = "control.message";  // before message.sent
+// The white cell's message to a team (team = the recipient; one event per
+// team when sent to "all"). {text, to: as asked (a team or "all"), account,
+//  person (opt)}
+inline constexpr std::string_view kMessageSent = "message.sent";
 // A node's serial console in the portal (team = the copy's team, "" for the
 // shared zone). {node, copy, account, person (opt), reason (closed/ended, opt)}
 // opened: the account attached; closed: it left (or was closed on);

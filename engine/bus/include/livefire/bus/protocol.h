@@ -44,6 +44,7 @@ enum class RequestType {
   kEvents,          // a page of the stored log, as the sender's account may see it
   kPlan,            // the range plan `up` recorded (plan.json), for a remote control room
   kConsole,         // the portal opens, leaves or ends a node's serial console (recorded)
+  kMessage,         // the white cell writes to one team or to every team (recorded per team)
 };
 
 std::string_view RequestTypeName(RequestType t);  // "pause", "submit_report", ...
@@ -168,6 +169,11 @@ Request MakePlanRequest();
 // may, and records console.opened / console.closed / console.ended.
 Request MakeConsoleRequest(std::string_view action, std::string_view copy, std::string_view node,
                            std::string_view reason = {});
+
+// The white cell's message to team `to` (a playing team's name, or "all":
+// every playing team, blue and red). The engine records control.message,
+// then message.sent on each recipient's topic.
+Request MakeMessageRequest(std::string_view to, std::string_view text);
 
 // A page of the committed log from from_seq on (limit 0 = the engine's
 // default): what a remote client has instead of the log file.

@@ -27,6 +27,9 @@ struct GuestService {
 struct GuestAccount {
   std::string user;
   std::string password;
+  // The scenario's `admin`: root on the node, as the attack model assumes
+  // (debian: sudo and adm; micro: uid 0).
+  bool admin = false;
 };
 
 struct GuestFile {
@@ -66,7 +69,7 @@ std::string MicroKernelCommandLine(const topology::PlannedDomain& d, const Guest
 inline constexpr std::string_view kMicroConfigPath = "/run/livefire/config";
 inline constexpr std::string_view kMicroConfigApplied = "/run/livefire/applied";
 
-// The secrets of `g` for kMicroConfigPath: lf.vuln=, lf.pw=, lf.flag= lines
+// The secrets of `g` for kMicroConfigPath: lf.vuln=, lf.pw=, lf.admins=, lf.flag= lines
 // (encoded as the command line would), always ended by "lf.end=1".
 std::string MicroGuestConfig(const GuestSpec& g);
 

@@ -12,15 +12,21 @@
 
 namespace livefire::testsupport {
 
+struct EngineRun {
+  std::string speed = "1";
+  bool checks = false;  // --no-checks unless true
+};
+
 class EngineProcess {
  public:
   // Runs `livefire --state-dir STATE run ID --speed 1 --no-checks --quiet EXTRA...`.
   EngineProcess(const std::string& state, const std::string& id, const std::string& log,
-                std::vector<std::string> extra)
+                std::vector<std::string> extra, EngineRun how = {})
       : log_(log) {
     const std::string bin = std::string(LIVEFIRE_BINARY_DIR) + "/engine/cli/livefire";
-    std::vector<std::string> args = {bin,       "--state-dir", state,         "run",    id,
-                                     "--speed", "1",           "--no-checks", "--quiet"};
+    std::vector<std::string> args = {bin, "--state-dir", state, "run", id, "--speed", how.speed,
+                                     "--quiet"};
+    if (!how.checks) args.push_back("--no-checks");
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -47,6 +53,15 @@ class EngineProcess {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+  }
+  // Waits for the engine to end by itself; its exit code (-1 if it did not
+  // exit normally).
+  int Wait() {
+    if (pid_ <= 0) return -1;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   // The test reaped the process itself.
   void Release() { pid_ = -1; }

@@ -41,4 +41,14 @@ inline void ExpectMatchesGolden(const std::string& actual, const std::string& go
                                       << " with LIVEFIRE_UPDATE_GOLDEN=1 and review the diff";
 }
 
+// Expects `path` to be a PNG screenshot that is not blank: the PNG
+// signature, and more than min_bytes (a blank page's PNG compresses to a
+// few kB; the portal's pages and consoles are well over 10 kB).
+inline void ExpectScreenshot(const std::filesystem::path& path, size_t min_bytes = 10'000) {
+  const std::string png = ReadFile(path);
+  ASSERT_GT(png.size(), 8u) << path << " is missing or empty";
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << path << " is not a PNG";
+  EXPECT_GT(png.size(), min_bytes) << path << " looks blank";
+}
+
 }  // namespace livefire::testsupport
