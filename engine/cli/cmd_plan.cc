@@ -43,7 +43,9 @@ Status RunPlan(const PlanArgs& a, Context& ctx) {
   }
   // The plan is printed either way (it may be meant for a bigger host); the
   // exit code says whether this one can hold it.
-  return CheckHostCapacity(ctx, plan, ctx.err);
+  topology::CapacityRule rule;
+  rule.overhead_mb_by_template = catalog.QemuOverheads();
+  return CheckHostCapacity(ctx, plan, rule, ctx.err);
 }
 
 }  // namespace

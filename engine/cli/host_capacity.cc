@@ -9,13 +9,14 @@ bool IsLocalUri(const std::string& uri) {
   return at == std::string::npos || uri.compare(at, 4, ":///") == 0;
 }
 
-Status CheckHostCapacity(const Context& ctx, const topology::RangePlan& plan, std::ostream& note) {
+Status CheckHostCapacity(const Context& ctx, const topology::RangePlan& plan,
+                         const topology::CapacityRule& rule, std::ostream& note) {
   topology::ProcHostCapacity here;
   const topology::HostCapacitySource& source =
       ctx.host_capacity != nullptr ? *ctx.host_capacity : here;
   LF_ASSIGN_OR_RETURN(topology::HostCapacity host, source.Read());
-  note << topology::FormatCapacity(plan, host) << "\n";
-  return topology::CheckCapacity(plan, host);
+  note << topology::FormatCapacity(plan, host, rule) << "\n";
+  return topology::CheckCapacity(plan, host, rule);
 }
 
 }  // namespace livefire::cli

@@ -80,7 +80,7 @@ void ExpectMaturityAndStats(const std::string& id, const std::vector<Event>& eve
     ASSERT_FALSE(ev["event_seqs"].empty());
     for (const auto& seq : ev["event_seqs"]) {
       auto e = std::find_if(events.begin(), events.end(),
-                            [&](const Event& x) { return x.seq == seq.get<uint64_t>(); });
+                            [&](const Event& x) { return x.seq == seq.get<int64_t>(); });
       ASSERT_NE(e, events.end()) << seq;
       EXPECT_EQ(e->kind, kinds::kRedAction);
       EXPECT_EQ(e->team, "blue1");

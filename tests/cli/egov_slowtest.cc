@@ -87,7 +87,7 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
   const std::string shots = env && *env ? env : tmp.str();
   // ungcuu: the scenario's IR account (admin: in adm, which reads nginx's logs).
   const std::string console =
-      testsupport::Sh("LF_CONSOLE_USER=ungcuu 'LF_CONSOLE_PASSWORD=UngCuu#2026' "
+      testsupport::Sh("LF_CONSOLE_USER=ungcuu LF_CONSOLE_PASSWORD='UngCuu#2026' "
                       "LF_CONSOLE_COMMAND=\"grep -i union /var/log/nginx/access.log | tail -n 3\" "
                       "LF_CONSOLE_EXPECT='UNION%20SELECT.* 200 ' LF_CONSOLE_SHOT=portal-console-debian "
                       "node " + src + "/tests/browser/console.mjs " + url + " blue1 '" +

@@ -121,9 +121,11 @@ Result<Template> ReadManifest(const std::string& folder_text) {
     if (auto r = j.find("resources"); r != j.end() && r->is_object()) {
       t.vcpus = r->value("vcpus", t.vcpus);
       t.memory_mb = r->value("memory_mb", t.memory_mb);
+      t.qemu_overhead_mb = r->value("qemu_overhead_mb", t.qemu_overhead_mb);
       if (t.vcpus < 1 || t.memory_mb < 1) {
         return bad("\"resources\": vcpus and memory_mb must be positive");
       }
+      if (t.qemu_overhead_mb < 0) return bad("\"resources\": qemu_overhead_mb must be >= 0");
     }
     nlohmann::json artifacts = nlohmann::json::object();
     if (auto a = j.find("artifacts"); a != j.end() && a->is_object()) artifacts = *a;
@@ -228,6 +230,14 @@ const Template* Catalog::Find(std::string_view name) const {
 std::map<std::string, model::Resources, std::less<>> Catalog::Resources() const {
   std::map<std::string, model::Resources, std::less<>> out;
   for (const auto& t : templates_) out[t.name] = model::Resources{t.vcpus, t.memory_mb, 0};
+  return out;
+}
+
+std::map<std::string, int64_t, std::less<>> Catalog::QemuOverheads() const {
+  std::map<std::string, int64_t, std::less<>> out;
+  for (const auto& t : templates_) {
+    if (t.qemu_overhead_mb > 0) out[t.name] = t.qemu_overhead_mb;
+  }
   return out;
 }
 

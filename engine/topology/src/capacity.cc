@@ -16,22 +16,32 @@ CapacityDemand Demand(const RangePlan& plan, const CapacityRule& rule) {
   for (const PlannedDomain& p : plan.domains) {
     ++d.domains;
     d.guest_memory_mb += p.resources.memory_mb;
+    const auto o = rule.overhead_mb_by_template.find(p.template_name);
+    const int64_t overhead =
+        o == rule.overhead_mb_by_template.end() ? rule.overhead_mb_per_domain : o->second;
+    d.overhead_mb += overhead;
+    ++d.overhead_groups[overhead];
     d.vcpus += p.resources.vcpus;
     if (p.resources.vcpus > d.max_domain_vcpus) {
       d.max_domain_vcpus = p.resources.vcpus;
       d.widest = p.key;
     }
   }
-  d.memory_mb = d.guest_memory_mb + d.domains * rule.overhead_mb_per_domain + rule.host_reserve_mb;
+  d.memory_mb = d.guest_memory_mb + d.overhead_mb + rule.host_reserve_mb;
   return d;
 }
 
 namespace {
 
 std::string MemoryTerms(const CapacityDemand& d, const CapacityRule& rule) {
-  return fmt::format("{} MiB guest memory + {} x {} MiB qemu/TCG overhead + {} MiB host reserve",
-                     d.guest_memory_mb, d.domains, rule.overhead_mb_per_domain,
-                     rule.host_reserve_mb);
+  // "2 x 128 MiB", or "10 x 448 + 3 x 128 MiB" when templates differ.
+  std::vector<std::string> groups;
+  for (auto it = d.overhead_groups.rbegin(); it != d.overhead_groups.rend(); ++it) {
+    groups.push_back(fmt::format("{} x {}", it->second, it->first));
+  }
+  if (groups.empty()) groups.push_back(fmt::format("0 x {}", rule.overhead_mb_per_domain));
+  return fmt::format("{} MiB guest memory + {} MiB qemu/TCG overhead + {} MiB host reserve",
+                     d.guest_memory_mb, fmt::join(groups, " + "), rule.host_reserve_mb);
 }
 
 int64_t AllowedVcpus(const HostCapacity& host, const CapacityRule& rule) {

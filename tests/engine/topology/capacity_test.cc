@@ -34,6 +34,23 @@ TEST(Capacity, DemandSumsGuestsOverheadAndReserve) {
   EXPECT_EQ(d.widest, "d1");
 }
 
+TEST(Capacity, ATemplatesOwnOverheadCountsForItsDomainsAndIsSaid) {
+  RangePlan p = PlanOf({{1, 512}, {1, 512}, {1, 128}});
+  p.domains[0].template_name = p.domains[1].template_name = "debian";
+  p.domains[2].template_name = "micro";
+  CapacityRule rule;
+  rule.overhead_mb_by_template = {{"debian", 448}};
+  CapacityDemand d = Demand(p, rule);
+  EXPECT_EQ(d.overhead_mb, 2 * 448 + 128);
+  EXPECT_EQ(d.memory_mb, 1152 + 2 * 448 + 128 + 512);
+  Status st = CheckCapacity(p, {2000, 2}, rule);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("3 domains need 2688 MiB (1152 MiB guest memory + 2 x 448 + 1 x 128 "
+                              "MiB qemu/TCG overhead + 512 MiB host reserve)"),
+            std::string::npos)
+      << st.message();
+}
+
 TEST(Capacity, FitsExactlyAtTheLimit) {
   RangePlan p = PlanOf({{1, 256}, {1, 256}});
   EXPECT_TRUE(CheckCapacity(p, {512 + 256 + 512, 1}).ok());

@@ -43,6 +43,9 @@ struct Template {
   std::string kernel_cmdline;  // livefire's lf.* arguments follow it
   int vcpus = 1;
   int memory_mb = 256;
+  // What qemu costs per guest beyond its RAM, when it is more than the
+  // capacity rule's default (manifest "resources.qemu_overhead_mb"; 0 = default).
+  int qemu_overhead_mb = 0;
   // Boot artefacts the boot type needs, as paths (relative manifest names
   // resolved against dir); the others stay empty. Whether they exist is
   // CheckBuilt's business: the source catalogue has none.
@@ -96,6 +99,8 @@ class Catalog {
   const std::string& dir() const { return dir_; }
   // Each template's resources, for topology::PlanOptions::template_resources.
   std::map<std::string, model::Resources, std::less<>> Resources() const;
+  // Templates' "qemu_overhead_mb" where set, by name (topology::CapacityRule).
+  std::map<std::string, int64_t, std::less<>> QemuOverheads() const;
 
  private:
   std::string dir_;

@@ -6,6 +6,7 @@
 // is not overcommitted, vCPUs are.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,11 @@ struct CapacityRule {
   // booted; the cache and qemu itself take up to ~100 MiB beyond the RAM the
   // guest touched).
   int64_t overhead_mb_per_domain = 128;
+  // Templates whose guests cost more than that (manifest
+  // "resources.qemu_overhead_mb", by template name): a small debian guest
+  // fills its RAM with page cache and runs far more code under TCG (512 MiB
+  // guests measured 770-950 MiB resident in the provincial-egov demo).
+  std::map<std::string, int64_t, std::less<>> overhead_mb_by_template;
   // Left to the host, the engine and libvirt.
   int64_t host_reserve_mb = 512;
   // vCPUs per host core. Exercise guests are mostly idle between attacks;
@@ -36,6 +42,8 @@ struct CapacityRule {
 struct CapacityDemand {
   int domains = 0;
   int64_t guest_memory_mb = 0;  // sum of the domains' memory_mb
+  int64_t overhead_mb = 0;      // the domains' qemu/TCG overhead, summed
+  std::map<int64_t, int> overhead_groups;  // overhead MiB -> domains with it
   int64_t memory_mb = 0;        // guest memory + overhead + host reserve
   int vcpus = 0;                // sum of the domains' vcpus
   int max_domain_vcpus = 0;
