@@ -201,7 +201,7 @@ class Loop {
                const std::string& technique, std::function<void(bool)> done);
   void CheckObjectives(size_t ti, const std::string& by);
   void BlueSees(size_t ti, const graph::AttackAction& a, int action, const std::string& technique,
-                SimTime at);
+                SimTime at, std::optional<graph::AttackChoice> via = std::nullopt);
   void Revert(size_t ti, const std::string& node);
   void Fire(const Inject& inj, const std::string& team);
   void FireRed(const Inject& inj, const std::string& team, size_t ti);
@@ -259,7 +259,7 @@ void Loop::Attempt(size_t ti, graph::AttackChoice c, const std::string& inject,
                                from.empty() ? "" : " from " + from)},
         {"sim", true}});
   const SimTime started = sched_.Now();
-  if (o_.blue == BluePolicy::kScripted) BlueSees(ti, a, ai, tech, started);
+  if (o_.blue == BluePolicy::kScripted) BlueSees(ti, a, ai, tech, started, c);
   const double p = Success(a);
   const Duration d = Secs(rng_.Exponential(ExploitTime(a).seconds()));
   const double roll = rng_.Uniform();
@@ -344,18 +344,29 @@ void Loop::RedStep(size_t ti) {
 }
 
 void Loop::BlueSees(size_t ti, const graph::AttackAction& a, int action,
-                    const std::string& technique, SimTime at) {
+                    const std::string& technique, SimTime at,
+                    std::optional<graph::AttackChoice> via) {
   const auto* v = VulnOf(a);
   const double p = v && v->sim.detect ? *v->sim.detect : o_.params.detect_probability;
   const Duration med = v && v->sim.detect_delay ? *v->sim.detect_delay : o_.params.detect_delay;
   const Duration patch =
       v && v->sim.time_to_patch ? *v->sim.time_to_patch : o_.params.time_to_patch;
+  const double block_p = v && v->sim.block ? *v->sim.block : o_.params.block_probability;
+  const Duration block_mean =
+      v && v->sim.time_to_block ? *v->sim.time_to_block : o_.params.time_to_block;
   const double roll = rng_.Uniform();
   const Duration delay = Secs(rng_.LogNormal(med.seconds(), 0.6));
   const Duration fix = Secs(rng_.Exponential(patch.seconds()));
+  // Drawn whatever happens, so one action always consumes the same draws.
+  const double block_roll = rng_.Uniform();
+  const Duration block_after = Secs(rng_.Exponential(block_mean.seconds()));
   if (roll >= p) return;
   std::string node = a.node, vuln = a.vulnerability;
-  sched_.After(delay, [this, ti, node, vuln, technique, at, action, fix](SimTime) {
+  // Only traffic through the router can be blocked there: an action inside
+  // one network, or a local one, leaves nothing for the firewall to stop.
+  const bool block = via && model_.CrossesFirewall(*via) && block_roll < block_p;
+  sched_.After(delay, [this, ti, node, vuln, technique, at, action, fix, block, via,
+                       block_after](SimTime) {
     Team& t = teams_[ti];
     ++summary_.detections;
     Emit(t.name, k::kSubmissionReport,
@@ -364,6 +375,20 @@ void Loop::BlueSees(size_t ti, const graph::AttackAction& a, int action,
           {"observed_at", at.nanos()},
           {"description", fmt::format("scripted blue: {} seen in {}'s logs", technique, node)},
           {"by", "sim blue"}});
+    if (block) {
+      const graph::AttackChoice c = *via;
+      sched_.After(block_after, [this, ti, node, c](SimTime) {
+        Team& t = teams_[ti];
+        if (!model_.Block(c, t.red)) return;  // already blocked
+        ++summary_.blocks;
+        const std::string source(model_.From(c));
+        Emit(t.name, "sim.blocked",
+             {{"node", node},
+              {"source", source},
+              {"rule", fmt::format("deny from {} at the router", source)},
+              {"by", "sim blue"}});
+      });
+    }
     sched_.After(fix, [this, ti, node, vuln, action](SimTime) {
       Team& t = teams_[ti];
       if (!vuln.empty() && !t.patched.count(action)) {

@@ -185,6 +185,38 @@ node "ws3" { template = "micro", iface { network = "lan", address = "10.1.0.13" 
   EXPECT_EQ(out.scenario->FindNode("ws3")->vulnerabilities[0].effect, VulnEffect::kInformation);
 }
 
+TEST(Loader, SimulationFieldsOfAWeakness) {
+  std::string dir = WriteScenario("simfields", std::string(kMinimal) + R"(
+allow { from = "wan", to = "lan" }
+node "srv" {
+  template = "micro",
+  iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80 },
+  vuln "cgi-cmd-injection" { service = "http", sim = { success = 0.5, time_to_exploit = "20m",
+    detect = 0.8, detect_delay = "5m", time_to_patch = "1h", block = 0.3, time_to_block = "15m" } },
+}
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.ok()) << out.Report();
+  const model::SimParams& p = out.scenario->FindNode("srv")->vulnerabilities[0].sim;
+  EXPECT_EQ(p.success, 0.5);
+  EXPECT_EQ(p.detect, 0.8);
+  EXPECT_EQ(p.block, 0.3);
+  ASSERT_TRUE(p.time_to_block.has_value());
+  EXPECT_EQ(p.time_to_block->nanos(), Duration::Minutes(15).nanos());
+  EXPECT_EQ(p.time_to_patch->nanos(), Duration::Hours(1).nanos());
+
+  std::string bad = WriteScenario("simbad", std::string(kMinimal) + R"(
+allow { from = "wan", to = "lan" }
+node "srv" { template = "micro", iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80 },
+  vuln "cgi-cmd-injection" { service = "http", sim = { block = 2 } } }
+)");
+  LoadOutcome o2 = LoadScenario(bad, Opts());
+  EXPECT_FALSE(o2.ok());
+  EXPECT_NE(o2.Report().find("block are probabilities"), std::string::npos) << o2.Report();
+}
+
 TEST(Loader, CallShapeMistakesAreScriptErrorsWithLines) {
   std::string dir =
       WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");

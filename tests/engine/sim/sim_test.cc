@@ -158,6 +158,7 @@ TEST(Sim, APatchBeforeTheExploitCompletesPreventsIt) {
   v.sim.detect = 1.0;
   v.sim.detect_delay = Duration::Minutes(2);
   v.sim.time_to_patch = Duration::Minutes(5);
+  v.sim.block = 0.0;  // the patch alone (a firewall block is the next test's)
   b.Rule(RuleAction::kAllow, "red", "dmz", "tcp", 80, 80);
   b.Objective("portal-flag", "portal");
   int prevented = 0, reached = 0;
@@ -183,6 +184,73 @@ TEST(Sim, APatchBeforeTheExploitCompletesPreventsIt) {
   // Exp(2 h) against ~7 minutes: most runs are prevented, some are not.
   EXPECT_GT(prevented, 25);
   EXPECT_GT(reached, 0);
+}
+
+TEST(Sim, AFirewallBlockBeforeTheExploitCompletesShutsRedOut) {
+  // red -(http 80)-> portal, one weakness (mean 1 h to exploit), always seen
+  // after ~2 min and its source (red's network) always blocked at the router
+  // ~5 min later; no patch within the exercise. A run where the block lands
+  // before the exploit completes ends with red outside and red never acting
+  // again (nothing it can reach crosses the router any more); otherwise red
+  // is in before the block. With no block, red is in in every run.
+  Builder b = ThreeZones();
+  auto& s = b.s();
+  s.meta.duration = Duration::Hours(8);
+  AddService(s.nodes[1], "http", "tcp", 80);
+  AddVuln(s.nodes[1], "cgi-cmd-injection", "http", 1);
+  auto& v = s.nodes[1].vulnerabilities.back();
+  v.sim.success = 1.0;
+  v.sim.time_to_exploit = Duration::Hours(1);
+  v.sim.detect = 1.0;
+  v.sim.detect_delay = Duration::Minutes(2);
+  v.sim.time_to_patch = Duration::Hours(1000);
+  v.sim.block = 1.0;
+  v.sim.time_to_block = Duration::Minutes(5);
+  b.Rule(RuleAction::kAllow, "red", "dmz", "tcp", 80, 80);
+  b.Objective("portal-flag", "portal");
+  int prevented = 0, reached = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Options o;
+    o.seed = seed;
+    auto log = Play(s, Teams({"blue1", "blue2"}), o);
+    for (const std::string team : {"blue1", "blue2"}) {
+      auto blocked = Of(log, "sim.blocked", team);
+      auto hit = Of(log, kinds::kObjectiveReached, team);
+      ASSERT_EQ(blocked.size(), 1u) << "seed " << seed << " " << team << "\n" << Dump(log);
+      EXPECT_EQ(blocked[0]->payload["source"], "red");
+      EXPECT_EQ(blocked[0]->payload["node"], "portal");
+      EXPECT_EQ(Of(log, "sim.patched", team).size(), 0u);
+      if (hit.empty()) {
+        ++prevented;
+        for (const auto* e : Of(log, kinds::kRedAction, team))
+          EXPECT_LT(e->seq, blocked[0]->seq) << "seed " << seed << "\n" << Dump(log);
+      } else {
+        ++reached;
+        EXPECT_LT(hit[0]->seq, blocked[0]->seq) << "seed " << seed << "\n" << Dump(log);
+      }
+    }
+  }
+  // Exp(1 h) against ~7 minutes: about 1 in 9 exploits completes first.
+  RecordProperty("prevented", prevented);
+  RecordProperty("reached", reached);
+  EXPECT_GT(prevented, 60);
+  EXPECT_GT(reached, 0);
+
+  // The same seed gives the same log, blocks included.
+  Options o;
+  o.seed = 5;
+  const std::string a = Dump(Play(s, Teams({"blue1", "blue2"}), o));
+  EXPECT_EQ(a, Dump(Play(s, Teams({"blue1", "blue2"}), o)));
+  EXPECT_NE(a.find("sim.blocked"), std::string::npos);
+
+  // Without the block nothing stops red within the exercise.
+  v.sim.block = 0.0;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    o.seed = seed;
+    auto log = Play(s, Teams({"blue1"}), o);
+    EXPECT_TRUE(Of(log, "sim.blocked").empty());
+    EXPECT_EQ(Of(log, kinds::kObjectiveReached).size(), 1u) << "seed " << seed;
+  }
 }
 
 TEST(Sim, InjectsFireOnTheLiveTriggersAndTasksAreAnsweredAndGraded) {

@@ -9,7 +9,8 @@
 //    uniformly random valid action, like CyberBattleSim's random agent) or
 //    through the scenario's red injects (their target and technique);
 //  - blue (scripted) detects red's actions from the node's logs with a
-//    probability and a delay, reports them, patches the weakness used and
+//    probability and a delay, reports them, patches the weakness used,
+//    blocks the source at the firewall (graph::AttackModel::Block) and
 //    reverts nodes red owns;
 //  - services are checked on the live schedule (checks::CheckScheduler) and
 //    are down while an impact objective (deface) holds;
@@ -47,8 +48,9 @@ std::string_view ToString(BluePolicy p);
 Status ParsePolicy(std::string_view text, RedPolicy& red, BluePolicy& blue);
 
 // Per-action parameters (docs/simulation.md gives the reasons for each
-// default). A weakness may override the first three, and blue's detection,
-// in its scenario declaration (`sim = { ... }`, model::SimParams).
+// default). A weakness may override the first two, and blue's detection,
+// patch and block, in its scenario declaration (`sim = { ... }`,
+// model::SimParams).
 struct Params {
   double exploit_success = 0.7;                     // per attempt
   Duration time_to_exploit = Duration::Minutes(8);  // mean of an exponential
@@ -56,6 +58,8 @@ struct Params {
   double detect_probability = 0.6;                  // per red action, from the node's logs
   Duration detect_delay = Duration::Minutes(12);    // median of a log-normal (sigma 0.6)
   Duration time_to_patch = Duration::Minutes(20);   // after detection: mean of an exponential
+  double block_probability = 0.5;                   // blue blocks a seen source at the firewall
+  Duration time_to_block = Duration::Minutes(10);   // after detection: mean of an exponential
   bool revert_owned = true;                         // blue reverts a node it saw red own
   Duration response_time = Duration::Minutes(15);   // task answers: median log-normal (sigma 0.5)
   double response_rate = 0.9;                       // share of tasks a scripted team answers
@@ -87,6 +91,7 @@ struct RunSummary {
   int64_t red_successes = 0;
   int64_t detections = 0;  // reports filed by scripted blue
   int64_t patches = 0;
+  int64_t blocks = 0;  // firewall blocks by scripted blue (sim.blocked)
   int64_t reverts = 0;
   std::vector<ObjectiveOutcome> objectives;  // red objectives, team x objective order
   SimTime end;
