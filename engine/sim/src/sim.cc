@@ -522,12 +522,14 @@ void Loop::Fire(const Inject& inj, const std::string& team) {
   }
   // White: a task is answered by the scripted team and graded by the white cell.
   const bool task = inj.response_due.nanos() > 0 || inj.points_success > 0;
+  const size_t task_index = summary_.tasks.size();
+  if (task) summary_.tasks.push_back({team, inj.name, sched_.Now(), inj.response_due, false, false});
   if (task && o_.blue == BluePolicy::kScripted) {
     const double roll = rng_.Uniform();
     const Duration answer = Secs(rng_.LogNormal(o_.params.response_time.seconds(), 0.5));
     if (roll < o_.params.response_rate) {
       const SimTime fired = sched_.Now();
-      sched_.After(answer, [this, &inj, team, fired](SimTime) {
+      sched_.After(answer, [this, &inj, team, fired, task_index](SimTime) {
         Emit(team, k::kSubmissionResponse,
              {{"inject", inj.name},
               {"text", "scripted blue: response to " + inj.name},
@@ -535,6 +537,8 @@ void Loop::Fire(const Inject& inj, const std::string& team) {
         const int64_t target = last_seq_;
         const bool on_time =
             inj.response_due.nanos() <= 0 || sched_.Now() <= fired + inj.response_due;
+        summary_.tasks[task_index].answered = true;
+        summary_.tasks[task_index].on_time = on_time;
         sched_.After(o_.params.grade_delay, [this, &inj, team, target, on_time](SimTime) {
           Emit(team, k::kGradeGiven,
                {{"target_seq", target},

@@ -296,6 +296,62 @@ TEST(Sim, InjectsFireOnTheLiveTriggersAndTasksAreAnsweredAndGraded) {
   EXPECT_EQ(log.back().time.nanos(), Duration::Hours(8).nanos());
 }
 
+TEST(Sim, TaskFiringsRecordWhetherBlueAnsweredInTime) {
+  // One white task at 30 min, due 20 min after; the scripted team answers
+  // every task (rate 1) after a log-normal time (median 15 min): the summary
+  // says, per firing, whether the answer came by the due time, which the
+  // events' own times confirm. With blue=none nobody answers.
+  Builder b = Reuse();
+  auto& s = b.s();
+  model::Inject task;
+  task.name = "status-report";
+  task.owner = model::InjectOwner::kWhite;
+  task.trigger.kind = model::TriggerKind::kAt;
+  task.trigger.at = Duration::Minutes(30);
+  task.response_due = Duration::Minutes(20);
+  task.points_success = 10;
+  s.injects.push_back(task);
+  int on_time = 0, late = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Options o;
+    o.seed = seed;
+    o.red = RedPolicy::kNone;
+    o.params.response_rate = 1.0;
+    std::vector<Event> log;
+    int64_t seq = 0;
+    auto r = sim::Run(s, Teams({"blue1", "blue2"}), o, [&](Event& e) {
+      e.seq = ++seq;
+      log.push_back(e);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_EQ(r->tasks.size(), 2u);
+    for (const TaskOutcome& t : r->tasks) {
+      EXPECT_EQ(t.inject, "status-report");
+      EXPECT_EQ(t.fired.nanos(), Duration::Minutes(30).nanos());
+      EXPECT_EQ(t.due.nanos(), Duration::Minutes(20).nanos());
+      EXPECT_TRUE(t.answered);
+      auto resp = Of(log, kinds::kSubmissionResponse, t.team);
+      ASSERT_EQ(resp.size(), 1u);
+      EXPECT_EQ(t.on_time, resp[0]->time.nanos() <= Duration::Minutes(50).nanos())
+          << "seed " << seed;
+      (t.on_time ? on_time : late) += 1;
+    }
+    o.blue = BluePolicy::kNone;
+    auto none = sim::Run(s, Teams({"blue1"}), o, [&](Event& e) {
+      e.seq = ++seq;
+      return Status::Ok();
+    });
+    ASSERT_TRUE(none.ok());
+    ASSERT_EQ(none->tasks.size(), 1u);
+    EXPECT_FALSE(none->tasks[0].answered);
+    EXPECT_FALSE(none->tasks[0].on_time);
+  }
+  // P(LogNormal(15 min, 0.5) <= 20 min) = Phi(0.58) ~ 0.72: both outcomes occur.
+  EXPECT_GT(on_time, late);
+  EXPECT_GT(late, 0);
+}
+
 TEST(Sim, PolicyTextIsParsedAndBadValuesAreNamed) {
   RedPolicy red = RedPolicy::kPaths;
   BluePolicy blue = BluePolicy::kScripted;

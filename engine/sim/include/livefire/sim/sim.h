@@ -85,6 +85,17 @@ struct ObjectiveOutcome {
   SimTime time;  // when reached
 };
 
+// One firing of a white-cell task (an inject with response_due or points)
+// for one team, and what the blue policy made of it.
+struct TaskOutcome {
+  std::string team;
+  std::string inject;
+  SimTime fired;
+  Duration due;           // 0: no due time (any answer is in time)
+  bool answered = false;  // a submission.response before the exercise ended
+  bool on_time = false;   // answered, and by fired + due
+};
+
 struct RunSummary {
   int64_t events = 0;
   int64_t red_attempts = 0;  // exploit/login attempts by the policy and red injects
@@ -94,6 +105,7 @@ struct RunSummary {
   int64_t blocks = 0;  // firewall blocks by scripted blue (sim.blocked)
   int64_t reverts = 0;
   std::vector<ObjectiveOutcome> objectives;  // red objectives, team x objective order
+  std::vector<TaskOutcome> tasks;            // white-cell task firings, in firing order
   SimTime end;
 };
 
