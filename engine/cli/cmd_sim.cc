@@ -506,8 +506,8 @@ void RegisterSim(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", args->seed, "seed (default: the scenario's); run i uses seed + i");
   cmd->add_option("--runs", args->runs, "independent runs (Monte Carlo)");
   cmd->add_option("--policy", args->policy,
-                  "red=paths|random|none,blue=scripted|none (default: red injects as declared, "
-                  "else red=paths; blue=scripted)");
+                  "red=paths|random|none|lua,blue=scripted|none (default: red injects as "
+                  "declared, else red=paths; blue=scripted; lua: the scenario's sim_policy)");
   cmd->add_option("--json", args->json_out, "write the summary as JSON");
   cmd->add_option("--html", args->html_out, "write the summary as HTML with charts");
   cmd->add_option("--out", args->out_dir,

@@ -134,6 +134,31 @@ TEST(SimCli, ATaskNoPolicyAnswersInTimeIsWarnedAboutInTextJsonAndHtml) {
   EXPECT_NE(Slurp(html).find(warning), std::string::npos);
 }
 
+TEST(SimCli, RedLuaPlaysTheScenariosPolicyFunction) {
+  // provincial-portal with a policy appended: always the cheapest option.
+  testsupport::TempDir tmp("lf-simlua");
+  const std::string dir = tmp.path().string() + "/portal";
+  std::filesystem::copy(kPortal, dir, std::filesystem::copy_options::recursive);
+  {
+    std::ofstream f(dir + "/scenario.lua", std::ios::app);
+    f << "\nsim_policy {\n  red = function(view)\n    local best = 1\n"
+         "    for i, o in ipairs(view.options) do\n"
+         "      if o.cost < view.options[best].cost then best = i end\n    end\n"
+         "    return best\n  end,\n}\n";
+  }
+  const std::string js = tmp.path().string() + "/mc.json";
+  auto o = RunArgs({"sim", dir, "--teams", "2", "--runs", "3", "--seed", "2", "--policy",
+                    "red=lua", "--json", js});
+  ASSERT_EQ(o.code, 0) << o.err << o.out;
+  EXPECT_NE(o.out.find("policy red=lua,blue=scripted"), std::string::npos) << o.out;
+  json j = json::parse(Slurp(js));
+  EXPECT_EQ(j["policy"], "red=lua,blue=scripted");
+  // The shipped portal declares no policy: refused with the reason.
+  o = RunArgs({"sim", kPortal, "--policy", "red=lua"});
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("declares no sim_policy"), std::string::npos) << o.err;
+}
+
 TEST(SimCli, BadArgumentsAreRefusedWithTheReason) {
   auto o = RunArgs({"sim", kPortal, "--policy", "red=smart"});
   EXPECT_NE(o.code, 0);

@@ -299,6 +299,44 @@ inject "watch" { owner = "blue", when = function(ctx) return ctx > 2 end,
   lua_settop(L, 0);
   EXPECT_EQ(script->InjectBody("nope"), nullptr);
   EXPECT_EQ(script->InjectCondition("go"), nullptr);
+  EXPECT_EQ(script->SimPolicy("red"), nullptr);
+}
+
+TEST(ScenarioScript, SimPolicyIsAFunctionDeclaredOnce) {
+  std::string dir = WriteScenario("policy", std::string(kMinimal) + R"(
+sim_policy { red = function(view) return #view.options end }
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  EXPECT_TRUE(out.ok()) << out.Report();
+  auto sb = lua::Sandbox::Create({});
+  ASSERT_TRUE(sb.ok());
+  auto script = ScenarioScript::Load(*sb, dir + "/scenario.lua");
+  ASSERT_TRUE(script.ok()) << script.status().message();
+  const lua::Ref* red = script->SimPolicy("red");
+  ASSERT_NE(red, nullptr);
+  lua_State* L = sb->L();
+  red->Push(L);
+  lua_createtable(L, 0, 1);
+  lua_createtable(L, 2, 0);
+  lua_setfield(L, -2, "options");
+  ASSERT_TRUE(sb->Call(1, 1).ok());
+  EXPECT_EQ(lua_tointeger(L, -1), 0);
+  lua_settop(L, 0);
+
+  std::string bad = WriteScenario("policybad", std::string(kMinimal) + R"(
+sim_policy { red = 3 }
+sim_policy { blue = function() end }
+)");
+  LoadOutcome o2 = LoadScenario(bad, Opts());
+  EXPECT_FALSE(o2.ok());
+  const std::string report = o2.Report();
+  EXPECT_NE(report.find("sim_policy: field 'red' must be a function, got integer"),
+            std::string::npos)
+      << report;
+  const std::string twice =
+      "sim_policy { ... } is declared twice (first at " + bad + "/scenario.lua:8)";
+  EXPECT_NE(report.find(twice), std::string::npos)
+      << report;
 }
 
 }  // namespace

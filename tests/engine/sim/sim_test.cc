@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "../graph/scenario_builder.h"
 #include "livefire/testing/firewall_rules.h"
+#include "livefire/testing/temp_dir.h"
 
 namespace livefire::sim {
 namespace {
@@ -352,6 +354,120 @@ TEST(Sim, TaskFiringsRecordWhetherBlueAnsweredInTime) {
   EXPECT_GT(late, 0);
 }
 
+// The scenario's own red policy: Reuse's model with a scenario.lua that only
+// declares the policy (ScenarioScript reads functions, not the topology).
+struct LuaPolicy {
+  testsupport::TempDir dir{"lf-simlua"};
+  Builder b = Reuse();
+  explicit LuaPolicy(const std::string& code) {
+    b.s().file = dir.file("scenario.lua");
+    std::ofstream(b.s().file) << code;
+  }
+  Result<RunSummary> Run(Options o, std::vector<Event>* log) {
+    o.red = RedPolicy::kLua;
+    int64_t seq = 0;
+    return sim::Run(b.s(), Teams({"blue1", "blue2"}), o, [&](Event& e) {
+      e.seq = ++seq;
+      log->push_back(e);
+      return Status::Ok();
+    });
+  }
+};
+
+TEST(Sim, AScenarioRedPolicyPicksAmongTheOptionsItIsShown) {
+  // Always the first option: red walks portal, its backup, then db's login.
+  LuaPolicy p("sim_policy {\n  red = function(view) return 1 end,\n}\n");
+  Options o;
+  o.blue = BluePolicy::kNone;
+  o.params.exploit_success = 1.0;
+  std::vector<Event> log;
+  auto r = p.Run(o, &log);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<std::string> steps;
+  for (const auto* e : Of(log, kinds::kRedAction, "blue1"))
+    steps.push_back(e->payload["node"].get<std::string>() + " " +
+                    e->payload["technique"].get<std::string>());
+  EXPECT_EQ(steps, (std::vector<std::string>{"portal T1190", "portal T1552", "db T1078"}));
+  EXPECT_EQ(Of(log, kinds::kObjectiveReached).size(), 2u);  // both teams
+  EXPECT_EQ(Of(log, kinds::kExerciseStarted)[0]->payload["policy"], "red=lua,blue=none");
+
+  // The view: options with kind, node, source, weakness; what red holds; the
+  // team. nil waits (red takes nothing). A math.random pick is seeded by the
+  // run's seed: the same seed, the same log.
+  LuaPolicy seen(R"(sim_policy { red = function(view)
+  local o = view.options[1]
+  assert(view.team == "blue1" or view.team == "blue2", "team")
+  assert(#view.options == 1 and o.kind == "exploit" and o.node == "portal", "option")
+  assert(o.source == "red" and o.vulnerability == "cgi-cmd-injection" and o.service == "http")
+  assert(o.technique == "T1190" and o.crosses_firewall == true and o.cost == 1)
+  assert(view.holds.attacker == "root" and view.holds.portal == nil and #view.credentials == 0)
+  assert(view.time >= 300)
+  view.options[1] = nil  -- a copy: changes nothing
+  return nil
+end }
+)");
+  log.clear();
+  r = seen.Run(o, &log);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(Of(log, kinds::kRedAction).empty());
+
+  LuaPolicy random("sim_policy { red = function(view) return math.random(#view.options) end }\n");
+  o.blue = BluePolicy::kScripted;
+  o.params.exploit_success = 0.7;
+  o.seed = 3;
+  std::vector<Event> a, again;
+  ASSERT_TRUE(random.Run(o, &a).ok());
+  ASSERT_TRUE(random.Run(o, &again).ok());
+  EXPECT_EQ(Dump(a), Dump(again));
+  EXPECT_FALSE(Of(a, kinds::kRedAction).empty());
+}
+
+TEST(Sim, AScenarioRedPolicyThatFailsOrAnswersWronglyStopsTheRunWithFileAndLine) {
+  Options o;
+  std::vector<Event> log;
+  {
+    LuaPolicy p("sim_policy {\n  red = function(view)\n    return view.nope.x\n  end,\n}\n");
+    auto r = p.Run(o, &log);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(p.b.s().file + ":3:"), std::string::npos)
+        << r.status().message();
+  }
+  {
+    LuaPolicy p("\nsim_policy { red = function(view) return 99 end }\n");
+    auto r = p.Run(o, &log);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(p.b.s().file +
+                                        ":2: sim_policy red returned 99, not an option index in "
+                                        "1..1 (or nil to wait)"),
+              std::string::npos)
+        << r.status().message();
+  }
+  {
+    LuaPolicy p("sim_policy { red = function(view) return \"first\" end }\n");
+    auto r = p.Run(o, &log);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(":1: sim_policy red returned string"), std::string::npos)
+        << r.status().message();
+  }
+  {
+    LuaPolicy p("sim_policy {\n red = function(view)\n  while true do end\n end }\n");
+    o.policy_instruction_limit = 100'000;
+    auto r = p.Run(o, &log);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().message();
+    EXPECT_NE(r.status().message().find("instruction budget"), std::string::npos);
+    EXPECT_NE(r.status().message().find(p.b.s().file + ":3:"), std::string::npos)
+        << r.status().message();
+  }
+  {
+    LuaPolicy p("-- no policy here\n");
+    auto r = p.Run(o, &log);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("declares no sim_policy"), std::string::npos)
+        << r.status().message();
+  }
+}
+
 TEST(Sim, PolicyTextIsParsedAndBadValuesAreNamed) {
   RedPolicy red = RedPolicy::kPaths;
   BluePolicy blue = BluePolicy::kScripted;
@@ -362,7 +478,8 @@ TEST(Sim, PolicyTextIsParsedAndBadValuesAreNamed) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("red=smart"), std::string::npos);
   EXPECT_FALSE(ParsePolicy("green=paths", red, blue).ok());
-  EXPECT_FALSE(ParsePolicy("red=lua", red, blue).ok());
+  ASSERT_TRUE(ParsePolicy("red=lua", red, blue).ok());
+  EXPECT_EQ(red, RedPolicy::kLua);
 }
 
 }  // namespace

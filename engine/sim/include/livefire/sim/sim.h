@@ -6,8 +6,9 @@
 // reachability through the firewall rules, weaknesses, credentials, accounts),
 // one copy of red's state per blue team. On it:
 //  - red acts by a policy (paths: the cheapest attack paths; random: a
-//    uniformly random valid action, like CyberBattleSim's random agent) or
-//    through the scenario's red injects (their target and technique);
+//    uniformly random valid action, like CyberBattleSim's random agent; lua:
+//    the scenario's sim_policy function, in the Lua sandbox) or through the
+//    scenario's red injects (their target and technique);
 //  - blue (scripted) detects red's actions from the node's logs with a
 //    probability and a delay, reports them, patches the weakness used,
 //    blocks the source at the firewall (graph::AttackModel::Block) and
@@ -40,11 +41,13 @@
 
 namespace livefire::sim {
 
-enum class RedPolicy { kPaths, kRandom, kNone };
+// kLua: the scenario's `sim_policy { red = function(view) ... end }` picks
+// among the actions red can take (docs/simulation.md "A scenario's policy").
+enum class RedPolicy { kPaths, kRandom, kNone, kLua };
 enum class BluePolicy { kScripted, kNone };
 std::string_view ToString(RedPolicy p);
 std::string_view ToString(BluePolicy p);
-// "red=paths|random|none,blue=scripted|none" (either part may be left out).
+// "red=paths|random|none|lua,blue=scripted|none" (either part may be left out).
 Status ParsePolicy(std::string_view text, RedPolicy& red, BluePolicy& blue);
 
 // Per-action parameters (docs/simulation.md gives the reasons for each
@@ -72,6 +75,10 @@ struct Options {
   BluePolicy blue = BluePolicy::kScripted;
   Params params;
   std::optional<Duration> stop_after;  // end earlier than the scenario's duration
+  // RedPolicy::kLua: budgets of each call of the policy function (the
+  // scenario file runs once more in a sandbox of its own, seeded by `seed`).
+  int64_t policy_instruction_limit = 1'000'000;
+  size_t policy_memory_limit = size_t{32} << 20;
 };
 
 // Receives each event in order; assigns seq (and may store it). An error
