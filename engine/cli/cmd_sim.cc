@@ -5,11 +5,14 @@
 // replay, explain, verify, archive and the GUI open it); --runs R is the
 // organiser's Monte Carlo dry run: per team and category the mean and the
 // 5th/50th/95th percentiles, each objective's probability and times, and
-// warnings a scenario author can act on. Monte Carlo runs fold events
+// warnings a scenario author can act on (an objective never or always reached,
+// a category that never moves, teams that tie, a white-cell task answered in
+// time in fewer than half its firings). Monte Carlo runs fold events
 // straight into the Scorer (no store: docs/simulation.md says what it costs).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -238,6 +241,15 @@ std::string Html(const json& j) {
                      EscapeMarkup(d.value("time_p5", "-")), EscapeMarkup(d.value("time_p50", "-")),
                      EscapeMarkup(d.value("time_p95", "-")));
   }
+  h += "</table><h2>White-cell tasks</h2><table><tr><th>task</th><th>due</th><th>fired</th>"
+       "<th>answered</th><th>in time</th></tr>";
+  for (const auto& [t, d] : j["tasks"].items()) {
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f} %</td></tr>",
+                     EscapeMarkup(t), EscapeMarkup(d["due"].get<std::string>()),
+                     d["fired"].get<int64_t>(), d["answered"].get<int64_t>(),
+                     d["share_on_time"].get<double>() * 100);
+  }
+  if (j["tasks"].empty()) h += "<tr><td colspan=\"5\">none fired</td></tr>";
   return h + "</table></body></html>\n";
 }
 
@@ -406,7 +418,38 @@ Status RunSim(const SimArgs& a, Context& ctx) {
           fmt::format("teams tie (same total to 0.01) in {} of {} runs", ties, results.size()));
     }
   }
-  // A task no scripted team answers in time in any run.
+  // A white-cell task the blue policy does not answer in time in most of its
+  // firings (over every team-run): its due time, or the task, is likely
+  // wrong. Answers after the exercise ended do not count.
+  json tasks = json::object();
+  std::map<std::string, std::array<int64_t, 3>> task_counts;  // fired, answered, on time
+  std::map<std::string, Duration> task_due;
+  for (const auto& r : results) {
+    for (const auto& t : r.summary.tasks) {
+      auto& c = task_counts[t.inject];
+      ++c[0];
+      c[1] += t.answered;
+      c[2] += t.on_time;
+      task_due[t.inject] = t.due;
+    }
+  }
+  for (const auto& [name, c] : task_counts) {
+    const Duration due = task_due[name];
+    const std::string due_text = due.nanos() > 0 ? FormatDuration(due) : "none";
+    tasks[name] = {{"fired", c[0]}, {"answered", c[1]}, {"on_time", c[2]},
+                   {"share_on_time", static_cast<double>(c[2]) / static_cast<double>(c[0])},
+                   {"due", due_text}};
+    if (c[2] == 0) {
+      warnings.push_back(fmt::format(
+          "task {} is never answered in time by blue={} ({} firing(s), due {})", name,
+          sim::ToString(o.blue), c[0], due_text));
+    } else if (c[2] * 2 < c[0]) {
+      warnings.push_back(fmt::format(
+          "task {} is answered in time in only {} of {} firing(s) by blue={} (due {})", name,
+          c[2], c[0], sim::ToString(o.blue), due_text));
+    }
+  }
+  j["tasks"] = tasks;
   j["warnings"] = warnings;
   j["events"] = events;
   j["seconds"] = seconds;
@@ -435,6 +478,11 @@ Status RunSim(const SimArgs& a, Context& ctx) {
           d["probability"].get<double>() * 100,
           d.contains("time_p50") ? ", median at " + d["time_p50"].get<std::string>() : "");
     }
+    for (const auto& [name, d] : tasks.items()) {
+      ctx.out << fmt::format("task {}: answered in time in {:.0f} % of {} firing(s) (due {})\n",
+                             name, d["share_on_time"].get<double>() * 100,
+                             d["fired"].get<int64_t>(), d["due"].get<std::string>());
+    }
     for (const auto& w : warnings) ctx.out << "warning: " << w << "\n";
     ctx.out << folder_line;
   }
@@ -458,8 +506,8 @@ void RegisterSim(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", args->seed, "seed (default: the scenario's); run i uses seed + i");
   cmd->add_option("--runs", args->runs, "independent runs (Monte Carlo)");
   cmd->add_option("--policy", args->policy,
-                  "red=paths|random|none,blue=scripted|none (default: red injects as declared, "
-                  "else red=paths; blue=scripted)");
+                  "red=paths|random|none|lua,blue=scripted|none (default: red injects as "
+                  "declared, else red=paths; blue=scripted; lua: the scenario's sim_policy)");
   cmd->add_option("--json", args->json_out, "write the summary as JSON");
   cmd->add_option("--html", args->html_out, "write the summary as HTML with charts");
   cmd->add_option("--out", args->out_dir,

@@ -91,9 +91,19 @@ TEST(SimCli, MonteCarloGivesPercentilesObjectivesAndWarnings) {
   EXPECT_TRUE(j["objectives"].contains("steal-doc")) << j["objectives"].dump();
   EXPECT_EQ(j["objectives"]["steal-doc"]["instances"], 24);
   EXPECT_TRUE(j["warnings"].is_array());
+  // The white-cell task at 01:30 (due 30m) fires for every team in every run;
+  // the scripted team answers most in time (no warning); the manual one never fires.
+  ASSERT_TRUE(j["tasks"].contains("ministry-status")) << j["tasks"].dump();
+  EXPECT_EQ(j["tasks"]["ministry-status"]["fired"], 24);
+  EXPECT_EQ(j["tasks"]["ministry-status"]["due"], "30m");
+  EXPECT_GT(j["tasks"]["ministry-status"]["share_on_time"].get<double>(), 0.5);
+  EXPECT_FALSE(j["tasks"].contains("press-query"));
+  for (const auto& w : j["warnings"])
+    EXPECT_EQ(w.get<std::string>().find("task "), std::string::npos) << w;
   const std::string page = Slurp(html);
   EXPECT_NE(page.find("<svg"), std::string::npos);
   EXPECT_NE(page.find("steal-doc"), std::string::npos);
+  EXPECT_NE(page.find("ministry-status"), std::string::npos);
 
   // Same arguments, same summary (timing aside).
   const std::string js2 = tmp.path().string() + "/mc2.json";
@@ -104,6 +114,49 @@ TEST(SimCli, MonteCarloGivesPercentilesObjectivesAndWarnings) {
   j.erase("seconds");
   j2.erase("seconds");
   EXPECT_EQ(j.dump(), j2.dump());
+}
+
+TEST(SimCli, ATaskNoPolicyAnswersInTimeIsWarnedAboutInTextJsonAndHtml) {
+  // With blue=none nobody answers the ministry's status request.
+  testsupport::TempDir tmp("lf-simtask");
+  const std::string js = tmp.path().string() + "/mc.json", html = tmp.path().string() + "/mc.html";
+  auto o = RunArgs({"sim", kPortal, "--teams", "2", "--runs", "3", "--seed", "5", "--policy",
+                    "blue=none", "--json", js, "--html", html});
+  ASSERT_EQ(o.code, 0) << o.err << o.out;
+  const std::string warning =
+      "task ministry-status is never answered in time by blue=none (6 firing(s), due 30m)";
+  EXPECT_NE(o.out.find("warning: " + warning), std::string::npos) << o.out;
+  json j = json::parse(Slurp(js));
+  EXPECT_EQ(j["tasks"]["ministry-status"]["answered"], 0);
+  bool found = false;
+  for (const auto& w : j["warnings"]) found |= w == warning;
+  EXPECT_TRUE(found) << j["warnings"].dump();
+  EXPECT_NE(Slurp(html).find(warning), std::string::npos);
+}
+
+TEST(SimCli, RedLuaPlaysTheScenariosPolicyFunction) {
+  // provincial-portal with a policy appended: always the cheapest option.
+  testsupport::TempDir tmp("lf-simlua");
+  const std::string dir = tmp.path().string() + "/portal";
+  std::filesystem::copy(kPortal, dir, std::filesystem::copy_options::recursive);
+  {
+    std::ofstream f(dir + "/scenario.lua", std::ios::app);
+    f << "\nsim_policy {\n  red = function(view)\n    local best = 1\n"
+         "    for i, o in ipairs(view.options) do\n"
+         "      if o.cost < view.options[best].cost then best = i end\n    end\n"
+         "    return best\n  end,\n}\n";
+  }
+  const std::string js = tmp.path().string() + "/mc.json";
+  auto o = RunArgs({"sim", dir, "--teams", "2", "--runs", "3", "--seed", "2", "--policy",
+                    "red=lua", "--json", js});
+  ASSERT_EQ(o.code, 0) << o.err << o.out;
+  EXPECT_NE(o.out.find("policy red=lua,blue=scripted"), std::string::npos) << o.out;
+  json j = json::parse(Slurp(js));
+  EXPECT_EQ(j["policy"], "red=lua,blue=scripted");
+  // The shipped portal declares no policy: refused with the reason.
+  o = RunArgs({"sim", kPortal, "--policy", "red=lua"});
+  EXPECT_NE(o.code, 0);
+  EXPECT_NE(o.err.find("declares no sim_policy"), std::string::npos) << o.err;
 }
 
 TEST(SimCli, BadArgumentsAreRefusedWithTheReason) {

@@ -101,6 +101,12 @@ void Gain(const AttackModel::Impl& m, std::vector<uint8_t>& facts, int f) {
   }
 }
 
+// Whether a firewall block of the state stops the instance.
+bool Stopped(const std::vector<uint8_t>& blocked, const AttackModel::Impl::Instance& in) {
+  return in.crosses && in.source >= 0 && static_cast<size_t>(in.source) < blocked.size() &&
+         blocked[in.source];
+}
+
 bool Satisfied(const AttackModel::Impl& m, const std::vector<uint8_t>& facts,
                const AttackModel::Impl::Instance& in) {
   int pre[2];
@@ -119,6 +125,7 @@ AttackState AttackModel::Initial() const {
   s.facts_.assign(m.num_facts(), 0);
   s.nets_ = m.nets.size();
   s.nodes_ = m.nodes.size();
+  s.blocked_.assign(m.nets.size() + m.nodes.size(), 0);
   for (int f : m.entry) Gain(m, s.facts_, f);
   return s;
 }
@@ -128,7 +135,9 @@ std::vector<AttackChoice> AttackModel::Available(const AttackState& s) const {
   std::vector<AttackChoice> out;
   for (size_t i = 0; i < m.instances.size(); ++i) {
     const Impl::Instance& in = m.instances[i];
-    if (in.action >= 0 && Satisfied(m, s.facts_, in)) out.push_back({static_cast<int>(i)});
+    if (in.action >= 0 && Satisfied(m, s.facts_, in) && !Stopped(s.blocked_, in)) {
+      out.push_back({static_cast<int>(i)});
+    }
   }
   return out;
 }
@@ -149,7 +158,8 @@ bool AttackModel::Apply(AttackChoice c, AttackState& s) const {
   const Impl& m = *impl_;
   if (c.instance < 0 || static_cast<size_t>(c.instance) >= m.instances.size()) return false;
   const Impl::Instance& in = m.instances[c.instance];
-  if (in.action < 0 || s.facts_.size() != m.num_facts() || !Satisfied(m, s.facts_, in)) {
+  if (in.action < 0 || s.facts_.size() != m.num_facts() || !Satisfied(m, s.facts_, in) ||
+      Stopped(s.blocked_, in)) {
     return false;
   }
   for (int g : m.action_facts[in.action].gives) Gain(m, s.facts_, g);
@@ -160,6 +170,27 @@ int AttackModel::ActionIndex(AttackChoice c) const {
   const Impl& m = *impl_;
   if (c.instance < 0 || static_cast<size_t>(c.instance) >= m.instances.size()) return -1;
   return m.instances[c.instance].action;
+}
+
+bool AttackModel::CrossesFirewall(AttackChoice c) const {
+  const Impl& m = *impl_;
+  if (c.instance < 0 || static_cast<size_t>(c.instance) >= m.instances.size()) return false;
+  const Impl::Instance& in = m.instances[c.instance];
+  return in.action >= 0 && in.source >= 0 && in.crosses;
+}
+
+bool AttackModel::Block(AttackChoice c, AttackState& s) const {
+  if (!CrossesFirewall(c)) return false;
+  const int src = impl_->instances[c.instance].source;
+  if (static_cast<size_t>(src) >= s.blocked_.size() || s.blocked_[src]) return false;
+  s.blocked_[src] = 1;
+  return true;
+}
+
+bool AttackModel::Blocked(const AttackState& s, AttackChoice c) const {
+  const Impl& m = *impl_;
+  if (c.instance < 0 || static_cast<size_t>(c.instance) >= m.instances.size()) return false;
+  return Stopped(s.blocked_, m.instances[c.instance]);
 }
 
 void AttackModel::Revoke(size_t node, AttackState& s) const {

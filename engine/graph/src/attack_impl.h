@@ -35,11 +35,14 @@ struct AttackModel::Impl {
   // An action as taken from one place: `source` is the network fact red acts
   // on, or the user fact of an owned node a rule names; -1 for a local
   // action. action -1 is structural: owning the node of `source` puts red on
-  // network `net` (no step, no cost).
+  // network `net` (no step, no cost). `crosses`: its traffic goes through
+  // the exercise router (the target shares no network with the source), so
+  // a firewall block of the source stops it.
   struct Instance {
     int action = -1;
     int source = -1;
     int net = -1;
+    bool crosses = false;
   };
   std::vector<Instance> instances;
   std::vector<int> entry;                // facts held at the start

@@ -618,7 +618,10 @@ AttackModel Topology::Attacks() const {
       for (const Remote& r : remote[y]) {
         if (t.NetReaches(static_cast<int>(s), static_cast<int>(y), r.proto, r.port, r.svc, n_svc,
                          cache)) {
-          m.instances.push_back({r.action, m.NetFact(static_cast<int>(s)), -1});
+          const auto& ynets = t.nodes[y].nets;
+          const bool crosses =
+              std::find(ynets.begin(), ynets.end(), static_cast<int>(s)) == ynets.end();
+          m.instances.push_back({r.action, m.NetFact(static_cast<int>(s)), -1, crosses});
         }
       }
     }
@@ -630,7 +633,12 @@ AttackModel Topology::Attacks() const {
       for (const Remote& r : remote[y]) {
         if (t.Reach(t.nodes[x].nets, static_cast<int>(x), static_cast<int>(y), r.proto, r.port)
                 .reachable) {
-          m.instances.push_back({r.action, m.UserFact(static_cast<int>(x)), -1});
+          bool shared = false;
+          for (int n : t.nodes[x].nets) {
+            const auto& ynets = t.nodes[y].nets;
+            shared |= std::find(ynets.begin(), ynets.end(), n) != ynets.end();
+          }
+          m.instances.push_back({r.action, m.UserFact(static_cast<int>(x)), -1, !shared});
         }
       }
     }

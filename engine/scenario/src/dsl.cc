@@ -115,6 +115,7 @@ constexpr DeclSpec kDecls[] = {
     {"iface", "iface", false, false, nullptr},       {"service", "service", true, false, nullptr},
     {"vuln", "vuln", true, false, nullptr},          {"account", "account", false, false, nullptr},
     {"file", "file", false, false, nullptr},
+    {"sim_policy", "sim_policy", false, true, nullptr},
 };
 
 int InstallDsl(lua_State* L) {
@@ -205,6 +206,15 @@ void Walker::Walk() {
       ObjectiveDecl(r, name);
     } else if (kind == "inject") {
       InjectDecl(r, name);
+    } else if (kind == "sim_policy") {
+      if (saw_sim_policy) {
+        sink.Add(line, fmt::format("sim_policy {{ ... }} is declared twice (first at {})",
+                                   Loc(sim_policy_line).ToString()));
+      } else {
+        saw_sim_policy = true;
+        sim_policy_line = line;
+        SimPolicyDecl(r);
+      }
     }
   }
   if (!saw_scenario) {

@@ -20,7 +20,7 @@ namespace livefire::scenario::dsl {
 // Installs the DSL globals in the sandbox and runs the file.
 Status RunScenarioFile(lua::Sandbox& sandbox, const std::string& file, lua::ScriptError* error);
 
-enum class FunctionKind { kInjectBody, kInjectCondition, kCheck };
+enum class FunctionKind { kInjectBody, kInjectCondition, kCheck, kSimPolicy };
 // Called with the function at stack index `idx` (valid during the call).
 using FunctionSink = std::function<void(FunctionKind, const std::string& key, int idx)>;
 

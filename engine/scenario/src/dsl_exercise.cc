@@ -85,6 +85,15 @@ void Walker::TeamDecl(Reader& r, const std::string& name) {
   s->teams.push_back(std::move(t));
 }
 
+void Walker::SimPolicyDecl(Reader& r) {
+  const bool red = r.Fn("red");
+  if (red && fn_sink) {
+    lua::StackGuard g(L);
+    if (r.Push("red") == LUA_TFUNCTION) fn_sink(FunctionKind::kSimPolicy, "red", lua_gettop(L));
+  }
+  r.Finish();
+}
+
 void Walker::ScoringDecl(Reader& r) {
   model::ScoringParams& p = s->scoring;
   p.loc = Loc(r.line());

@@ -119,6 +119,8 @@ struct Walker {
   std::set<const void*> visited;
   bool saw_scenario = false;
   bool saw_scoring = false;
+  bool saw_sim_policy = false;
+  int sim_policy_line = 0;
 
   model::SourceLoc Loc(int line) const { return {sink.file, line}; }
 
@@ -134,6 +136,9 @@ struct Walker {
   void ScoringDecl(Reader& r);
   void ObjectiveDecl(Reader& r, const std::string& name);
   void InjectDecl(Reader& r, const std::string& name);
+  // sim_policy { red = function(view) ... end }: `livefire sim --policy
+  // red=lua` (docs/simulation.md); the function goes to fn_sink.
+  void SimPolicyDecl(Reader& r);
 
   // ---- dsl_topology.cc ------------------------------------------------------
   void NetworkDecl(Reader& r, const std::string& name);

@@ -187,8 +187,11 @@ void Walker::NodeDecl(Reader& r, const std::string& name, int body) {
         v.sim.detect = pr.Num("detect");
         v.sim.detect_delay = pr.Dur("detect_delay");
         v.sim.time_to_patch = pr.Dur("time_to_patch");
-        for (auto p : {v.sim.success, v.sim.detect}) {
-          if (p && (*p < 0 || *p > 1)) pr.Error("success and detect are probabilities in [0, 1]");
+        v.sim.block = pr.Num("block");
+        v.sim.time_to_block = pr.Dur("time_to_block");
+        for (auto p : {v.sim.success, v.sim.detect, v.sim.block}) {
+          if (p && (*p < 0 || *p > 1))
+            pr.Error("success, detect and block are probabilities in [0, 1]");
         }
         pr.Finish();
         lua_pop(L, 1);

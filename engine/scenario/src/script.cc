@@ -22,6 +22,7 @@ Result<ScenarioScript> ScenarioScript::Load(lua::Sandbox& sandbox,
                   [&](dsl::FunctionKind kind, const std::string& key, int idx) {
                     auto& map = kind == dsl::FunctionKind::kInjectBody        ? script.bodies_
                                 : kind == dsl::FunctionKind::kInjectCondition ? script.conditions_
+                                : kind == dsl::FunctionKind::kSimPolicy       ? script.policies_
                                                                               : script.checks_;
                     map.insert_or_assign(key, lua::Ref(L, idx));
                   });
@@ -43,5 +44,8 @@ const lua::Ref* ScenarioScript::InjectCondition(std::string_view inject) const {
   return Lookup(conditions_, inject);
 }
 const lua::Ref* ScenarioScript::Check(std::string_view key) const { return Lookup(checks_, key); }
+const lua::Ref* ScenarioScript::SimPolicy(std::string_view side) const {
+  return Lookup(policies_, side);
+}
 
 }  // namespace livefire::scenario

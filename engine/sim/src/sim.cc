@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <lua.hpp>
 #include <memory>
 #include <set>
 
@@ -13,7 +14,9 @@
 #include "livefire/checks/schedule.h"
 #include "livefire/graph/attack.h"
 #include "livefire/graph/topology.h"
+#include "livefire/lua/sandbox.h"
 #include "livefire/runtime/triggers.h"
+#include "livefire/scenario/script.h"
 #include "livefire/scheduler.h"
 
 namespace livefire::sim {
@@ -31,6 +34,8 @@ std::string_view ToString(RedPolicy p) {
       return "random";
     case RedPolicy::kNone:
       return "none";
+    case RedPolicy::kLua:
+      return "lua";
   }
   return "?";
 }
@@ -54,12 +59,10 @@ Status ParsePolicy(std::string_view text, RedPolicy& red, BluePolicy& blue) {
       else if (value == "none")
         red = RedPolicy::kNone;
       else if (value == "lua")
-        return Status::InvalidArgument(
-            "--policy red=lua: a scenario policy function is not supported yet; use paths or "
-            "random");
+        red = RedPolicy::kLua;
       else
         return Status::InvalidArgument(
-            fmt::format("--policy: red={} is not one of paths, random, none", value));
+            fmt::format("--policy: red={} is not one of paths, random, none, lua", value));
     } else if (side == "blue") {
       if (value == "scripted")
         blue = BluePolicy::kScripted;
@@ -135,6 +138,68 @@ Ask AskOf(std::string_view technique, graph::StepKind& kind) {
 
 Duration Secs(double s) { return Duration::Nanos(static_cast<int64_t>(std::llround(s * 1e9))); }
 
+// What the scenario's policy function sees of one option (a fresh copy per
+// call: writing into it changes nothing).
+struct OptionView {
+  std::string kind, node, source, vulnerability, service, account, credential, technique;
+  double cost = 0;
+  bool crosses_firewall = false;
+};
+struct PolicyView {
+  double time = 0;  // seconds since the start
+  std::string team;
+  std::vector<OptionView> options;
+  std::vector<std::pair<std::string, std::string>> holds;  // node, "user"|"root"
+  std::vector<std::string> credentials;
+};
+
+void SetString(lua_State* L, const char* key, const std::string& v) {
+  lua_pushlstring(L, v.data(), v.size());
+  lua_setfield(L, -2, key);
+}
+
+// Builds the view table from a PolicyView (light userdata at 1); runs under
+// lua::PCall, so a memory error cannot unwind through C++ frames.
+int PushView(lua_State* L) {
+  const auto* v = static_cast<const PolicyView*>(lua_touserdata(L, 1));
+  lua_createtable(L, 0, 5);
+  lua_pushnumber(L, v->time);
+  lua_setfield(L, -2, "time");
+  SetString(L, "team", v->team);
+  lua_createtable(L, static_cast<int>(v->options.size()), 0);
+  for (size_t i = 0; i < v->options.size(); ++i) {
+    const OptionView& o = v->options[i];
+    lua_createtable(L, 0, 10);
+    SetString(L, "kind", o.kind);
+    SetString(L, "node", o.node);
+    SetString(L, "source", o.source);
+    SetString(L, "vulnerability", o.vulnerability);
+    SetString(L, "service", o.service);
+    SetString(L, "account", o.account);
+    SetString(L, "credential", o.credential);
+    SetString(L, "technique", o.technique);
+    lua_pushnumber(L, o.cost);
+    lua_setfield(L, -2, "cost");
+    lua_pushboolean(L, o.crosses_firewall);
+    lua_setfield(L, -2, "crosses_firewall");
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  lua_setfield(L, -2, "options");
+  lua_createtable(L, 0, static_cast<int>(v->holds.size()));
+  for (const auto& [node, priv] : v->holds) {
+    lua_pushlstring(L, priv.data(), priv.size());
+    lua_setfield(L, -2, node.c_str());
+  }
+  lua_setfield(L, -2, "holds");
+  lua_createtable(L, static_cast<int>(v->credentials.size()), 0);
+  for (size_t i = 0; i < v->credentials.size(); ++i) {
+    lua_pushlstring(L, v->credentials[i].data(), v->credentials[i].size());
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+  lua_setfield(L, -2, "credentials");
+  return 1;
+}
+
 struct Team {
   std::string name;
   graph::AttackState red;
@@ -196,12 +261,16 @@ class Loop {
   Team& T(const std::string& name) { return teams_.at(index_.at(name)); }
 
   std::vector<graph::AttackChoice> Candidates(const Team& t, int only_node) const;
+  Status LoadPolicy();
+  // The scenario's red policy: an index into cands, or nullopt to wait.
+  Result<std::optional<size_t>> AskPolicy(const Team& t,
+                                          const std::vector<graph::AttackChoice>& cands);
   void RedStep(size_t ti);
   void Attempt(size_t ti, graph::AttackChoice c, const std::string& inject,
                const std::string& technique, std::function<void(bool)> done);
   void CheckObjectives(size_t ti, const std::string& by);
   void BlueSees(size_t ti, const graph::AttackAction& a, int action, const std::string& technique,
-                SimTime at);
+                SimTime at, std::optional<graph::AttackChoice> via = std::nullopt);
   void Revert(size_t ti, const std::string& node);
   void Fire(const Inject& inj, const std::string& team);
   void FireRed(const Inject& inj, const std::string& team, size_t ti);
@@ -220,6 +289,10 @@ class Loop {
   std::unique_ptr<runtime::TriggerEngine> triggers_;
   std::vector<int> path_order_;  // action indices along the cheapest paths, in play order
   std::set<std::pair<std::string, std::string>> skipped_;
+  // RedPolicy::kLua: the sandbox outlives the script's references into it.
+  std::unique_ptr<lua::Sandbox> lua_;
+  std::unique_ptr<scenario::ScenarioScript> script_;
+  std::string policy_where_;  // "file:line" of the policy function
   RunSummary summary_;
   Status failed_;
   int64_t last_seq_ = 0;
@@ -259,7 +332,7 @@ void Loop::Attempt(size_t ti, graph::AttackChoice c, const std::string& inject,
                                from.empty() ? "" : " from " + from)},
         {"sim", true}});
   const SimTime started = sched_.Now();
-  if (o_.blue == BluePolicy::kScripted) BlueSees(ti, a, ai, tech, started);
+  if (o_.blue == BluePolicy::kScripted) BlueSees(ti, a, ai, tech, started, c);
   const double p = Success(a);
   const Duration d = Secs(rng_.Exponential(ExploitTime(a).seconds()));
   const double roll = rng_.Uniform();
@@ -304,9 +377,80 @@ void Loop::CheckObjectives(size_t ti, const std::string& by) {
   }
 }
 
+Status Loop::LoadPolicy() {
+  lua::SandboxOptions so;
+  so.name = "sim policy";
+  so.seed = o_.seed;  // math.random: deterministic, from the run's seed
+  so.instruction_limit = o_.policy_instruction_limit;
+  so.memory_limit = o_.policy_memory_limit;
+  LF_ASSIGN_OR_RETURN(lua::Sandbox sb, lua::Sandbox::Create(so));
+  lua_ = std::make_unique<lua::Sandbox>(std::move(sb));
+  LF_ASSIGN_OR_RETURN(scenario::ScenarioScript script,
+                      scenario::ScenarioScript::Load(*lua_, s_.file));
+  script_ = std::make_unique<scenario::ScenarioScript>(std::move(script));
+  const lua::Ref* fn = script_->SimPolicy("red");
+  if (!fn) {
+    return Status::InvalidArgument(fmt::format(
+        "--policy red=lua: {} declares no sim_policy {{ red = function(view) ... end }}",
+        s_.file));
+  }
+  lua_State* L = lua_->L();
+  lua::StackGuard g(L);
+  fn->Push(L);
+  lua_Debug ar;
+  lua_getinfo(L, ">S", &ar);  // pops the function
+  std::string src = ar.source ? ar.source : "";
+  if (!src.empty() && src[0] == '@') src.erase(0, 1);
+  policy_where_ = fmt::format("{}:{}", src.empty() ? s_.file : src, ar.linedefined);
+  return Status::Ok();
+}
+
+Result<std::optional<size_t>> Loop::AskPolicy(const Team& t,
+                                              const std::vector<graph::AttackChoice>& cands) {
+  PolicyView v;
+  v.time = static_cast<double>((sched_.Now() - SimTime::Start()).nanos()) / 1e9;
+  v.team = t.name;
+  for (graph::AttackChoice c : cands) {
+    const graph::AttackAction& a = model_.ActionOf(c);
+    v.options.push_back({std::string(graph::ToString(a.kind)), a.node, std::string(model_.From(c)),
+                         a.vulnerability, a.service, a.account, a.credential,
+                         std::string(TechniqueOf(a.kind)), a.cost, model_.CrossesFirewall(c)});
+  }
+  for (size_t n = 0; n < model_.nodes().size(); ++n) {
+    const model::Privilege p = t.red.privilege(n);
+    if (p != model::Privilege::kNone)
+      v.holds.push_back({model_.nodes()[n], p == model::Privilege::kRoot ? "root" : "user"});
+  }
+  for (size_t c = 0; c < model_.credentials().size(); ++c) {
+    if (t.red.holds_credential(c)) v.credentials.push_back(model_.credentials()[c]);
+  }
+  lua_State* L = lua_->L();
+  lua::StackGuard g(L);
+  script_->SimPolicy("red")->Push(L);
+  lua_pushcfunction(L, PushView);
+  lua_pushlightuserdata(L, &v);
+  LF_RETURN_IF_ERROR(lua::PCall(L, 1, 1).WithContext("building the sim policy's view"));
+  lua::ScriptError err;
+  Status st = lua_->Call(1, 1, &err);
+  if (!st.ok()) return st.WithContext("sim_policy red");
+  const size_t n = cands.size();
+  if (lua_isnil(L, -1)) return std::optional<size_t>{};
+  int isnum = 0;
+  const lua_Integer i = lua_tointegerx(L, -1, &isnum);
+  if (!isnum || lua_type(L, -1) != LUA_TNUMBER || i < 1 || static_cast<size_t>(i) > n) {
+    std::string got = lua::TypeName(L, -1);
+    if (lua_type(L, -1) == LUA_TNUMBER) got = fmt::format("{}", lua_tonumber(L, -1));
+    return Status::InvalidArgument(
+        fmt::format("{}: sim_policy red returned {}, not an option index in 1..{} (or nil to "
+                    "wait) at {} for {}",
+                    policy_where_, got, n, FormatClock(sched_.Now()), t.name));
+  }
+  return std::optional<size_t>{static_cast<size_t>(i - 1)};
+}
+
 void Loop::RedStep(size_t ti) {
   Team& t = teams_[ti];
-  if (t.red_busy) return;
+  if (t.red_busy || !failed_.ok()) return;
   std::vector<graph::AttackChoice> cands = Candidates(t, -1);
   if (cands.empty()) {
     // Nothing to try now; a revert may open a way again later.
@@ -315,7 +459,20 @@ void Loop::RedStep(size_t ti) {
     return;
   }
   graph::AttackChoice pick = cands.front();
-  if (o_.red == RedPolicy::kRandom) {
+  if (o_.red == RedPolicy::kLua) {
+    auto chosen = AskPolicy(t, cands);
+    if (!chosen.ok()) {
+      failed_ = chosen.status();
+      return;
+    }
+    if (!*chosen) {
+      // The policy waits: ask again later.
+      sched_.After(
+          o_.params.time_to_exploit, [this, ti](SimTime) { RedStep(ti); }, "red waits");
+      return;
+    }
+    pick = cands[**chosen];
+  } else if (o_.red == RedPolicy::kRandom) {
     pick = cands[rng_.Below(cands.size())];
   } else {
     // The earliest action of the cheapest paths red can take now; else the
@@ -344,18 +501,29 @@ void Loop::RedStep(size_t ti) {
 }
 
 void Loop::BlueSees(size_t ti, const graph::AttackAction& a, int action,
-                    const std::string& technique, SimTime at) {
+                    const std::string& technique, SimTime at,
+                    std::optional<graph::AttackChoice> via) {
   const auto* v = VulnOf(a);
   const double p = v && v->sim.detect ? *v->sim.detect : o_.params.detect_probability;
   const Duration med = v && v->sim.detect_delay ? *v->sim.detect_delay : o_.params.detect_delay;
   const Duration patch =
       v && v->sim.time_to_patch ? *v->sim.time_to_patch : o_.params.time_to_patch;
+  const double block_p = v && v->sim.block ? *v->sim.block : o_.params.block_probability;
+  const Duration block_mean =
+      v && v->sim.time_to_block ? *v->sim.time_to_block : o_.params.time_to_block;
   const double roll = rng_.Uniform();
   const Duration delay = Secs(rng_.LogNormal(med.seconds(), 0.6));
   const Duration fix = Secs(rng_.Exponential(patch.seconds()));
+  // Drawn whatever happens, so one action always consumes the same draws.
+  const double block_roll = rng_.Uniform();
+  const Duration block_after = Secs(rng_.Exponential(block_mean.seconds()));
   if (roll >= p) return;
   std::string node = a.node, vuln = a.vulnerability;
-  sched_.After(delay, [this, ti, node, vuln, technique, at, action, fix](SimTime) {
+  // Only traffic through the router can be blocked there: an action inside
+  // one network, or a local one, leaves nothing for the firewall to stop.
+  const bool block = via && model_.CrossesFirewall(*via) && block_roll < block_p;
+  sched_.After(delay, [this, ti, node, vuln, technique, at, action, fix, block, via,
+                       block_after](SimTime) {
     Team& t = teams_[ti];
     ++summary_.detections;
     Emit(t.name, k::kSubmissionReport,
@@ -364,6 +532,20 @@ void Loop::BlueSees(size_t ti, const graph::AttackAction& a, int action,
           {"observed_at", at.nanos()},
           {"description", fmt::format("scripted blue: {} seen in {}'s logs", technique, node)},
           {"by", "sim blue"}});
+    if (block) {
+      const graph::AttackChoice c = *via;
+      sched_.After(block_after, [this, ti, node, c](SimTime) {
+        Team& t = teams_[ti];
+        if (!model_.Block(c, t.red)) return;  // already blocked
+        ++summary_.blocks;
+        const std::string source(model_.From(c));
+        Emit(t.name, "sim.blocked",
+             {{"node", node},
+              {"source", source},
+              {"rule", fmt::format("deny from {} at the router", source)},
+              {"by", "sim blue"}});
+      });
+    }
     sched_.After(fix, [this, ti, node, vuln, action](SimTime) {
       Team& t = teams_[ti];
       if (!vuln.empty() && !t.patched.count(action)) {
@@ -497,12 +679,14 @@ void Loop::Fire(const Inject& inj, const std::string& team) {
   }
   // White: a task is answered by the scripted team and graded by the white cell.
   const bool task = inj.response_due.nanos() > 0 || inj.points_success > 0;
+  const size_t task_index = summary_.tasks.size();
+  if (task) summary_.tasks.push_back({team, inj.name, sched_.Now(), inj.response_due, false, false});
   if (task && o_.blue == BluePolicy::kScripted) {
     const double roll = rng_.Uniform();
     const Duration answer = Secs(rng_.LogNormal(o_.params.response_time.seconds(), 0.5));
     if (roll < o_.params.response_rate) {
       const SimTime fired = sched_.Now();
-      sched_.After(answer, [this, &inj, team, fired](SimTime) {
+      sched_.After(answer, [this, &inj, team, fired, task_index](SimTime) {
         Emit(team, k::kSubmissionResponse,
              {{"inject", inj.name},
               {"text", "scripted blue: response to " + inj.name},
@@ -510,6 +694,8 @@ void Loop::Fire(const Inject& inj, const std::string& team) {
         const int64_t target = last_seq_;
         const bool on_time =
             inj.response_due.nanos() <= 0 || sched_.Now() <= fired + inj.response_due;
+        summary_.tasks[task_index].answered = true;
+        summary_.tasks[task_index].on_time = on_time;
         sched_.After(o_.params.grade_delay, [this, &inj, team, target, on_time](SimTime) {
           Emit(team, k::kGradeGiven,
                {{"target_seq", target},
@@ -536,6 +722,7 @@ Result<RunSummary> Loop::Run() {
     }
   }
   if (teams_.empty()) return Status::InvalidArgument("the plan has no blue team to simulate");
+  if (o_.red == RedPolicy::kLua) LF_RETURN_IF_ERROR(LoadPolicy());
   // Path order: the steps of every objective's cheapest chain, first come first.
   for (const auto& path : model_.CheapestPaths()) {
     for (const auto& step : path.steps) {

@@ -225,5 +225,59 @@ TEST(AttackModel, PlayingTheAvailableActionsReachesWhatThePathSays) {
   }
 }
 
+TEST(AttackModel, AFirewallBlockOfASourceCutsWhatCrossesTheRouterFromItOnly) {
+  // Reuse plus an http weakness on web2 (dmz, next to the portal).
+  Builder b = Reuse();
+  auto& sc = b.s();
+  AddService(sc.nodes[2], "http", "tcp", 80);
+  AddVuln(sc.nodes[2], "web2-rce", "http", 1);
+  AttackModel m = Topology::Build(sc).Attacks();
+  AttackState s = m.Initial();
+  auto find = [&](const AttackState& st, std::string_view node, std::string_view from) {
+    for (AttackChoice c : m.Available(st)) {
+      if (m.ActionOf(c).node == node && m.From(c) == from) return c;
+    }
+    return AttackChoice{};
+  };
+  AttackChoice cgi = find(s, "portal", "red");
+  ASSERT_GE(cgi.instance, 0);
+  EXPECT_TRUE(m.CrossesFirewall(cgi));  // red -> dmz goes through the router
+  ASSERT_TRUE(m.Apply(cgi, s));
+  AttackChoice secret = find(s, "portal", "");
+  ASSERT_GE(secret.instance, 0);
+  EXPECT_FALSE(m.CrossesFirewall(secret));  // local: nothing for a firewall to stop
+  EXPECT_FALSE(m.Block(secret, s));
+  ASSERT_TRUE(m.Apply(secret, s));
+  AttackChoice login = find(s, "db", "dmz");
+  AttackChoice next_door = find(s, "web2", "dmz");
+  ASSERT_GE(login.instance, 0);
+  ASSERT_GE(next_door.instance, 0);
+  EXPECT_TRUE(m.CrossesFirewall(login));       // dmz -> internal
+  EXPECT_FALSE(m.CrossesFirewall(next_door));  // inside the dmz
+  // Blue blocks the dmz source at the router (in this copy only).
+  AttackState other = s;
+  ASSERT_TRUE(m.Block(login, s));
+  EXPECT_FALSE(m.Block(login, s));  // already blocked
+  EXPECT_TRUE(m.Blocked(s, login));
+  EXPECT_FALSE(m.Blocked(s, next_door));
+  EXPECT_EQ(find(s, "db", "dmz").instance, -1);
+  EXPECT_EQ(find(s, "web2", "dmz").instance, next_door.instance);  // same network: still open
+  AttackState copy = s;
+  EXPECT_FALSE(m.Apply(login, copy));
+  EXPECT_EQ(copy, s);
+  EXPECT_FALSE(m.Reached(s, "db-flag"));
+  // The other state (another team's copy of the range) is not blocked.
+  EXPECT_TRUE(m.Apply(login, other));
+  EXPECT_TRUE(m.Reached(other, "db-flag"));
+  // A revert of the portal keeps the rule: red re-enters from red, db stays out of reach.
+  m.Revoke(static_cast<size_t>(m.FindNode("portal")), s);
+  ASSERT_TRUE(m.Apply(find(s, "portal", "red"), s));
+  EXPECT_EQ(find(s, "db", "dmz").instance, -1);
+  // Blocking red's own network at the router shuts red out of the dmz.
+  AttackState fresh = m.Initial();
+  ASSERT_TRUE(m.Block(cgi, fresh));
+  EXPECT_TRUE(m.Available(fresh).empty());
+}
+
 }  // namespace
 }  // namespace livefire::graph

@@ -185,6 +185,38 @@ node "ws3" { template = "micro", iface { network = "lan", address = "10.1.0.13" 
   EXPECT_EQ(out.scenario->FindNode("ws3")->vulnerabilities[0].effect, VulnEffect::kInformation);
 }
 
+TEST(Loader, SimulationFieldsOfAWeakness) {
+  std::string dir = WriteScenario("simfields", std::string(kMinimal) + R"(
+allow { from = "wan", to = "lan" }
+node "srv" {
+  template = "micro",
+  iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80 },
+  vuln "cgi-cmd-injection" { service = "http", sim = { success = 0.5, time_to_exploit = "20m",
+    detect = 0.8, detect_delay = "5m", time_to_patch = "1h", block = 0.3, time_to_block = "15m" } },
+}
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  ASSERT_TRUE(out.ok()) << out.Report();
+  const model::SimParams& p = out.scenario->FindNode("srv")->vulnerabilities[0].sim;
+  EXPECT_EQ(p.success, 0.5);
+  EXPECT_EQ(p.detect, 0.8);
+  EXPECT_EQ(p.block, 0.3);
+  ASSERT_TRUE(p.time_to_block.has_value());
+  EXPECT_EQ(p.time_to_block->nanos(), Duration::Minutes(15).nanos());
+  EXPECT_EQ(p.time_to_patch->nanos(), Duration::Hours(1).nanos());
+
+  std::string bad = WriteScenario("simbad", std::string(kMinimal) + R"(
+allow { from = "wan", to = "lan" }
+node "srv" { template = "micro", iface { network = "lan", address = "10.1.0.10" },
+  service "http" { port = 80 },
+  vuln "cgi-cmd-injection" { service = "http", sim = { block = 2 } } }
+)");
+  LoadOutcome o2 = LoadScenario(bad, Opts());
+  EXPECT_FALSE(o2.ok());
+  EXPECT_NE(o2.Report().find("block are probabilities"), std::string::npos) << o2.Report();
+}
+
 TEST(Loader, CallShapeMistakesAreScriptErrorsWithLines) {
   std::string dir =
       WriteScenario("shape", std::string(kMinimal) + "\nnode { template = \"micro\" }\n");
@@ -267,6 +299,44 @@ inject "watch" { owner = "blue", when = function(ctx) return ctx > 2 end,
   lua_settop(L, 0);
   EXPECT_EQ(script->InjectBody("nope"), nullptr);
   EXPECT_EQ(script->InjectCondition("go"), nullptr);
+  EXPECT_EQ(script->SimPolicy("red"), nullptr);
+}
+
+TEST(ScenarioScript, SimPolicyIsAFunctionDeclaredOnce) {
+  std::string dir = WriteScenario("policy", std::string(kMinimal) + R"(
+sim_policy { red = function(view) return #view.options end }
+)");
+  LoadOutcome out = LoadScenario(dir, Opts());
+  EXPECT_TRUE(out.ok()) << out.Report();
+  auto sb = lua::Sandbox::Create({});
+  ASSERT_TRUE(sb.ok());
+  auto script = ScenarioScript::Load(*sb, dir + "/scenario.lua");
+  ASSERT_TRUE(script.ok()) << script.status().message();
+  const lua::Ref* red = script->SimPolicy("red");
+  ASSERT_NE(red, nullptr);
+  lua_State* L = sb->L();
+  red->Push(L);
+  lua_createtable(L, 0, 1);
+  lua_createtable(L, 2, 0);
+  lua_setfield(L, -2, "options");
+  ASSERT_TRUE(sb->Call(1, 1).ok());
+  EXPECT_EQ(lua_tointeger(L, -1), 0);
+  lua_settop(L, 0);
+
+  std::string bad = WriteScenario("policybad", std::string(kMinimal) + R"(
+sim_policy { red = 3 }
+sim_policy { blue = function() end }
+)");
+  LoadOutcome o2 = LoadScenario(bad, Opts());
+  EXPECT_FALSE(o2.ok());
+  const std::string report = o2.Report();
+  EXPECT_NE(report.find("sim_policy: field 'red' must be a function, got integer"),
+            std::string::npos)
+      << report;
+  const std::string twice =
+      "sim_policy { ... } is declared twice (first at " + bad + "/scenario.lua:8)";
+  EXPECT_NE(report.find(twice), std::string::npos)
+      << report;
 }
 
 }  // namespace

@@ -108,6 +108,10 @@ class AttackState {
   // Laid out as the model's facts (attack_impl.h): networks, user per node,
   // root per node, credentials.
   std::vector<uint8_t> facts_;
+  // Sources blocked at the firewall (AttackModel::Block), by source fact:
+  // networks, then user per node. Not facts red holds: the defender's rules
+  // in this copy of the range, kept through a revert.
+  std::vector<uint8_t> blocked_;
   size_t nets_ = 0, nodes_ = 0;
 };
 
@@ -132,7 +136,8 @@ class AttackModel {
 
   // Red at the start: the red zone owned, the shared networks.
   AttackState Initial() const;
-  // Every choice whose prerequisites `s` satisfies, in a fixed order
+  // Every choice whose prerequisites `s` satisfies and that no block of `s`
+  // stops, in a fixed order
   // (information actions included: they are actions red takes, that change
   // nothing). Linear in the number of instances.
   std::vector<AttackChoice> Available(const AttackState& s) const;
@@ -140,8 +145,8 @@ class AttackModel {
   // Where red acts from: the owned node named by a rule, the network it acts
   // on as an ordinary host, or "" for a local action.
   std::string_view From(AttackChoice c) const;
-  // Takes the choice (its prerequisites must hold; refused = false when they
-  // do not) and adds what it gives; true when it was taken.
+  // Takes the choice (its prerequisites must hold and no block stop it;
+  // refused = false otherwise) and adds what it gives; true when it was taken.
   bool Apply(AttackChoice c, AttackState& s) const;
   // Index of the choice's action in actions() (-1 for an invalid choice).
   int ActionIndex(AttackChoice c) const;
@@ -150,6 +155,19 @@ class AttackModel {
   // stolen (they are in red's notes, not on the node). The one place where
   // red's facts shrink: the simulator's defender uses it.
   void Revoke(size_t node, AttackState& s) const;
+  // Firewall blocks (the simulator's defender, issue #18). A choice crosses
+  // the firewall when its target shares no network with where it acts from
+  // (the exercise router carries it); local choices and choices inside one
+  // network never do. Block(c, s) adds a rule, in this state's copy of the
+  // range, that drops traffic from c's source (the network red acts on as an
+  // ordinary host, or the owned node a rule names) at the router: from then
+  // on no choice from that source that crosses the firewall is available or
+  // applies, whatever red holds (a revert keeps the rule). True when a new
+  // block was added (false: c is local, does not cross, or is blocked).
+  // The cheapest paths (plan) ignore blocks: they are the scenario's rules.
+  bool CrossesFirewall(AttackChoice c) const;
+  bool Block(AttackChoice c, AttackState& s) const;
+  bool Blocked(const AttackState& s, AttackChoice c) const;
   // Whether `s` holds a foothold on the objective's node (false for blue or
   // unknown objectives).
   bool Reached(const AttackState& s, std::string_view objective) const;

@@ -126,6 +126,8 @@ struct SimParams {
   std::optional<double> detect;            // probability blue sees it in the logs
   std::optional<Duration> detect_delay;     // median time until blue sees it
   std::optional<Duration> time_to_patch;    // mean time from detection to patch
+  std::optional<double> block;             // probability blue blocks the source at the firewall
+  std::optional<Duration> time_to_block;    // mean time from detection to the block
 };
 
 struct Vulnerability {

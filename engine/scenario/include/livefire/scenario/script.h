@@ -29,6 +29,9 @@ class ScenarioScript {
   // A `check = { kind = "lua", run = function(ctx) ... end }` of a service;
   // key is "node/service" (HealthCheck::lua_check holds it).
   const lua::Ref* Check(std::string_view key) const;
+  // The scenario's `sim_policy { red = function(view) ... end }` for side
+  // "red" (livefire sim --policy red=lua).
+  const lua::Ref* SimPolicy(std::string_view side) const;
 
   lua::Sandbox& sandbox() const { return *sandbox_; }
 
@@ -37,6 +40,7 @@ class ScenarioScript {
   std::map<std::string, lua::Ref, std::less<>> bodies_;
   std::map<std::string, lua::Ref, std::less<>> conditions_;
   std::map<std::string, lua::Ref, std::less<>> checks_;
+  std::map<std::string, lua::Ref, std::less<>> policies_;
 };
 
 }  // namespace livefire::scenario

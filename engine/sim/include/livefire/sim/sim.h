@@ -6,10 +6,12 @@
 // reachability through the firewall rules, weaknesses, credentials, accounts),
 // one copy of red's state per blue team. On it:
 //  - red acts by a policy (paths: the cheapest attack paths; random: a
-//    uniformly random valid action, like CyberBattleSim's random agent) or
-//    through the scenario's red injects (their target and technique);
+//    uniformly random valid action, like CyberBattleSim's random agent; lua:
+//    the scenario's sim_policy function, in the Lua sandbox) or through the
+//    scenario's red injects (their target and technique);
 //  - blue (scripted) detects red's actions from the node's logs with a
-//    probability and a delay, reports them, patches the weakness used and
+//    probability and a delay, reports them, patches the weakness used,
+//    blocks the source at the firewall (graph::AttackModel::Block) and
 //    reverts nodes red owns;
 //  - services are checked on the live schedule (checks::CheckScheduler) and
 //    are down while an impact objective (deface) holds;
@@ -39,16 +41,19 @@
 
 namespace livefire::sim {
 
-enum class RedPolicy { kPaths, kRandom, kNone };
+// kLua: the scenario's `sim_policy { red = function(view) ... end }` picks
+// among the actions red can take (docs/simulation.md "A scenario's policy").
+enum class RedPolicy { kPaths, kRandom, kNone, kLua };
 enum class BluePolicy { kScripted, kNone };
 std::string_view ToString(RedPolicy p);
 std::string_view ToString(BluePolicy p);
-// "red=paths|random|none,blue=scripted|none" (either part may be left out).
+// "red=paths|random|none|lua,blue=scripted|none" (either part may be left out).
 Status ParsePolicy(std::string_view text, RedPolicy& red, BluePolicy& blue);
 
 // Per-action parameters (docs/simulation.md gives the reasons for each
-// default). A weakness may override the first three, and blue's detection,
-// in its scenario declaration (`sim = { ... }`, model::SimParams).
+// default). A weakness may override the first two, and blue's detection,
+// patch and block, in its scenario declaration (`sim = { ... }`,
+// model::SimParams).
 struct Params {
   double exploit_success = 0.7;                     // per attempt
   Duration time_to_exploit = Duration::Minutes(8);  // mean of an exponential
@@ -56,6 +61,8 @@ struct Params {
   double detect_probability = 0.6;                  // per red action, from the node's logs
   Duration detect_delay = Duration::Minutes(12);    // median of a log-normal (sigma 0.6)
   Duration time_to_patch = Duration::Minutes(20);   // after detection: mean of an exponential
+  double block_probability = 0.5;                   // blue blocks a seen source at the firewall
+  Duration time_to_block = Duration::Minutes(10);   // after detection: mean of an exponential
   bool revert_owned = true;                         // blue reverts a node it saw red own
   Duration response_time = Duration::Minutes(15);   // task answers: median log-normal (sigma 0.5)
   double response_rate = 0.9;                       // share of tasks a scripted team answers
@@ -68,6 +75,10 @@ struct Options {
   BluePolicy blue = BluePolicy::kScripted;
   Params params;
   std::optional<Duration> stop_after;  // end earlier than the scenario's duration
+  // RedPolicy::kLua: budgets of each call of the policy function (the
+  // scenario file runs once more in a sandbox of its own, seeded by `seed`).
+  int64_t policy_instruction_limit = 1'000'000;
+  size_t policy_memory_limit = size_t{32} << 20;
 };
 
 // Receives each event in order; assigns seq (and may store it). An error
@@ -81,14 +92,27 @@ struct ObjectiveOutcome {
   SimTime time;  // when reached
 };
 
+// One firing of a white-cell task (an inject with response_due or points)
+// for one team, and what the blue policy made of it.
+struct TaskOutcome {
+  std::string team;
+  std::string inject;
+  SimTime fired;
+  Duration due;           // 0: no due time (any answer is in time)
+  bool answered = false;  // a submission.response before the exercise ended
+  bool on_time = false;   // answered, and by fired + due
+};
+
 struct RunSummary {
   int64_t events = 0;
   int64_t red_attempts = 0;  // exploit/login attempts by the policy and red injects
   int64_t red_successes = 0;
   int64_t detections = 0;  // reports filed by scripted blue
   int64_t patches = 0;
+  int64_t blocks = 0;  // firewall blocks by scripted blue (sim.blocked)
   int64_t reverts = 0;
   std::vector<ObjectiveOutcome> objectives;  // red objectives, team x objective order
+  std::vector<TaskOutcome> tasks;            // white-cell task firings, in firing order
   SimTime end;
 };
 
