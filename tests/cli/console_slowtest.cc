@@ -82,17 +82,8 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
   const std::string engine_log = tmp.str() + "/engine.log";
   testsupport::EngineProcess engine(state, id, engine_log, {"--portal", "127.0.0.1:0"});
   ASSERT_GT(engine.pid(), 0);
-  std::string url;
-  ASSERT_TRUE(testsupport::WaitFor(
-      [&] {
-        std::smatch m;
-        const std::string log = testsupport::ReadFile(engine_log);
-        if (!std::regex_search(log, m, std::regex("portal on (https://[0-9.:]+/)"))) return false;
-        url = m[1];
-        return true;
-      },
-      std::chrono::seconds(60)))
-      << testsupport::ReadFile(engine_log);
+  const std::string url = testsupport::WaitForPortalUrl(engine_log);
+  ASSERT_FALSE(url.empty()) << testsupport::ReadFile(engine_log);
 
   auto book =
       identity::AccountBook::Load(identity::AccountBook::PathIn(state + "/exercises/" + id));

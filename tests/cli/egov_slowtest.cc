@@ -53,17 +53,8 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
   testsupport::EngineProcess engine(testsupport::ExerciseStateDir(), id, engine_log,
                                     {"--portal", "127.0.0.1:0"}, {.speed = "60", .checks = true});
   ASSERT_GT(engine.pid(), 0);
-  std::string url;
-  ASSERT_TRUE(testsupport::WaitFor(
-      [&] {
-        std::smatch m;
-        const std::string log = testsupport::ReadFile(engine_log);
-        if (!std::regex_search(log, m, std::regex("portal on (https://[0-9.:]+/)"))) return false;
-        url = m[1];
-        return true;
-      },
-      std::chrono::seconds(60)))
-      << testsupport::ReadFile(engine_log);
+  const std::string url = testsupport::WaitForPortalUrl(engine_log);
+  ASSERT_FALSE(url.empty()) << testsupport::ReadFile(engine_log);
   const auto sqli_done = [&] {
     for (const Event& e : testsupport::ReadEvents(id)) {
       if (e.kind == kinds::kInjectOutcome && e.team == "blue1" &&

@@ -125,7 +125,6 @@ AttackState AttackModel::Initial() const {
   s.facts_.assign(m.num_facts(), 0);
   s.nets_ = m.nets.size();
   s.nodes_ = m.nodes.size();
-  s.blocked_.assign(m.nets.size() + m.nodes.size(), 0);
   for (int f : m.entry) Gain(m, s.facts_, f);
   return s;
 }
@@ -182,7 +181,12 @@ bool AttackModel::CrossesFirewall(AttackChoice c) const {
 bool AttackModel::Block(AttackChoice c, AttackState& s) const {
   if (!CrossesFirewall(c)) return false;
   const int src = impl_->instances[c.instance].source;
-  if (static_cast<size_t>(src) >= s.blocked_.size() || s.blocked_[src]) return false;
+  const size_t sources = impl_->nets.size() + impl_->nodes.size();
+  if (static_cast<size_t>(src) >= sources) return false;
+  // Sized at the first block: a state without blocks (most of them, and the
+  // simulator copies states per candidate) costs no second allocation.
+  if (s.blocked_.empty()) s.blocked_.assign(sources, 0);
+  if (s.blocked_[src]) return false;
   s.blocked_[src] = 1;
   return true;
 }

@@ -9,6 +9,7 @@
 #include <lua.hpp>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "livefire/checks/checks.h"
 #include "livefire/checks/schedule.h"
@@ -285,7 +286,7 @@ class Loop {
   Scheduler sched_;
   graph::AttackModel model_;
   std::vector<Team> teams_;
-  std::map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t> index_;  // looked up per event
   std::unique_ptr<runtime::TriggerEngine> triggers_;
   std::vector<int> path_order_;  // action indices along the cheapest paths, in play order
   std::set<std::pair<std::string, std::string>> skipped_;
@@ -768,15 +769,17 @@ Result<RunSummary> Loop::Run() {
       sched_, s_.meta.seed, s_.scoring, checks::CheckTargets(s_, plan_),
       [this](const checks::CheckTarget& ct, int64_t, SimTime) {
         Team& t = T(ct.team);
-        const bool down =
-            t.rebooting.count(ct.node) || t.impaired.count(ct.node + "/" + ct.service);
+        // The hot path of a national run (most events are checks): no key
+        // is built while nothing is reverting or defaced.
+        const bool rebooting = !t.rebooting.empty() && t.rebooting.count(ct.node);
+        const bool down = rebooting || (!t.impaired.empty() &&
+                                        t.impaired.count(ct.node + "/" + ct.service));
         Emit(ct.team, k::kCheckResult,
              {{"service", ct.service},
               {"node", ct.node},
               {"status", down ? "down" : "up"},
               {"latency_ms", 1},
-              {"detail", down ? (t.rebooting.count(ct.node) ? "simulated: node reverting"
-                                                            : "simulated: defaced")
+              {"detail", down ? (rebooting ? "simulated: node reverting" : "simulated: defaced")
                               : "simulated: up"},
               {"check", ct.check.kind}});
       });

@@ -95,6 +95,13 @@ bus::Request Req(bus::RequestType type, std::string team = {}, nlohmann::json ar
   return r;
 }
 
+// The engine's reply (ok or refused); a transport failure fails the test.
+bus::Reply Ask(bus::ControlClient& c, bus::Request r) {
+  auto rep = c.Call(std::move(r), Duration::Seconds(10));
+  EXPECT_TRUE(rep.ok()) << rep.status().ToString();
+  return rep.value_or(bus::Reply{});
+}
+
 nlohmann::json Report() {
   return {{"node", "web"}, {"technique", "T1190"}, {"description", "seen it"}};
 }
@@ -405,26 +412,21 @@ TEST(Remote, OnlyTheWhiteCellSetsTheScoreboardModeAndItIsRecorded) {
   auto white = run.Remote("white");
   auto minister = run.Remote("minister");
   auto blue = run.Remote("blue1");
-  auto call = [](bus::ControlClient& c, bus::Request r) {
-    auto rep = c.Call(std::move(r), Duration::Seconds(10));
-    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
-    return rep.value_or(bus::Reply{});
-  };
-  EXPECT_EQ(call(*blue, bus::MakeScoreboardRequest("hidden")).error_code, "forbidden");
-  EXPECT_EQ(call(*minister, bus::MakeScoreboardRequest("live")).error_code, "forbidden");
-  bus::Reply late = call(*white, bus::MakeScoreboardRequest("frozen", "99h"));
+  EXPECT_EQ(Ask(*blue, bus::MakeScoreboardRequest("hidden")).error_code, "forbidden");
+  EXPECT_EQ(Ask(*minister, bus::MakeScoreboardRequest("live")).error_code, "forbidden");
+  bus::Reply late = Ask(*white, bus::MakeScoreboardRequest("frozen", "99h"));
   EXPECT_EQ(late.error_code, "rejected") << late.error_message;
-  bus::Reply frozen = call(*white, bus::MakeScoreboardRequest("frozen", "00:10:00"));
+  bus::Reply frozen = Ask(*white, bus::MakeScoreboardRequest("frozen", "00:10:00"));
   ASSERT_TRUE(frozen.ok) << frozen.error_message;
   EXPECT_EQ(frozen.body["mode"], "frozen");
   EXPECT_EQ(frozen.body["at_ns"], Duration::Minutes(10).nanos());
-  bus::Reply seen = call(*minister, bus::MakeStatusRequest());
+  bus::Reply seen = Ask(*minister, bus::MakeStatusRequest());
   ASSERT_TRUE(seen.ok);
   EXPECT_EQ(seen.body["scoreboard_mode"]["mode"], "frozen");
   EXPECT_EQ(seen.body["scoreboard_mode"]["at"], "00:10:00");
-  ASSERT_TRUE(call(*run.host, bus::MakeScoreboardRequest("hidden")).ok);
-  EXPECT_EQ(call(*blue, bus::MakeStatusRequest()).body["scoreboard_mode"]["mode"], "hidden");
-  EXPECT_TRUE(call(*white, bus::MakeStopRequest()).ok);
+  ASSERT_TRUE(Ask(*run.host, bus::MakeScoreboardRequest("hidden")).ok);
+  EXPECT_EQ(Ask(*blue, bus::MakeStatusRequest()).body["scoreboard_mode"]["mode"], "hidden");
+  EXPECT_TRUE(Ask(*white, bus::MakeStopRequest()).ok);
   run.engine.join();
 
   auto store = store::EventStore::OpenExercise(run.state, run.id, {.read_only = true});
@@ -512,28 +514,23 @@ TEST(Remote, TheWhiteCellMessagesTeamsAndEachSeesOnlyItsOwn) {
   auto white = run.Remote("white");
   auto blue = run.Remote("blue1");
   auto minister = run.Remote("minister");
-  auto call = [](bus::ControlClient& c, bus::Request r) {
-    auto rep = c.Call(std::move(r), Duration::Seconds(10));
-    EXPECT_TRUE(rep.ok()) << rep.status().ToString();
-    return rep.value_or(bus::Reply{});
-  };
-  bus::Reply one = call(*white, bus::MakeMessageRequest("blue1", "Switch to the backup line"));
+  bus::Reply one = Ask(*white, bus::MakeMessageRequest("blue1", "Switch to the backup line"));
   ASSERT_TRUE(one.ok) << one.error_message;
   EXPECT_GT(one.body.value("seq", int64_t{0}), 0);
-  bus::Reply all = call(*white, bus::MakeMessageRequest("all", "<b>Lunch</b> at 12:00"));
+  bus::Reply all = Ask(*white, bus::MakeMessageRequest("all", "<b>Lunch</b> at 12:00"));
   ASSERT_TRUE(all.ok) << all.error_message;
-  bus::Reply nobody = call(*white, bus::MakeMessageRequest("blue9", "x"));
+  bus::Reply nobody = Ask(*white, bus::MakeMessageRequest("blue9", "x"));
   EXPECT_EQ(nobody.error_code, "rejected");
   EXPECT_NE(nobody.error_message.find("blue1, blue2, red1"), std::string::npos)
       << nobody.error_message;
-  EXPECT_EQ(call(*white, bus::MakeMessageRequest("blue1", "")).error_code, "bad_request");
-  EXPECT_EQ(call(*white, bus::MakeMessageRequest("blue1", std::string(5000, 'x'))).error_code,
+  EXPECT_EQ(Ask(*white, bus::MakeMessageRequest("blue1", "")).error_code, "bad_request");
+  EXPECT_EQ(Ask(*white, bus::MakeMessageRequest("blue1", std::string(5000, 'x'))).error_code,
             "bad_request");
-  EXPECT_EQ(call(*blue, bus::MakeMessageRequest("blue2", "fake order")).error_code, "forbidden");
-  EXPECT_EQ(call(*minister, bus::MakeMessageRequest("all", "x")).error_code, "forbidden");
+  EXPECT_EQ(Ask(*blue, bus::MakeMessageRequest("blue2", "fake order")).error_code, "forbidden");
+  EXPECT_EQ(Ask(*minister, bus::MakeMessageRequest("all", "x")).error_code, "forbidden");
 
   // blue1's page of the log: its two messages, not blue2's or red1's copy.
-  bus::Reply page = call(*blue, bus::MakeEventsRequest(1));
+  bus::Reply page = Ask(*blue, bus::MakeEventsRequest(1));
   ASSERT_TRUE(page.ok);
   std::vector<std::string> seen;
   for (const auto& j : page.body["events"]) {
@@ -543,7 +540,7 @@ TEST(Remote, TheWhiteCellMessagesTeamsAndEachSeesOnlyItsOwn) {
     }
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"Switch to the backup line", "<b>Lunch</b> at 12:00"}));
-  EXPECT_TRUE(call(*white, bus::MakeStopRequest()).ok);
+  EXPECT_TRUE(Ask(*white, bus::MakeStopRequest()).ok);
   run.engine.join();
 
   auto store = store::EventStore::OpenExercise(run.state, run.id, {.read_only = true});

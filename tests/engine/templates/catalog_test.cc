@@ -121,6 +121,20 @@ TEST(Catalog, ShippedMicroManifestIsRead) {
   EXPECT_EQ(micro->FindService("dns")->protocol, "udp");
   ASSERT_NE(micro->FindVulnerability("cgi-cmd-injection"), nullptr);
   EXPECT_EQ(micro->FindVulnerability("cgi-cmd-injection")->cwe, "CWE-78");
+  // The capacity check's per-guest qemu cost: micro keeps the rule's
+  // default, debian declares its measured one.
+  EXPECT_EQ(micro->qemu_overhead_mb, 0);
+  EXPECT_EQ(c->QemuOverheads().count("micro"), 0u);
+  EXPECT_EQ(c->QemuOverheads().at("debian"), 640);
+}
+
+TEST(Catalog, ANegativeQemuOverheadIsRefused) {
+  TempDir d;
+  d.Write("bad", R"({"name":"bad","resources":{"vcpus":1,"memory_mb":256,"qemu_overhead_mb":-1}})");
+  auto c = Catalog::Load(d.path());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("qemu_overhead_mb must be >= 0"), std::string::npos)
+      << c.status().message();
 }
 
 TEST(Catalog, GarbageManifestIsAnErrorNamingTheFile) {

@@ -110,7 +110,7 @@ class AttackState {
   std::vector<uint8_t> facts_;
   // Sources blocked at the firewall (AttackModel::Block), by source fact:
   // networks, then user per node. Not facts red holds: the defender's rules
-  // in this copy of the range, kept through a revert.
+  // in this copy of the range, kept through a revert. Empty until the first.
   std::vector<uint8_t> blocked_;
   size_t nets_ = 0, nodes_ = 0;
 };

@@ -6,9 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <regex>
 #include <string>
 #include <vector>
+
+#include "livefire/testing/files.h"
+#include "livefire/testing/wait.h"
 
 namespace livefire::testsupport {
 
@@ -70,5 +75,22 @@ class EngineProcess {
   pid_t pid_ = -1;
   std::string log_;
 };
+
+// The portal's address ("https://127.0.0.1:PORT/") once the engine's log
+// prints it; "" when it did not within the deadline.
+inline std::string WaitForPortalUrl(const std::string& log,
+                                    std::chrono::seconds deadline = std::chrono::seconds(60)) {
+  std::string url;
+  WaitFor(
+      [&] {
+        std::smatch m;
+        const std::string text = ReadFile(log);
+        if (!std::regex_search(text, m, std::regex("portal on (https://[0-9.:]+/)"))) return false;
+        url = m[1];
+        return true;
+      },
+      deadline);
+  return url;
+}
 
 }  // namespace livefire::testsupport
