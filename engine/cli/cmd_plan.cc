@@ -43,9 +43,7 @@ Status RunPlan(const PlanArgs& a, Context& ctx) {
   }
   // The plan is printed either way (it may be meant for a bigger host); the
   // exit code says whether this one can hold it.
-  topology::CapacityRule rule;
-  rule.overhead_mb_by_template = catalog.QemuOverheads();
-  return CheckHostCapacity(ctx, plan, rule, ctx.err);
+  return CheckHostCapacity(ctx, plan, catalog, ctx.err);
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -422,31 +421,33 @@ Status RunSim(const SimArgs& a, Context& ctx) {
   // firings (over every team-run): its due time, or the task, is likely
   // wrong. Answers after the exercise ended do not count.
   json tasks = json::object();
-  std::map<std::string, std::array<int64_t, 3>> task_counts;  // fired, answered, on time
-  std::map<std::string, Duration> task_due;
+  struct TaskTally {
+    int64_t fired = 0, answered = 0, on_time = 0;
+    Duration due;
+  };
+  std::map<std::string, TaskTally> tally;
   for (const auto& r : results) {
     for (const auto& t : r.summary.tasks) {
-      auto& c = task_counts[t.inject];
-      ++c[0];
-      c[1] += t.answered;
-      c[2] += t.on_time;
-      task_due[t.inject] = t.due;
+      TaskTally& c = tally[t.inject];
+      ++c.fired;
+      c.answered += t.answered;
+      c.on_time += t.on_time;
+      c.due = t.due;
     }
   }
-  for (const auto& [name, c] : task_counts) {
-    const Duration due = task_due[name];
-    const std::string due_text = due.nanos() > 0 ? FormatDuration(due) : "none";
-    tasks[name] = {{"fired", c[0]}, {"answered", c[1]}, {"on_time", c[2]},
-                   {"share_on_time", static_cast<double>(c[2]) / static_cast<double>(c[0])},
+  for (const auto& [name, c] : tally) {
+    const std::string due_text = c.due.nanos() > 0 ? FormatDuration(c.due) : "none";
+    tasks[name] = {{"fired", c.fired}, {"answered", c.answered}, {"on_time", c.on_time},
+                   {"share_on_time", static_cast<double>(c.on_time) / static_cast<double>(c.fired)},
                    {"due", due_text}};
-    if (c[2] == 0) {
+    if (c.on_time == 0) {
       warnings.push_back(fmt::format(
           "task {} is never answered in time by blue={} ({} firing(s), due {})", name,
-          sim::ToString(o.blue), c[0], due_text));
-    } else if (c[2] * 2 < c[0]) {
+          sim::ToString(o.blue), c.fired, due_text));
+    } else if (c.on_time * 2 < c.fired) {
       warnings.push_back(fmt::format(
           "task {} is answered in time in only {} of {} firing(s) by blue={} (due {})", name,
-          c[2], c[0], sim::ToString(o.blue), due_text));
+          c.on_time, c.fired, sim::ToString(o.blue), due_text));
     }
   }
   j["tasks"] = tasks;

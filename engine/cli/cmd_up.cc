@@ -98,9 +98,7 @@ Status RunUp(const UpArgs& a, Context& ctx) {
   // resumed range already holds its memory (MemAvailable counts it), and a
   // remote host is not this one's to measure.
   if (a.resume.empty() && IsLocalUri(a.uri)) {
-    topology::CapacityRule rule;
-    rule.overhead_mb_by_template = catalog.QemuOverheads();
-    LF_RETURN_IF_ERROR(CheckHostCapacity(ctx, plan, rule, ctx.err));
+    LF_RETURN_IF_ERROR(CheckHostCapacity(ctx, plan, catalog, ctx.err));
   }
 
   ExerciseId id;

@@ -10,7 +10,9 @@ bool IsLocalUri(const std::string& uri) {
 }
 
 Status CheckHostCapacity(const Context& ctx, const topology::RangePlan& plan,
-                         const topology::CapacityRule& rule, std::ostream& note) {
+                         const templates::Catalog& catalog, std::ostream& note) {
+  topology::CapacityRule rule;
+  rule.overhead_mb_by_template = catalog.QemuOverheads();
   topology::ProcHostCapacity here;
   const topology::HostCapacitySource& source =
       ctx.host_capacity != nullptr ? *ctx.host_capacity : here;

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "livefire/status.h"
-#include "livefire/topology/capacity.h"
+#include "livefire/templates/catalog.h"
 #include "livefire/topology/plan.h"
 
 namespace livefire::cli {
@@ -18,8 +18,8 @@ bool IsLocalUri(const std::string& uri);
 
 // Prints the capacity line to `note` and returns ResourceExhausted, with the
 // numbers, when the host (ctx.host_capacity, or this host) cannot hold the
-// plan.
+// plan; each template's own qemu overhead (its manifest) counts.
 Status CheckHostCapacity(const Context& ctx, const topology::RangePlan& plan,
-                         const topology::CapacityRule& rule, std::ostream& note);
+                         const templates::Catalog& catalog, std::ostream& note);
 
 }  // namespace livefire::cli

@@ -13,15 +13,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 #include <string>
 
 #include "livefire/event.h"
-#include "livefire/identity/accounts.h"
 #include "livefire/store/event_store.h"
 #include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
 #include "livefire/testing/engine_process.h"
+#include "livefire/testing/real_exercise.h"
 #include "livefire/testing/scenario_files.h"
 #include "livefire/testing/temp_dir.h"
 #include "livefire/testing/wait.h"
@@ -43,21 +42,6 @@ network "dmz" { cidr = "10.10.1.0/24", zone = "per_team" }
 node "web" { template = "micro", iface { network = "dmz", address = "10.10.1.10" } }
 )";
 
-// stdout and stderr of a shell command.
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-std::string StateDir() {
-  const char* d = std::getenv("LIVEFIRE_STATE_DIR");
-  return d && *d ? d : "/var/lib/livefire";
-}
 
 TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole) {
   const std::string src = LIVEFIRE_SOURCE_DIR;
@@ -68,7 +52,7 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
   ASSERT_EQ(std::system(("bash " + src + "/vm-templates/build.sh micro >/dev/null").c_str()), 0);
   testsupport::TempDir tmp{"lf-console-slow"};
   const std::string dir = testsupport::WriteScenario(tmp.path() / "scenario", kScenario);
-  const std::string state = StateDir();
+  const std::string state = testsupport::ExerciseStateDir();
 
   Outcome up = RunArgs({"up", dir});
   const std::string id = testsupport::LastLine(up.out);
@@ -85,18 +69,8 @@ TEST(PortalConsoleBrowser, BlueRunsUnameAsRootOnItsNodeAndWhiteClosesTheConsole)
   const std::string url = testsupport::WaitForPortalUrl(engine_log);
   ASSERT_FALSE(url.empty()) << testsupport::ReadFile(engine_log);
 
-  auto book =
-      identity::AccountBook::Load(identity::AccountBook::PathIn(state + "/exercises/" + id));
-  ASSERT_TRUE(book.ok()) << book.status().ToString();
-  const identity::Account* blue = book->Find("blue1");
-  const identity::Account* white = book->Find("white");
-  ASSERT_TRUE(blue && white);
-  const char* env = std::getenv("LIVEFIRE_PORTAL_SHOTS");
-  const std::string shots = env && *env ? env : tmp.str();
-  const std::string cmd = "node " + src + "/tests/browser/console.mjs " + url + " blue1 '" +
-                          blue->portal_password + "' white '" + white->portal_password + "' web " +
-                          shots + " 2>&1";
-  const std::string out = Sh(cmd);
+  const std::string shots = testsupport::ScreenshotDir(tmp.str());
+  const std::string out = testsupport::RunConsoleScript(id, url, "web", shots);
   std::printf("%s", out.c_str());
   EXPECT_NE(out.find("console: Linux"), std::string::npos)
       << out << testsupport::ReadFile(engine_log);

@@ -16,7 +16,6 @@
 #include <string>
 #include <thread>
 
-#include "livefire/identity/accounts.h"
 #include "livefire/testing/engine_process.h"
 #include "livefire/testing/files.h"
 #include "livefire/testing/real_exercise.h"
@@ -68,22 +67,13 @@ TEST(EgovEndToEnd, KillChainOnRealDebianServicesDetectedFromTheirLogs) {
       << testsupport::ReadFile(engine_log);
   // The white cell pauses while the team looks, so the exercise does not end under it.
   ASSERT_EQ(RunArgs({"pause", id, "--reason", "console visit"}).code, 0);
-  auto book = identity::AccountBook::Load(
-      identity::AccountBook::PathIn(testsupport::ExerciseStateDir() + "/exercises/" + id));
-  ASSERT_TRUE(book.ok()) << book.status().ToString();
-  const identity::Account* blue = book->Find("blue1");
-  const identity::Account* white = book->Find("white");
-  ASSERT_TRUE(blue && white);
-  const char* env = std::getenv("LIVEFIRE_PORTAL_SHOTS");
-  const std::string shots = env && *env ? env : tmp.str();
+  const std::string shots = testsupport::ScreenshotDir(tmp.str());
   // ungcuu: the scenario's IR account (admin: in adm, which reads nginx's logs).
-  const std::string console =
-      testsupport::Sh("LF_CONSOLE_USER=ungcuu LF_CONSOLE_PASSWORD='UngCuu#2026' "
-                      "LF_CONSOLE_COMMAND=\"grep -i union /var/log/nginx/access.log | tail -n 3\" "
-                      "LF_CONSOLE_EXPECT='UNION%20SELECT.* 200 ' LF_CONSOLE_SHOT=portal-console-debian "
-                      "node " + src + "/tests/browser/console.mjs " + url + " blue1 '" +
-                      blue->portal_password + "' white '" + white->portal_password + "' portal " +
-                      shots + " 2>&1");
+  const std::string console = testsupport::RunConsoleScript(
+      id, url, "portal", shots,
+      "LF_CONSOLE_USER=ungcuu LF_CONSOLE_PASSWORD='UngCuu#2026' "
+      "LF_CONSOLE_COMMAND=\"grep -i union /var/log/nginx/access.log | tail -n 3\" "
+      "LF_CONSOLE_EXPECT='UNION%20SELECT.* 200 ' LF_CONSOLE_SHOT=portal-console-debian");
   std::cerr << console;
   EXPECT_NE(console.find("console: 172.30.208.10 "), std::string::npos)
       << console << testsupport::ReadFile(engine_log);

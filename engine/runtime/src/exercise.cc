@@ -1456,26 +1456,22 @@ void Exercise::Impl::HandleConsole(const bus::PendingRequest& pr) {
 void Exercise::Impl::HandleMessage(const bus::PendingRequest& pr) {
   const json& a = pr.request.args;
   const std::string to = a.value("to", "");
+  // Who can be written to: the playing blue teams, then the red teams.
+  std::vector<std::string> playing = plan.blue_teams;
+  for (const auto& t : scenario.teams) {
+    if (t.role == model::TeamRole::kRed) playing.push_back(t.name);
+  }
   std::vector<std::string> teams;
   if (to == "all") {
-    teams = plan.blue_teams;
-    for (const auto& t : scenario.teams) {
-      if (t.role == model::TeamRole::kRed) teams.push_back(t.name);
-    }
-  } else if (std::optional<model::TeamRole> role = TeamRole(to);
-             role && (*role == model::TeamRole::kBlue || *role == model::TeamRole::kRed)) {
+    teams = playing;
+  } else if (std::find(playing.begin(), playing.end(), to) != playing.end()) {
     teams.push_back(to);
   }
   if (teams.empty()) {
-    std::string playing;
-    for (const auto& t : plan.blue_teams) playing += (playing.empty() ? "" : ", ") + t;
-    for (const auto& t : scenario.teams) {
-      if (t.role == model::TeamRole::kRed) playing += (playing.empty() ? "" : ", ") + t.name;
-    }
     return control->ReplyError(
         pr, bus::errors::kRejected,
         fmt::format("message: no team '{}' plays in this exercise (to: one of {}, or all)", to,
-                    playing.empty() ? "(none)" : playing));
+                    playing.empty() ? "(none)" : fmt::format("{}", fmt::join(playing, ", "))));
   }
   // Refused whole rather than half sent: SubmitDurable checks the same.
   if (store::StoreHealth h = store->health(); !h.healthy) {

@@ -771,7 +771,7 @@ Result<RunSummary> Loop::Run() {
         Team& t = T(ct.team);
         // The hot path of a national run (most events are checks): no key
         // is built while nothing is reverting or defaced.
-        const bool rebooting = !t.rebooting.empty() && t.rebooting.count(ct.node);
+        const bool rebooting = t.rebooting.count(ct.node) > 0;
         const bool down = rebooting || (!t.impaired.empty() &&
                                         t.impaired.count(ct.node + "/" + ct.service));
         Emit(ct.team, k::kCheckResult,

@@ -27,8 +27,7 @@ TEST(PortalBrowser, BlueLogsInFilesAReportAndSeesItAcknowledged) {
   // The screenshots are always taken and checked; LIVEFIRE_PORTAL_SHOTS=docs/img
   // keeps them (how the shipped ones are made).
   testsupport::TempDir tmp{"lf-portal-shots"};
-  const char* env = std::getenv("LIVEFIRE_PORTAL_SHOTS");
-  const std::string shots = env && *env ? env : tmp.str();
+  const std::string shots = testsupport::ScreenshotDir(tmp.str());
   const std::string cmd = "node " + dir + "/report.mjs " + run.portal->url() + " blue1 '" +
                           run.Password("blue1") + "' white '" + run.Password("white") + "' " +
                           shots + " 2>&1";

@@ -41,6 +41,13 @@ inline void ExpectMatchesGolden(const std::string& actual, const std::string& go
                                       << " with LIVEFIRE_UPDATE_GOLDEN=1 and review the diff";
 }
 
+// Where the browser tests save their screenshots: LIVEFIRE_PORTAL_SHOTS
+// (docs/img, to update the shipped ones), else `fallback` (a temp dir).
+inline std::string ScreenshotDir(const std::string& fallback) {
+  const char* env = std::getenv("LIVEFIRE_PORTAL_SHOTS");
+  return env && *env ? env : fallback;
+}
+
 // Expects `path` to be a PNG screenshot that is not blank: the PNG
 // signature, and more than min_bytes (a blank page's PNG compresses to a
 // few kB; the portal's pages and consoles are well over 10 kB).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "livefire/event.h"
+#include "livefire/identity/accounts.h"
 #include "livefire/store/event_store.h"
 #include "livefire/testing/cli_range.h"
 #include "livefire/testing/cli_runner.h"
@@ -37,6 +38,31 @@ inline std::string Sh(const std::string& cmd) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   pclose(p);
   return out;
+}
+
+// tests/browser/console.mjs against the exercise's portal at `url`: blue1
+// opens NODE's console from its dashboard and runs a command there, white
+// then closes it. Its output ("console: LINE", "closed: ..."); screenshots
+// go to `shots`. `env`: LF_CONSOLE_* assignments for another login and
+// command (see the script).
+inline std::string RunConsoleScript(const std::string& id, const std::string& url,
+                                    const std::string& node, const std::string& shots,
+                                    const std::string& env = {}) {
+  auto book = identity::AccountBook::Load(
+      identity::AccountBook::PathIn(ExerciseStateDir() + "/exercises/" + id));
+  if (!book.ok()) {
+    ADD_FAILURE() << book.status().ToString();
+    return {};
+  }
+  const identity::Account* blue = book->Find("blue1");
+  const identity::Account* white = book->Find("white");
+  if (!blue || !white) {
+    ADD_FAILURE() << "exercise " << id << " has no blue1 or white account";
+    return {};
+  }
+  return Sh(env + " node " + std::string(LIVEFIRE_SOURCE_DIR) + "/tests/browser/console.mjs " +
+            url + " blue1 '" + blue->portal_password + "' white '" + white->portal_password +
+            "' " + node + " " + shots + " 2>&1");
 }
 
 // `livefire up SCENARIO --teams N [EXTRA...]`; the destructor runs
