@@ -103,7 +103,8 @@ TEST_F(DownCli, DownRemovesExactlyTheExercisesLibvirtLeftoversAndKeepsTheRecord)
     std::ofstream(nets_ + "/" + n + ".xml") << "<networkstatus/>";
     ours.insert(n + ".xml");
   }
-  fs::create_directories(nets_ + "/" + networks[0]);
+  // libvirt's own network folder keeps an empty ports/ folder: still empty.
+  fs::create_directories(nets_ + "/" + networks[0] + "/ports");
   ours.insert(networks[0]);
   const std::set<std::string> foreign_logs = {"lf-zzzzzz-blue1-web.log", domains[0] + "2.log",
                                               "other.log"};

@@ -1,8 +1,9 @@
 // What libvirt leaves on the host after a domain or network is undefined:
 // the qemu log of each domain (/var/log/libvirt/qemu/<domain>.log, rotated
-// copies <domain>.log.N) and the status files / empty folders of each
-// network in /run/libvirt/network. Down removes those of the exercise's own
-// objects only, matched by their full libvirt names.
+// copies <domain>.log.N) and the status files / folders of each network in
+// /run/libvirt/network (a folder with an empty ports/ inside). Down removes
+// those of the exercise's own objects only, matched by their full libvirt
+// names.
 
 #include <fmt/format.h>
 
@@ -29,7 +30,18 @@ bool Belongs(std::string_view entry, std::string_view name, std::string_view suf
   return rest.empty() || rest.front() == '.';
 }
 
-// Removes the files (and empty folders) in `dir` that belong to one of
+// Whether anything but folders is under `dir`: libvirt leaves a network's
+// folder holding an empty ports/ folder, which is still nothing of value.
+bool HoldsAFile(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    if (!it->is_directory(ec) || it->is_symlink(ec)) return true;
+  }
+  return static_cast<bool>(ec);  // unreadable: not ours to judge
+}
+
+// Removes the files (and folders holding no file) in `dir` that belong to one of
 // `names`; a non-empty folder is left alone (not ours to empty).
 void RemoveMatching(const std::string& dir, const std::vector<std::string>& names,
                     std::string_view suffix, DownReport& r) {
@@ -49,11 +61,11 @@ void RemoveMatching(const std::string& dir, const std::vector<std::string>& name
   for (const auto& p : doomed) {
     std::error_code rec;
     const bool is_dir = fs::is_directory(fs::symlink_status(p, rec));
-    if (is_dir && !fs::is_empty(p, rec)) {
+    if (is_dir && HoldsAFile(p)) {
       r.warnings.push_back(fmt::format("left {} in place: the folder is not empty", p.string()));
       continue;
     }
-    if (fs::remove(p, rec)) {
+    if (is_dir ? fs::remove_all(p, rec) > 0 : fs::remove(p, rec)) {
       ++r.leftovers;
     } else if (rec) {
       r.warnings.push_back(fmt::format("cannot remove {}: {}", p.string(), rec.message()));
