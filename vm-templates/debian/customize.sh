@@ -7,6 +7,13 @@ set -euo pipefail
 root=$1
 ch() { chroot "$root" "$@"; }
 
+# Boot-time housekeeping that only costs CPU under TCG (no mirror to update
+# from, no long-lived filesystem to scrub or trim), and VT gettys without a
+# display: the serial console (serial-getty@ttyS0 from console=) stays.
+# getty-static (Debian's fallback without dbus) would start tty2-6 anyway:
+# 1.7 s of a node's boot under TCG, after its agent answers.
+HOUSEKEEPING=(e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer
+              fstrim.timer dpkg-db-backup.timer getty@tty1.service getty-static.service)
 SERVICES=(nginx.service php8.2-fpm.service ssh.service postfix.service dovecot.service
           vsftpd.service smbd.service nmbd.service samba-ad-dc.service mariadb.service
           named.service)
@@ -19,22 +26,11 @@ mkdir -p "$root/etc/systemd/system-preset"
 {
   echo "# livefire: lf-init starts what the scenario declares"
   for s in "${SERVICES[@]}"; do echo "disable $s"; done
-  for u in e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer \
-           fstrim.timer dpkg-db-backup.timer getty@tty1.service getty-static.service; do
-    echo "disable $u"
-  done
+  for u in "${HOUSEKEEPING[@]}"; do echo "disable $u"; done
   echo "enable lf-init.service"
 } >"$root/etc/systemd/system-preset/10-livefire.preset"
 ch systemctl mask samba-ad-dc.service >/dev/null 2>&1 || true
-# Boot-time housekeeping that only costs CPU under TCG (no mirror to update
-# from, no long-lived filesystem to scrub or trim), and VT gettys without a
-# display: the serial console (serial-getty@ttyS0 from console=) stays.
-# getty-static (Debian's fallback without dbus) would start tty2-6 anyway:
-# 1.7 s of a node's boot under TCG, after its agent answers.
-for u in e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer \
-         fstrim.timer dpkg-db-backup.timer getty@tty1.service getty-static.service; do
-  ch systemctl disable "$u" >/dev/null 2>&1 || true
-done
+for u in "${HOUSEKEEPING[@]}"; do ch systemctl disable "$u" >/dev/null 2>&1 || true; done
 ch systemctl mask getty-static.service >/dev/null 2>&1 || true
 echo 'NAutoVTs=0' >>"$root/etc/systemd/logind.conf"
 

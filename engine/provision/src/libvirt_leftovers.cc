@@ -42,7 +42,7 @@ bool HoldsAFile(const fs::path& dir) {
 }
 
 // Removes the files (and folders holding no file) in `dir` that belong to one of
-// `names`; a non-empty folder is left alone (not ours to empty).
+// `names`; a folder holding a file is left alone (not ours to empty).
 void RemoveMatching(const std::string& dir, const std::vector<std::string>& names,
                     std::string_view suffix, DownReport& r) {
   std::error_code ec;

@@ -422,24 +422,14 @@ Status LibvirtProvisioner::DoWaitReady(const Target& t, Clock::time_point deadli
 Status LibvirtProvisioner::PushGuestConfig(const Target& t, const std::string& config,
                                            Clock::time_point deadline) {
   const std::string applied(kMicroConfigApplied);
-  // Opened through the agent, not `test -e` through guest-exec: a fork and
+  // Read through the agent, not `test -e` through guest-exec: a fork and
   // exec per poll costs the guest real CPU under TCG while it is busy
   // applying the configuration and starting its services.
   auto is_applied = [&]() -> Result<bool> {
-    LF_ASSIGN_OR_RETURN(Dom d, impl_->Running(t.name));
-    auto h = impl_->Agent(d.get(), t.name,
-                          {{"execute", "guest-file-open"},
-                           {"arguments", {{"path", applied}, {"mode", "r"}}}},
-                          10);
-    if (!h.ok()) {
-      if (h.status().message().find("No such file or directory") != std::string::npos) {
-        return false;
-      }
-      return h.status();
-    }
-    (void)impl_->Agent(d.get(), t.name,
-                       {{"execute", "guest-file-close"}, {"arguments", {{"handle", *h}}}}, 10);
-    return true;
+    auto r = DoPullFile(t, applied);
+    if (r.ok()) return true;
+    if (r.status().message().find("No such file or directory") != std::string::npos) return false;
+    return r.status();
   };
   // A guest restored from a snapshot applied it before the snapshot. The
   // agent may answer a moment before /init has made /run/livefire: retry.
